@@ -1,0 +1,49 @@
+// Buffers for tensor data and the core's own growable arrays.
+// The runtime's TLSF allocator owns linear memory from __heap_base; every buffer comes
+// from it, 16-byte aligned, so SIMD loads never straddle an allocation boundary.
+
+export function allocBuffer(bytes: usize): usize {
+  // A zero-size tensor still gets a distinct, valid pointer.
+  return heap.alloc(bytes < 16 ? 16 : bytes);
+}
+
+export function freeBuffer(ptr: usize): void {
+  if (ptr != 0) heap.free(ptr);
+}
+
+// A growable stack of i32 in linear memory. Layout: [data ptr, length, capacity].
+// The sweep and the release cascade use these instead of recursion, so graphs
+// millions of ops deep never touch the wasm call stack.
+export function newStack(): usize {
+  const s = heap.alloc(12);
+  store<u32>(s, <u32>heap.alloc(256 << 2), 0);
+  store<i32>(s, 0, 4);
+  store<i32>(s, 256, 8);
+  return s;
+}
+
+@inline export function stackLength(s: usize): i32 {
+  return load<i32>(s, 4);
+}
+
+export function stackPush(s: usize, value: i32): void {
+  const n = load<i32>(s, 4);
+  let cap = load<i32>(s, 8);
+  if (n == cap) {
+    cap <<= 1;
+    store<u32>(s, <u32>heap.realloc(<usize>load<u32>(s, 0), <usize>cap << 2), 0);
+    store<i32>(s, cap, 8);
+  }
+  store<i32>(<usize>load<u32>(s, 0) + (<usize>n << 2), value);
+  store<i32>(s, n + 1, 4);
+}
+
+@inline export function stackPop(s: usize): i32 {
+  const n = load<i32>(s, 4) - 1;
+  store<i32>(s, n, 4);
+  return load<i32>(<usize>load<u32>(s, 0) + (<usize>n << 2));
+}
+
+@inline export function stackClear(s: usize): void {
+  store<i32>(s, 0, 4);
+}

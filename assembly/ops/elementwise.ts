@@ -1,0 +1,366 @@
+// Elementwise ops: unary maps and broadcasting binary ops, each kernel beside its
+// backward rule. Kernels are generic over a small "kernel class" whose inlined methods
+// give the vector (f32x4) and scalar forms; every loop is instantiated per op, so the
+// op switch runs once per call, never per element.
+
+import {
+  newTensor, newTensorLike, dataPtr, numel, ndim, dim, shapePtr, geti, seti, release, retain,
+  requiresGrad, IN0, IN1, EDGES, MAX_DIMS,
+} from "../tensors";
+import { record, accumulate } from "../tape";
+import { Op } from "./codes";
+import { expV, expS } from "./simd";
+import { sumToLike } from "./reduce";
+import { SAVE_IN0, SAVE_IN1, SAVE_OUT } from "../tensors";
+
+// ---- unary kernels ------------------------------------------------------------------
+
+@final class NegK { @inline vec(): bool { return true; }
+  @inline v(x: v128): v128 { return f32x4.neg(x); } @inline s(x: f32): f32 { return -x; } }
+@final class ExpK { @inline vec(): bool { return true; }
+  @inline v(x: v128): v128 { return expV(x); } @inline s(x: f32): f32 { return expS(x); } }
+@final class LogK { @inline vec(): bool { return false; }
+  @inline v(x: v128): v128 { return x; } @inline s(x: f32): f32 { return Mathf.log(x); } }
+@final class SqrtK { @inline vec(): bool { return true; }
+  @inline v(x: v128): v128 { return f32x4.sqrt(x); } @inline s(x: f32): f32 { return Mathf.sqrt(x); } }
+@final class AbsK { @inline vec(): bool { return true; }
+  @inline v(x: v128): v128 { return f32x4.abs(x); } @inline s(x: f32): f32 { return Mathf.abs(x); } }
+@final class SinK { @inline vec(): bool { return false; }
+  @inline v(x: v128): v128 { return x; } @inline s(x: f32): f32 { return <f32>Math.sin(<f64>x); } }
+@final class CosK { @inline vec(): bool { return false; }
+  @inline v(x: v128): v128 { return x; } @inline s(x: f32): f32 { return <f32>Math.cos(<f64>x); } }
+@final class TanhK { @inline vec(): bool { return false; }
+  @inline v(x: v128): v128 { return x; } @inline s(x: f32): f32 { return Mathf.tanh(x); } }
+@final class SigmoidK { @inline vec(): bool { return true; }
+  @inline v(x: v128): v128 {
+    const one = f32x4.splat(1.0);
+    return f32x4.div(one, f32x4.add(one, expV(f32x4.neg(x))));
+  }
+  @inline s(x: f32): f32 { return 1.0 / (1.0 + expS(-x)); } }
+@final class ReluK { @inline vec(): bool { return true; }
+  @inline v(x: v128): v128 { return v128.and(x, f32x4.gt(x, f32x4.splat(0))); }
+  @inline s(x: f32): f32 { return x > 0 ? x : 0; } }
+@final class SignK { @inline vec(): bool { return false; }
+  @inline v(x: v128): v128 { return x; }
+  @inline s(x: f32): f32 { return x > 0 ? 1 : x < 0 ? -1 : x == 0 ? 0 : x; } }
+@final class PositiveK { @inline vec(): bool { return true; }
+  @inline v(x: v128): v128 { return v128.and(f32x4.gt(x, f32x4.splat(0)), f32x4.splat(1.0)); }
+  @inline s(x: f32): f32 { return x > 0 ? 1 : 0; } }
+
+function unaryLoop<K>(src: usize, dst: usize, n: i32): void {
+  const k = changetype<K>(0);
+  let i = 0;
+  if (k.vec()) {
+    for (; i + 4 <= n; i += 4) {
+      const off = <usize>i << 2;
+      v128.store(dst + off, k.v(v128.load(src + off)));
+    }
+  }
+  for (; i < n; i++) {
+    const off = <usize>i << 2;
+    store<f32>(dst + off, k.s(load<f32>(src + off)));
+  }
+}
+
+export function unaryKernel(op: i32, src: usize, dst: usize, n: i32): void {
+  switch (op) {
+    case Op.Neg: unaryLoop<NegK>(src, dst, n); break;
+    case Op.Exp: unaryLoop<ExpK>(src, dst, n); break;
+    case Op.Log: unaryLoop<LogK>(src, dst, n); break;
+    case Op.Sqrt: unaryLoop<SqrtK>(src, dst, n); break;
+    case Op.Abs: unaryLoop<AbsK>(src, dst, n); break;
+    case Op.Sin: unaryLoop<SinK>(src, dst, n); break;
+    case Op.Cos: unaryLoop<CosK>(src, dst, n); break;
+    case Op.Tanh: unaryLoop<TanhK>(src, dst, n); break;
+    case Op.Sigmoid: unaryLoop<SigmoidK>(src, dst, n); break;
+    case Op.Relu: unaryLoop<ReluK>(src, dst, n); break;
+    case Op.Sign: unaryLoop<SignK>(src, dst, n); break;
+    case Op.Positive: unaryLoop<PositiveK>(src, dst, n); break;
+  }
+}
+
+// What each unary backward rule reads: its input, or its own output.
+function unarySaves(op: i32): i32 {
+  switch (op) {
+    case Op.Exp: case Op.Sqrt: case Op.Tanh: case Op.Sigmoid: case Op.Relu: return SAVE_OUT;
+    case Op.Neg: return 0;
+    default: return SAVE_IN0;
+  }
+}
+
+export function unary(op: i32, a: i32): i32 {
+  const out = newTensorLike(a);
+  unaryKernel(op, dataPtr(a), dataPtr(out), numel(a));
+  if (op < Op.Sign) record(out, op, a, 0, unarySaves(op));
+  return out;
+}
+
+// ---- binary kernels -----------------------------------------------------------------
+
+@final class AddK { @inline vec(): bool { return true; }
+  @inline v(a: v128, b: v128): v128 { return f32x4.add(a, b); } @inline s(a: f32, b: f32): f32 { return a + b; } }
+@final class SubK { @inline vec(): bool { return true; }
+  @inline v(a: v128, b: v128): v128 { return f32x4.sub(a, b); } @inline s(a: f32, b: f32): f32 { return a - b; } }
+@final class MulK { @inline vec(): bool { return true; }
+  @inline v(a: v128, b: v128): v128 { return f32x4.mul(a, b); } @inline s(a: f32, b: f32): f32 { return a * b; } }
+@final class DivK { @inline vec(): bool { return true; }
+  @inline v(a: v128, b: v128): v128 { return f32x4.div(a, b); } @inline s(a: f32, b: f32): f32 { return a / b; } }
+@final class PowK { @inline vec(): bool { return false; }
+  @inline v(a: v128, b: v128): v128 { return a; } @inline s(a: f32, b: f32): f32 { return Mathf.pow(a, b); } }
+@final class GtK { @inline vec(): bool { return true; }
+  @inline v(a: v128, b: v128): v128 { return v128.and(f32x4.gt(a, b), f32x4.splat(1.0)); }
+  @inline s(a: f32, b: f32): f32 { return a > b ? 1 : 0; } }
+@final class LtK { @inline vec(): bool { return true; }
+  @inline v(a: v128, b: v128): v128 { return v128.and(f32x4.lt(a, b), f32x4.splat(1.0)); }
+  @inline s(a: f32, b: f32): f32 { return a < b ? 1 : 0; } }
+@final class GeK { @inline vec(): bool { return true; }
+  @inline v(a: v128, b: v128): v128 { return v128.and(f32x4.ge(a, b), f32x4.splat(1.0)); }
+  @inline s(a: f32, b: f32): f32 { return a >= b ? 1 : 0; } }
+@final class LeK { @inline vec(): bool { return true; }
+  @inline v(a: v128, b: v128): v128 { return v128.and(f32x4.le(a, b), f32x4.splat(1.0)); }
+  @inline s(a: f32, b: f32): f32 { return a <= b ? 1 : 0; } }
+@final class EqK { @inline vec(): bool { return true; }
+  @inline v(a: v128, b: v128): v128 { return v128.and(f32x4.eq(a, b), f32x4.splat(1.0)); }
+  @inline s(a: f32, b: f32): f32 { return a == b ? 1 : 0; } }
+
+// One row: n outputs; each input steps by 1 (contiguous) or 0 (broadcast).
+function binaryRow<K>(pa: usize, sa: i32, pb: usize, sb: i32, po: usize, n: i32): void {
+  const k = changetype<K>(0);
+  let i = 0;
+  if (sa == 1 && sb == 1) {
+    if (k.vec()) {
+      for (; i + 4 <= n; i += 4) {
+        const off = <usize>i << 2;
+        v128.store(po + off, k.v(v128.load(pa + off), v128.load(pb + off)));
+      }
+    }
+    for (; i < n; i++) {
+      const off = <usize>i << 2;
+      store<f32>(po + off, k.s(load<f32>(pa + off), load<f32>(pb + off)));
+    }
+  } else if (sa == 1) {
+    const y = load<f32>(pb);
+    if (k.vec()) {
+      const yv = f32x4.splat(y);
+      for (; i + 4 <= n; i += 4) {
+        const off = <usize>i << 2;
+        v128.store(po + off, k.v(v128.load(pa + off), yv));
+      }
+    }
+    for (; i < n; i++) {
+      const off = <usize>i << 2;
+      store<f32>(po + off, k.s(load<f32>(pa + off), y));
+    }
+  } else if (sb == 1) {
+    const x = load<f32>(pa);
+    if (k.vec()) {
+      const xv = f32x4.splat(x);
+      for (; i + 4 <= n; i += 4) {
+        const off = <usize>i << 2;
+        v128.store(po + off, k.v(xv, v128.load(pb + off)));
+      }
+    }
+    for (; i < n; i++) {
+      const off = <usize>i << 2;
+      store<f32>(po + off, k.s(x, load<f32>(pb + off)));
+    }
+  } else {
+    const r = k.s(load<f32>(pa), load<f32>(pb));
+    for (; i < n; i++) store<f32>(po + (<usize>i << 2), r);
+  }
+}
+
+function binaryRowOp(op: i32, pa: usize, sa: i32, pb: usize, sb: i32, po: usize, n: i32): void {
+  switch (op) {
+    case Op.Add: binaryRow<AddK>(pa, sa, pb, sb, po, n); break;
+    case Op.Sub: binaryRow<SubK>(pa, sa, pb, sb, po, n); break;
+    case Op.Mul: binaryRow<MulK>(pa, sa, pb, sb, po, n); break;
+    case Op.Div: binaryRow<DivK>(pa, sa, pb, sb, po, n); break;
+    case Op.Pow: binaryRow<PowK>(pa, sa, pb, sb, po, n); break;
+    case Op.Gt: binaryRow<GtK>(pa, sa, pb, sb, po, n); break;
+    case Op.Lt: binaryRow<LtK>(pa, sa, pb, sb, po, n); break;
+    case Op.Ge: binaryRow<GeK>(pa, sa, pb, sb, po, n); break;
+    case Op.Le: binaryRow<LeK>(pa, sa, pb, sb, po, n); break;
+    case Op.Eq: binaryRow<EqK>(pa, sa, pb, sb, po, n); break;
+  }
+}
+
+// Scratch for the broadcasting walk: output shape, input strides, counters.
+const outShape = heap.alloc(MAX_DIMS << 2);
+const strideA = heap.alloc(MAX_DIMS << 2);
+const strideB = heap.alloc(MAX_DIMS << 2);
+const counter = heap.alloc(MAX_DIMS << 2);
+
+@inline function at(p: usize, d: i32): i32 { return load<i32>(p + (<usize>d << 2)); }
+@inline function put(p: usize, d: i32, v: i32): void { store<i32>(p + (<usize>d << 2), v); }
+
+// Strides (in elements) of tensor t broadcast to a rank-`rank` shape: 0 along broadcast dims.
+function broadcastStrides(t: i32, rank: i32, shape: usize, strides: usize): void {
+  const offset = rank - ndim(t);
+  let stride = 1;
+  for (let d = rank - 1; d >= 0; d--) {
+    const td = d - offset;
+    const size = td >= 0 ? dim(t, td) : 1;
+    put(strides, d, size == 1 && at(shape, d) != 1 ? 0 : stride);
+    stride *= size;
+  }
+}
+
+export function binaryKernel(op: i32, a: i32, b: i32, out: i32): void {
+  const n = numel(out);
+  if (n == 0) return;
+  const pa = dataPtr(a), pb = dataPtr(b), po = dataPtr(out);
+  const na = numel(a), nb = numel(b);
+  if (na == n && nb == n) { binaryRowOp(op, pa, 1, pb, 1, po, n); return; }
+  if (na == n && nb == 1) { binaryRowOp(op, pa, 1, pb, 0, po, n); return; }
+  if (na == 1 && nb == n) { binaryRowOp(op, pa, 0, pb, 1, po, n); return; }
+  // General broadcast: walk the output row by row (last dim), stepping each input's offset.
+  const rank = ndim(out);
+  const shape = shapePtr(out);
+  broadcastStrides(a, rank, shape, strideA);
+  broadcastStrides(b, rank, shape, strideB);
+  const row = dim(out, rank - 1);
+  const sa = at(strideA, rank - 1), sb = at(strideB, rank - 1);
+  const rows = n / row;
+  for (let d = 0; d < rank; d++) put(counter, d, 0);
+  let offA = 0, offB = 0;
+  for (let r = 0; r < rows; r++) {
+    binaryRowOp(op, pa + (<usize>offA << 2), sa, pb + (<usize>offB << 2), sb,
+      po + (<usize>(r * row) << 2), row);
+    for (let d = rank - 2; d >= 0; d--) {
+      const c = at(counter, d) + 1;
+      offA += at(strideA, d);
+      offB += at(strideB, d);
+      if (c < at(shape, d)) { put(counter, d, c); break; }
+      put(counter, d, 0);
+      offA -= at(strideA, d) * c;
+      offB -= at(strideB, d) * c;
+    }
+  }
+}
+
+// The broadcast shape of a and b, written to outShape; returns its rank.
+function broadcastShape(a: i32, b: i32): i32 {
+  const ra = ndim(a), rb = ndim(b);
+  const rank = ra > rb ? ra : rb;
+  for (let d = 0; d < rank; d++) {
+    const da = d - (rank - ra), db = d - (rank - rb);
+    const sa = da >= 0 ? dim(a, da) : 1;
+    const sb = db >= 0 ? dim(b, db) : 1;
+    put(outShape, d, sa == 1 ? sb : sa);
+  }
+  return rank;
+}
+
+function binarySaves(op: i32): i32 {
+  switch (op) {
+    case Op.Mul: return SAVE_IN0 | SAVE_IN1;
+    case Op.Div: return SAVE_IN1 | SAVE_OUT;
+    case Op.Pow: return SAVE_IN0 | SAVE_IN1 | SAVE_OUT;
+    default: return 0;
+  }
+}
+
+export function binary(op: i32, a: i32, b: i32): i32 {
+  const out = newTensor(broadcastShape(a, b), outShape);
+  binaryKernel(op, a, b, out);
+  if (op < Op.Gt) record(out, op, a, b, binarySaves(op));
+  return out;
+}
+
+export function add(a: i32, b: i32): i32 { return binary(Op.Add, a, b); }
+export function sub(a: i32, b: i32): i32 { return binary(Op.Sub, a, b); }
+export function mul(a: i32, b: i32): i32 { return binary(Op.Mul, a, b); }
+export function div(a: i32, b: i32): i32 { return binary(Op.Div, a, b); }
+
+// target += src elementwise, with src broadcast to target's shape. Never recorded.
+export function addInPlace(target: i32, src: i32): void {
+  binaryKernel(Op.Add, target, src, target);
+}
+
+export function constant(value: f32): i32 {
+  const t = newTensor(0, 0);
+  store<f32>(dataPtr(t), value);
+  return t;
+}
+
+// ---- backward rules -----------------------------------------------------------------
+
+// Consumes `grad` (owned) as the gradient of the node's input `which`, reduced over the
+// dims that input was broadcast along.
+export function give(t: i32, which: i32, grad: i32): void {
+  const input = geti(t, which);
+  const reduced = sumToLike(grad, input);
+  release(grad);
+  accumulate(input, reduced);
+}
+
+@inline function wants(t: i32, bit: i32): bool {
+  return (geti(t, EDGES) & bit) != 0;
+}
+
+// g * x, releasing the temporary x: keeps the rules below to one line per formula.
+function mulDrop(g: i32, x: i32): i32 { const r = mul(g, x); release(x); return r; }
+// x * y, releasing both temporaries.
+function mulBoth(x: i32, y: i32): i32 { const r = mul(x, y); release(x); release(y); return r; }
+
+export function elementwiseBackward(t: i32, op: i32, g: i32): void {
+  const a = geti(t, IN0), b = geti(t, IN1);
+  switch (op) {
+    case Op.Neg: give(t, IN0, unary(Op.Neg, g)); break;
+    case Op.Exp: give(t, IN0, mul(g, t)); break;
+    case Op.Log: give(t, IN0, div(g, a)); break;
+    case Op.Sqrt: { const two = add(t, t); give(t, IN0, div(g, two)); release(two); break; }
+    case Op.Abs: give(t, IN0, mulDrop(g, unary(Op.Sign, a))); break;
+    case Op.Sin: give(t, IN0, mulDrop(g, unary(Op.Cos, a))); break;
+    case Op.Cos: { const s = mulDrop(g, unary(Op.Sin, a)); give(t, IN0, unary(Op.Neg, s)); release(s); break; }
+    case Op.Tanh: {
+      const sq = mul(t, t), one = constant(1);
+      const d = sub(one, sq);
+      release(sq); release(one);
+      give(t, IN0, mulDrop(g, d));
+      break;
+    }
+    case Op.Sigmoid: {
+      const one = constant(1);
+      const c = sub(one, t);
+      release(one);
+      const d = mulDrop(t, c);
+      give(t, IN0, mulDrop(g, d));
+      break;
+    }
+    case Op.Relu: give(t, IN0, mulDrop(g, unary(Op.Positive, t))); break;
+    case Op.Add:
+      if (wants(t, 1)) { retain(g); give(t, IN0, g); }
+      if (wants(t, 2)) { retain(g); give(t, IN1, g); }
+      break;
+    case Op.Sub:
+      if (wants(t, 1)) { retain(g); give(t, IN0, g); }
+      if (wants(t, 2)) give(t, IN1, unary(Op.Neg, g));
+      break;
+    case Op.Mul:
+      if (wants(t, 1)) give(t, IN0, mul(g, b));
+      if (wants(t, 2)) give(t, IN1, mul(g, a));
+      break;
+    case Op.Div: {
+      // d/da = g / b;  d/db = -g a / b^2 = -(g / b) * out
+      const gb = div(g, b);
+      if (wants(t, 2)) { const m = mul(gb, t); give(t, IN1, unary(Op.Neg, m)); release(m); }
+      if (wants(t, 1)) give(t, IN0, gb); else release(gb);
+      break;
+    }
+    case Op.Pow: {
+      // d/da = g b a^(b-1);  d/db = g out log(a)
+      if (wants(t, 1)) {
+        const one = constant(1);
+        const bm1 = sub(b, one);
+        release(one);
+        const p = binary(Op.Pow, a, bm1);
+        release(bm1);
+        give(t, IN0, mulBoth(mul(g, b), p));
+      }
+      if (wants(t, 2)) give(t, IN1, mulBoth(mul(g, t), unary(Op.Log, a)));
+      break;
+    }
+  }
+}

@@ -1,0 +1,157 @@
+// Linear algebra: dot, (batched) matmul and the 2-norm.
+
+import {
+  newTensor, dataPtr, numel, ndim, dim, shapePtr, geti, release, IN0, IN1, EDGES, MAX_DIMS,
+  SAVE_IN0, SAVE_IN1, SAVE_OUT,
+} from "../tensors";
+import { record } from "../tape";
+import { Op } from "./codes";
+import { hsum } from "./simd";
+import { mul, div, give } from "./elementwise";
+import { transpose } from "./shape";
+
+function dotSpan(a: usize, b: usize, n: i32): f32 {
+  let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+  let i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const off = <usize>i << 2;
+    s0 = f32x4.add(s0, f32x4.mul(v128.load(a + off), v128.load(b + off)));
+    s1 = f32x4.add(s1, f32x4.mul(v128.load(a + off, 16), v128.load(b + off, 16)));
+    s2 = f32x4.add(s2, f32x4.mul(v128.load(a + off, 32), v128.load(b + off, 32)));
+    s3 = f32x4.add(s3, f32x4.mul(v128.load(a + off, 48), v128.load(b + off, 48)));
+  }
+  for (; i + 4 <= n; i += 4) {
+    const off = <usize>i << 2;
+    s0 = f32x4.add(s0, f32x4.mul(v128.load(a + off), v128.load(b + off)));
+  }
+  let s = hsum(f32x4.add(f32x4.add(s0, s1), f32x4.add(s2, s3)));
+  for (; i < n; i++) s += load<f32>(a + (<usize>i << 2)) * load<f32>(b + (<usize>i << 2));
+  return s;
+}
+
+export function dot(a: i32, b: i32): i32 {
+  const out = newTensor(0, 0);
+  store<f32>(dataPtr(out), dotSpan(dataPtr(a), dataPtr(b), numel(a)));
+  record(out, Op.Dot, a, b, SAVE_IN0 | SAVE_IN1);
+  return out;
+}
+
+export function norm(a: i32): i32 {
+  const out = newTensor(0, 0);
+  const p = dataPtr(a);
+  store<f32>(dataPtr(out), Mathf.sqrt(dotSpan(p, p, numel(a))));
+  record(out, Op.Norm, a, 0, SAVE_IN0 | SAVE_OUT);
+  return out;
+}
+
+// C[m, n] = A[m, k] B[k, n] for one matrix of the batch: rows of C accumulate
+// a[i, p] * B[p, :], four rows at a time so each loaded row of B is used four times.
+function matmulKernel(pa: usize, pb: usize, pc: usize, m: i32, k: i32, n: i32): void {
+  memory.fill(pc, 0, <usize>(m * n) << 2);
+  let i = 0;
+  for (; i + 4 <= m; i += 4) {
+    const c0 = pc + (<usize>(i * n) << 2), c1 = c0 + (<usize>n << 2);
+    const c2 = c1 + (<usize>n << 2), c3 = c2 + (<usize>n << 2);
+    const a0 = pa + (<usize>(i * k) << 2), a1 = a0 + (<usize>k << 2);
+    const a2 = a1 + (<usize>k << 2), a3 = a2 + (<usize>k << 2);
+    for (let p = 0; p < k; p++) {
+      const off = <usize>p << 2;
+      const x0 = f32x4.splat(load<f32>(a0 + off)), x1 = f32x4.splat(load<f32>(a1 + off));
+      const x2 = f32x4.splat(load<f32>(a2 + off)), x3 = f32x4.splat(load<f32>(a3 + off));
+      const brow = pb + (<usize>(p * n) << 2);
+      let j = 0;
+      for (; j + 4 <= n; j += 4) {
+        const o = <usize>j << 2;
+        const bv = v128.load(brow + o);
+        v128.store(c0 + o, f32x4.add(v128.load(c0 + o), f32x4.mul(x0, bv)));
+        v128.store(c1 + o, f32x4.add(v128.load(c1 + o), f32x4.mul(x1, bv)));
+        v128.store(c2 + o, f32x4.add(v128.load(c2 + o), f32x4.mul(x2, bv)));
+        v128.store(c3 + o, f32x4.add(v128.load(c3 + o), f32x4.mul(x3, bv)));
+      }
+      for (; j < n; j++) {
+        const o = <usize>j << 2;
+        const bv = load<f32>(brow + o);
+        store<f32>(c0 + o, load<f32>(c0 + o) + f32x4.extract_lane(x0, 0) * bv);
+        store<f32>(c1 + o, load<f32>(c1 + o) + f32x4.extract_lane(x1, 0) * bv);
+        store<f32>(c2 + o, load<f32>(c2 + o) + f32x4.extract_lane(x2, 0) * bv);
+        store<f32>(c3 + o, load<f32>(c3 + o) + f32x4.extract_lane(x3, 0) * bv);
+      }
+    }
+  }
+  for (; i < m; i++) {
+    const c = pc + (<usize>(i * n) << 2);
+    const a = pa + (<usize>(i * k) << 2);
+    for (let p = 0; p < k; p++) {
+      const x = load<f32>(a + (<usize>p << 2));
+      const xv = f32x4.splat(x);
+      const brow = pb + (<usize>(p * n) << 2);
+      let j = 0;
+      for (; j + 4 <= n; j += 4) {
+        const o = <usize>j << 2;
+        v128.store(c + o, f32x4.add(v128.load(c + o), f32x4.mul(xv, v128.load(brow + o))));
+      }
+      for (; j < n; j++) {
+        const o = <usize>j << 2;
+        store<f32>(c + o, load<f32>(c + o) + x * load<f32>(brow + o));
+      }
+    }
+  }
+}
+
+const outShape = heap.alloc(MAX_DIMS << 2);
+
+// a [..., m, k] @ b [..., k, n], both of rank 2 or both of rank 3; a batch of 1 broadcasts.
+export function matmul(a: i32, b: i32): i32 {
+  const rank = ndim(a);
+  const m = dim(a, rank - 2), k = dim(a, rank - 1), n = dim(b, rank - 1);
+  let batch = 1, batchA = 1, batchB = 1;
+  if (rank == 3) {
+    batchA = dim(a, 0); batchB = dim(b, 0);
+    batch = batchA > batchB ? batchA : batchB;
+    store<i32>(outShape, batch);
+  }
+  store<i32>(outShape + (<usize>(rank - 2) << 2), m);
+  store<i32>(outShape + (<usize>(rank - 1) << 2), n);
+  const out = newTensor(rank, outShape);
+  const pa = dataPtr(a), pb = dataPtr(b), pc = dataPtr(out);
+  for (let i = 0; i < batch; i++) {
+    matmulKernel(
+      pa + (<usize>(batchA == 1 ? 0 : i * m * k) << 2),
+      pb + (<usize>(batchB == 1 ? 0 : i * k * n) << 2),
+      pc + (<usize>(i * m * n) << 2), m, k, n);
+  }
+  record(out, Op.Matmul, a, b, SAVE_IN0 | SAVE_IN1);
+  return out;
+}
+
+export function linalgBackward(t: i32, op: i32, g: i32): void {
+  const a = geti(t, IN0), b = geti(t, IN1);
+  const edges = geti(t, EDGES);
+  switch (op) {
+    case Op.Dot:
+      if (edges & 1) give(t, IN0, mul(g, b));
+      if (edges & 2) give(t, IN1, mul(g, a));
+      break;
+    case Op.Norm: {
+      // d|a|/da = a / |a|
+      const s = div(g, t);
+      give(t, IN0, mul(a, s));
+      release(s);
+      break;
+    }
+    case Op.Matmul: {
+      const r = ndim(a);
+      if (edges & 1) {
+        const bt = transpose(b, r - 2, r - 1);
+        give(t, IN0, matmul(g, bt));
+        release(bt);
+      }
+      if (edges & 2) {
+        const at = transpose(a, r - 2, r - 1);
+        give(t, IN1, matmul(at, g));
+        release(at);
+      }
+      break;
+    }
+  }
+}

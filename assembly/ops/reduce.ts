@@ -1,0 +1,229 @@
+// Reductions (sum, mean, max) and their adjoint, expand. A reduction is described by a
+// bit mask of the input dims it removes; the output keeps the remaining dims in order, with
+// or without size-1 placeholders (same memory layout either way). Expand is the reverse:
+// it broadcasts a tensor, seen with size 1 along the masked dims, up to a full shape.
+// Each is the other's backward rule.
+
+import {
+  newTensor, dataPtr, numel, ndim, dim, shapePtr, geti, seti, getf, setf, release, retain,
+  IN0, PARAM_I, PARAM_F, AUX, MAX_DIMS,
+} from "../tensors";
+import { allocBuffer, freeBuffer } from "../memory";
+import { record } from "../tape";
+import { Op } from "./codes";
+import { hsum } from "./simd";
+import { mul, constant, give } from "./elementwise";
+
+const work = heap.alloc(MAX_DIMS << 2);
+
+@inline function at(p: usize, d: i32): i32 { return load<i32>(p + (<usize>d << 2)); }
+@inline function put(p: usize, d: i32, v: i32): void { store<i32>(p + (<usize>d << 2), v); }
+@inline function product(p: usize, from: i32, to: i32): i32 {
+  let n = 1;
+  for (let d = from; d < to; d++) n *= at(p, d);
+  return n;
+}
+
+function sumSpan(p: usize, n: i32): f32 {
+  let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+  let i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const q = p + (<usize>i << 2);
+    a0 = f32x4.add(a0, v128.load(q));
+    a1 = f32x4.add(a1, v128.load(q, 16));
+    a2 = f32x4.add(a2, v128.load(q, 32));
+    a3 = f32x4.add(a3, v128.load(q, 48));
+  }
+  for (; i + 4 <= n; i += 4) a0 = f32x4.add(a0, v128.load(p + (<usize>i << 2)));
+  let s = hsum(f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3)));
+  for (; i < n; i++) s += load<f32>(p + (<usize>i << 2));
+  return s;
+}
+
+// dst[0..n] += src[0..n]
+function addSpan(dst: usize, src: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const off = <usize>i << 2;
+    v128.store(dst + off, f32x4.add(v128.load(dst + off), v128.load(src + off)));
+  }
+  for (; i < n; i++) {
+    const off = <usize>i << 2;
+    store<f32>(dst + off, load<f32>(dst + off) + load<f32>(src + off));
+  }
+}
+
+function fillSpan(dst: usize, value: f32, n: i32): void {
+  const v = f32x4.splat(value);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(dst + (<usize>i << 2), v);
+  for (; i < n; i++) store<f32>(dst + (<usize>i << 2), value);
+}
+
+function scaleSpan(dst: usize, value: f32, n: i32): void {
+  const v = f32x4.splat(value);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const off = <usize>i << 2;
+    v128.store(dst + off, f32x4.mul(v128.load(dst + off), v));
+  }
+  for (; i < n; i++) store<f32>(dst + (<usize>i << 2), load<f32>(dst + (<usize>i << 2)) * value);
+}
+
+// Sums over one run of dims: src seen as [outer, len, inner] -> dst [outer, inner].
+function sumRun(src: usize, outer: i32, len: i32, inner: i32, dst: usize): void {
+  if (inner == 1) {
+    for (let o = 0; o < outer; o++) {
+      store<f32>(dst + (<usize>o << 2), sumSpan(src + (<usize>(o * len) << 2), len));
+    }
+    return;
+  }
+  for (let o = 0; o < outer; o++) {
+    const row = dst + (<usize>(o * inner) << 2);
+    fillSpan(row, 0, inner);
+    for (let r = 0; r < len; r++) addSpan(row, src + (<usize>((o * len + r) * inner) << 2), inner);
+  }
+}
+
+// Broadcasts over one run of dims: src [outer, inner] -> dst [outer, len, inner].
+function expandRun(src: usize, outer: i32, len: i32, inner: i32, dst: usize): void {
+  for (let o = 0; o < outer; o++) {
+    if (inner == 1) {
+      fillSpan(dst + (<usize>(o * len) << 2), load<f32>(src + (<usize>o << 2)), len);
+      continue;
+    }
+    const from = src + (<usize>(o * inner) << 2);
+    for (let r = 0; r < len; r++) {
+      memory.copy(dst + (<usize>((o * len + r) * inner) << 2), from, <usize>inner << 2);
+    }
+  }
+}
+
+// Applies sumRun (or expandRun) once per run of masked dims, last run first, through
+// temporary buffers. `shape` is the full (unreduced) shape.
+function runsKernel(expanding: bool, src: usize, rank: i32, shape: usize, mask: i32, dst: usize): void {
+  for (let d = 0; d < rank; d++) put(work, d, expanding && (mask & (1 << d)) ? 1 : at(shape, d));
+  let cur = src;
+  let d = rank - 1;
+  if (mask == 0) { memory.copy(dst, src, <usize>product(shape, 0, rank) << 2); return; }
+  while (true) {
+    while (d >= 0 && (mask & (1 << d)) == 0) d--;
+    const end = d + 1;
+    while (d >= 0 && (mask & (1 << d)) != 0) d--;
+    const start = d + 1;
+    let last = true;
+    for (let e = 0; e < start; e++) if (mask & (1 << e)) last = false;
+    const outer = product(work, 0, start), inner = product(work, end, rank);
+    const len = product(shape, start, end);
+    const next = last ? dst : allocBuffer(<usize>(outer * inner * (expanding ? len : 1)) << 2);
+    if (expanding) expandRun(cur, outer, len, inner, next);
+    else sumRun(cur, outer, len, inner, next);
+    if (cur != src) freeBuffer(cur);
+    cur = next;
+    for (let e = start; e < end; e++) put(work, e, expanding ? at(shape, e) : 1);
+    if (last) return;
+  }
+}
+
+// out = scale * sum of x over the masked dims; out's shape is given (rank, shape ptr).
+export function reduceSum(op: i32, x: i32, mask: i32, rank: i32, shape: usize, scale: f32): i32 {
+  const out = newTensor(rank, shape);
+  runsKernel(false, dataPtr(x), ndim(x), shapePtr(x), mask, dataPtr(out));
+  if (scale != 1) scaleSpan(dataPtr(out), scale, numel(out));
+  seti(out, PARAM_I, mask);
+  setf(out, PARAM_F, scale);
+  record(out, op, x, 0, 0);
+  return out;
+}
+
+// x, seen with size 1 along the masked dims, broadcast to the given shape.
+export function expand(x: i32, mask: i32, rank: i32, shape: usize): i32 {
+  const out = newTensor(rank, shape);
+  runsKernel(true, dataPtr(x), rank, shapePtr(out), mask, dataPtr(out));
+  seti(out, PARAM_I, mask);
+  record(out, Op.Expand, x, 0, 0);
+  return out;
+}
+
+// g summed down to the shape of `like` (NumPy broadcasting in reverse). Returns a new
+// reference; g itself when no dim was broadcast.
+export function sumToLike(g: i32, like: i32): i32 {
+  const rank = ndim(g), offset = rank - ndim(like);
+  let mask = 0;
+  for (let d = 0; d < rank; d++) {
+    if (d < offset || (dim(like, d - offset) == 1 && dim(g, d) != 1)) mask |= 1 << d;
+  }
+  if (mask == 0 && offset == 0) { retain(g); return g; }
+  return reduceSum(Op.Sum, g, mask, ndim(like), shapePtr(like), 1);
+}
+
+// Max over one run of dims: src [outer, len, inner] -> dst [outer, inner]. When `mask` is
+// non-zero it receives the gradient routing: one-hot at the first arg-max, or, for a full
+// reduction (`even`), shared equally between tied maxima as PyTorch does.
+function maxRun(src: usize, outer: i32, len: i32, inner: i32, dst: usize, mask: usize, even: bool): void {
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const base = src + (<usize>(o * len * inner + i) << 2);
+      let best = load<f32>(base);
+      let arg = 0;
+      for (let r = 1; r < len; r++) {
+        const v = load<f32>(base + (<usize>(r * inner) << 2));
+        if (v > best || (v != v && best == best)) { best = v; arg = r; }
+      }
+      store<f32>(dst + (<usize>(o * inner + i) << 2), best);
+      if (mask == 0) continue;
+      const mbase = mask + (<usize>(o * len * inner + i) << 2);
+      let ties = 0;
+      if (even) for (let r = 0; r < len; r++) if (load<f32>(base + (<usize>(r * inner) << 2)) == best) ties++;
+      const share: f32 = ties > 0 ? 1.0 / <f32>ties : 1.0;
+      for (let r = 0; r < len; r++) {
+        const hit = even && ties > 0 ? load<f32>(base + (<usize>(r * inner) << 2)) == best : r == arg;
+        store<f32>(mbase + (<usize>(r * inner) << 2), hit ? share : 0);
+      }
+    }
+  }
+}
+
+// Max over dims [start, end) of x (one run; start = 0 and end = rank for a full reduction).
+export function reduceMax(x: i32, start: i32, end: i32, rank: i32, shape: usize): i32 {
+  const out = newTensor(rank, shape);
+  const xr = ndim(x);
+  const xs = shapePtr(x);
+  const outer = product(xs, 0, start), len = product(xs, start, end), inner = product(xs, end, xr);
+  let mask = 0;
+  for (let d = start; d < end; d++) mask |= 1 << d;
+  seti(out, PARAM_I, mask);
+  if (record(out, Op.Max, x, 0, 0)) {
+    const routing = newTensor(xr, xs);
+    seti(out, AUX, routing);
+    maxRun(dataPtr(x), outer, len, inner, dataPtr(out), dataPtr(routing), start == 0 && end == xr);
+  } else {
+    maxRun(dataPtr(x), outer, len, inner, dataPtr(out), 0, false);
+  }
+  return out;
+}
+
+export function reduceBackward(t: i32, op: i32, g: i32): void {
+  const x = geti(t, IN0);
+  const mask = geti(t, PARAM_I);
+  switch (op) {
+    case Op.Sum: case Op.Mean: {
+      const e = expand(g, mask, ndim(x), shapePtr(x));
+      const scale = getf(t, PARAM_F);
+      if (scale == 1) { give(t, IN0, e); break; }
+      const c = constant(scale);
+      give(t, IN0, mul(e, c));
+      release(c); release(e);
+      break;
+    }
+    case Op.Expand:
+      give(t, IN0, reduceSum(Op.Sum, g, mask, ndim(x), shapePtr(x), 1));
+      break;
+    case Op.Max: {
+      const e = expand(g, mask, ndim(x), shapePtr(x));
+      give(t, IN0, mul(e, geti(t, AUX)));
+      release(e);
+      break;
+    }
+  }
+}

@@ -1,0 +1,221 @@
+// The tensor table. Every tensor is a 128-byte slot in linear memory, addressed by an
+// integer id (0 means "none"). A slot holds the tensor's storage and, for a tensor made by
+// a recorded op, its node in the graph: the op, its inputs and what backward needs saved.
+//
+// Two reference counts keep memory bounded without a garbage collector:
+// - REFS keeps the slot (shape and graph links) alive: JavaScript handles, and nodes that
+//   take the tensor as an input.
+// - DATA_REFS keeps the data buffer alive: JavaScript handles, and nodes that saved the
+//   value for backward. After a sweep frees what was saved, an intermediate whose handle
+//   is gone keeps only its 128-byte slot, so the graph can still be walked.
+
+import { allocBuffer, freeBuffer, newStack, stackPush, stackPop, stackLength } from "./memory";
+
+export const MAX_DIMS = 8;
+
+// Field offsets within a slot.
+export const DATA: i32 = 0;       // pointer to float32 data (0 once released)
+export const NUMEL: i32 = 4;
+export const NDIM: i32 = 8;
+export const SHAPE: i32 = 12;     // MAX_DIMS i32
+export const REFS: i32 = 44;
+export const DATA_REFS: i32 = 48;
+export const FLAGS: i32 = 52;
+export const VERSION: i32 = 56;   // bumped by every in-place write
+export const GRAD: i32 = 60;      // a leaf's accumulated .grad (tensor id)
+export const OP: i32 = 64;        // op code of the node that made this tensor; 0 for a leaf
+export const IN0: i32 = 68;
+export const IN1: i32 = 72;
+export const SAVED: i32 = 76;     // bit mask of SAVE_IN0 | SAVE_IN1 | SAVE_OUT
+export const AUX: i32 = 80;       // an extra tensor the backward rule owns (e.g. max's arg-max mask)
+export const PARAM_I: i32 = 84;   // integer parameter (a dim, a dim mask)
+export const PARAM_F: i32 = 88;   // float parameter (a scale)
+export const VER_IN0: i32 = 92;   // versions of the saved tensors when they were saved
+export const VER_IN1: i32 = 96;
+export const VER_OUT: i32 = 100;
+export const MARK: i32 = 104;     // sweep epoch that last reached this tensor
+export const DEPS: i32 = 108;     // consumers not yet swept, during a sweep
+export const PENDING: i32 = 112;  // gradient being accumulated, during a sweep
+export const CAPTURE: i32 = 116;  // 1 + index into the functional grad() results, or 0
+export const EDGES: i32 = 120;    // bit 0: IN0 needs a gradient, bit 1: IN1 needs one
+
+export const FLAG_REQUIRES_GRAD: i32 = 1;
+export const FLAG_SAVED_FREED: i32 = 2;
+
+export const SAVE_IN0: i32 = 1;
+export const SAVE_IN1: i32 = 2;
+export const SAVE_OUT: i32 = 4;
+
+const SLOT_BITS: usize = 7;
+
+let table: usize = 0;
+let capacity: i32 = 0;
+let freeHead: i32 = 0;   // free slots are chained through their NUMEL field
+let liveTensors: i32 = 0;
+let liveBytes: usize = 0;
+const releaseQueue = newStack();
+let draining = false;
+const shapeCopy = heap.alloc(MAX_DIMS << 2);
+
+@inline export function slot(id: i32): usize {
+  return table + (<usize>id << SLOT_BITS);
+}
+@inline export function geti(id: i32, field: i32): i32 {
+  return load<i32>(slot(id) + <usize>field);
+}
+@inline export function seti(id: i32, field: i32, v: i32): void {
+  store<i32>(slot(id) + <usize>field, v);
+}
+@inline export function getf(id: i32, field: i32): f32 {
+  return load<f32>(slot(id) + <usize>field);
+}
+@inline export function setf(id: i32, field: i32, v: f32): void {
+  store<f32>(slot(id) + <usize>field, v);
+}
+@inline export function dataPtr(id: i32): usize {
+  return <usize>load<u32>(slot(id));
+}
+@inline export function numel(id: i32): i32 {
+  return load<i32>(slot(id), NUMEL);
+}
+@inline export function ndim(id: i32): i32 {
+  return load<i32>(slot(id), NDIM);
+}
+@inline export function dim(id: i32, d: i32): i32 {
+  return load<i32>(slot(id) + <usize>(SHAPE + (d << 2)));
+}
+@inline export function shapePtr(id: i32): usize {
+  return slot(id) + <usize>SHAPE;
+}
+@inline export function requiresGrad(id: i32): bool {
+  return (geti(id, FLAGS) & FLAG_REQUIRES_GRAD) != 0;
+}
+@inline export function isLeaf(id: i32): bool {
+  return geti(id, OP) == 0;
+}
+
+export function tensorCount(): i32 {
+  return liveTensors;
+}
+export function tensorBytes(): usize {
+  return liveBytes;
+}
+
+function grow(): void {
+  const newCapacity = capacity == 0 ? 1024 : capacity << 1;
+  const bytes = <usize>newCapacity << SLOT_BITS;
+  table = table == 0 ? heap.alloc(bytes) : heap.realloc(table, bytes);
+  // Slot 0 stays reserved as "none"; chain the new slots onto the free list.
+  for (let id = newCapacity - 1; id >= max(capacity, 1); id--) {
+    seti(id, NUMEL, freeHead);
+    freeHead = id;
+  }
+  capacity = newCapacity;
+}
+
+// A new tensor with the given shape (read from shape memory), uninitialised data,
+// one reference of each kind, owned by the caller.
+// Callers must re-derive any pointer into the table afterwards: growing it may move it.
+export function newTensor(rank: i32, shape: usize): i32 {
+  if (freeHead == 0) {
+    // `shape` may point into the table itself, which grow() moves.
+    memory.copy(shapeCopy, shape, <usize>rank << 2);
+    shape = shapeCopy;
+    grow();
+  }
+  const id = freeHead;
+  freeHead = geti(id, NUMEL);
+  const s = slot(id);
+  memory.fill(s, 0, <usize>1 << SLOT_BITS);
+  let n: i32 = 1;
+  for (let d = 0; d < rank; d++) {
+    const size = load<i32>(shape + (<usize>d << 2));
+    store<i32>(s + <usize>(SHAPE + (d << 2)), size);
+    n *= size;
+  }
+  store<i32>(s, n, NUMEL);
+  store<i32>(s, rank, NDIM);
+  store<u32>(s, <u32>allocBuffer(<usize>n << 2), DATA);
+  store<i32>(s, 1, REFS);
+  store<i32>(s, 1, DATA_REFS);
+  liveTensors++;
+  liveBytes += <usize>n << 2;
+  return id;
+}
+
+export function newTensorLike(src: i32): i32 {
+  return newTensor(ndim(src), shapePtr(src));
+}
+
+export function retain(id: i32): void {
+  seti(id, REFS, geti(id, REFS) + 1);
+  seti(id, DATA_REFS, geti(id, DATA_REFS) + 1);
+}
+
+export function retainData(id: i32): void {
+  seti(id, DATA_REFS, geti(id, DATA_REFS) + 1);
+}
+
+export function releaseData(id: i32): void {
+  const n = geti(id, DATA_REFS) - 1;
+  seti(id, DATA_REFS, n);
+  if (n == 0) {
+    freeBuffer(dataPtr(id));
+    seti(id, DATA, 0);
+    liveBytes -= <usize>numel(id) << 2;
+  }
+}
+
+// Drops the node's hold on what it saved for backward; the graph links stay.
+export function freeSaved(id: i32): void {
+  const saved = geti(id, SAVED);
+  if (saved & SAVE_IN0) releaseData(geti(id, IN0));
+  if (saved & SAVE_IN1) releaseData(geti(id, IN1));
+  if (saved & SAVE_OUT) releaseData(id);
+  const aux = geti(id, AUX);
+  if (aux != 0) {
+    seti(id, AUX, 0);
+    release(aux);
+  }
+  seti(id, SAVED, 0);
+}
+
+// Drops a slot reference. Freeing a slot releases its inputs, which may free theirs, and
+// so on down a chain: the queue keeps that iterative however deep the graph is.
+export function releaseSlot(id: i32): void {
+  stackPush(releaseQueue, id);
+  if (draining) return; // an outer call is already draining the queue
+  draining = true;
+  while (stackLength(releaseQueue) > 0) {
+    const t = stackPop(releaseQueue);
+    const refs = geti(t, REFS) - 1;
+    seti(t, REFS, refs);
+    if (refs > 0) continue;
+    freeSaved(t);
+    const grad = geti(t, GRAD);
+    const in0 = geti(t, IN0);
+    const in1 = geti(t, IN1);
+    if (geti(t, DATA) != 0) {
+      freeBuffer(dataPtr(t));
+      liveBytes -= <usize>numel(t) << 2;
+    }
+    seti(t, DATA, 0);
+    seti(t, NUMEL, freeHead);
+    seti(t, OP, 0);
+    freeHead = t;
+    liveTensors--;
+    if (grad != 0) {
+      releaseData(grad);
+      stackPush(releaseQueue, grad);
+    }
+    if (in0 != 0) stackPush(releaseQueue, in0);
+    if (in1 != 0) stackPush(releaseQueue, in1);
+  }
+  draining = false;
+}
+
+// Drops one owning reference (a handle's, or a temporary's inside a backward rule).
+export function release(id: i32): void {
+  releaseData(id);
+  releaseSlot(id);
+}

@@ -1,0 +1,180 @@
+// Grad mode and the entry points of the reverse sweep: Tensor.backward() and the
+// functional grad(). Both check everything first, then make one call into the core.
+
+import { core, heapI32, scratchByteOffset, SCRATCH_INTS } from "./core.js";
+import { Tensor, allocate, type TensorLike } from "./tensor.js";
+import { describe, fail, formatShape, sameShape } from "./shape.js";
+import { gradFnOf } from "./ops.js";
+
+export interface BackwardOptions {
+  /** Keep saved values so the graph can be swept again. Defaults to create_graph. */
+  retain_graph?: boolean;
+  /** Record the backward pass itself, for higher-order derivatives. */
+  create_graph?: boolean;
+}
+
+export interface GradOptions extends BackwardOptions {
+  /** Gradients of the outputs (required for non-scalar outputs). */
+  grad_outputs?: TensorLike | null | (TensorLike | null)[];
+  /** Return null for inputs the outputs do not depend on, instead of throwing. */
+  allow_unused?: boolean;
+}
+
+const ERR_FREED = 1;
+const ERR_MODIFIED = 2;
+const MAX_ROOTS = SCRATCH_INTS / 4;
+const CAPTURE_OFFSET = SCRATCH_INTS / 2; // in ints: roots use the first half of scratch
+
+/** Runs fn with gradient recording off (PyTorch's torch.no_grad()). Returns fn's result. */
+export function no_grad<T>(fn: () => T): T {
+  return withGradMode(false, fn);
+}
+
+/** Runs fn with gradient recording on, even inside no_grad. */
+export function enable_grad<T>(fn: () => T): T {
+  return withGradMode(true, fn);
+}
+
+export function is_grad_enabled(): boolean {
+  return core.isGradEnabled() !== 0;
+}
+
+/** Turns gradient recording on or off until changed again. */
+export function set_grad_enabled(on: boolean): void {
+  core.setGradEnabled(on);
+}
+
+function withGradMode<T>(on: boolean, fn: () => T): T {
+  if (typeof fn !== "function") throw new TypeError(`expected a function, got ${describe(fn)}`);
+  const previous = core.isGradEnabled() !== 0;
+  core.setGradEnabled(on);
+  try {
+    return fn();
+  } finally {
+    core.setGradEnabled(previous);
+  }
+}
+
+/** Seed gradient ids for each root, checked against the roots' shapes. `temps` collects the ones made here. */
+function seeds(op: string, roots: Tensor[], gradients: (TensorLike | null)[], temps: number[]): number[] {
+  return roots.map((root, i) => {
+    const given = gradients[i] ?? null;
+    if (given === null) {
+      if (root.numel() !== 1) {
+        fail(op, `grad can be implicitly created only for scalar outputs; output ${i} has shape ` +
+          `${formatShape(root._shape)}: pass a gradient of that shape, or reduce it first (e.g. .sum())`);
+      }
+      const id = allocate(root._shape);
+      core.fill(id, 1);
+      temps.push(id);
+      return id;
+    }
+    if (typeof given === "number") {
+      if (root.numel() !== 1) {
+        fail(op, `Mismatch in shape: grad_output[${i}] is a number and output[${i}] has a shape of ${formatShape(root._shape)}`);
+      }
+      const id = allocate(root._shape);
+      core.fill(id, given);
+      temps.push(id);
+      return id;
+    }
+    if (!(given instanceof Tensor)) {
+      throw new TypeError(`${op}(): gradient must be a Tensor, a number or null, got ${describe(given)}`);
+    }
+    if (!sameShape(given._shape, root._shape)) {
+      fail(op, `Mismatch in shape: grad_output[${i}] has a shape of ${formatShape(given._shape)} ` +
+        `and output[${i}] has a shape of ${formatShape(root._shape)}`);
+    }
+    return given._live(op);
+  });
+}
+
+function sweep(op: string, roots: Tensor[], gradients: (TensorLike | null)[], options: BackwardOptions,
+               capturing: boolean): void {
+  if (roots.length > MAX_ROOTS) fail(op, `at most ${MAX_ROOTS} outputs per call are supported`);
+  roots.forEach((root, i) => {
+    if (!(root instanceof Tensor)) throw new TypeError(`${op}(): outputs must be Tensors, got ${describe(root)}`);
+    if (!core.requiresGradOf(root._live(op))) {
+      fail(op, `element ${i} of tensors does not require grad and does not have a grad_fn`);
+    }
+  });
+  const createGraph = options.create_graph ?? false;
+  const retainGraph = options.retain_graph ?? createGraph;
+  const temps: number[] = [];
+  try {
+    const ids = seeds(op, roots, gradients, temps);
+    const scratch = heapI32();
+    const base = scratchByteOffset >>> 2;
+    roots.forEach((root, i) => {
+      scratch[base + 2 * i] = root._id;
+      scratch[base + 2 * i + 1] = ids[i];
+    });
+    const err = core.backward(roots.length, retainGraph, createGraph, capturing,
+      scratchByteOffset + CAPTURE_OFFSET * 4);
+    if (err === ERR_FREED) {
+      fail(op, "Trying to backward through the graph a second time (or directly access saved " +
+        "tensors after they have already been freed). Saved intermediate values of the graph " +
+        "are freed when you call .backward() or autograd.grad(). Specify retain_graph=True if " +
+        "you need to backward through the graph a second time or if you need to access saved " +
+        "tensors after calling backward.");
+    }
+    if (err === ERR_MODIFIED) {
+      const node = core.errorTensor(), saved = core.errorSaved();
+      const shape = Array.from({ length: core.rankOf(saved) }, (_, d) => core.dimOf(saved, d));
+      fail(op, "one of the variables needed for gradient computation has been modified by an " +
+        `inplace operation: [Float32 tensor of shape ${formatShape(shape)}], which is used by ` +
+        `${gradFnOf(core.opOf(node))?.name ?? "a node"}, is at version ${core.versionOf(saved)}; ` +
+        `expected version ${core.errorExpected()} instead.`);
+    }
+  } finally {
+    for (const id of temps) core.releaseTensor(id);
+  }
+}
+
+/** Implements Tensor.backward(). */
+export function runBackward(roots: Tensor[], gradients: (TensorLike | null)[], options: BackwardOptions): void {
+  sweep("backward", roots, gradients, options, false);
+}
+
+/**
+ * The gradients of outputs with respect to inputs (PyTorch's torch.autograd.grad).
+ * Returns one entry per input and leaves every .grad untouched.
+ */
+export function grad(outputs: Tensor | Tensor[], inputs: Tensor | Tensor[], options: GradOptions = {}): (Tensor | null)[] {
+  const outs = Array.isArray(outputs) ? outputs : [outputs];
+  const ins = Array.isArray(inputs) ? inputs : [inputs];
+  const given = options.grad_outputs;
+  const gradOutputs = given === undefined || given === null ? outs.map(() => null)
+    : Array.isArray(given) ? given : [given];
+  if (gradOutputs.length !== outs.length) {
+    fail("grad", `grad_outputs has ${gradOutputs.length} entries for ${outs.length} outputs`);
+  }
+  if (ins.length > MAX_ROOTS * 2) fail("grad", `at most ${MAX_ROOTS * 2} inputs per call are supported`);
+  ins.forEach((t, i) => {
+    if (!(t instanceof Tensor)) throw new TypeError(`grad(): inputs must be Tensors, got ${describe(t)}`);
+    if (!core.requiresGradOf(t._live("grad"))) fail("grad", `One of the differentiated Tensors (input ${i}) does not require grad`);
+  });
+  const scratch = heapI32();
+  const captureBase = (scratchByteOffset >>> 2) + CAPTURE_OFFSET;
+  ins.forEach((t, i) => {
+    core.setCapture(t._id, i + 1);
+    scratch[captureBase + i] = 0;
+  });
+  try {
+    sweep("grad", outs, gradOutputs, options, true);
+  } finally {
+    ins.forEach((t) => core.setCapture(t._id, 0));
+  }
+  const results = ins.map((t, i): Tensor | null => {
+    const id = heapI32()[captureBase + i];
+    return id === 0 ? null : new Tensor(id, t._shape.slice());
+  });
+  results.forEach((r, i) => {
+    if (r === null && !options.allow_unused) {
+      fail("grad", `One of the differentiated Tensors (input ${i}) appears to not have been used in ` +
+        "the graph. Set allow_unused=True if this is the desired behavior.");
+    }
+  });
+  return results;
+}
+

@@ -1,0 +1,107 @@
+// Loads the wasm core synchronously from the embedded copy, so `import "wasmgrad"` needs
+// no init call, no file access and no bundler configuration, in Node and in browsers.
+
+import { wasmBase64 } from "./generated/wasm.js";
+
+/** The functions exported by assembly/index.ts. Tensor handles are i32 ids. */
+export interface Core {
+  memory: WebAssembly.Memory;
+  scratchPointer(): number;
+  create(rank: number): number;
+  dataPointer(t: number): number;
+  numelOf(t: number): number;
+  rankOf(t: number): number;
+  dimOf(t: number, d: number): number;
+  retainTensor(t: number): void;
+  releaseTensor(t: number): void;
+  liveTensors(): number;
+  liveBytes(): number;
+  requiresGradOf(t: number): number;
+  setRequiresGrad(t: number, on: boolean): void;
+  isLeafTensor(t: number): number;
+  opOf(t: number): number;
+  versionOf(t: number): number;
+  gradOf(t: number): number;
+  clearGrad(t: number): void;
+  setGradEnabled(on: boolean): void;
+  isGradEnabled(): number;
+  setCapture(t: number, index: number): void;
+  backward(count: number, retainGraph: boolean, create: boolean, capturing: boolean, captureOut: number): number;
+  errorTensor(): number;
+  errorSaved(): number;
+  errorExpected(): number;
+  unary(op: number, a: number): number;
+  binary(op: number, a: number, b: number): number;
+  reduceSum(op: number, x: number, mask: number, rank: number, scale: number): number;
+  reduceMax(x: number, start: number, end: number, rank: number): number;
+  dot(a: number, b: number): number;
+  norm(a: number): number;
+  matmul(a: number, b: number): number;
+  reshape(x: number, rank: number): number;
+  transpose(x: number, d0: number, d1: number): number;
+  softmax(x: number, d: number, log: boolean): number;
+  fill(t: number, value: number): void;
+  inplace(op: number, target: number, src: number): void;
+}
+
+function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+const instance = new WebAssembly.Instance(new WebAssembly.Module(decodeBase64(wasmBase64)), {
+  env: {
+    abort(_message: number, _file: number, line: number, column: number): never {
+      throw new Error(`wasmgrad: internal error in the wasm core (line ${line}:${column})`);
+    },
+  },
+});
+
+export const core = instance.exports as unknown as Core;
+const exported = instance.exports as Record<string, unknown>;
+
+/** The numeric value of an `Op.<name>` enum member exported by the core. */
+export function opCode(name: string): number | undefined {
+  const g = exported[`Op.${name}`];
+  return g instanceof WebAssembly.Global ? (g.value as number) : undefined;
+}
+
+/** Names of every op the core defines (its `Op` enum, minus the None/Count markers). */
+export function coreOpNames(): string[] {
+  return Object.keys(exported)
+    .filter((k) => k.startsWith("Op.") && k !== "Op.None" && k !== "Op.Count")
+    .map((k) => k.slice(3));
+}
+
+// Views over linear memory. memory.grow detaches every view, so each accessor checks.
+let f32 = new Float32Array(core.memory.buffer);
+let i32 = new Int32Array(core.memory.buffer);
+
+export function heapF32(): Float32Array {
+  if (f32.buffer !== core.memory.buffer) f32 = new Float32Array(core.memory.buffer);
+  return f32;
+}
+
+export function heapI32(): Int32Array {
+  if (i32.buffer !== core.memory.buffer) i32 = new Int32Array(core.memory.buffer);
+  return i32;
+}
+
+const scratch = core.scratchPointer() >>> 2;
+export const SCRATCH_INTS = 1024;
+
+/** Writes a shape into the core's scratch area; the next create/reshape/reduce reads it. */
+export function writeScratch(values: readonly number[]): void {
+  const view = heapI32();
+  for (let i = 0; i < values.length; i++) view[scratch + i] = values[i];
+}
+
+/** Reads `count` i32s from the scratch area at `offset`. */
+export function readScratch(offset: number, count: number): number[] {
+  const view = heapI32();
+  return Array.from(view.subarray(scratch + offset, scratch + offset + count));
+}
+
+export const scratchByteOffset = core.scratchPointer();

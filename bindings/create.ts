@@ -1,0 +1,195 @@
+// Factories: tensor(), arange(), linspace(), zeros(), ones(), full(), rand(), randn() and
+// the *_like forms. Each takes PyTorch's requires_grad as a last options argument.
+
+import { core, heapF32 } from "./core.js";
+import { Tensor, allocate } from "./tensor.js";
+import { type Shape, checkShape, describe, fail, numelOf } from "./shape.js";
+import { normal, uniform } from "./random.js";
+
+export interface CreateOptions {
+  requires_grad?: boolean;
+}
+
+export interface TensorOptions extends CreateOptions {
+  /** Shape for flat typed-array data (default: 1-D). */
+  shape?: number[];
+}
+
+export type NestedNumbers = number | NestedNumbers[];
+export type TensorData = NestedNumbers | Float32Array | Float64Array | Int32Array;
+
+/** A new tensor holding `values` (any numeric array-like of the right length). */
+export function fromValues(shape: Shape, values: ArrayLike<number>, options: CreateOptions = {}): Tensor {
+  const id = allocate(shape);
+  heapF32().set(values, core.dataPointer(id) >>> 2);
+  return finish(new Tensor(id, shape.slice()), options);
+}
+
+function finish(t: Tensor, options: CreateOptions | undefined): Tensor {
+  if (options !== undefined && (typeof options !== "object" || options === null)) {
+    throw new TypeError(`options must be an object like { requires_grad: true }, got ${describe(options)}`);
+  }
+  if (options?.requires_grad) t.requires_grad_(true);
+  return t;
+}
+
+function filled(shape: Shape, value: number, options: CreateOptions | undefined): Tensor {
+  const id = allocate(shape);
+  core.fill(id, value);
+  return finish(new Tensor(id, shape.slice()), options);
+}
+
+/** Infers the shape of nested arrays, checking that they are rectangular and numeric. */
+function nestedShape(data: NestedNumbers): number[] {
+  const shape: number[] = [];
+  let level: NestedNumbers = data;
+  while (Array.isArray(level)) {
+    shape.push(level.length);
+    if (level.length === 0) break;
+    level = level[0];
+  }
+  return shape;
+}
+
+function flatten(data: NestedNumbers, shape: number[], out: Float32Array): void {
+  let n = 0;
+  const visit = (value: NestedNumbers, d: number, path: number[]): void => {
+    if (d === shape.length) {
+      if (typeof value !== "number") {
+        const where = path.length ? ` at index [${path.join("][")}]` : "";
+        throw new TypeError(`tensor(): invalid data type ${describe(value)}${where}; expected numbers`);
+      }
+      out[n++] = value;
+      return;
+    }
+    if (!Array.isArray(value) || value.length !== shape[d]) {
+      const got = Array.isArray(value) ? value.length : describe(value);
+      fail("tensor", `expected sequence of length ${shape[d]} at dim ${d} (got ${got}); nested arrays must be rectangular`);
+    }
+    for (let i = 0; i < value.length; i++) visit(value[i], d + 1, [...path, i]);
+  };
+  visit(data, 0, []);
+}
+
+/** A tensor from a number (0-d), nested arrays, or a typed array (with an optional shape). */
+export function tensor(data: TensorData, options: TensorOptions = {}): Tensor {
+  if (options === null || typeof options !== "object") {
+    throw new TypeError(`tensor(): options must be an object like { requires_grad: true }, got ${describe(options)}`);
+  }
+  if (data instanceof Float32Array || data instanceof Float64Array || data instanceof Int32Array) {
+    const shape = options.shape === undefined ? [data.length] : checkShape("tensor", options.shape);
+    if (numelOf(shape) !== data.length) {
+      fail("tensor", `shape '[${shape.join(", ")}]' is invalid for input of size ${data.length}`);
+    }
+    return fromValues(shape, data, options);
+  }
+  if (typeof data !== "number" && !Array.isArray(data)) {
+    throw new TypeError(`tensor(): data must be a number, nested arrays of numbers or a typed array, got ${describe(data)}`);
+  }
+  const shape = nestedShape(data);
+  checkShape("tensor", shape);
+  const values = new Float32Array(numelOf(shape));
+  flatten(data, shape, values);
+  if (options.shape !== undefined) {
+    fail("tensor", "shape is only accepted with flat typed-array data; use reshape() for nested arrays");
+  }
+  return fromValues(shape, values, options);
+}
+
+type SizeArgs = (number | number[] | CreateOptions | undefined)[];
+
+/** zeros(2, 3), zeros([2, 3]) and zeros([2, 3], { requires_grad: true }) all work. */
+function parseSize(op: string, args: SizeArgs): { shape: number[]; options: CreateOptions | undefined } {
+  let options: CreateOptions | undefined;
+  const last = args[args.length - 1];
+  if (last !== undefined && typeof last === "object" && !Array.isArray(last)) {
+    options = last;
+    args = args.slice(0, -1);
+  }
+  const sizes = args.length === 1 && Array.isArray(args[0]) ? args[0] : args;
+  return { shape: checkShape(op, sizes), options };
+}
+
+export function zeros(...args: SizeArgs): Tensor {
+  const { shape, options } = parseSize("zeros", args);
+  return filled(shape, 0, options);
+}
+
+export function ones(...args: SizeArgs): Tensor {
+  const { shape, options } = parseSize("ones", args);
+  return filled(shape, 1, options);
+}
+
+export function full(shape: number[], value: number, options?: CreateOptions): Tensor {
+  if (typeof value !== "number") throw new TypeError(`full(): fill_value must be a number, got ${describe(value)}`);
+  return filled(checkShape("full", shape), value, options);
+}
+
+export function zeros_like(t: Tensor, options?: CreateOptions): Tensor {
+  return filled(likeShape("zeros_like", t), 0, options);
+}
+
+export function ones_like(t: Tensor, options?: CreateOptions): Tensor {
+  return filled(likeShape("ones_like", t), 1, options);
+}
+
+function likeShape(op: string, t: unknown): number[] {
+  if (!(t instanceof Tensor)) throw new TypeError(`${op}(): argument 'input' must be a Tensor, got ${describe(t)}`);
+  t._live(op);
+  return t._shape.slice();
+}
+
+function sampled(op: string, args: SizeArgs, draw: () => number): Tensor {
+  const { shape, options } = parseSize(op, args);
+  const values = new Float32Array(numelOf(shape));
+  for (let i = 0; i < values.length; i++) values[i] = draw();
+  return fromValues(shape, values, options);
+}
+
+/** Uniform samples in [0, 1). Seed with manual_seed(). */
+export function rand(...args: SizeArgs): Tensor {
+  return sampled("rand", args, uniform);
+}
+
+/** Standard normal samples. randn([]) is 0-d. Seed with manual_seed(). */
+export function randn(...args: SizeArgs): Tensor {
+  return sampled("randn", args, normal);
+}
+
+function checkNumber(op: string, name: string, value: unknown): number {
+  if (typeof value !== "number" || !Number.isFinite(value)) {
+    throw new TypeError(`${op}(): ${name} must be a finite number, got ${describe(value)}`);
+  }
+  return value;
+}
+
+/** arange(end) or arange(start, end, step = 1): [start, end) in steps, as float32. */
+export function arange(...args: (number | CreateOptions)[]): Tensor {
+  let options: CreateOptions | undefined;
+  if (typeof args[args.length - 1] === "object") options = args.pop() as CreateOptions;
+  if (args.length < 1 || args.length > 3) fail("arange", `expected 1 to 3 numbers, got ${args.length}`);
+  const [start, end, step] = args.length === 1 ? [0, args[0], 1] : [args[0], args[1], args[2] ?? 1];
+  checkNumber("arange", "start", start);
+  checkNumber("arange", "end", end);
+  checkNumber("arange", "step", step);
+  const s = start as number, e = end as number, st = step as number;
+  if (st === 0) fail("arange", "step must be nonzero");
+  if ((e - s) / st < 0) fail("arange", `upper bound and larger bound inconsistent with step sign (start ${s}, end ${e}, step ${st})`);
+  const n = Math.ceil((e - s) / st);
+  const values = new Float64Array(n);
+  for (let i = 0; i < n; i++) values[i] = s + i * st;
+  return fromValues([n], values, options);
+}
+
+/** `steps` evenly spaced values from start to end inclusive. */
+export function linspace(start: number, end: number, steps: number, options?: CreateOptions): Tensor {
+  checkNumber("linspace", "start", start);
+  checkNumber("linspace", "end", end);
+  if (!Number.isInteger(steps) || steps < 0) fail("linspace", `number of steps must be non-negative, got ${steps}`);
+  const values = new Float64Array(steps);
+  const step = steps > 1 ? (end - start) / (steps - 1) : 0;
+  // Fill from both ends, as PyTorch does, so the last value is exactly `end`.
+  const half = Math.floor(steps / 2);
+  for (let i = 0; i < steps; i++) values[i] = i < half ? start + step * i : end - step * (steps - 1 - i);
+  return fromValues([steps], values, options);
+}

@@ -1,0 +1,19 @@
+// wasmgrad: reverse-mode automatic differentiation with PyTorch's API and a WebAssembly core.
+
+export { Tensor } from "./tensor.js";
+export type { TensorLike, MaxResult } from "./tensor.js";
+export type { GradFn } from "./ops.js";
+export {
+  tensor, arange, linspace, zeros, ones, full, zeros_like, ones_like, rand, randn,
+} from "./create.js";
+export type { CreateOptions, TensorOptions, TensorData, NestedNumbers } from "./create.js";
+export { manual_seed } from "./random.js";
+export {
+  no_grad, enable_grad, is_grad_enabled, set_grad_enabled, grad,
+} from "./autograd.js";
+export type { BackwardOptions, GradOptions } from "./autograd.js";
+export {
+  add, sub, mul, div, pow, gt, lt, ge, le, eq, neg, exp, log, sqrt, abs, sin, cos, tanh,
+  sigmoid, relu, sum, mean, max, dot, matmul, norm, reshape, transpose, unsqueeze, squeeze,
+  softmax, log_softmax, memory,
+} from "./functions.js";

@@ -1,0 +1,560 @@
+// The Tensor class: a handle on a tensor of the wasm core, with PyTorch's names.
+// Each method checks its arguments, makes one call into the core and wraps the result.
+
+import { core, heapF32, writeScratch } from "./core.js";
+import { OP, gradFnOf, type GradFn, type OpName } from "./ops.js";
+import {
+  type Shape, broadcastShapes, describe, fail, formatShape, inferShape, normalizeDim, numelOf,
+  sameShape,
+} from "./shape.js";
+import { formatTensor } from "./format.js";
+import { runBackward, type BackwardOptions } from "./autograd.js";
+
+/** A tensor or a plain number (a 0-d constant), accepted wherever an op takes a tensor. */
+export type TensorLike = Tensor | number;
+
+// Handles the program drops release their core tensor when collected.
+const registry = new FinalizationRegistry<number>((id) => core.releaseTensor(id));
+
+// Number operands become 0-d core tensors that live for one call.
+const temporaries: number[] = [];
+
+function releaseTemporaries(): void {
+  while (temporaries.length > 0) core.releaseTensor(temporaries.pop()!);
+}
+
+/** A new core tensor of the given shape (uninitialised), as an id. */
+export function allocate(shape: Shape): number {
+  writeScratch(shape);
+  return core.create(shape.length);
+}
+
+export function scalarId(value: number): number {
+  const id = core.create(0);
+  heapF32()[core.dataPointer(id) >>> 2] = value;
+  return id;
+}
+
+function operand(op: string, x: unknown, name: string): number {
+  if (x instanceof Tensor) return x._live(op);
+  if (typeof x === "number") {
+    const id = scalarId(x);
+    temporaries.push(id);
+    return id;
+  }
+  throw new TypeError(`${op}(): argument '${name}' must be a Tensor or a number, got ${describe(x)}`);
+}
+
+function shapeOf(x: TensorLike): Shape {
+  return x instanceof Tensor ? x._shape : [];
+}
+
+function checkInPlace(op: string, t: Tensor): void {
+  if (core.isGradEnabled() && core.requiresGradOf(t._id)) {
+    if (core.isLeafTensor(t._id)) {
+      fail(op, "a leaf Variable that requires grad is being used in an in-place operation. " +
+        "Update parameters inside no_grad(() => ...)");
+    }
+    fail(op, "in-place operations on tensors that are part of a graph are not supported; " +
+      "use the out-of-place op, or run it inside no_grad(() => ...)");
+  }
+}
+
+export interface MaxResult {
+  values: Tensor;
+  indices: Tensor;
+}
+
+export class Tensor {
+  /** @internal core tensor id; 0 once disposed */
+  _id: number;
+  /** @internal */
+  readonly _shape: number[];
+  private _gradHandle: Tensor | null = null;
+
+  /** @internal Use tensor(), zeros(), ... to create tensors. */
+  constructor(id: number, shape: number[]) {
+    this._id = id;
+    this._shape = shape;
+    registry.register(this, id, this);
+  }
+
+  /** @internal The core id, or a clear error if the tensor was disposed. */
+  _live(op: string): number {
+    if (this._id === 0) fail(op, "this tensor was disposed and can no longer be used");
+    return this._id;
+  }
+
+  // ---- properties ---------------------------------------------------------------------
+
+  get shape(): number[] {
+    return this._shape.slice();
+  }
+
+  get ndim(): number {
+    return this._shape.length;
+  }
+
+  /** PyTorch's size(): the shape, or the size of one dim. */
+  size(dim?: number): number | number[] {
+    if (dim === undefined) return this.shape;
+    return this._shape[normalizeDim("size", dim, this.ndim)];
+  }
+
+  dim(): number {
+    return this._shape.length;
+  }
+
+  numel(): number {
+    return numelOf(this._shape);
+  }
+
+  get requires_grad(): boolean {
+    return core.requiresGradOf(this._live("requires_grad")) !== 0;
+  }
+
+  set requires_grad(flag: boolean) {
+    this.requires_grad_(flag);
+  }
+
+  requires_grad_(flag = true): this {
+    const id = this._live("requires_grad_");
+    if (typeof flag !== "boolean") fail("requires_grad_", `expected a boolean, got ${describe(flag)}`);
+    if (!core.isLeafTensor(id)) {
+      fail("requires_grad_", "you can only change requires_grad flags of leaf variables. If you " +
+        "want to use a computed variable in a subgraph that doesn't require differentiation use " +
+        "var_no_grad = var.detach().");
+    }
+    core.setRequiresGrad(id, flag);
+    return this;
+  }
+
+  get is_leaf(): boolean {
+    return core.isLeafTensor(this._live("is_leaf")) !== 0;
+  }
+
+  get grad_fn(): GradFn | null {
+    return gradFnOf(core.opOf(this._live("grad_fn")));
+  }
+
+  /** The accumulated gradient of a leaf; null before the first backward and for non-leaves. */
+  get grad(): Tensor | null {
+    const id = core.gradOf(this._live("grad"));
+    if (id === 0) return null;
+    if (this._gradHandle === null || this._gradHandle._id !== id) {
+      core.retainTensor(id);
+      this._gradHandle = new Tensor(id, this._shape.slice());
+    }
+    return this._gradHandle;
+  }
+
+  set grad(value: Tensor | null) {
+    if (value !== null) fail("grad", "only null can be assigned to .grad (to clear it)");
+    core.clearGrad(this._live("grad"));
+    this._gradHandle = null;
+  }
+
+  // ---- data out -----------------------------------------------------------------------
+
+  /** A copy of the data as a Float32Array, in row-major order. */
+  toTypedArray(): Float32Array {
+    const id = this._live("toTypedArray");
+    const start = core.dataPointer(id) >>> 2;
+    return heapF32().slice(start, start + this.numel());
+  }
+
+  item(): number {
+    const n = this.numel();
+    if (n !== 1) fail("item", `a Tensor with ${n} elements cannot be converted to Scalar`);
+    return heapF32()[core.dataPointer(this._live("item")) >>> 2];
+  }
+
+  tolist(): number | unknown[] {
+    const data = this.toTypedArray();
+    const shape = this._shape;
+    if (shape.length === 0) return data[0];
+    let offset = 0;
+    const build = (d: number): unknown[] => {
+      const out = new Array(shape[d]);
+      for (let i = 0; i < shape[d]; i++) out[i] = d === shape.length - 1 ? data[offset++] : build(d + 1);
+      return out;
+    };
+    return build(0);
+  }
+
+  toString(): string {
+    if (this._id === 0) return "tensor(<disposed>)";
+    const suffixes: string[] = [];
+    const fn = this.grad_fn;
+    if (fn !== null) suffixes.push(`grad_fn=<${fn.name}>`);
+    else if (this.requires_grad) suffixes.push("requires_grad=True");
+    return formatTensor(this.toTypedArray(), this._shape, suffixes);
+  }
+
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
+
+  /** Releases the tensor's memory now instead of when it is garbage-collected. */
+  dispose(): void {
+    if (this._id === 0) return;
+    registry.unregister(this);
+    core.releaseTensor(this._id);
+    this._id = 0;
+  }
+
+  // ---- autograd -----------------------------------------------------------------------
+
+  backward(gradient?: TensorLike | null, options: BackwardOptions = {}): void {
+    runBackward([this], gradient === undefined || gradient === null ? [null] : [gradient], options);
+  }
+
+  /** A new tensor with the same values, outside the graph. */
+  detach(): Tensor {
+    const id = this._live("detach");
+    const out = allocate(this._shape);
+    const heap = heapF32();
+    const from = core.dataPointer(id) >>> 2;
+    heap.copyWithin(core.dataPointer(out) >>> 2, from, from + this.numel());
+    return new Tensor(out, this._shape.slice());
+  }
+
+  clone(): Tensor {
+    return this.reshape(this._shape);
+  }
+
+  // ---- elementwise --------------------------------------------------------------------
+
+  private _unary(name: OpName, op: string): Tensor {
+    return new Tensor(core.unary(OP[name], this._live(op)), this._shape.slice());
+  }
+
+  neg(): Tensor { return this._unary("Neg", "neg"); }
+  exp(): Tensor { return this._unary("Exp", "exp"); }
+  log(): Tensor { return this._unary("Log", "log"); }
+  sqrt(): Tensor { return this._unary("Sqrt", "sqrt"); }
+  abs(): Tensor { return this._unary("Abs", "abs"); }
+  sin(): Tensor { return this._unary("Sin", "sin"); }
+  cos(): Tensor { return this._unary("Cos", "cos"); }
+  tanh(): Tensor { return this._unary("Tanh", "tanh"); }
+  sigmoid(): Tensor { return this._unary("Sigmoid", "sigmoid"); }
+  relu(): Tensor { return this._unary("Relu", "relu"); }
+
+  /** @internal */
+  _binary(name: OpName, op: string, other: unknown): Tensor {
+    const a = this._live(op);
+    const b = operand(op, other, "other");
+    const shape = broadcastShapes(op, this._shape, shapeOf(other as TensorLike));
+    const out = core.binary(OP[name], a, b);
+    releaseTemporaries();
+    return new Tensor(out, shape);
+  }
+
+  add(other: TensorLike): Tensor { return this._binary("Add", "add", other); }
+  sub(other: TensorLike): Tensor { return this._binary("Sub", "sub", other); }
+  mul(other: TensorLike): Tensor { return this._binary("Mul", "mul", other); }
+  div(other: TensorLike): Tensor { return this._binary("Div", "div", other); }
+  pow(exponent: TensorLike): Tensor { return this._binary("Pow", "pow", exponent); }
+  gt(other: TensorLike): Tensor { return this._binary("Gt", "gt", other); }
+  lt(other: TensorLike): Tensor { return this._binary("Lt", "lt", other); }
+  ge(other: TensorLike): Tensor { return this._binary("Ge", "ge", other); }
+  le(other: TensorLike): Tensor { return this._binary("Le", "le", other); }
+  eq(other: TensorLike): Tensor { return this._binary("Eq", "eq", other); }
+
+  // ---- reductions ---------------------------------------------------------------------
+
+  private _reduceDims(op: string, dim: number | number[] | undefined | null): number {
+    const rank = this.ndim;
+    if (dim === undefined || dim === null) return rank === 0 ? 0 : (1 << rank) - 1;
+    const dims = Array.isArray(dim) ? dim : [dim];
+    let mask = 0;
+    for (const d of dims) {
+      const n = normalizeDim(op, d, rank);
+      if (mask & (1 << n)) fail(op, `dim ${n} appears multiple times in the list of dims`);
+      mask |= 1 << n;
+    }
+    return rank === 0 ? 0 : mask;
+  }
+
+  private _reducedShape(mask: number, keepdim: boolean): number[] {
+    const shape: number[] = [];
+    this._shape.forEach((s, d) => {
+      if (!(mask & (1 << d))) shape.push(s);
+      else if (keepdim) shape.push(1);
+    });
+    return shape;
+  }
+
+  private _sum(name: "Sum" | "Mean", op: string, dim: number | number[] | undefined | null, keepdim: boolean): Tensor {
+    const id = this._live(op);
+    const all = dim === undefined || dim === null;
+    const mask = this._reduceDims(op, dim);
+    const shape = this._reducedShape(mask, keepdim && !all);
+    let count = 1;
+    this._shape.forEach((s, d) => { if (mask & (1 << d)) count *= s; });
+    writeScratch(shape);
+    const scale = name === "Mean" ? 1 / count : 1;
+    return new Tensor(core.reduceSum(OP[name], id, mask, shape.length, scale), shape);
+  }
+
+  sum(dim?: number | number[] | null, keepdim = false): Tensor {
+    return this._sum("Sum", "sum", dim, keepdim);
+  }
+
+  mean(dim?: number | number[] | null, keepdim = false): Tensor {
+    return this._sum("Mean", "mean", dim, keepdim);
+  }
+
+  /** max() of all elements, or { values, indices } along a dim, as in PyTorch. */
+  max(): Tensor;
+  max(dim: number, keepdim?: boolean): MaxResult;
+  max(dim?: number, keepdim = false): Tensor | MaxResult {
+    const id = this._live("max");
+    if (this.numel() === 0) {
+      fail("max", "Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.");
+    }
+    if (dim === undefined) {
+      writeScratch([]);
+      return new Tensor(core.reduceMax(id, 0, this.ndim, 0), []);
+    }
+    const d = normalizeDim("max", dim, this.ndim);
+    if (this.ndim === 0) {
+      return { values: this.clone(), indices: new Tensor(scalarId(0), []) };
+    }
+    if (this._shape[d] === 0) fail("max", `cannot reduce over dimension ${d} of size 0`);
+    const shape = this._reducedShape(1 << d, keepdim);
+    writeScratch(shape);
+    const values = new Tensor(core.reduceMax(id, d, d + 1, shape.length), shape);
+    return { values, indices: argmaxAlong(this, values, d, shape) };
+  }
+
+  /** The max along a dim as a tensor (PyTorch's amax for one dim). */
+  amax(dim: number, keepdim = false): Tensor {
+    return this.max(dim, keepdim).values;
+  }
+
+  // ---- linear algebra -----------------------------------------------------------------
+
+  dot(other: Tensor): Tensor {
+    const a = this._live("dot");
+    if (!(other instanceof Tensor)) throw new TypeError(`dot(): argument 'tensor' must be a Tensor, got ${describe(other)}`);
+    const b = other._live("dot");
+    if (this.ndim !== 1 || other.ndim !== 1) {
+      fail("dot", `1D tensors expected, but got ${this.ndim}D and ${other.ndim}D tensors`);
+    }
+    if (this._shape[0] !== other._shape[0]) {
+      fail("dot", `inconsistent tensor size, expected tensor [${this._shape[0]}] and src ` +
+        `[${other._shape[0]}] to have the same number of elements, but got ${this._shape[0]} ` +
+        `and ${other._shape[0]} elements respectively`);
+    }
+    return new Tensor(core.dot(a, b), []);
+  }
+
+  /** Matrix product with PyTorch's rules for 1-D, 2-D and batched 3-D operands. */
+  matmul(other: Tensor): Tensor {
+    this._live("matmul");
+    if (!(other instanceof Tensor)) throw new TypeError(`matmul(): argument 'other' must be a Tensor, got ${describe(other)}`);
+    other._live("matmul");
+    const ra = this.ndim, rb = other.ndim;
+    if (ra === 0 || rb === 0) {
+      fail("matmul", `both arguments to matmul need to be at least 1D, but they are ${ra}D and ${rb}D`);
+    }
+    if (ra > 3 || rb > 3) fail("matmul", `operands of up to 3 dims are supported, got ${ra}D and ${rb}D`);
+    if (ra === 1 && rb === 1) return this.dot(other);
+    // Promote 1-D operands to matrices, multiply, then drop the added dim, as PyTorch does.
+    const a = ra === 1 ? this.unsqueeze(0) : this;
+    const b = rb === 1 ? other.unsqueeze(-1) : other;
+    const k1 = a._shape[a.ndim - 1], k2 = b._shape[b.ndim - 2];
+    if (k1 !== k2) {
+      const m = (t: Tensor) => t._shape.slice(-2).join("x");
+      fail("matmul", `mat1 and mat2 shapes cannot be multiplied (${m(a)} and ${m(b)}); ` +
+        `shapes ${formatShape(this._shape)} and ${formatShape(other._shape)}`);
+    }
+    let result: Tensor;
+    if (a.ndim === 2 && b.ndim === 2) {
+      result = new Tensor(core.matmul(a._id, b._id), [a._shape[0], b._shape[1]]);
+    } else {
+      const a3 = a.ndim === 2 ? a.unsqueeze(0) : a;
+      const b3 = b.ndim === 2 ? b.unsqueeze(0) : b;
+      const ba = a3._shape[0], bb = b3._shape[0];
+      if (ba !== bb && ba !== 1 && bb !== 1) {
+        fail("matmul", `batch sizes ${ba} and ${bb} do not broadcast; shapes ` +
+          `${formatShape(this._shape)} and ${formatShape(other._shape)}`);
+      }
+      result = new Tensor(core.matmul(a3._id, b3._id), [Math.max(ba, bb), a3._shape[1], b3._shape[2]]);
+    }
+    if (ra === 1) return result.squeeze(-2);
+    if (rb === 1) return result.squeeze(-1);
+    return result;
+  }
+
+  /** The 2-norm of all elements. */
+  norm(): Tensor {
+    return new Tensor(core.norm(this._live("norm")), []);
+  }
+
+  // ---- shape --------------------------------------------------------------------------
+
+  reshape(...shape: number[] | [number[]]): Tensor {
+    const id = this._live("reshape");
+    const requested = Array.isArray(shape[0]) ? shape[0] : shape;
+    const out = inferShape("reshape", requested, this.numel());
+    writeScratch(out);
+    return new Tensor(core.reshape(id, out.length), out);
+  }
+
+  view(...shape: number[] | [number[]]): Tensor {
+    return this.reshape(...shape);
+  }
+
+  flatten(): Tensor {
+    return this.reshape([-1]);
+  }
+
+  transpose(dim0: number, dim1: number): Tensor {
+    const id = this._live("transpose");
+    const d0 = normalizeDim("transpose", dim0, this.ndim);
+    const d1 = normalizeDim("transpose", dim1, this.ndim);
+    if (this.ndim < 2 || d0 === d1) return this.clone();
+    const shape = this._shape.slice();
+    [shape[d0], shape[d1]] = [shape[d1], shape[d0]];
+    return new Tensor(core.transpose(id, Math.min(d0, d1), Math.max(d0, d1)), shape);
+  }
+
+  /** The transpose of a matrix (dims reversed in general, as PyTorch's .T). */
+  get T(): Tensor {
+    if (this.ndim > 2) fail("T", `expected a tensor of at most 2 dims, got shape ${formatShape(this._shape)}; use transpose(d0, d1)`);
+    return this.ndim < 2 ? this : this.transpose(0, 1);
+  }
+
+  t(): Tensor {
+    return this.T;
+  }
+
+  unsqueeze(dim: number): Tensor {
+    const d = normalizeDim("unsqueeze", dim, this.ndim + 1);
+    const shape = this._shape.slice();
+    shape.splice(d, 0, 1);
+    return this.reshape(shape);
+  }
+
+  squeeze(dim?: number): Tensor {
+    if (dim === undefined) return this.reshape(this._shape.filter((s) => s !== 1));
+    const d = normalizeDim("squeeze", dim, this.ndim);
+    if (this.ndim === 0 || this._shape[d] !== 1) return this.clone();
+    const shape = this._shape.slice();
+    shape.splice(d, 1);
+    return this.reshape(shape);
+  }
+
+  softmax(dim: number): Tensor {
+    return this._softmax("softmax", dim, false);
+  }
+
+  log_softmax(dim: number): Tensor {
+    return this._softmax("log_softmax", dim, true);
+  }
+
+  private _softmax(op: string, dim: number, log: boolean): Tensor {
+    const id = this._live(op);
+    const d = normalizeDim(op, dim, this.ndim);
+    if (this.ndim === 0) return this.reshape([1])._softmax(op, 0, log).reshape([]);
+    return new Tensor(core.softmax(id, d, log), this._shape.slice());
+  }
+
+  // ---- in place -----------------------------------------------------------------------
+
+  private _inPlace(name: OpName, op: string, other: unknown): this {
+    const id = this._live(op);
+    checkInPlace(op, this);
+    const src = operand(op, other, "other");
+    const shape = broadcastShapes(op, this._shape, shapeOf(other as TensorLike));
+    if (!sameShape(shape, this._shape)) {
+      releaseTemporaries();
+      fail(op, `output with shape ${formatShape(this._shape)} doesn't match the broadcast shape ${formatShape(shape)}`);
+    }
+    core.inplace(OP[name], id, src);
+    releaseTemporaries();
+    return this;
+  }
+
+  zero_(): this {
+    return this.fill_(0);
+  }
+
+  fill_(value: number): this {
+    const id = this._live("fill_");
+    checkInPlace("fill_", this);
+    if (typeof value !== "number") throw new TypeError(`fill_(): value must be a number, got ${describe(value)}`);
+    core.fill(id, value);
+    return this;
+  }
+
+  add_(other: TensorLike, options: { alpha?: number } = {}): this {
+    const alpha = options.alpha ?? 1;
+    if (alpha === 1 || typeof other !== "object") {
+      return this._inPlace("Add", "add_", typeof other === "number" ? other * alpha : other);
+    }
+    const scaled = other instanceof Tensor ? scaledCopy(other, alpha) : other;
+    try {
+      return this._inPlace("Add", "add_", scaled);
+    } finally {
+      if (scaled instanceof Tensor && scaled !== other) scaled.dispose();
+    }
+  }
+
+  sub_(other: TensorLike, options: { alpha?: number } = {}): this {
+    const alpha = options.alpha ?? 1;
+    return this.add_(typeof other === "number" ? -other * alpha : other, { alpha: -alpha });
+  }
+
+  mul_(other: TensorLike): this {
+    return this._inPlace("Mul", "mul_", other);
+  }
+
+  /** Copies src (broadcast to this tensor's shape) into this tensor. */
+  copy_(src: TensorLike): this {
+    if (!(src instanceof Tensor) && typeof src !== "number") {
+      throw new TypeError(`copy_(): argument 'src' must be a Tensor or a number, got ${describe(src)}`);
+    }
+    const shape = broadcastShapes("copy_", this._shape, shapeOf(src));
+    if (!sameShape(shape, this._shape)) {
+      fail("copy_", `output with shape ${formatShape(this._shape)} doesn't match the broadcast shape ${formatShape(shape)}`);
+    }
+    checkInPlace("copy_", this);
+    core.fill(this._live("copy_"), 0);
+    return this._inPlace("Add", "copy_", src);
+  }
+}
+
+function scaledCopy(t: Tensor, alpha: number): Tensor {
+  const wasEnabled = core.isGradEnabled();
+  core.setGradEnabled(false);
+  try {
+    return t.mul(alpha);
+  } finally {
+    core.setGradEnabled(wasEnabled !== 0);
+  }
+}
+
+// Index of the first maximum along dim d, as a float tensor (wasmgrad has one dtype).
+function argmaxAlong(x: Tensor, values: Tensor, d: number, shape: number[]): Tensor {
+  const data = x.toTypedArray();
+  const best = values.toTypedArray();
+  const size = x._shape[d];
+  let inner = 1;
+  for (let e = d + 1; e < x.ndim; e++) inner *= x._shape[e];
+  const out = allocate(shape);
+  const heap = heapF32();
+  const base = core.dataPointer(out) >>> 2;
+  for (let j = 0; j < best.length; j++) {
+    const o = Math.floor(j / inner), i = j % inner;
+    let index = 0;
+    for (let r = 0; r < size; r++) {
+      const v = data[(o * size + r) * inner + i];
+      if (v === best[j] || (Number.isNaN(v) && Number.isNaN(best[j]))) { index = r; break; }
+    }
+    heap[base + j] = index;
+  }
+  return new Tensor(out, shape);
+}

@@ -1,0 +1,28 @@
+// npm test: the suite in Node, then the same files in Chromium (vitest browser mode).
+// Without a Chromium the browser half is skipped loudly, or fails with REQUIRE_BROWSER=1.
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { dirname, join } from "node:path";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const vitest = join(root, "node_modules", ".bin", "vitest");
+const extra = process.argv.slice(2);
+const run = (project) =>
+  spawnSync(vitest, ["run", "--project", project, ...extra], { cwd: root, stdio: "inherit" }).status ?? 1;
+
+const nodeStatus = run("node");
+const chromium = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+let browserStatus = 0;
+if (existsSync(chromium)) {
+  browserStatus = run("browser");
+} else {
+  const line = "=".repeat(78);
+  console.log(`\n${line}\nSKIPPED: browser tests. No Chromium at ${chromium}.\n` +
+    `Fix: apt-get install chromium (or set CHROMIUM_PATH).\n${line}\n`);
+  if (process.env.REQUIRE_BROWSER === "1") {
+    console.error("REQUIRE_BROWSER=1: failing because the browser tests could not run.");
+    browserStatus = 1;
+  }
+}
+process.exit(nodeStatus || browserStatus);
