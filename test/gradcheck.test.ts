@@ -1,0 +1,203 @@
+// Every differentiable op against central finite differences of a float64 reference,
+// on random shapes, broadcasting cases and 0-d tensors; second derivatives likewise.
+import { describe, expect, test } from "vitest";
+import { tensor, grad, type Tensor } from "../bindings/index.js";
+import * as R from "./reference.js";
+import type { Ref } from "./reference.js";
+
+// A small deterministic generator, independent of wasmgrad's.
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+type Domain = "any" | "positive" | "awayFromZero";
+
+interface Case {
+  name: string;
+  inputs: { shape: number[]; domain?: Domain }[];
+  wg: (...xs: Tensor[]) => Tensor;
+  ref: (...xs: Ref[]) => Ref;
+  /** piecewise-linear ops have no meaningful second derivative check near kinks */
+  secondOrder?: boolean;
+}
+
+const exp = (x: Ref) => R.map(x, Math.exp);
+const unaryCases: Case[] = ([
+  ["neg", (t: Tensor) => t.neg(), (x: Ref) => R.map(x, (v) => -v), "any"],
+  ["exp", (t: Tensor) => t.exp(), exp, "any"],
+  ["log", (t: Tensor) => t.log(), (x: Ref) => R.map(x, Math.log), "positive"],
+  ["sqrt", (t: Tensor) => t.sqrt(), (x: Ref) => R.map(x, Math.sqrt), "positive"],
+  ["abs", (t: Tensor) => t.abs(), (x: Ref) => R.map(x, Math.abs), "awayFromZero"],
+  ["sin", (t: Tensor) => t.sin(), (x: Ref) => R.map(x, Math.sin), "any"],
+  ["cos", (t: Tensor) => t.cos(), (x: Ref) => R.map(x, Math.cos), "any"],
+  ["tanh", (t: Tensor) => t.tanh(), (x: Ref) => R.map(x, Math.tanh), "any"],
+  ["sigmoid", (t: Tensor) => t.sigmoid(), (x: Ref) => R.map(x, (v) => 1 / (1 + Math.exp(-v))), "any"],
+  ["relu", (t: Tensor) => t.relu(), (x: Ref) => R.map(x, (v) => Math.max(v, 0)), "awayFromZero"],
+] as const).flatMap(([name, wg, ref, domain]) =>
+  [[], [5], [3, 4], [2, 3, 2]].map((shape) => ({
+    name: `${name} ${JSON.stringify(shape)}`,
+    inputs: [{ shape, domain: domain as Domain }],
+    wg: wg as (t: Tensor) => Tensor,
+    ref: ref as (x: Ref) => Ref,
+    secondOrder: name !== "relu" && name !== "abs",
+  })));
+
+const broadcastPairs: [number[], number[]][] = [
+  [[], []], [[4], [4]], [[3, 4], [4]], [[3, 1], [1, 4]], [[2, 3, 4], [3, 1]], [[4], []], [[], [2, 3]],
+  [[2, 1, 3], [4, 1]],
+];
+const binaryCases: Case[] = ([
+  ["add", (a: Tensor, b: Tensor) => a.add(b), (x: number, y: number) => x + y, "any", "any"],
+  ["sub", (a: Tensor, b: Tensor) => a.sub(b), (x: number, y: number) => x - y, "any", "any"],
+  ["mul", (a: Tensor, b: Tensor) => a.mul(b), (x: number, y: number) => x * y, "any", "any"],
+  ["div", (a: Tensor, b: Tensor) => a.div(b), (x: number, y: number) => x / y, "any", "awayFromZero"],
+  ["pow", (a: Tensor, b: Tensor) => a.pow(b), (x: number, y: number) => x ** y, "positive", "any"],
+] as const).flatMap(([name, wg, f, da, db]) =>
+  broadcastPairs.map(([sa, sb]) => ({
+    name: `${name} ${JSON.stringify(sa)} ${JSON.stringify(sb)}`,
+    inputs: [{ shape: sa, domain: da as Domain }, { shape: sb, domain: db as Domain }],
+    wg: wg as (a: Tensor, b: Tensor) => Tensor,
+    ref: (a: Ref, b: Ref) => R.zip(a, b, f),
+  })));
+
+const otherCases: Case[] = [
+  { name: "sub with a number on the left", inputs: [{ shape: [3] }], wg: (a) => a.neg().add(2), ref: (a) => R.map(a, (v) => 2 - v) },
+  { name: "pow with a number exponent", inputs: [{ shape: [2, 3], domain: "any" }], wg: (a) => a.pow(3), ref: (a) => R.map(a, (v) => v ** 3) },
+  { name: "pow with a fractional exponent", inputs: [{ shape: [4], domain: "positive" }], wg: (a) => a.pow(0.5), ref: (a) => R.map(a, Math.sqrt) },
+  { name: "sum all", inputs: [{ shape: [3, 4] }], wg: (a) => a.sum(), ref: (a) => R.reduce(a, undefined, false, R.sum) },
+  { name: "sum 0-d", inputs: [{ shape: [] }], wg: (a) => a.sum(), ref: (a) => a },
+  { name: "sum dim 0", inputs: [{ shape: [3, 4] }], wg: (a) => a.sum(0), ref: (a) => R.reduce(a, [0], false, R.sum) },
+  { name: "sum dim -1 keepdim", inputs: [{ shape: [2, 3, 4] }], wg: (a) => a.sum(-1, true), ref: (a) => R.reduce(a, [-1], true, R.sum) },
+  { name: "sum dims [0, 2]", inputs: [{ shape: [2, 3, 4] }], wg: (a) => a.sum([0, 2]), ref: (a) => R.reduce(a, [0, 2], false, R.sum) },
+  { name: "sum dim 1 (middle)", inputs: [{ shape: [2, 3, 4] }], wg: (a) => a.sum(1), ref: (a) => R.reduce(a, [1], false, R.sum) },
+  { name: "mean all", inputs: [{ shape: [3, 4] }], wg: (a) => a.mean(), ref: (a) => R.reduce(a, undefined, false, (v) => R.sum(v) / v.length) },
+  { name: "mean dim 1 keepdim", inputs: [{ shape: [3, 5] }], wg: (a) => a.mean(1, true), ref: (a) => R.reduce(a, [1], true, (v) => R.sum(v) / v.length) },
+  { name: "max all", inputs: [{ shape: [3, 4] }], wg: (a) => a.max(), ref: (a) => R.reduce(a, undefined, false, (v) => Math.max(...v)), secondOrder: false },
+  { name: "max dim 0", inputs: [{ shape: [3, 4] }], wg: (a) => a.max(0).values, ref: (a) => R.reduce(a, [0], false, (v) => Math.max(...v)), secondOrder: false },
+  { name: "max dim -1 keepdim", inputs: [{ shape: [2, 3, 4] }], wg: (a) => a.max(-1, true).values, ref: (a) => R.reduce(a, [-1], true, (v) => Math.max(...v)), secondOrder: false },
+  { name: "dot", inputs: [{ shape: [5] }, { shape: [5] }], wg: (a, b) => a.dot(b), ref: (a, b) => R.matmul(a, b) },
+  { name: "matmul 2-D", inputs: [{ shape: [3, 4] }, { shape: [4, 5] }], wg: (a, b) => a.matmul(b), ref: R.matmul },
+  { name: "matmul 1-D @ 2-D", inputs: [{ shape: [4] }, { shape: [4, 3] }], wg: (a, b) => a.matmul(b), ref: R.matmul },
+  { name: "matmul 2-D @ 1-D", inputs: [{ shape: [3, 4] }, { shape: [4] }], wg: (a, b) => a.matmul(b), ref: R.matmul },
+  { name: "matmul 1-D @ 1-D", inputs: [{ shape: [4] }, { shape: [4] }], wg: (a, b) => a.matmul(b), ref: R.matmul },
+  { name: "matmul batched", inputs: [{ shape: [2, 3, 4] }, { shape: [2, 4, 5] }], wg: (a, b) => a.matmul(b), ref: R.matmul },
+  { name: "matmul batch broadcast", inputs: [{ shape: [1, 3, 4] }, { shape: [3, 4, 2] }], wg: (a, b) => a.matmul(b), ref: R.matmul },
+  { name: "matmul 2-D @ batched", inputs: [{ shape: [3, 4] }, { shape: [2, 4, 5] }], wg: (a, b) => a.matmul(b), ref: (a, b) => R.matmul(R.ref([1, ...a.shape], a.data), b) },
+  { name: "matmul odd sizes", inputs: [{ shape: [7, 9] }, { shape: [9, 6] }], wg: (a, b) => a.matmul(b), ref: R.matmul },
+  { name: "norm", inputs: [{ shape: [2, 3] }], wg: (a) => a.norm(), ref: (a) => R.ref([], [Math.hypot(...a.data)]) },
+  { name: "reshape", inputs: [{ shape: [2, 6] }], wg: (a) => a.reshape([3, -1]).mul(a.reshape(3, 4)), ref: (a) => R.map(R.ref([3, 4], a.data), (v) => v * v) },
+  { name: "transpose", inputs: [{ shape: [2, 3, 4] }], wg: (a) => a.transpose(0, 2), ref: (a) => R.transpose(a, 0, 2) },
+  { name: "transpose last two", inputs: [{ shape: [2, 3, 4] }], wg: (a) => a.transpose(-1, -2), ref: (a) => R.transpose(a, 1, 2) },
+  { name: ".T", inputs: [{ shape: [3, 5] }], wg: (a) => a.T, ref: (a) => R.transpose(a, 0, 1) },
+  { name: "unsqueeze, squeeze", inputs: [{ shape: [3, 1, 2] }], wg: (a) => a.squeeze(1).unsqueeze(0), ref: (a) => R.ref([1, 3, 2], a.data) },
+  { name: "softmax dim -1", inputs: [{ shape: [3, 5] }], wg: (a) => a.softmax(-1), ref: (a) => R.softmax(a, -1, false) },
+  { name: "softmax dim 0", inputs: [{ shape: [4, 3] }], wg: (a) => a.softmax(0), ref: (a) => R.softmax(a, 0, false) },
+  { name: "softmax 3-D middle", inputs: [{ shape: [2, 3, 4] }], wg: (a) => a.softmax(1), ref: (a) => R.softmax(a, 1, false) },
+  { name: "log_softmax dim -1", inputs: [{ shape: [3, 5] }], wg: (a) => a.log_softmax(-1), ref: (a) => R.softmax(a, -1, true) },
+  { name: "log_softmax dim 0", inputs: [{ shape: [4, 3] }], wg: (a) => a.log_softmax(0), ref: (a) => R.softmax(a, 0, true) },
+  { name: "same tensor twice", inputs: [{ shape: [4] }], wg: (a) => a.mul(a).add(a), ref: (a) => R.map(a, (v) => v * v + v) },
+  { name: "composite chain", inputs: [{ shape: [3, 4] }, { shape: [4] }], wg: (a, b) => a.mul(b).tanh().sum(0).exp(), ref: (a, b) => R.map(R.reduce(R.map(R.zip(a, b, (x, y) => x * y), Math.tanh), [0], false, R.sum), Math.exp) },
+];
+
+function sample(shape: number[], domain: Domain, next: () => number): Float64Array {
+  const n = shape.reduce((a, b) => a * b, 1);
+  return Float64Array.from({ length: n }, () => {
+    const u = next();
+    if (domain === "positive") return 0.5 + 1.5 * u;
+    if (domain === "awayFromZero") return (u < 0.5 ? -1 : 1) * (0.3 + u);
+    return 2 * u - 1;
+  });
+}
+
+function loss(c: Case, xs: Ref[], w: Float64Array): number {
+  const out = c.ref(...xs);
+  let s = 0;
+  for (let i = 0; i < w.length; i++) s += w[i] * out.data[i];
+  return s;
+}
+
+/** Central differences of loss with respect to every element of every input, in float64. */
+function numericGrads(f: (xs: Ref[]) => number, xs: Ref[], h = 1e-6): Float64Array[] {
+  return xs.map((x, k) => Float64Array.from(x.data, (_, i) => {
+    const plus = xs.map((y) => R.ref(y.shape, y.data)), minus = xs.map((y) => R.ref(y.shape, y.data));
+    plus[k].data[i] += h;
+    minus[k].data[i] -= h;
+    return (f(plus) - f(minus)) / (2 * h);
+  }));
+}
+
+function expectNear(got: ArrayLike<number>, want: ArrayLike<number>, rtol: number, atol: number, what: string): void {
+  expect(got.length, what).toBe(want.length);
+  for (let i = 0; i < want.length; i++) {
+    const tol = atol + rtol * Math.abs(want[i]);
+    if (!(Math.abs(got[i] - want[i]) <= tol)) {
+      throw new Error(`${what}[${i}]: got ${got[i]}, want ${want[i]}\n got ${Array.from(got).join(", ")}\nwant ${Array.from(want).join(", ")}`);
+    }
+  }
+}
+
+function check(c: Case, seed: number): void {
+  const next = rng(seed);
+  // float32 inputs: the reference sees exactly the values wasmgrad sees.
+  const xs = c.inputs.map(({ shape, domain }) => R.ref(shape, Float32Array.from(sample(shape, domain ?? "any", next))));
+  const outRef = c.ref(...xs);
+  const w = Float64Array.from(Float32Array.from(outRef.data, () => 2 * next() - 1));
+  const ts = xs.map((x) => tensor(Float32Array.from(x.data), { shape: x.shape, requires_grad: true }));
+  const out = c.wg(...ts);
+  expect(out.shape, "output shape").toEqual(outRef.shape);
+  expectNear(out.toTypedArray(), outRef.data, 1e-5, 1e-5, "forward");
+  out.mul(tensor(Float32Array.from(w), { shape: outRef.shape })).sum().backward();
+  const numeric = numericGrads((ys) => loss(c, ys, w), xs);
+  ts.forEach((t, k) => expectNear(t.grad!.toTypedArray(), numeric[k], 2e-3, 2e-4, `grad of input ${k}`));
+
+  if (c.secondOrder === false) return;
+  // Second order: d/dx of v . (dL/dx), against nested central differences.
+  const v = xs.map((x) => Float64Array.from(Float32Array.from(x.data, () => 2 * next() - 1)));
+  const ts2 = xs.map((x) => tensor(Float32Array.from(x.data), { shape: x.shape, requires_grad: true }));
+  const l = c.wg(...ts2).mul(tensor(Float32Array.from(w), { shape: outRef.shape })).sum();
+  const firsts = grad(l, ts2, { create_graph: true, allow_unused: true });
+  let s: Tensor | null = null;
+  firsts.forEach((g, k) => {
+    if (g === null) return;
+    const term = g.mul(tensor(Float32Array.from(v[k]), { shape: xs[k].shape })).sum();
+    s = s === null ? term : s.add(term);
+  });
+  if (s === null || !(s as Tensor).requires_grad) return; // linear: no second-order graph
+  const seconds = grad(s, ts2, { allow_unused: true });
+  const h = 1e-4;
+  const directional = (ys: Ref[]) => {
+    const up = ys.map((y, k) => R.ref(y.shape, y.data.map((val, i) => val + h * v[k][i])));
+    const down = ys.map((y, k) => R.ref(y.shape, y.data.map((val, i) => val - h * v[k][i])));
+    return (loss(c, up, w) - loss(c, down, w)) / (2 * h);
+  };
+  const numeric2 = numericGrads(directional, xs, h);
+  seconds.forEach((g, k) => {
+    const got = g === null ? new Float64Array(numeric2[k].length) : g.toTypedArray();
+    expectNear(got, numeric2[k], 5e-3, 2e-3, `second derivative of input ${k}`);
+  });
+}
+
+describe("gradcheck against float64 finite differences", () => {
+  const all = [...unaryCases, ...binaryCases, ...otherCases];
+  test.each(all.map((c, i) => [c.name, c, i] as const))("%s", (_name, c, i) => {
+    check(c, 1234 + i);
+    check(c, 9876 + i);
+  });
+
+  test("random shapes with broadcasting", () => {
+    const next = rng(42);
+    const ops = binaryCases.filter((c) => !c.name.startsWith("pow"));
+    for (let trial = 0; trial < 20; trial++) {
+      const rank = Math.floor(next() * 4);
+      const full = Array.from({ length: rank }, () => 1 + Math.floor(next() * 4));
+      const drop = (s: number[]) => s.slice(Math.floor(next() * (s.length + 1))).map((n) => (next() < 0.3 ? 1 : n));
+      const [sa, sb] = [drop(full), drop(full)];
+      const base = ops[trial % ops.length];
+      check({ ...base, name: `${base.name} random`, inputs: [{ shape: sa, domain: base.inputs[0].domain }, { shape: sb, domain: base.inputs[1].domain }] }, 100 + trial);
+    }
+  });
+});
