@@ -164,9 +164,10 @@ export class Tensor {
   }
 
   item(): number {
+    const id = this._live("item");
     const n = this.numel();
     if (n !== 1) fail("item", `a Tensor with ${n} elements cannot be converted to Scalar`);
-    return heapF32()[core.dataPointer(this._live("item")) >>> 2];
+    return heapF32()[core.dataPointer(id) >>> 2];
   }
 
   tolist(): number | unknown[] {
@@ -504,8 +505,7 @@ export class Tensor {
   }
 
   sub_(other: TensorLike, options: { alpha?: number } = {}): this {
-    const alpha = options.alpha ?? 1;
-    return this.add_(typeof other === "number" ? -other * alpha : other, { alpha: -alpha });
+    return this.add_(other, { alpha: -(options.alpha ?? 1) });
   }
 
   mul_(other: TensorLike): this {

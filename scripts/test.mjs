@@ -1,4 +1,5 @@
-// npm test: the suite in Node, then the same files in Chromium (vitest browser mode).
+// npm test: a typecheck, the suite in Node, then the same files in Chromium (vitest
+// browser mode).
 // Without a Chromium the browser half is skipped loudly, or fails with REQUIRE_BROWSER=1.
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -11,6 +12,9 @@ const extra = process.argv.slice(2);
 const run = (project) =>
   spawnSync(vitest, ["run", "--project", project, ...extra], { cwd: root, stdio: "inherit" }).status ?? 1;
 
+const tsc = join(root, "node_modules", ".bin", "tsc");
+const typecheck = spawnSync(tsc, ["--noEmit", "-p", "tsconfig.json"], { cwd: root, stdio: "inherit" }).status ?? 1;
+if (typecheck !== 0) console.error("typecheck failed (tsc --noEmit)");
 const nodeStatus = run("node");
 const chromium = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 let browserStatus = 0;
@@ -25,4 +29,4 @@ if (existsSync(chromium)) {
     browserStatus = 1;
   }
 }
-process.exit(nodeStatus || browserStatus);
+process.exit(typecheck || nodeStatus || browserStatus);

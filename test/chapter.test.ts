@@ -1,7 +1,7 @@
 // The examples of d2l section 2.5 "Automatic Differentiation", with their exact values.
 import { describe, expect, test } from "vitest";
-import { arange, randn, tensor, manual_seed, ones, type Tensor } from "../bindings/index.js";
-import { expectClose } from "./helpers.js";
+import { arange, randn, tensor, manual_seed, ones } from "../bindings/index.js";
+import { expectClose, f } from "./helpers.js";
 
 describe("2.5.1 a simple function", () => {
   test("y = 2 x.x gives 28 and x.grad = 4x", () => {
@@ -61,13 +61,6 @@ describe("2.5.3 detaching computation", () => {
     expectClose(x.grad, [0, 2, 4, 6], 0, 0);
   });
 });
-
-// The book's control-flow function: the graph follows whichever branches run.
-export function f(a: Tensor): Tensor {
-  let b = a.mul(2);
-  while (b.norm().item() < 1000) b = b.mul(2);
-  return b.sum().item() > 0 ? b : b.mul(100);
-}
 
 describe("2.5.4 gradients and Python control flow", () => {
   test("f(a) is linear in a, so a.grad == d / a", () => {

@@ -23,3 +23,10 @@ export function expectClose(t: Tensor | null, expected: ArrayLike<number> | numb
     }
   }
 }
+
+/** The book's control-flow function (d2l 2.5.4): the graph follows whichever branches run. */
+export function f(a: Tensor): Tensor {
+  let b = a.mul(2);
+  while (b.norm().item() < 1000) b = b.mul(2);
+  return b.sum().item() > 0 ? b : b.mul(100);
+}

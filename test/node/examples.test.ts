@@ -1,0 +1,15 @@
+// The walkthrough that `npm start` runs prints the chapter's values.
+import { expect, test } from "vitest";
+import { execFileSync } from "node:child_process";
+import { resolve } from "node:path";
+
+const root = resolve(import.meta.dirname, "../..");
+
+test("examples/chapter.ts runs and prints the book's results", () => {
+  const out = execFileSync(process.execPath, ["--import", "tsx", "examples/chapter.ts"], { cwd: root, encoding: "utf8" });
+  expect(out).toContain("y = tensor(28., grad_fn=<MulBackward>)");
+  expect(out).toContain("x.grad = tensor([ 0.,  4.,  8., 12.])");
+  expect(out).toContain("x.grad after x.sum().backward() = tensor([1., 1., 1., 1.])");
+  expect(out).toContain("x.grad == u = tensor([1., 1., 1., 1.])");
+  expect(out).toContain("d2/ds2 s^3 = 6 s = tensor([ 6., 12., 18.])");
+});
