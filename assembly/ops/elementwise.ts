@@ -9,7 +9,7 @@ import {
 } from "../tensors";
 import { record, accumulate } from "../tape";
 import { Op } from "./codes";
-import { expV, expS } from "./simd";
+import { expV, expS, logV, logS, tanhV, tanhS } from "./simd";
 import { sumToLike } from "./reduce";
 import { SAVE_IN0, SAVE_IN1, SAVE_OUT } from "../tensors";
 
@@ -19,8 +19,8 @@ import { SAVE_IN0, SAVE_IN1, SAVE_OUT } from "../tensors";
   @inline v(x: v128): v128 { return f32x4.neg(x); } @inline s(x: f32): f32 { return -x; } }
 @final class ExpK { @inline vec(): bool { return true; }
   @inline v(x: v128): v128 { return expV(x); } @inline s(x: f32): f32 { return expS(x); } }
-@final class LogK { @inline vec(): bool { return false; }
-  @inline v(x: v128): v128 { return x; } @inline s(x: f32): f32 { return Mathf.log(x); } }
+@final class LogK { @inline vec(): bool { return true; }
+  @inline v(x: v128): v128 { return logV(x); } @inline s(x: f32): f32 { return logS(x); } }
 @final class SqrtK { @inline vec(): bool { return true; }
   @inline v(x: v128): v128 { return f32x4.sqrt(x); } @inline s(x: f32): f32 { return Mathf.sqrt(x); } }
 @final class AbsK { @inline vec(): bool { return true; }
@@ -29,8 +29,8 @@ import { SAVE_IN0, SAVE_IN1, SAVE_OUT } from "../tensors";
   @inline v(x: v128): v128 { return x; } @inline s(x: f32): f32 { return <f32>Math.sin(<f64>x); } }
 @final class CosK { @inline vec(): bool { return false; }
   @inline v(x: v128): v128 { return x; } @inline s(x: f32): f32 { return <f32>Math.cos(<f64>x); } }
-@final class TanhK { @inline vec(): bool { return false; }
-  @inline v(x: v128): v128 { return x; } @inline s(x: f32): f32 { return Mathf.tanh(x); } }
+@final class TanhK { @inline vec(): bool { return true; }
+  @inline v(x: v128): v128 { return tanhV(x); } @inline s(x: f32): f32 { return tanhS(x); } }
 @final class SigmoidK { @inline vec(): bool { return true; }
   @inline v(x: v128): v128 {
     const one = f32x4.splat(1.0);

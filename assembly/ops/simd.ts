@@ -4,7 +4,7 @@ const LOG2E: f32 = 1.44269504088896341;
 const LN2_HI: f32 = 0.693359375;
 const LN2_LO: f32 = -2.12194440e-4;
 const EXP_HI: f32 = 88.72283935546875;  // ln(FLT_MAX): above it exp overflows to +inf
-const EXP_LO: f32 = -87.33654475;       // below it the result is (nearly) 0
+const EXP_LO: f32 = -104.0;             // below it even a subnormal result rounds to 0
 
 // exp(x) for four lanes: a degree-6 polynomial on [-ln2/2, ln2/2] scaled by 2^n
 // (Cephes expf). Relative error about 1e-7; NaN in, NaN out; +-inf handled.
@@ -23,9 +23,13 @@ const EXP_LO: f32 = -87.33654475;       // below it the result is (nearly) 0
   y = f32x4.add(f32x4.mul(y, v), f32x4.splat(1.6666665459e-1));
   y = f32x4.add(f32x4.mul(y, v), f32x4.splat(5.0000001201e-1));
   y = f32x4.add(f32x4.add(f32x4.mul(y, z), v), f32x4.splat(1.0));
-  // 2^(n-1) * 2 keeps the biased exponent in range for n = 128.
-  const bits = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(126)), 23);
-  y = f32x4.mul(f32x4.mul(y, bits), f32x4.splat(2.0));
+  // Scale by 2^n as 2^(n/2) * 2^(n - n/2): both factors stay normal for n in [-150, 128],
+  // so results down in the subnormal range come out right.
+  const ni = i32x4.trunc_sat_f32x4_s(n);
+  const half = i32x4.shr_s(ni, 1);
+  const s1 = i32x4.shl(i32x4.add(half, i32x4.splat(127)), 23);
+  const s2 = i32x4.shl(i32x4.add(i32x4.sub(ni, half), i32x4.splat(127)), 23);
+  y = f32x4.mul(f32x4.mul(y, s1), s2);
   y = v128.bitselect(f32x4.splat(Infinity), y, over);
   return v128.andnot(y, under);
 }
@@ -38,4 +42,70 @@ const EXP_LO: f32 = -87.33654475;       // below it the result is (nearly) 0
 @inline export function hsum(v: v128): f32 {
   return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) +
     (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
+}
+
+const SQRT_HALF: f32 = 0.707106781186547524;
+
+// log(x) for four lanes (Cephes logf): x = m 2^e with m in [sqrt(1/2), sqrt(2)), then a
+// degree-9 polynomial in m - 1. Lanes outside the normal positive range (0, negatives,
+// subnormals, inf, NaN) take the scalar path, so they get exactly Mathf.log's answer.
+@inline export function logV(x: v128): v128 {
+  const special = v128.or(
+    f32x4.lt(x, f32x4.splat(1.17549435e-38)),
+    v128.not(f32x4.lt(x, f32x4.splat(Infinity))));
+  const bits = i32x4.shr_s(x, 23);
+  let e = f32x4.convert_i32x4_s(i32x4.sub(v128.and(bits, i32x4.splat(0xff)), i32x4.splat(126)));
+  let m = v128.or(v128.and(x, i32x4.splat(0x807fffff)), i32x4.splat(0x3f000000));
+  // m in [0.5, 1): fold to [sqrt(1/2), sqrt(2)) so the polynomial argument stays small.
+  const small = f32x4.lt(m, f32x4.splat(SQRT_HALF));
+  e = f32x4.sub(e, v128.and(small, f32x4.splat(1.0)));
+  m = f32x4.sub(f32x4.add(m, v128.and(small, m)), f32x4.splat(1.0));
+  const z = f32x4.mul(m, m);
+  let y = f32x4.splat(7.0376836292e-2);
+  y = f32x4.add(f32x4.mul(y, m), f32x4.splat(-1.1514610310e-1));
+  y = f32x4.add(f32x4.mul(y, m), f32x4.splat(1.1676998740e-1));
+  y = f32x4.add(f32x4.mul(y, m), f32x4.splat(-1.2420140846e-1));
+  y = f32x4.add(f32x4.mul(y, m), f32x4.splat(1.4249322787e-1));
+  y = f32x4.add(f32x4.mul(y, m), f32x4.splat(-1.6668057665e-1));
+  y = f32x4.add(f32x4.mul(y, m), f32x4.splat(2.0000714765e-1));
+  y = f32x4.add(f32x4.mul(y, m), f32x4.splat(-2.4999993993e-1));
+  y = f32x4.add(f32x4.mul(y, m), f32x4.splat(3.3333331174e-1));
+  y = f32x4.mul(f32x4.mul(y, m), z);
+  y = f32x4.add(y, f32x4.mul(e, f32x4.splat(LN2_LO)));
+  y = f32x4.sub(y, f32x4.mul(z, f32x4.splat(0.5)));
+  let r = f32x4.add(f32x4.add(m, y), f32x4.mul(e, f32x4.splat(LN2_HI)));
+  if (v128.any_true(special)) {
+    r = f32x4.replace_lane(r, 0, Mathf.log(f32x4.extract_lane(x, 0)));
+    r = f32x4.replace_lane(r, 1, Mathf.log(f32x4.extract_lane(x, 1)));
+    r = f32x4.replace_lane(r, 2, Mathf.log(f32x4.extract_lane(x, 2)));
+    r = f32x4.replace_lane(r, 3, Mathf.log(f32x4.extract_lane(x, 3)));
+  }
+  return r;
+}
+
+@inline export function logS(x: f32): f32 {
+  return f32x4.extract_lane(logV(f32x4.splat(x)), 0);
+}
+
+// tanh(x) for four lanes: an odd polynomial for |x| < 0.625 (Cephes tanhf), where
+// 1 - 2/(e^2|x| + 1) would lose relative precision, and that formula elsewhere.
+@inline export function tanhV(x: v128): v128 {
+  const ax = f32x4.abs(x);
+  const z = f32x4.mul(x, x);
+  let p = f32x4.splat(-5.70498872745e-3);
+  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(2.06390887954e-2));
+  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(-5.37397155531e-2));
+  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(1.33314422036e-1));
+  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(-3.33332819422e-1));
+  const near = f32x4.add(f32x4.mul(f32x4.mul(p, z), x), x);
+  const one = f32x4.splat(1.0);
+  const e = expV(f32x4.add(ax, ax));
+  const far = f32x4.sub(one, f32x4.div(f32x4.splat(2.0), f32x4.add(e, one)));
+  // copy the sign of x onto the far branch
+  const signed = v128.or(far, v128.and(x, i32x4.splat(0x80000000)));
+  return v128.bitselect(near, signed, f32x4.lt(ax, f32x4.splat(0.625)));
+}
+
+@inline export function tanhS(x: f32): f32 {
+  return f32x4.extract_lane(tanhV(f32x4.splat(x)), 0);
 }
