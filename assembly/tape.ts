@@ -141,14 +141,16 @@ function consumed(input: i32): void {
 // then accumulated into in place (out of place under create_graph, to keep the graph).
 function accumulateLeaf(t: i32, g: i32): void {
   const grad = geti(t, GRAD);
+  const exclusive = geti(g, REFS) == 1 && geti(g, DATA_REFS) == 1;
   if (grad == 0) {
-    if (!createGraph && (geti(g, REFS) != 1 || geti(g, DATA_REFS) != 1 || requiresGrad(g))) {
+    if (exclusive || (createGraph && requiresGrad(g))) {
+      retain(g);
+      seti(t, GRAD, g);
+    } else {
+      // g is shared (the caller's seed, say): later in-place accumulation must not touch it
       const copy = newTensorLike(g);
       memory.copy(dataPtr(copy), dataPtr(g), <usize>numel(g) << 2);
       seti(t, GRAD, copy);
-    } else {
-      retain(g);
-      seti(t, GRAD, g);
     }
   } else if (createGraph || requiresGrad(grad)) {
     seti(t, GRAD, add(grad, g));

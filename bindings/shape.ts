@@ -25,6 +25,18 @@ export function fail(op: string, message: string): never {
   throw new Error(`${op}(): ${message}`);
 }
 
+/** Largest tensor the core can address: 2^29 float32 values (2 GiB). */
+export const MAX_NUMEL = 2 ** 29;
+
+/** Refuses shapes whose data would not fit in wasm memory, before anything is allocated. */
+export function checkSize(op: string, shape: Shape): void {
+  const n = numelOf(shape);
+  if (n > MAX_NUMEL) {
+    fail(op, `cannot allocate a tensor of shape ${formatShape(shape)}: ${n * 4} bytes requested, ` +
+      `more than the ${MAX_NUMEL * 4} bytes a wasm32 memory can hold for one tensor`);
+  }
+}
+
 export function broadcastShapes(op: string, a: Shape, b: Shape): number[] {
   const rank = Math.max(a.length, b.length);
   const out = new Array<number>(rank);
@@ -37,6 +49,7 @@ export function broadcastShapes(op: string, a: Shape, b: Shape): number[] {
     }
     out[d] = sa === 1 ? sb : sa;
   }
+  checkSize(op, out);
   return out;
 }
 
@@ -61,6 +74,7 @@ export function checkShape(op: string, shape: unknown): number[] {
       fail(op, `shape must be an array of non-negative integers, got ${formatValue(shape)}`);
     }
   }
+  checkSize(op, shape);
   return shape.slice();
 }
 

@@ -4,8 +4,8 @@
 import { core, heapF32, writeScratch } from "./core.js";
 import { OP, gradFnOf, type GradFn, type OpName } from "./ops.js";
 import {
-  type Shape, broadcastShapes, describe, fail, formatShape, inferShape, normalizeDim, numelOf,
-  sameShape,
+  type Shape, broadcastShapes, checkSize, describe, fail, formatShape, inferShape, normalizeDim,
+  numelOf, sameShape,
 } from "./shape.js";
 import { formatTensor } from "./format.js";
 import { runBackward, type BackwardOptions } from "./autograd.js";
@@ -371,6 +371,8 @@ export class Tensor {
       fail("matmul", `mat1 and mat2 shapes cannot be multiplied (${m(a)} and ${m(b)}); ` +
         `shapes ${formatShape(this._shape)} and ${formatShape(other._shape)}`);
     }
+    checkSize("matmul", [a._shape[a.ndim - 2], b._shape[b.ndim - 1],
+      Math.max(a.ndim === 3 ? a._shape[0] : 1, b.ndim === 3 ? b._shape[0] : 1)]);
     let result: Tensor;
     if (a.ndim === 2 && b.ndim === 2) {
       result = new Tensor(core.matmul(a._id, b._id), [a._shape[0], b._shape[1]]);

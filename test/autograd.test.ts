@@ -210,6 +210,30 @@ describe("grad(): the functional form", () => {
 });
 
 describe("in-place ops", () => {
+  test("modifying a value saved for backward is detected at backward, with PyTorch's message", () => {
+    const a = tensor([0.5, -1, 2], { requires_grad: true });
+    const s = a.sigmoid();
+    no_grad(() => s.mul_(2));
+    expect(() => s.sum().backward()).toThrow(
+      /one of the variables needed for gradient computation has been modified by an inplace operation: \[Float32 tensor of shape \[3\]\], which is used by SigmoidBackward, is at version 1; expected version 0 instead/);
+    expect(a.grad).toBeNull();
+
+    const x = tensor([1, 2], { requires_grad: true });
+    const w = tensor([3, 4]);
+    const y = x.mul(w);
+    w.add_(1);
+    expect(() => y.sum().backward()).toThrow(/modified by an inplace operation.*MulBackward/);
+  });
+
+  test("a seed gradient given to backward is never modified by accumulation", () => {
+    const x = tensor([1, 2], { requires_grad: true });
+    const seed = tensor([1, 1]);
+    x.backward(seed);
+    x.backward(seed);
+    expect(seed.tolist()).toEqual([1, 1]);
+    expect(x.grad!.tolist()).toEqual([2, 2]);
+  });
+
   test("on a leaf that requires grad, outside no_grad, they throw PyTorch's message", () => {
     const x = tensor([1, 2], { requires_grad: true });
     expect(() => x.add_(1)).toThrow(/a leaf Variable that requires grad is being used in an in-place operation/);

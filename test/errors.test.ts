@@ -44,6 +44,12 @@ const cases: [string, () => unknown, RegExp][] = [
   ["grad of an input that does not require grad", () => grad(ones([2], { requires_grad: true }).sum(), ones([2])), /grad\(\): One of the differentiated Tensors \(input 0\) does not require grad/],
   ["arange with a zero step", () => arange(0, 1, 0), /arange\(\): step must be nonzero/],
   ["max of an empty tensor", () => zeros([0]).max(), /max\(\): Expected reduction dim to be specified for input.numel\(\) == 0/],
+  ["a tensor larger than wasm memory", () => zeros([100000, 100000]),
+    /zeros\(\): cannot allocate a tensor of shape \[100000, 100000\]: 40000000000 bytes requested/],
+  ["a broadcast larger than wasm memory", () => zeros([100000, 1]).add(zeros([1, 100000])),
+    /add\(\): cannot allocate a tensor of shape \[100000, 100000\]/],
+  ["a matmul larger than wasm memory", () => zeros([100000, 1]).matmul(zeros([1, 100000])),
+    /matmul\(\): cannot allocate a tensor of shape/],
   ["T of a 3-D tensor", () => zeros([2, 2, 2]).T, /T\(\): expected a tensor of at most 2 dims/],
 ];
 
