@@ -191,5 +191,6 @@ export function linspace(start: number, end: number, steps: number, options?: Cr
   // Fill from both ends, as PyTorch does, so the last value is exactly `end`.
   const half = Math.floor(steps / 2);
   for (let i = 0; i < steps; i++) values[i] = i < half ? start + step * i : end - step * (steps - 1 - i);
+  if (steps === 1) values[0] = start;
   return fromValues([steps], values, options);
 }

@@ -28,11 +28,12 @@ function softmaxKernel(src: usize, dst: usize, outer: i32, len: i32, inner: i32,
         s += e;
         if (!log) store<f32>(dst + at, e);
       }
-      const shift = m + Mathf.log(s);
+      const logSum = Mathf.log(s);
       const inv: f32 = 1.0 / s;
       for (let r = 0; r < len; r++) {
         const at = (base + <usize>(r * inner)) << 2;
-        if (log) store<f32>(dst + at, load<f32>(src + at) - shift);
+        // (x - max) first: exact for nearby values, then one rounding for the log term
+        if (log) store<f32>(dst + at, (load<f32>(src + at) - m) - logSum);
         else store<f32>(dst + at, load<f32>(dst + at) * inv);
       }
     }
