@@ -13,3 +13,10 @@ test("examples/chapter.ts runs and prints the book's results", () => {
   expect(out).toContain("x.grad == u = tensor([1., 1., 1., 1.])");
   expect(out).toContain("d2/ds2 s^3 = 6 s = tensor([ 6., 12., 18.])");
 });
+
+test("examples/mlp.ts trains to high accuracy", () => {
+  const out = execFileSync(process.execPath, ["--import", "tsx", "examples/mlp.ts"], { cwd: root, encoding: "utf8" });
+  const last = out.trim().split("\n").pop()!;
+  const accuracy = Number(/accuracy ([\d.]+)%/.exec(last)![1]);
+  expect(accuracy).toBeGreaterThan(95);
+});
