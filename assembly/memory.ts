@@ -11,6 +11,14 @@ export function freeBuffer(ptr: usize): void {
   if (ptr != 0) heap.free(ptr);
 }
 
+// Small i32 arrays in linear memory: shapes, strides, loop counters.
+@inline export function at(p: usize, i: i32): i32 {
+  return load<i32>(p + (<usize>i << 2));
+}
+@inline export function put(p: usize, i: i32, v: i32): void {
+  store<i32>(p + (<usize>i << 2), v);
+}
+
 // A growable stack of i32 in linear memory. Layout: [data ptr, length, capacity].
 // The sweep and the release cascade use these instead of recursion, so graphs
 // millions of ops deep never touch the wasm call stack.

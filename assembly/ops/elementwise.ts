@@ -7,6 +7,7 @@ import {
   newTensor, newTensorLike, dataPtr, numel, ndim, dim, shapePtr, geti, seti, release, retain,
   requiresGrad, IN0, IN1, EDGES, MAX_DIMS,
 } from "../tensors";
+import { at, put } from "../memory";
 import { record, accumulate } from "../tape";
 import { Op } from "./codes";
 import { expV, expS, logV, logS, tanhV, tanhS } from "./simd";
@@ -191,8 +192,6 @@ const strideA = heap.alloc(MAX_DIMS << 2);
 const strideB = heap.alloc(MAX_DIMS << 2);
 const counter = heap.alloc(MAX_DIMS << 2);
 
-@inline function at(p: usize, d: i32): i32 { return load<i32>(p + (<usize>d << 2)); }
-@inline function put(p: usize, d: i32, v: i32): void { store<i32>(p + (<usize>d << 2), v); }
 
 // Strides (in elements) of tensor t broadcast to a rank-`rank` shape: 0 along broadcast dims.
 function broadcastStrides(t: i32, rank: i32, shape: usize, strides: usize): void {

@@ -8,7 +8,7 @@ import {
   newTensor, dataPtr, numel, ndim, dim, shapePtr, geti, seti, getf, setf, release, retain,
   IN0, PARAM_I, PARAM_F, AUX, MAX_DIMS,
 } from "../tensors";
-import { allocBuffer, freeBuffer } from "../memory";
+import { allocBuffer, freeBuffer, at, put } from "../memory";
 import { record } from "../tape";
 import { Op } from "./codes";
 import { hsum } from "./simd";
@@ -16,8 +16,6 @@ import { mul, constant, give } from "./elementwise";
 
 const work = heap.alloc(MAX_DIMS << 2);
 
-@inline function at(p: usize, d: i32): i32 { return load<i32>(p + (<usize>d << 2)); }
-@inline function put(p: usize, d: i32, v: i32): void { store<i32>(p + (<usize>d << 2), v); }
 @inline function product(p: usize, from: i32, to: i32): i32 {
   let n = 1;
   for (let d = from; d < to; d++) n *= at(p, d);

@@ -4,6 +4,7 @@
 import {
   newTensor, dataPtr, numel, ndim, dim, shapePtr, geti, seti, IN0, PARAM_I, MAX_DIMS,
 } from "../tensors";
+import { at, put } from "../memory";
 import { record } from "../tape";
 import { Op } from "./codes";
 import { give } from "./elementwise";
@@ -19,8 +20,6 @@ const swapped = heap.alloc(MAX_DIMS << 2);
 const inStride = heap.alloc(MAX_DIMS << 2);   // input stride for each output dim
 const counter = heap.alloc(MAX_DIMS << 2);
 
-@inline function at(p: usize, d: i32): i32 { return load<i32>(p + (<usize>d << 2)); }
-@inline function put(p: usize, d: i32, v: i32): void { store<i32>(p + (<usize>d << 2), v); }
 
 export function transpose(x: i32, d0: i32, d1: i32): i32 {
   const rank = ndim(x);
