@@ -12,10 +12,10 @@
 // they are recorded too and higher derivatives come for free.
 
 import {
-  geti, seti, requiresGrad, isLeaf, retain, retainData, release, releaseData, freeSaved,
-  newTensorLike, dataPtr, numel,
-  FLAGS, FLAG_REQUIRES_GRAD, FLAG_SAVED_FREED, OP, IN0, IN1, SAVED, EDGES, PARAM_I, PARAM_F,
-  VERSION, AUX, VER_IN0, VER_IN1, VER_OUT, MARK, DEPS, PENDING, CAPTURE, GRAD, REFS, DATA_REFS,
+  geti, seti, requiresGrad, isLeaf, retain, retainData, release, freeSaved, newTensorLike,
+  dataPtr, numel,
+  FLAGS, FLAG_REQUIRES_GRAD, FLAG_SAVED_FREED, OP, IN0, IN1, SAVED, EDGES, VERSION, AUX,
+  VER_IN0, VER_IN1, VER_OUT, MARK, DEPS, PENDING, CAPTURE, GRAD, REFS, DATA_REFS,
   SAVE_IN0, SAVE_IN1, SAVE_OUT,
 } from "./tensors";
 import { newStack, stackPush, stackPop, stackLength, stackClear } from "./memory";
