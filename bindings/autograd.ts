@@ -48,11 +48,17 @@ function withGradMode<T>(on: boolean, fn: () => T): T {
   if (typeof fn !== "function") throw new TypeError(`expected a function, got ${describe(fn)}`);
   const previous = core.isGradEnabled() !== 0;
   core.setGradEnabled(on);
+  let result: T;
   try {
-    return fn();
+    result = fn();
   } finally {
     core.setGradEnabled(previous);
   }
+  if (result instanceof Promise) {
+    throw new TypeError(`${on ? "enable_grad" : "no_grad"}(fn): fn returned a Promise, but grad mode ` +
+      "only covers synchronous code; await inside and wrap each synchronous part instead");
+  }
+  return result;
 }
 
 /** Seed gradient ids for each root, checked against the roots' shapes. `temps` collects the ones made here. */

@@ -16,7 +16,10 @@ export interface TensorOptions extends CreateOptions {
 }
 
 export type NestedNumbers = number | NestedNumbers[];
-export type TensorData = NestedNumbers | Float32Array | Float64Array | Int32Array;
+/** Numeric typed arrays (BigInt arrays excluded): values are converted to float32. */
+export type NumericArray = Float32Array | Float64Array | Int8Array | Uint8Array | Uint8ClampedArray |
+  Int16Array | Uint16Array | Int32Array | Uint32Array;
+export type TensorData = NestedNumbers | NumericArray | Tensor;
 
 /** A new tensor holding `values` (any numeric array-like of the right length). */
 export function fromValues(shape: Shape, values: ArrayLike<number>, options: CreateOptions = {}): Tensor {
@@ -71,12 +74,20 @@ function flatten(data: NestedNumbers, shape: number[], out: Float32Array): void 
   visit(data, 0, []);
 }
 
-/** A tensor from a number (0-d), nested arrays, or a typed array (with an optional shape). */
+/**
+ * A tensor from a number (0-d), nested arrays, a numeric typed array (1-D, or the given
+ * shape), or another tensor (copied, outside any graph).
+ */
 export function tensor(data: TensorData, options: TensorOptions = {}): Tensor {
   if (options === null || typeof options !== "object") {
     throw new TypeError(`tensor(): options must be an object like { requires_grad: true }, got ${describe(options)}`);
   }
-  if (data instanceof Float32Array || data instanceof Float64Array || data instanceof Int32Array) {
+  if (data instanceof Tensor) {
+    const copy = data.detach();
+    return finish(options.shape === undefined ? copy : copy.reshape(checkShape("tensor", options.shape)), options);
+  }
+  if (ArrayBuffer.isView(data) && !(data instanceof DataView) &&
+      !(data instanceof BigInt64Array) && !(data instanceof BigUint64Array)) {
     const shape = options.shape === undefined ? [data.length] : checkShape("tensor", options.shape);
     if (numelOf(shape) !== data.length) {
       fail("tensor", `shape '[${shape.join(", ")}]' is invalid for input of size ${data.length}`);

@@ -6,7 +6,7 @@ export type { GradFn } from "./ops.js";
 export {
   tensor, arange, linspace, zeros, ones, full, zeros_like, ones_like, rand, randn,
 } from "./create.js";
-export type { CreateOptions, TensorOptions, TensorData, NestedNumbers } from "./create.js";
+export type { CreateOptions, TensorOptions, TensorData, NestedNumbers, NumericArray } from "./create.js";
 export { manual_seed } from "./random.js";
 export {
   no_grad, enable_grad, is_grad_enabled, set_grad_enabled, grad,

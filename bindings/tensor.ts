@@ -91,6 +91,11 @@ export class Tensor {
     return this._shape.slice();
   }
 
+  /** The element type; wasmgrad computes in float32. */
+  get dtype(): "float32" {
+    return "float32";
+  }
+
   get ndim(): number {
     return this._shape.length;
   }

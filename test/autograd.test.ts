@@ -139,6 +139,11 @@ describe("detach and grad mode", () => {
     expect(y.grad_fn).toBeNull();
   });
 
+  test("no_grad refuses an async function, whose awaited part it could not cover", () => {
+    expect(() => no_grad(async () => 1)).toThrow(/no_grad\(fn\): fn returned a Promise/);
+    expect(is_grad_enabled()).toBe(true);
+  });
+
   test("no_grad restores the mode when fn throws", () => {
     expect(() => no_grad(() => { throw new Error("boom"); })).toThrow("boom");
     expect(is_grad_enabled()).toBe(true);

@@ -50,6 +50,16 @@ describe("creation", () => {
     expect(tensor([]).shape).toEqual([0]);
   });
 
+  test("any numeric typed array, or another tensor (copied, outside the graph)", () => {
+    expect(tensor(new Uint8Array([1, 255])).tolist()).toEqual([1, 255]);
+    expect(tensor(new Int16Array([-3, 4, 5, 6]), { shape: [2, 2] }).tolist()).toEqual([[-3, 4], [5, 6]]);
+    const x = tensor([1, 2], { requires_grad: true });
+    const y = tensor(x.mul(2));
+    expect(y.tolist()).toEqual([2, 4]);
+    expect([y.requires_grad, y.is_leaf, y.dtype]).toEqual([false, true, "float32"]);
+    expect(() => tensor(new BigInt64Array(2) as never)).toThrow(/tensor\(\): data must be/);
+  });
+
   test("rand is in [0, 1) and seeded", () => {
     manual_seed(1);
     const a = rand([1000]).toTypedArray();
