@@ -8,6 +8,7 @@ export {
 } from "./create.js";
 export type { CreateOptions, TensorOptions, TensorData, NestedNumbers, NumericArray } from "./create.js";
 export { manual_seed } from "./random.js";
+export { scope } from "./lifetime.js";
 export {
   no_grad, enable_grad, is_grad_enabled, set_grad_enabled, grad,
 } from "./autograd.js";

@@ -9,12 +9,10 @@ import {
 } from "./shape.js";
 import { formatTensor } from "./format.js";
 import { runBackward, type BackwardOptions } from "./autograd.js";
+import { adopt, releaseHandle } from "./lifetime.js";
 
 /** A tensor or a plain number (a 0-d constant), accepted wherever an op takes a tensor. */
 export type TensorLike = Tensor | number;
-
-// Handles the program drops release their core tensor when collected.
-const registry = new FinalizationRegistry<number>((id) => core.releaseTensor(id));
 
 // Number operands become 0-d core tensors that live for one call.
 const temporaries: number[] = [];
@@ -70,13 +68,15 @@ export class Tensor {
   _id: number;
   /** @internal */
   readonly _shape: number[];
+  /** @internal whether the FinalizationRegistry watches this handle */
+  _registered = false;
   private _gradHandle: Tensor | null = null;
 
   /** @internal Use tensor(), zeros(), ... to create tensors. */
   constructor(id: number, shape: number[]) {
     this._id = id;
     this._shape = shape;
-    registry.register(this, id, this);
+    adopt(this);
   }
 
   /** @internal The core id, or a clear error if the tensor was disposed. */
@@ -204,10 +204,12 @@ export class Tensor {
   /** Releases the tensor's memory now instead of when it is garbage-collected. */
   dispose(): void {
     if (this._id === 0) return;
-    registry.unregister(this);
-    core.releaseTensor(this._id);
+    releaseHandle(this);
     this._id = 0;
   }
+
+  /** `using t = ...` disposes t at the end of the block. */
+  declare [Symbol.dispose]: () => void;
 
   // ---- autograd -----------------------------------------------------------------------
 
@@ -532,6 +534,12 @@ export class Tensor {
     core.fill(this._live("copy_"), 0);
     return this._inPlace("Add", "copy_", src);
   }
+}
+
+if (typeof Symbol.dispose === "symbol") {
+  Object.defineProperty(Tensor.prototype, Symbol.dispose, {
+    value: function dispose(this: Tensor) { this.dispose(); },
+  });
 }
 
 function scaledCopy(t: Tensor, alpha: number): Tensor {
