@@ -132,6 +132,20 @@ describe("reductions and shapes", () => {
     expectClose(tensor(3).softmax(0), 1);
   });
 
+  test("NaN and -inf in max and softmax behave as in PyTorch", () => {
+    expect(tensor([1, NaN, 3]).max().item()).toBeNaN();
+    const m = tensor([[1, NaN], [4, 2]]).max(1);
+    expect(m.values.tolist()).toEqual([NaN, 4]);
+    expect(m.indices.tolist()).toEqual([1, 0]);
+    expectClose(tensor([0, -Infinity, 0, -Infinity, 1]).softmax(0), [0.21194156, 0, 0.21194156, 0, 0.57611688], 1e-6);
+    expectClose(tensor([-Infinity, -Infinity]).softmax(0), [NaN, NaN]);
+    const long = arange(37).mul(0.25);
+    const e = long.toTypedArray().map((v) => Math.exp(v - 9));
+    const total = e.reduce((a, b) => a + b, 0);
+    expectClose(long.softmax(0), e.map((v) => v / total), 1e-5);
+    expectClose(long.reshape(37, 1).softmax(0), e.map((v) => v / total), 1e-5);
+  });
+
   test("matmul shapes follow PyTorch", () => {
     expect(ones([3]).matmul(ones([3])).shape).toEqual([]);
     expect(ones([2, 3]).matmul(ones([3])).shape).toEqual([2]);

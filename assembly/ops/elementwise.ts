@@ -10,7 +10,7 @@ import {
 import { at, put } from "../memory";
 import { record, accumulate } from "../tape";
 import { Op } from "./codes";
-import { expV, expS, logV, logS, tanhV, tanhS } from "./simd";
+import { expV, expS, logV, logS, tanhV, tanhS, sinCosV } from "./simd";
 import { sumToLike } from "./reduce";
 import { SAVE_IN0, SAVE_IN1, SAVE_OUT } from "../tensors";
 
@@ -26,10 +26,12 @@ import { SAVE_IN0, SAVE_IN1, SAVE_OUT } from "../tensors";
   @inline v(x: v128): v128 { return f32x4.sqrt(x); } @inline s(x: f32): f32 { return Mathf.sqrt(x); } }
 @final class AbsK { @inline vec(): bool { return true; }
   @inline v(x: v128): v128 { return f32x4.abs(x); } @inline s(x: f32): f32 { return Mathf.abs(x); } }
-@final class SinK { @inline vec(): bool { return false; }
-  @inline v(x: v128): v128 { return x; } @inline s(x: f32): f32 { return <f32>Math.sin(<f64>x); } }
-@final class CosK { @inline vec(): bool { return false; }
-  @inline v(x: v128): v128 { return x; } @inline s(x: f32): f32 { return <f32>Math.cos(<f64>x); } }
+@final class SinK { @inline vec(): bool { return true; }
+  @inline v(x: v128): v128 { return sinCosV(x, false); }
+  @inline s(x: f32): f32 { return f32x4.extract_lane(sinCosV(f32x4.splat(x), false), 0); } }
+@final class CosK { @inline vec(): bool { return true; }
+  @inline v(x: v128): v128 { return sinCosV(x, true); }
+  @inline s(x: f32): f32 { return f32x4.extract_lane(sinCosV(f32x4.splat(x), true), 0); } }
 @final class TanhK { @inline vec(): bool { return true; }
   @inline v(x: v128): v128 { return tanhV(x); } @inline s(x: f32): f32 { return tanhS(x); } }
 @final class SigmoidK { @inline vec(): bool { return true; }

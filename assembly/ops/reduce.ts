@@ -11,7 +11,7 @@ import {
 import { allocBuffer, freeBuffer, at, put } from "../memory";
 import { record } from "../tape";
 import { Op } from "./codes";
-import { hsum } from "./simd";
+import { hsum, maxSpan } from "./simd";
 import { mul, constant, give } from "./elementwise";
 
 const work = heap.alloc(MAX_DIMS << 2);
@@ -160,25 +160,50 @@ export function sumToLike(g: i32, like: i32): i32 {
 // reduction (`even`), shared equally between tied maxima as PyTorch does.
 function maxRun(src: usize, outer: i32, len: i32, inner: i32, dst: usize, mask: usize, even: bool): void {
   for (let o = 0; o < outer; o++) {
+    const from = src + (<usize>(o * len * inner) << 2);
+    if (inner == 1) {
+      store<f32>(dst + (<usize>o << 2), maxSpan(from, len));
+      continue;
+    }
+    const row = dst + (<usize>(o * inner) << 2);
+    memory.copy(row, from, <usize>inner << 2);
+    for (let r = 1; r < len; r++) maxInto(row, from + (<usize>(r * inner) << 2), inner);
+  }
+  if (mask == 0) return;
+  for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       const base = src + (<usize>(o * len * inner + i) << 2);
-      let best = load<f32>(base);
-      let arg = 0;
-      for (let r = 1; r < len; r++) {
-        const v = load<f32>(base + (<usize>(r * inner) << 2));
-        if (v > best || (v != v && best == best)) { best = v; arg = r; }
-      }
-      store<f32>(dst + (<usize>(o * inner + i) << 2), best);
-      if (mask == 0) continue;
-      const mbase = mask + (<usize>(o * len * inner + i) << 2);
-      let ties = 0;
-      if (even) for (let r = 0; r < len; r++) if (load<f32>(base + (<usize>(r * inner) << 2)) == best) ties++;
-      const share: f32 = ties > 0 ? 1.0 / <f32>ties : 1.0;
+      const best = load<f32>(dst + (<usize>(o * inner + i) << 2));
+      const isNaN = best != best;
+      let first = -1, ties = 0;
       for (let r = 0; r < len; r++) {
-        const hit = even && ties > 0 ? load<f32>(base + (<usize>(r * inner) << 2)) == best : r == arg;
+        const v = load<f32>(base + (<usize>(r * inner) << 2));
+        if (v == best || (isNaN && v != v)) {
+          if (first < 0) first = r;
+          ties++;
+        }
+      }
+      const share: f32 = even ? 1.0 / <f32>ties : 1.0;
+      const mbase = mask + (<usize>(o * len * inner + i) << 2);
+      for (let r = 0; r < len; r++) {
+        const v = load<f32>(base + (<usize>(r * inner) << 2));
+        const hit = even ? v == best || (isNaN && v != v) : r == first;
         store<f32>(mbase + (<usize>(r * inner) << 2), hit ? share : 0);
       }
     }
+  }
+}
+
+// dst[0..n] = max(dst, src) elementwise
+function maxInto(dst: usize, src: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const off = <usize>i << 2;
+    v128.store(dst + off, f32x4.max(v128.load(dst + off), v128.load(src + off)));
+  }
+  for (; i < n; i++) {
+    const off = <usize>i << 2;
+    store<f32>(dst + off, Mathf.max(load<f32>(dst + off), load<f32>(src + off)));
   }
 }
 

@@ -109,3 +109,74 @@ const SQRT_HALF: f32 = 0.707106781186547524;
 @inline export function tanhS(x: f32): f32 {
   return f32x4.extract_lane(tanhV(f32x4.splat(x)), 0);
 }
+
+const FOUR_OVER_PI: f32 = 1.27323954473516;
+const DP1: f32 = 0.78515625;
+const DP2: f32 = 2.4187564849853515625e-4;
+const DP3: f32 = 3.77489497744594108e-8;
+const TRIG_LIMIT: f32 = 8192.0;
+
+// sin(x) or cos(x) for four lanes (Cephes sinf/cosf): reduce |x| by multiples of pi/4 in
+// three exact-ish steps, evaluate the sine or cosine polynomial on [-pi/4, pi/4], and fix
+// the sign by octant. Lanes with |x| > 8192, inf or NaN take the scalar f64 path.
+@inline export function sinCosV(x: v128, cosine: bool): v128 {
+  const ax = f32x4.abs(x);
+  let j = i32x4.trunc_sat_f32x4_s(f32x4.mul(ax, f32x4.splat(FOUR_OVER_PI)));
+  j = v128.and(i32x4.add(j, i32x4.splat(1)), i32x4.splat(~1)); // round up to even
+  const y = f32x4.convert_i32x4_s(j);
+  let r = f32x4.sub(ax, f32x4.mul(y, f32x4.splat(DP1)));
+  r = f32x4.sub(r, f32x4.mul(y, f32x4.splat(DP2)));
+  r = f32x4.sub(r, f32x4.mul(y, f32x4.splat(DP3)));
+  const z = f32x4.mul(r, r);
+  let s = f32x4.splat(-1.9515295891e-4);
+  s = f32x4.add(f32x4.mul(s, z), f32x4.splat(8.3321608736e-3));
+  s = f32x4.add(f32x4.mul(s, z), f32x4.splat(-1.6666654611e-1));
+  s = f32x4.add(f32x4.mul(f32x4.mul(s, z), r), r);
+  let c = f32x4.splat(2.443315711809948e-5);
+  c = f32x4.add(f32x4.mul(c, z), f32x4.splat(-1.388731625493765e-3));
+  c = f32x4.add(f32x4.mul(c, z), f32x4.splat(4.166664568298827e-2));
+  c = f32x4.add(f32x4.sub(f32x4.mul(f32x4.mul(c, z), z), f32x4.mul(z, f32x4.splat(0.5))), f32x4.splat(1.0));
+  const octant2 = i32x4.ne(v128.and(j, i32x4.splat(2)), i32x4.splat(0));
+  const bit4 = i32x4.shl(v128.and(j, i32x4.splat(4)), 29); // sign flip in the upper half turn
+  let result: v128;
+  let sign: v128;
+  if (cosine) {
+    result = v128.bitselect(s, c, octant2);
+    sign = v128.xor(bit4, v128.and(octant2, i32x4.splat(0x80000000)));
+  } else {
+    result = v128.bitselect(c, s, octant2);
+    sign = v128.xor(bit4, v128.and(x, i32x4.splat(0x80000000)));
+  }
+  result = v128.xor(result, sign);
+  const special = v128.not(f32x4.le(ax, f32x4.splat(TRIG_LIMIT)));
+  if (v128.any_true(special)) {
+    result = f32x4.replace_lane(result, 0, trigScalar(f32x4.extract_lane(x, 0), cosine));
+    result = f32x4.replace_lane(result, 1, trigScalar(f32x4.extract_lane(x, 1), cosine));
+    result = f32x4.replace_lane(result, 2, trigScalar(f32x4.extract_lane(x, 2), cosine));
+    result = f32x4.replace_lane(result, 3, trigScalar(f32x4.extract_lane(x, 3), cosine));
+  }
+  return result;
+}
+
+function trigScalar(x: f32, cosine: bool): f32 {
+  return <f32>(cosine ? Math.cos(<f64>x) : Math.sin(<f64>x));
+}
+
+// Max of n floats at p (NaN if any is NaN, as PyTorch's max). n >= 1.
+export function maxSpan(p: usize, n: i32): f32 {
+  let i = 0;
+  let m: f32 = load<f32>(p);
+  if (n >= 8) {
+    let a = v128.load(p), b = v128.load(p, 16);
+    for (i = 8; i + 8 <= n; i += 8) {
+      const q = p + (<usize>i << 2);
+      a = f32x4.max(a, v128.load(q));
+      b = f32x4.max(b, v128.load(q, 16));
+    }
+    const v = f32x4.max(a, b);
+    m = Mathf.max(Mathf.max(f32x4.extract_lane(v, 0), f32x4.extract_lane(v, 1)),
+      Mathf.max(f32x4.extract_lane(v, 2), f32x4.extract_lane(v, 3)));
+  }
+  for (; i < n; i++) m = Mathf.max(m, load<f32>(p + (<usize>i << 2)));
+  return m;
+}

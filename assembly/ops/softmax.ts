@@ -5,22 +5,56 @@ import {
 } from "../tensors";
 import { record } from "../tape";
 import { Op } from "./codes";
-import { expS } from "./simd";
+import { expS, expV, hsum, maxSpan } from "./simd";
 import { unary, mul, sub, give } from "./elementwise";
 import { reduceSum } from "./reduce";
 
 const keptShape = heap.alloc(8 << 2);
 
-function softmaxKernel(src: usize, dst: usize, outer: i32, len: i32, inner: i32, log: bool): void {
+// One contiguous row (softmax over the last dim), with vector max, exp and scaling.
+function softmaxRow(src: usize, dst: usize, n: i32, log: bool): void {
+  let m = maxSpan(src, n);
+  if (m == -Infinity) m = 0; // an all -inf row gives nan like PyTorch, not via inf - inf
+  const mv = f32x4.splat(m);
+  let sv = f32x4.splat(0);
+  let s: f32 = 0;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const off = <usize>i << 2;
+    const e = expV(f32x4.sub(v128.load(src + off), mv));
+    sv = f32x4.add(sv, e);
+    if (!log) v128.store(dst + off, e);
+  }
+  for (; i < n; i++) {
+    const off = <usize>i << 2;
+    const e = expS(load<f32>(src + off) - m);
+    s += e;
+    if (!log) store<f32>(dst + off, e);
+  }
+  s += hsum(sv);
+  // log: (x - max) first, exact for nearby values, then one rounding for the log term
+  const k: f32 = log ? Mathf.log(s) : 1.0 / s;
+  const kv = f32x4.splat(k);
+  for (i = 0; i + 4 <= n; i += 4) {
+    const off = <usize>i << 2;
+    if (log) v128.store(dst + off, f32x4.sub(f32x4.sub(v128.load(src + off), mv), kv));
+    else v128.store(dst + off, f32x4.mul(v128.load(dst + off), kv));
+  }
+  for (; i < n; i++) {
+    const off = <usize>i << 2;
+    if (log) store<f32>(dst + off, (load<f32>(src + off) - m) - k);
+    else store<f32>(dst + off, load<f32>(dst + off) * k);
+  }
+}
+
+// General layout [outer, len, inner], strided along the softmax dim.
+function softmaxStrided(src: usize, dst: usize, outer: i32, len: i32, inner: i32, log: bool): void {
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       const base = <usize>(o * len * inner + i);
       let m = -Infinity as f32;
-      for (let r = 0; r < len; r++) {
-        const v = load<f32>(src + ((base + <usize>(r * inner)) << 2));
-        if (v > m || v != v) m = v;
-      }
-      if (m == -Infinity) m = 0; // an all -inf row gives nan like PyTorch, not via inf - inf
+      for (let r = 0; r < len; r++) m = Mathf.max(m, load<f32>(src + ((base + <usize>(r * inner)) << 2)));
+      if (m == -Infinity) m = 0;
       let s: f32 = 0;
       for (let r = 0; r < len; r++) {
         const at = (base + <usize>(r * inner)) << 2;
@@ -28,13 +62,11 @@ function softmaxKernel(src: usize, dst: usize, outer: i32, len: i32, inner: i32,
         s += e;
         if (!log) store<f32>(dst + at, e);
       }
-      const logSum = Mathf.log(s);
-      const inv: f32 = 1.0 / s;
+      const k: f32 = log ? Mathf.log(s) : 1.0 / s;
       for (let r = 0; r < len; r++) {
         const at = (base + <usize>(r * inner)) << 2;
-        // (x - max) first: exact for nearby values, then one rounding for the log term
-        if (log) store<f32>(dst + at, (load<f32>(src + at) - m) - logSum);
-        else store<f32>(dst + at, load<f32>(dst + at) * inv);
+        if (log) store<f32>(dst + at, (load<f32>(src + at) - m) - k);
+        else store<f32>(dst + at, load<f32>(dst + at) * k);
       }
     }
   }
@@ -46,7 +78,15 @@ export function softmax(x: i32, d: i32, log: bool): i32 {
   let outer = 1, inner = 1;
   for (let e = 0; e < d; e++) outer *= dim(x, e);
   for (let e = d + 1; e < rank; e++) inner *= dim(x, e);
-  softmaxKernel(dataPtr(x), dataPtr(out), outer, dim(x, d), inner, log);
+  const src = dataPtr(x), dst = dataPtr(out), len = dim(x, d);
+  if (inner == 1) {
+    for (let o = 0; o < outer; o++) {
+      const off = <usize>(o * len) << 2;
+      softmaxRow(src + off, dst + off, len, log);
+    }
+  } else {
+    softmaxStrided(src, dst, outer, len, inner, log);
+  }
   seti(out, PARAM_I, d);
   record(out, log ? Op.LogSoftmax : Op.Softmax, x, 0, SAVE_OUT);
   return out;
