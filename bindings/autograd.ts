@@ -115,8 +115,14 @@ function sweep(op: string, roots: Tensor[], gradients: (TensorLike | null)[], op
       scratch[base + 2 * i] = root._id;
       scratch[base + 2 * i + 1] = ids[i];
     });
-    const err = core.backward(roots.length, retainGraph, createGraph, capturing,
-      scratchByteOffset + CAPTURE_OFFSET * 4);
+    const mode = core.isGradEnabled() !== 0;
+    let err: number;
+    try {
+      err = core.backward(roots.length, retainGraph, createGraph, capturing,
+        scratchByteOffset + CAPTURE_OFFSET * 4);
+    } finally {
+      core.setGradEnabled(mode); // the sweep switches it; a trap must not leave it switched
+    }
     if (err === ERR_FREED) {
       fail(op, "Trying to backward through the graph a second time (or directly access saved " +
         "tensors after they have already been freed). Saved intermediate values of the graph " +

@@ -188,6 +188,25 @@ describe("gradcheck against float64 finite differences", () => {
     check(c, 9876 + i);
   });
 
+  test("reductions and softmax over random shapes and dims", () => {
+    const next = rng(7);
+    for (let trial = 0; trial < 24; trial++) {
+      const rank = 1 + Math.floor(next() * 3);
+      const shape = Array.from({ length: rank }, () => 1 + Math.floor(next() * 4));
+      const dim = Math.floor(next() * rank) - (next() < 0.5 ? rank : 0);
+      const keepdim = next() < 0.5;
+      const d = dim < 0 ? dim + rank : dim;
+      const cases: Case[] = [
+        { name: "sum", inputs: [{ shape }], wg: (a) => a.sum(dim, keepdim), ref: (a) => R.reduce(a, [d], keepdim, R.sum) },
+        { name: "mean", inputs: [{ shape }], wg: (a) => a.mean(dim, keepdim), ref: (a) => R.reduce(a, [d], keepdim, (v) => R.sum(v) / v.length) },
+        { name: "max", inputs: [{ shape }], wg: (a) => a.max(dim, keepdim).values, ref: (a) => R.reduce(a, [d], keepdim, (v) => Math.max(...v)), secondOrder: false },
+        { name: "softmax", inputs: [{ shape }], wg: (a) => a.softmax(dim), ref: (a) => R.softmax(a, dim, false) },
+        { name: "log_softmax", inputs: [{ shape }], wg: (a) => a.log_softmax(dim), ref: (a) => R.softmax(a, dim, true) },
+      ];
+      check(cases[trial % cases.length], 500 + trial);
+    }
+  });
+
   test("random shapes with broadcasting", () => {
     const next = rng(42);
     const ops = binaryCases.filter((c) => !c.name.startsWith("pow"));
