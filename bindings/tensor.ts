@@ -8,7 +8,7 @@ import {
   numelOf, sameShape,
 } from "./shape.js";
 import { formatTensor } from "./format.js";
-import { runBackward, type BackwardOptions } from "./autograd.js";
+import { no_grad, runBackward, type BackwardOptions } from "./autograd.js";
 import { adopt, releaseHandle } from "./lifetime.js";
 
 /** A tensor or a plain number (a 0-d constant), accepted wherever an op takes a tensor. */
@@ -505,7 +505,7 @@ export class Tensor {
     if (alpha === 1 || typeof other !== "object") {
       return this._inPlace("Add", "add_", typeof other === "number" ? other * alpha : other);
     }
-    const scaled = other instanceof Tensor ? scaledCopy(other, alpha) : other;
+    const scaled = other instanceof Tensor ? no_grad(() => other.mul(alpha)) : other;
     try {
       return this._inPlace("Add", "add_", scaled);
     } finally {
@@ -531,6 +531,7 @@ export class Tensor {
       fail("copy_", `output with shape ${formatShape(this._shape)} doesn't match the broadcast shape ${formatShape(shape)}`);
     }
     checkInPlace("copy_", this);
+    if (src === this) return this;
     core.fill(this._live("copy_"), 0);
     return this._inPlace("Add", "copy_", src);
   }
@@ -540,16 +541,6 @@ if (typeof Symbol.dispose === "symbol") {
   Object.defineProperty(Tensor.prototype, Symbol.dispose, {
     value: function dispose(this: Tensor) { this.dispose(); },
   });
-}
-
-function scaledCopy(t: Tensor, alpha: number): Tensor {
-  const wasEnabled = core.isGradEnabled();
-  core.setGradEnabled(false);
-  try {
-    return t.mul(alpha);
-  } finally {
-    core.setGradEnabled(wasEnabled !== 0);
-  }
 }
 
 // Index of the first maximum along dim d, as a float tensor (wasmgrad has one dtype).

@@ -257,6 +257,8 @@ describe("in-place ops", () => {
     expectClose(t, [-1, 1, 3, -4, -5, -6], 0, 0);
     t.copy_(tensor([7, 8, 9]));
     expectClose(t, [7, 8, 9, 7, 8, 9], 0, 0);
+    t.copy_(t);
+    expectClose(t, [7, 8, 9, 7, 8, 9], 0, 0);
     t.zero_();
     expectClose(t, [0, 0, 0, 0, 0, 0], 0, 0);
     expect(() => t.add_(zeros([2, 2, 3]))).toThrow(/output with shape \[2, 3\] doesn't match the broadcast shape \[2, 2, 3\]/);
