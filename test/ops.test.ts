@@ -146,6 +146,15 @@ describe("reductions and shapes", () => {
     expectClose(long.reshape(37, 1).softmax(0), e.map((v) => v / total), 1e-5);
   });
 
+  test("norm: 2-norm, with a zero gradient at the origin as in PyTorch", () => {
+    const x = tensor([3, 4], { requires_grad: true });
+    x.norm().backward();
+    expect(x.grad!.tolist()).toEqual([0.6000000238418579, 0.800000011920929]);
+    const z = zeros([3], { requires_grad: true });
+    z.norm().backward();
+    expect(z.grad!.tolist()).toEqual([0, 0, 0]);
+  });
+
   test("matmul shapes follow PyTorch", () => {
     expect(ones([3]).matmul(ones([3])).shape).toEqual([]);
     expect(ones([2, 3]).matmul(ones([3])).shape).toEqual([2]);

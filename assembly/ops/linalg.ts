@@ -133,7 +133,13 @@ export function linalgBackward(t: i32, op: i32, g: i32): void {
       if (edges & 2) give(t, IN1, mul(g, a));
       break;
     case Op.Norm: {
-      // d|a|/da = a / |a|
+      // d|a|/da = a / |a|, and 0 at a = 0 (the subgradient PyTorch picks)
+      if (load<f32>(dataPtr(t)) == 0) {
+        const zero = newTensor(ndim(a), shapePtr(a));
+        memory.fill(dataPtr(zero), 0, <usize>numel(zero) << 2);
+        give(t, IN0, zero);
+        break;
+      }
       const s = div(g, t);
       give(t, IN0, mul(a, s));
       release(s);
