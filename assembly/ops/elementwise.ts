@@ -274,6 +274,18 @@ export function sub(a: i32, b: i32): i32 { return binary(Op.Sub, a, b); }
 export function mul(a: i32, b: i32): i32 { return binary(Op.Mul, a, b); }
 export function div(a: i32, b: i32): i32 { return binary(Op.Div, a, b); }
 
+// dst[0..n] += src[0..n] and dst = max(dst, src) on raw spans, for the reductions.
+export function addSpan(dst: usize, src: usize, n: i32): void {
+  binaryRow<AddK>(dst, 1, src, 1, dst, n);
+}
+
+@final class MaxK { @inline vec(): bool { return true; }
+  @inline v(a: v128, b: v128): v128 { return f32x4.max(a, b); } @inline s(a: f32, b: f32): f32 { return Mathf.max(a, b); } }
+
+export function maxSpanInto(dst: usize, src: usize, n: i32): void {
+  binaryRow<MaxK>(dst, 1, src, 1, dst, n);
+}
+
 // target += src elementwise, with src broadcast to target's shape. Never recorded.
 export function addInPlace(target: i32, src: i32): void {
   binaryKernel(Op.Add, target, src, target);

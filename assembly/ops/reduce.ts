@@ -12,7 +12,7 @@ import { allocBuffer, freeBuffer, at, put } from "../memory";
 import { record } from "../tape";
 import { Op } from "./codes";
 import { hsum, maxSpan } from "./simd";
-import { mul, constant, give } from "./elementwise";
+import { mul, constant, give, addSpan, maxSpanInto } from "./elementwise";
 
 const work = heap.alloc(MAX_DIMS << 2);
 
@@ -36,19 +36,6 @@ function sumSpan(p: usize, n: i32): f32 {
   let s = hsum(f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3)));
   for (; i < n; i++) s += load<f32>(p + (<usize>i << 2));
   return s;
-}
-
-// dst[0..n] += src[0..n]
-function addSpan(dst: usize, src: usize, n: i32): void {
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const off = <usize>i << 2;
-    v128.store(dst + off, f32x4.add(v128.load(dst + off), v128.load(src + off)));
-  }
-  for (; i < n; i++) {
-    const off = <usize>i << 2;
-    store<f32>(dst + off, load<f32>(dst + off) + load<f32>(src + off));
-  }
 }
 
 function fillSpan(dst: usize, value: f32, n: i32): void {
@@ -167,7 +154,7 @@ function maxRun(src: usize, outer: i32, len: i32, inner: i32, dst: usize, mask: 
     }
     const row = dst + (<usize>(o * inner) << 2);
     memory.copy(row, from, <usize>inner << 2);
-    for (let r = 1; r < len; r++) maxInto(row, from + (<usize>(r * inner) << 2), inner);
+    for (let r = 1; r < len; r++) maxSpanInto(row, from + (<usize>(r * inner) << 2), inner);
   }
   if (mask == 0) return;
   for (let o = 0; o < outer; o++) {
@@ -191,19 +178,6 @@ function maxRun(src: usize, outer: i32, len: i32, inner: i32, dst: usize, mask: 
         store<f32>(mbase + (<usize>(r * inner) << 2), hit ? share : 0);
       }
     }
-  }
-}
-
-// dst[0..n] = max(dst, src) elementwise
-function maxInto(dst: usize, src: usize, n: i32): void {
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const off = <usize>i << 2;
-    v128.store(dst + off, f32x4.max(v128.load(dst + off), v128.load(src + off)));
-  }
-  for (; i < n; i++) {
-    const off = <usize>i << 2;
-    store<f32>(dst + off, Mathf.max(load<f32>(dst + off), load<f32>(src + off)));
   }
 }
 
