@@ -6,7 +6,7 @@ import {
   tensorCount, tensorBytes, FLAGS, FLAG_REQUIRES_GRAD, GRAD, OP, VERSION, CAPTURE,
 } from "./tensors";
 import { binaryKernel, unary as unaryOp, binary as binaryOp } from "./ops/elementwise";
-import { reduceSum as reduceSumOp, reduceMax as reduceMaxOp } from "./ops/reduce";
+import { reduceSum as reduceSumOp, reduceMax as reduceMaxOp, fillSpan } from "./ops/reduce";
 import { dot as dotOp, matmul as matmulOp, norm as normOp } from "./ops/linalg";
 import { reshape as reshapeOp, transpose as transposeOp } from "./ops/shape";
 import { softmax as softmaxOp } from "./ops/softmax";
@@ -82,11 +82,7 @@ export function softmax(x: i32, d: i32, log: bool): i32 { return softmaxOp(x, d,
 function bump(t: i32): void { seti(t, VERSION, geti(t, VERSION) + 1); }
 
 export function fill(t: i32, value: f32): void {
-  const p = dataPtr(t), n = numel(t);
-  const v = f32x4.splat(value);
-  let i = 0;
-  for (; i + 4 <= n; i += 4) v128.store(p + (<usize>i << 2), v);
-  for (; i < n; i++) store<f32>(p + (<usize>i << 2), value);
+  fillSpan(dataPtr(t), value, numel(t));
   bump(t);
 }
 

@@ -65,22 +65,15 @@ function withGradMode<T>(on: boolean, fn: () => T): T {
 function seeds(op: string, roots: Tensor[], gradients: (TensorLike | null)[], temps: number[]): number[] {
   return roots.map((root, i) => {
     const given = gradients[i] ?? null;
-    if (given === null) {
+    if (given === null || typeof given === "number") {
       if (root.numel() !== 1) {
-        fail(op, `grad can be implicitly created only for scalar outputs; output ${i} has shape ` +
-          `${formatShape(root._shape)}: pass a gradient of that shape, or reduce it first (e.g. .sum())`);
+        fail(op, given === null
+          ? `grad can be implicitly created only for scalar outputs; output ${i} has shape ` +
+            `${formatShape(root._shape)}: pass a gradient of that shape, or reduce it first (e.g. .sum())`
+          : `Mismatch in shape: grad_output[${i}] is a number and output[${i}] has a shape of ${formatShape(root._shape)}`);
       }
       const id = allocate(root._shape);
-      core.fill(id, 1);
-      temps.push(id);
-      return id;
-    }
-    if (typeof given === "number") {
-      if (root.numel() !== 1) {
-        fail(op, `Mismatch in shape: grad_output[${i}] is a number and output[${i}] has a shape of ${formatShape(root._shape)}`);
-      }
-      const id = allocate(root._shape);
-      core.fill(id, given);
+      core.fill(id, given ?? 1);
       temps.push(id);
       return id;
     }

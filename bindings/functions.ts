@@ -1,7 +1,6 @@
 // The function forms of the Tensor methods (torch.add(a, b), torch.exp(x), ...). A number
 // is accepted wherever a tensor is, as in the methods.
 
-import { core } from "./core.js";
 import { Tensor, type TensorLike, type MaxResult } from "./tensor.js";
 import { describe } from "./shape.js";
 import { fromValues } from "./create.js";
@@ -52,8 +51,3 @@ export const unsqueeze = (x: Tensor, dim: number): Tensor => lift("unsqueeze", x
 export const squeeze = (x: Tensor, dim?: number): Tensor => lift("squeeze", x).squeeze(dim);
 export const softmax = (x: Tensor, dim: number): Tensor => lift("softmax", x).softmax(dim);
 export const log_softmax = (x: Tensor, dim: number): Tensor => lift("log_softmax", x).log_softmax(dim);
-
-/** What the core holds: live tensors, their data bytes, and the wasm memory size. */
-export function memory(): { tensors: number; bytes: number; wasmBytes: number } {
-  return { tensors: core.liveTensors(), bytes: core.liveBytes(), wasmBytes: core.memory.buffer.byteLength };
-}

@@ -8,7 +8,7 @@ export {
 } from "./create.js";
 export type { CreateOptions, TensorOptions, TensorData, NestedNumbers, NumericArray } from "./create.js";
 export { manual_seed } from "./random.js";
-export { scope } from "./lifetime.js";
+export { scope, memory } from "./lifetime.js";
 export {
   no_grad, enable_grad, is_grad_enabled, set_grad_enabled, grad,
 } from "./autograd.js";
@@ -16,5 +16,5 @@ export type { BackwardOptions, GradOptions } from "./autograd.js";
 export {
   add, sub, mul, div, pow, gt, lt, ge, le, eq, neg, exp, log, sqrt, abs, sin, cos, tanh,
   sigmoid, relu, sum, mean, max, dot, matmul, norm, reshape, transpose, unsqueeze, squeeze,
-  softmax, log_softmax, memory,
+  softmax, log_softmax,
 } from "./functions.js";

@@ -72,3 +72,8 @@ export function scope<T>(fn: () => T): T {
   }
   return result;
 }
+
+/** What the core holds: live tensors, their data bytes, and the wasm memory size. */
+export function memory(): { tensors: number; bytes: number; wasmBytes: number } {
+  return { tensors: core.liveTensors(), bytes: core.liveBytes(), wasmBytes: core.memory.buffer.byteLength };
+}

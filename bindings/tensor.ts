@@ -322,8 +322,7 @@ export class Tensor {
       fail("max", "Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.");
     }
     if (dim === undefined) {
-      writeScratch([]);
-      return new Tensor(core.reduceMax(id, 0, this.ndim, 0), []);
+      return new Tensor(core.reduceMax(id, 0, this.ndim, 0), []); // rank 0: no shape to pass
     }
     const d = normalizeDim("max", dim, this.ndim);
     if (this.ndim === 0) {

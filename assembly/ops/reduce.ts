@@ -38,7 +38,7 @@ function sumSpan(p: usize, n: i32): f32 {
   return s;
 }
 
-function fillSpan(dst: usize, value: f32, n: i32): void {
+export function fillSpan(dst: usize, value: f32, n: i32): void {
   const v = f32x4.splat(value);
   let i = 0;
   for (; i + 4 <= n; i += 4) v128.store(dst + (<usize>i << 2), v);
