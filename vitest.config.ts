@@ -12,8 +12,18 @@ export default defineConfig({
         test: {
           name: "node",
           include: ["test/**/*.test.ts"],
+          exclude: ["test/long/**"],
           environment: "node",
           testTimeout: 60_000,
+        },
+      },
+      {
+        // npm run test:long: checks that take tens of seconds or gigabytes.
+        test: {
+          name: "long",
+          include: ["test/long/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 300_000,
         },
       },
       {

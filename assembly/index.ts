@@ -3,7 +3,8 @@
 
 import {
   newTensor, dataPtr, numel, ndim, dim, geti, seti, retain, release, requiresGrad, isLeaf,
-  tensorCount, tensorBytes, FLAGS, FLAG_REQUIRES_GRAD, GRAD, OP, VERSION, CAPTURE,
+  tensorCount, tensorBytes, evictable, recoverFromTrap, lastRequest,
+  FLAGS, FLAG_REQUIRES_GRAD, GRAD, OP, VERSION, CAPTURE,
 } from "./tensors";
 import { binaryKernel, unary as unaryOp, binary as binaryOp } from "./ops/elementwise";
 import { reduceSum as reduceSumOp, reduceMax as reduceMaxOp, fillSpan } from "./ops/reduce";
@@ -29,6 +30,25 @@ export function retainTensor(t: i32): void { retain(t); }
 export function releaseTensor(t: i32): void { release(t); }
 export function liveTensors(): i32 { return tensorCount(); }
 export function liveBytes(): usize { return tensorBytes(); }
+export function lastAllocation(): usize { return lastRequest; }
+export function recover(): void { recoverFromTrap(); }
+
+// The bindings move the data of tensors held only by a handle out of linear memory when
+// the core holds more than a budget, and bring it back when the handle is used again.
+let byteBudget: usize = 0;
+let countBudget: i32 = 0;
+export function setBudget(bytes: usize, count: i32): void { byteBudget = bytes; countBudget = count; }
+export function overBudget(): bool { return tensorBytes() > byteBudget || tensorCount() > countBudget; }
+export function canEvict(t: i32): bool { return evictable(t); }
+export function flagsOf(t: i32): i32 { return geti(t, FLAGS); }
+// A tensor brought back: shape in scratch, with the op, flags and version it had.
+export function restore(rank: i32, op: i32, flags: i32, version: i32): i32 {
+  const t = newTensor(rank, scratch);
+  seti(t, OP, op);
+  seti(t, FLAGS, flags);
+  seti(t, VERSION, version);
+  return t;
+}
 
 // ---- autograd state -------------------------------------------------------------------
 
@@ -78,8 +98,12 @@ export function transpose(x: i32, d0: i32, d1: i32): i32 { return transposeOp(x,
 export function softmax(x: i32, d: i32, log: bool): i32 { return softmaxOp(x, d, log); }
 
 // ---- in place (never recorded; each bumps the tensor's version) -----------------------
+// An in-place op that must be recorded runs out of place in the bindings, which then give
+// the result the modified tensor's version.
 
 function bump(t: i32): void { seti(t, VERSION, geti(t, VERSION) + 1); }
+export function bumpVersion(t: i32): void { bump(t); }
+export function setVersion(t: i32, version: i32): void { seti(t, VERSION, version); }
 
 export function fill(t: i32, value: f32): void {
   fillSpan(dataPtr(t), value, numel(t));

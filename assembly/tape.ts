@@ -12,9 +12,9 @@
 // they are recorded too and higher derivatives come for free.
 
 import {
-  geti, seti, requiresGrad, isLeaf, retain, retainData, release, freeSaved, newTensorLike,
+  geti, seti, requiresGrad, isLeaf, retain, retainData, release, releaseSlot, freeSaved, newTensorLike,
   dataPtr, numel,
-  FLAGS, FLAG_REQUIRES_GRAD, FLAG_SAVED_FREED, OP, IN0, IN1, SAVED, EDGES, VERSION, AUX,
+  FLAGS, FLAG_REQUIRES_GRAD, FLAG_SAVED_FREED, OP, IN0, IN1, SAVED, EDGES, VERSION,
   VER_IN0, VER_IN1, VER_OUT, MARK, DEPS, PENDING, CAPTURE, GRAD, REFS, DATA_REFS,
   SAVE_IN0, SAVE_IN1, SAVE_OUT,
 } from "./tensors";
@@ -61,6 +61,7 @@ let epoch: i32 = 0;
 let createGraph = false;
 const work = newStack();
 const ready = newStack();
+const swept = newStack();
 
 // Details of the last refused sweep, read by the bindings to write the message.
 export let errorTensor: i32 = 0;
@@ -170,6 +171,23 @@ function applyRule(t: i32, g: i32): void {
   else softmaxBackward(t, op, g);
 }
 
+// Without retain_graph, a swept graph is spent: each node keeps its op (for grad_fn and
+// for the "backward through the graph a second time" error) but drops its links, so the
+// intermediates and the leaves they reached are held by nothing but their handles.
+function releaseGraph(): void {
+  while (stackLength(swept) > 0) {
+    const t = stackPop(swept);
+    const in0 = geti(t, IN0), in1 = geti(t, IN1);
+    seti(t, FLAGS, geti(t, FLAGS) | FLAG_SAVED_FREED);
+    seti(t, IN0, 0);
+    seti(t, IN1, 0);
+    seti(t, EDGES, 0);
+    if (in0 != 0) releaseSlot(in0);
+    if (in1 != 0) releaseSlot(in1);
+    releaseSlot(t);
+  }
+}
+
 // roots: `count` pairs of i32 (tensor, seed gradient) at `roots`.
 // captures: when non-zero, gradients are returned for the tensors whose CAPTURE field is
 // set (written to captureOut[i]) and no .grad is touched: the functional grad().
@@ -194,31 +212,34 @@ export function backward(roots: usize, count: i32, retainGraph: bool, create: bo
       stackPush(ready, root);
     }
   }
+  stackClear(swept);
   while (stackLength(ready) > 0) {
     const t = stackPop(ready);
     const g = geti(t, PENDING);
     seti(t, PENDING, 0);
-    if (g == 0) continue;
-    const capture = geti(t, CAPTURE);
-    if (capture != 0) {
-      const slotPtr = captureOut + (<usize>(capture - 1) << 2);
-      retain(g);
-      store<i32>(slotPtr, g);
+    if (g != 0) {
+      const capture = geti(t, CAPTURE);
+      if (capture != 0) {
+        const slotPtr = captureOut + (<usize>(capture - 1) << 2);
+        retain(g);
+        store<i32>(slotPtr, g);
+      }
+      if (!isLeaf(t)) applyRule(t, g);
+      else if (!capturing) accumulateLeaf(t, g);
     }
-    if (isLeaf(t)) {
-      if (!capturing) accumulateLeaf(t, g);
-    } else {
-      applyRule(t, g);
+    if (!isLeaf(t)) {
       const edges = geti(t, EDGES);
       if (edges & 1) consumed(geti(t, IN0));
       if (edges & 2) consumed(geti(t, IN1));
-      if (!retainGraph && (geti(t, SAVED) != 0 || geti(t, AUX) != 0)) {
-        freeSaved(t);
-        seti(t, FLAGS, geti(t, FLAGS) | FLAG_SAVED_FREED);
+      if (!retainGraph) {
+        freeSaved(t); // as early as possible, to lower the peak
+        seti(t, REFS, geti(t, REFS) + 1); // kept until the graph is released below
+        stackPush(swept, t);
       }
     }
-    release(g);
+    if (g != 0) release(g);
   }
+  if (!retainGraph) releaseGraph();
   gradEnabled = wasEnabled;
   createGraph = false;
   return 0;

@@ -9,7 +9,7 @@
 //   value for backward. After a sweep frees what was saved, an intermediate whose handle
 //   is gone keeps only its 128-byte slot, so the graph can still be walked.
 
-import { allocBuffer, freeBuffer, newStack, stackPush, stackPop, stackLength } from "./memory";
+import { allocBuffer, freeBuffer, newStack, stackPush, stackPop, stackLength, stackClear } from "./memory";
 
 export const MAX_DIMS = 8;
 
@@ -40,7 +40,7 @@ export const CAPTURE: i32 = 116;  // 1 + index into the functional grad() result
 export const EDGES: i32 = 120;    // bit 0: IN0 needs a gradient, bit 1: IN1 needs one
 
 export const FLAG_REQUIRES_GRAD: i32 = 1;
-export const FLAG_SAVED_FREED: i32 = 2;
+export const FLAG_SAVED_FREED: i32 = 2; // swept by a backward that did not retain the graph
 
 export const SAVE_IN0: i32 = 1;
 export const SAVE_IN1: i32 = 2;
@@ -113,10 +113,19 @@ function grow(): void {
   capacity = newCapacity;
 }
 
+// The size of the last data allocation asked for: if the allocator cannot grow memory it
+// traps, and the bindings name this size in the error.
+export let lastRequest: usize = 0;
+
 // A new tensor with the given shape (read from shape memory), uninitialised data,
 // one reference of each kind, owned by the caller.
 // Callers must re-derive any pointer into the table afterwards: growing it may move it.
 export function newTensor(rank: i32, shape: usize): i32 {
+  let n: i32 = 1;
+  for (let d = 0; d < rank; d++) n *= load<i32>(shape + (<usize>d << 2));
+  // Data first: if memory cannot grow, the trap leaves the table untouched.
+  lastRequest = <usize>n << 2;
+  const data = allocBuffer(<usize>n << 2);
   if (freeHead == 0) {
     // `shape` may point into the table itself, which grow() moves.
     memory.copy(shapeCopy, shape, <usize>rank << 2);
@@ -127,15 +136,10 @@ export function newTensor(rank: i32, shape: usize): i32 {
   freeHead = geti(id, NUMEL);
   const s = slot(id);
   memory.fill(s, 0, <usize>1 << SLOT_BITS);
-  let n: i32 = 1;
-  for (let d = 0; d < rank; d++) {
-    const size = load<i32>(shape + (<usize>d << 2));
-    store<i32>(s + <usize>(SHAPE + (d << 2)), size);
-    n *= size;
-  }
+  memory.copy(s + <usize>SHAPE, shape, <usize>rank << 2);
   store<i32>(s, n, NUMEL);
   store<i32>(s, rank, NDIM);
-  store<u32>(s, <u32>allocBuffer(<usize>n << 2), DATA);
+  store<u32>(s, <u32>data, DATA);
   store<i32>(s, 1, REFS);
   store<i32>(s, 1, DATA_REFS);
   liveTensors++;
@@ -218,4 +222,21 @@ export function releaseSlot(id: i32): void {
 export function release(id: i32): void {
   releaseData(id);
   releaseSlot(id);
+}
+
+// Whether only its one JavaScript handle holds this tensor, with no graph to keep: no
+// node uses it or saved it, it has no .grad, and it is a leaf that does not require grad
+// or a node whose graph a backward has already consumed. The bindings may then move its
+// data out of linear memory and free the slot (see bindings/lifetime.ts).
+export function evictable(id: i32): bool {
+  if (geti(id, REFS) != 1 || geti(id, DATA_REFS) != 1 || geti(id, DATA) == 0) return false;
+  if (geti(id, GRAD) != 0 || geti(id, CAPTURE) != 0) return false;
+  if (isLeaf(id)) return !requiresGrad(id);
+  return (geti(id, FLAGS) & FLAG_SAVED_FREED) != 0 && geti(id, EDGES) == 0;
+}
+
+// After a trap (out of memory) inside a release cascade, lets later releases drain again.
+export function recoverFromTrap(): void {
+  draining = false;
+  stackClear(releaseQueue);
 }

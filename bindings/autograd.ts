@@ -105,7 +105,7 @@ function sweep(op: string, roots: Tensor[], gradients: (TensorLike | null)[], op
     const scratch = heapI32();
     const base = scratchByteOffset >>> 2;
     roots.forEach((root, i) => {
-      scratch[base + 2 * i] = root._id;
+      scratch[base + 2 * i] = root._live(op);
       scratch[base + 2 * i + 1] = ids[i];
     });
     const mode = core.isGradEnabled() !== 0;
@@ -162,13 +162,13 @@ export function grad(outputs: Tensor | Tensor[], inputs: Tensor | Tensor[], opti
   const scratch = heapI32();
   const captureBase = (scratchByteOffset >>> 2) + CAPTURE_OFFSET;
   ins.forEach((t, i) => {
-    core.setCapture(t._id, i + 1);
+    core.setCapture(t._live("grad"), i + 1);
     scratch[captureBase + i] = 0;
   });
   try {
     sweep("grad", outs, gradOutputs, options, true);
   } finally {
-    ins.forEach((t) => core.setCapture(t._id, 0));
+    ins.forEach((t) => core.setCapture(t._live("grad"), 0));
   }
   const results = ins.map((t, i): Tensor | null => {
     const id = heapI32()[captureBase + i];

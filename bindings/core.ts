@@ -16,6 +16,15 @@ export interface Core {
   releaseTensor(t: number): void;
   liveTensors(): number;
   liveBytes(): number;
+  lastAllocation(): number;
+  recover(): void;
+  setBudget(bytes: number, count: number): void;
+  overBudget(): number;
+  canEvict(t: number): number;
+  flagsOf(t: number): number;
+  restore(rank: number, op: number, flags: number, version: number): number;
+  bumpVersion(t: number): void;
+  setVersion(t: number, version: number): void;
   requiresGradOf(t: number): number;
   setRequiresGrad(t: number, on: boolean): void;
   isLeafTensor(t: number): number;
@@ -59,8 +68,36 @@ const instance = new WebAssembly.Instance(new WebAssembly.Module(decodeBase64(wa
   },
 });
 
-export const core = instance.exports as unknown as Core;
 const exported = instance.exports as Record<string, unknown>;
+
+// The allocator traps when linear memory cannot grow. A trap leaves the core consistent
+// (data is allocated before anything else changes), so it becomes an ordinary Error that
+// names the request, and the library keeps working.
+function outOfMemory(error: unknown): unknown {
+  if (!(error instanceof WebAssembly.RuntimeError)) return error;
+  raw.recover();
+  const requested = raw.lastAllocation();
+  return new RangeError(`wasmgrad: out of memory: could not allocate ${requested} bytes for a tensor ` +
+    `(wasm memory is ${raw.memory.buffer.byteLength} bytes and cannot grow further). Release ` +
+    "tensors with dispose() or scope(), or use smaller ones.");
+}
+
+type Fn = (...args: number[]) => number;
+function guarded(fn: Fn): Fn {
+  return (a, b, c, d, e) => {
+    try {
+      return fn(a, b, c, d, e);
+    } catch (error) {
+      throw outOfMemory(error);
+    }
+  };
+}
+
+const raw = instance.exports as unknown as Core;
+const allocating = ["create", "restore", "unary", "binary", "reduceSum", "reduceMax", "dot", "norm",
+  "matmul", "reshape", "transpose", "softmax", "backward"];
+export const core: Core = Object.assign({}, raw,
+  Object.fromEntries(allocating.map((name) => [name, guarded(exported[name] as Fn)]))) as Core;
 
 /** The numeric value of an `Op.<name>` enum member exported by the core. */
 export function opCode(name: string): number | undefined {

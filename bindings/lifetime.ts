@@ -1,34 +1,102 @@
-// When a handle lets go of its core tensor. Three ways, as the design asks:
+// When a handle lets go of its core tensor.
+//
 // - dispose() (or `using`) releases at once;
 // - scope(fn) releases everything created inside fn except what fn returns;
-// - otherwise a FinalizationRegistry releases it after the garbage collector drops the
-//   handle. Its callbacks run only between tasks, so a long synchronous loop should use
-//   scope() or dispose(): nothing is released until the loop yields.
+// - otherwise memory stays bounded by eviction, which needs no garbage-collector callback
+//   (a FinalizationRegistry never runs inside a synchronous loop, and costs about a
+//   microsecond per registered object). When the core holds more than a budget, every
+//   tensor that only its handle holds (no graph uses it, it has no .grad, it is not a leaf
+//   that requires grad) and that was not used since the previous pass has its data copied
+//   into a Float32Array owned by the handle, and its slot and buffer freed. If the handle
+//   was garbage, the copy goes with it; if it is used again, the data comes back.
+//   The budget doubles with what stays live, so the passes cost O(1) per tensor made.
 
-import { core } from "./core.js";
+import { core, heapF32, writeScratch } from "./core.js";
 import { Tensor } from "./tensor.js";
 
-const registry = new FinalizationRegistry<number>((id) => core.releaseTensor(id));
+/** What an evicted tensor needs to come back as it was. */
+export interface Evicted {
+  data: Float32Array;
+  op: number;
+  flags: number;
+  version: number;
+}
 
-// Tensors created inside each active scope, innermost last. Scoped tensors skip the
-// registry (about a microsecond each): the scope releases them deterministically.
+const MIN_BUDGET_BYTES = 16 * 1024 * 1024;
+const MIN_BUDGET_TENSORS = 8192;
+
+// owners[id] is the handle of core tensor id. It keeps the handle alive until the tensor is
+// disposed or evicted: then only the user's own references keep it.
+const owners: (Tensor | undefined)[] = [];
+
+/** Eviction passes so far; a handle records the pass number when it is used. */
+export let epoch = 1;
+
+// Tensors created inside each active scope, innermost last.
 const scopes: Tensor[][] = [];
+
+core.setBudget(MIN_BUDGET_BYTES, MIN_BUDGET_TENSORS);
 
 /** Takes charge of a new handle. */
 export function adopt(t: Tensor): void {
+  t._used = epoch;
+  owners[t._id] = t;
   const current = scopes[scopes.length - 1];
   if (current !== undefined) current.push(t);
-  else {
-    registry.register(t, t._id, t);
-    t._registered = true;
-  }
+  if (core.overBudget()) evictIdle();
 }
 
 /** Releases a handle's core tensor now. */
 export function releaseHandle(t: Tensor): void {
-  if (t._registered) registry.unregister(t);
-  t._registered = false;
-  core.releaseTensor(t._id);
+  const id = t._id;
+  t._id = 0;
+  t._evicted = null;
+  if (id === 0) return;
+  if (owners[id] === t) owners[id] = undefined;
+  core.releaseTensor(id);
+}
+
+/** Gives `to` the core tensor of `from` (which ends up disposed), releasing `to`'s own. */
+export function transfer(from: Tensor, to: Tensor): void {
+  const id = from._id;
+  from._id = 0;
+  owners[id] = to;
+  releaseHandle(to);
+  to._id = id;
+  to._used = epoch;
+}
+
+function evictIdle(): void {
+  const lastPass = epoch++;
+  const heap = heapF32();
+  for (let id = 1; id < owners.length; id++) {
+    const t = owners[id];
+    if (t === undefined || t._used >= lastPass || !core.canEvict(id)) continue;
+    const start = core.dataPointer(id) >>> 2;
+    t._evicted = {
+      data: heap.slice(start, start + core.numelOf(id)),
+      op: core.opOf(id),
+      flags: core.flagsOf(id),
+      version: core.versionOf(id),
+    };
+    t._id = 0;
+    owners[id] = undefined;
+    core.releaseTensor(id);
+  }
+  core.setBudget(Math.max(MIN_BUDGET_BYTES, 2 * core.liveBytes()),
+    Math.max(MIN_BUDGET_TENSORS, 2 * core.liveTensors()));
+}
+
+/** Brings an evicted tensor back into the core; returns its new id. */
+export function restore(t: Tensor, evicted: Evicted): number {
+  writeScratch(t._shape);
+  const id = core.restore(t._shape.length, evicted.op, evicted.flags, evicted.version);
+  heapF32().set(evicted.data, core.dataPointer(id) >>> 2);
+  t._id = id;
+  t._evicted = null;
+  t._used = epoch;
+  owners[id] = t;
+  return id;
 }
 
 /** Adds to `into` every object reachable from value through arrays and plain objects. */
@@ -60,15 +128,16 @@ export function scope<T>(fn: () => T): T {
     throw error;
   }
   scopes.pop();
+  const outer = scopes[scopes.length - 1];
   if (result instanceof Promise) {
-    for (const t of created) adopt(t); // still in use by the pending function
+    if (outer !== undefined) outer.push(...created); // still in use by the pending function
     throw new TypeError("scope(fn): fn returned a Promise, but a scope can only track synchronous code");
   }
   const kept = new Set<unknown>();
   collect(result, kept);
   for (const t of created) {
-    if (kept.has(t)) adopt(t); // escapes to the enclosing scope, or to the registry
-    else t.dispose();
+    if (!kept.has(t)) t.dispose();
+    else if (outer !== undefined) outer.push(t); // escapes to the enclosing scope
   }
   return result;
 }

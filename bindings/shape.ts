@@ -26,14 +26,15 @@ export function fail(op: string, message: string): never {
 }
 
 /** Largest tensor the core can address: 2^29 float32 values (2 GiB). */
-export const MAX_NUMEL = 2 ** 29;
+// The wasm allocator hands out blocks of just under 1 GiB at most.
+export const MAX_NUMEL = 2 ** 28 - 4;
 
 /** Refuses shapes whose data would not fit in wasm memory, before anything is allocated. */
 export function checkSize(op: string, shape: Shape): void {
   const n = numelOf(shape);
   if (n > MAX_NUMEL) {
     fail(op, `cannot allocate a tensor of shape ${formatShape(shape)}: ${n * 4} bytes requested, ` +
-      `more than the ${MAX_NUMEL * 4} bytes a wasm32 memory can hold for one tensor`);
+      `more than the ${MAX_NUMEL * 4} bytes that one tensor can hold in wasm memory`);
   }
 }
 

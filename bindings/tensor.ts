@@ -9,7 +9,7 @@ import {
 } from "./shape.js";
 import { formatTensor } from "./format.js";
 import { no_grad, runBackward, type BackwardOptions } from "./autograd.js";
-import { adopt, releaseHandle } from "./lifetime.js";
+import { adopt, epoch, releaseHandle, restore, transfer, type Evicted } from "./lifetime.js";
 
 /** A tensor or a plain number (a 0-d constant), accepted wherever an op takes a tensor. */
 export type TensorLike = Tensor | number;
@@ -47,15 +47,15 @@ function shapeOf(x: TensorLike): Shape {
   return x instanceof Tensor ? x._shape : [];
 }
 
-function checkInPlace(op: string, t: Tensor): void {
-  if (core.isGradEnabled() && core.requiresGradOf(t._id)) {
-    if (core.isLeafTensor(t._id)) {
-      fail(op, "a leaf Variable that requires grad is being used in an in-place operation. " +
-        "Update parameters inside no_grad(() => ...)");
-    }
-    fail(op, "in-place operations on tensors that are part of a graph are not supported; " +
-      "use the out-of-place op, or run it inside no_grad(() => ...)");
+// Whether an in-place op on t must be recorded; throws for a leaf that requires grad.
+function recordsInPlace(op: string, t: Tensor, src: unknown): boolean {
+  if (!core.isGradEnabled()) return false;
+  const id = t._live(op);
+  if (core.requiresGradOf(id) && core.isLeafTensor(id)) {
+    fail(op, "a leaf Variable that requires grad is being used in an in-place operation. " +
+      "Update parameters inside no_grad(() => ...)");
   }
+  return core.requiresGradOf(id) !== 0 || (src instanceof Tensor && core.requiresGradOf(src._live(op)) !== 0);
 }
 
 export interface MaxResult {
@@ -64,12 +64,14 @@ export interface MaxResult {
 }
 
 export class Tensor {
-  /** @internal core tensor id; 0 once disposed */
+  /** @internal core tensor id; 0 once disposed or evicted */
   _id: number;
   /** @internal */
   readonly _shape: number[];
-  /** @internal whether the FinalizationRegistry watches this handle */
-  _registered = false;
+  /** @internal the data and state of an evicted tensor (see lifetime.ts) */
+  _evicted: Evicted | null = null;
+  /** @internal the eviction pass during which the handle was last used */
+  _used = 0;
   private _gradHandle: Tensor | null = null;
 
   /** @internal Use tensor(), zeros(), ... to create tensors. */
@@ -79,10 +81,15 @@ export class Tensor {
     adopt(this);
   }
 
-  /** @internal The core id, or a clear error if the tensor was disposed. */
+  /** @internal The core id (brought back if evicted), or a clear error if disposed. */
   _live(op: string): number {
-    if (this._id === 0) fail(op, "this tensor was disposed and can no longer be used");
-    return this._id;
+    const id = this._id;
+    if (id !== 0) {
+      this._used = epoch;
+      return id;
+    }
+    if (this._evicted === null) fail(op, "this tensor was disposed and can no longer be used");
+    return restore(this, this._evicted);
   }
 
   // ---- properties ---------------------------------------------------------------------
@@ -132,6 +139,11 @@ export class Tensor {
     }
     core.setRequiresGrad(id, flag);
     return this;
+  }
+
+  /** How many in-place ops wrote this tensor (PyTorch's _version). */
+  get _version(): number {
+    return core.versionOf(this._live("_version"));
   }
 
   get is_leaf(): boolean {
@@ -189,7 +201,7 @@ export class Tensor {
   }
 
   toString(): string {
-    if (this._id === 0) return "tensor(<disposed>)";
+    if (this._id === 0 && this._evicted === null) return "tensor(<disposed>)";
     const suffixes: string[] = [];
     const fn = this.grad_fn;
     if (fn !== null) suffixes.push(`grad_fn=<${fn.name}>`);
@@ -203,9 +215,7 @@ export class Tensor {
 
   /** Releases the tensor's memory now instead of when it is garbage-collected. */
   dispose(): void {
-    if (this._id === 0) return;
     releaseHandle(this);
-    this._id = 0;
   }
 
   /** `using t = ...` disposes t at the end of the block. */
@@ -381,7 +391,7 @@ export class Tensor {
       Math.max(a.ndim === 3 ? a._shape[0] : 1, b.ndim === 3 ? b._shape[0] : 1)]);
     let result: Tensor;
     if (a.ndim === 2 && b.ndim === 2) {
-      result = new Tensor(core.matmul(a._id, b._id), [a._shape[0], b._shape[1]]);
+      result = new Tensor(core.matmul(a._live("matmul"), b._live("matmul")), [a._shape[0], b._shape[1]]);
     } else {
       const a3 = a.ndim === 2 ? a.unsqueeze(0) : a;
       const b3 = b.ndim === 2 ? b.unsqueeze(0) : b;
@@ -390,7 +400,7 @@ export class Tensor {
         fail("matmul", `batch sizes ${ba} and ${bb} do not broadcast; shapes ` +
           `${formatShape(this._shape)} and ${formatShape(other._shape)}`);
       }
-      result = new Tensor(core.matmul(a3._id, b3._id), [Math.max(ba, bb), a3._shape[1], b3._shape[2]]);
+      result = new Tensor(core.matmul(a3._live("matmul"), b3._live("matmul")), [Math.max(ba, bb), a3._shape[1], b3._shape[2]]);
     }
     if (ra === 1) return result.squeeze(-2);
     if (rb === 1) return result.squeeze(-1);
@@ -473,17 +483,37 @@ export class Tensor {
 
   // ---- in place -----------------------------------------------------------------------
 
+  // In-place ops follow PyTorch's rules. Outside a recorded graph they write into the
+  // tensor. Inside one (the tensor or the source requires grad, grad mode on) the op runs
+  // out of place and this handle takes the result, so nodes that used the old value keep
+  // it; the old value's version is bumped first, so a node that saved it refuses to run
+  // backward, with PyTorch's message.
   private _inPlace(name: OpName, op: string, other: unknown): this {
     const id = this._live(op);
-    checkInPlace(op, this);
+    if (!(other instanceof Tensor)) operand(op, other, "other"); // type check
+    releaseTemporaries();
+    this._checkInPlaceShape(op, other as TensorLike);
+    if (recordsInPlace(op, this, other)) return this._rebind(op, () => this._binary(name, op, other));
     const src = operand(op, other, "other");
-    const shape = broadcastShapes(op, this._shape, shapeOf(other as TensorLike));
-    if (!sameShape(shape, this._shape)) {
-      releaseTemporaries();
-      fail(op, `output with shape ${formatShape(this._shape)} doesn't match the broadcast shape ${formatShape(shape)}`);
-    }
     core.inplace(OP[name], id, src);
     releaseTemporaries();
+    return this;
+  }
+
+  private _checkInPlaceShape(op: string, other: TensorLike): void {
+    const shape = broadcastShapes(op, this._shape, shapeOf(other));
+    if (!sameShape(shape, this._shape)) {
+      fail(op, `output with shape ${formatShape(this._shape)} doesn't match the broadcast shape ${formatShape(shape)}`);
+    }
+  }
+
+  private _rebind(op: string, compute: () => Tensor): this {
+    const id = this._live(op);
+    core.bumpVersion(id);
+    const version = core.versionOf(id);
+    const result = compute();
+    transfer(result, this);
+    core.setVersion(this._id, version);
     return this;
   }
 
@@ -493,22 +523,28 @@ export class Tensor {
 
   fill_(value: number): this {
     const id = this._live("fill_");
-    checkInPlace("fill_", this);
     if (typeof value !== "number") throw new TypeError(`fill_(): value must be a number, got ${describe(value)}`);
+    if (recordsInPlace("fill_", this, null)) {
+      return this._rebind("fill_", () => {
+        const filled = this.mul(0); // a node whose gradient to this is zero, as PyTorch's
+        core.fill(filled._live("fill_"), value);
+        return filled;
+      });
+    }
     core.fill(id, value);
     return this;
   }
 
   add_(other: TensorLike, options: { alpha?: number } = {}): this {
     const alpha = options.alpha ?? 1;
-    if (alpha === 1 || typeof other !== "object") {
+    if (alpha === 1 || !(other instanceof Tensor)) {
       return this._inPlace("Add", "add_", typeof other === "number" ? other * alpha : other);
     }
-    const scaled = other instanceof Tensor ? no_grad(() => other.mul(alpha)) : other;
+    const scaled = other.mul(alpha);
     try {
       return this._inPlace("Add", "add_", scaled);
     } finally {
-      if (scaled instanceof Tensor && scaled !== other) scaled.dispose();
+      scaled.dispose();
     }
   }
 
@@ -522,16 +558,24 @@ export class Tensor {
 
   /** Copies src (broadcast to this tensor's shape) into this tensor. */
   copy_(src: TensorLike): this {
+    const id = this._live("copy_");
     if (!(src instanceof Tensor) && typeof src !== "number") {
       throw new TypeError(`copy_(): argument 'src' must be a Tensor or a number, got ${describe(src)}`);
     }
-    const shape = broadcastShapes("copy_", this._shape, shapeOf(src));
-    if (!sameShape(shape, this._shape)) {
-      fail("copy_", `output with shape ${formatShape(this._shape)} doesn't match the broadcast shape ${formatShape(shape)}`);
-    }
-    checkInPlace("copy_", this);
+    this._checkInPlaceShape("copy_", src);
     if (src === this) return this;
-    core.fill(this._live("copy_"), 0);
+    if (recordsInPlace("copy_", this, src)) {
+      return this._rebind("copy_", () => {
+        const zeros = this.mul(0);
+        core.fill(zeros._live("copy_"), 0);
+        try {
+          return zeros.add(src);
+        } finally {
+          zeros.dispose();
+        }
+      });
+    }
+    core.fill(id, 0);
     return this._inPlace("Add", "copy_", src);
   }
 }

@@ -42,12 +42,17 @@ describe("backward", () => {
     expectClose(x.grad, [1, 2, 3].map((v) => 2 * Math.exp(v)), 1e-6);
   });
 
-  test("a graph that saved nothing may be swept again", () => {
+  test("a swept graph is released even where it saved nothing (stricter than PyTorch)", () => {
     const x = tensor([1, 2, 3], { requires_grad: true });
     const y = x.sum();
     y.backward();
-    y.backward();
-    expectClose(x.grad, [2, 2, 2], 0, 0);
+    expect(() => y.backward()).toThrow(/Trying to backward through the graph a second time/);
+    expect(y.grad_fn?.name).toBe("SumBackward");
+    expect(y.is_leaf).toBe(false);
+    const z = x.sum();
+    z.backward(undefined, { retain_graph: true });
+    z.backward();
+    expectClose(x.grad, [3, 3, 3], 0, 0);
   });
 
   test("fan-out accumulates: x used by several ops", () => {
@@ -228,6 +233,49 @@ describe("in-place ops", () => {
     const y = x.mul(w);
     w.add_(1);
     expect(() => y.sum().backward()).toThrow(/modified by an inplace operation.*MulBackward/);
+  });
+
+  test("in grad mode an in-place op on a graph tensor is recorded, and a saved value it changed is refused", () => {
+    const a = tensor([0.5, -1, 2], { requires_grad: true });
+    const s = a.sigmoid();
+    s.mul_(2);
+    expect(s.grad_fn?.name).toBe("MulBackward");
+    expect(s._version).toBe(1);
+    expectClose(s, [0.5, -1, 2].map((v) => 2 / (1 + Math.exp(-v))), 1e-6);
+    expect(() => s.sum().backward()).toThrow(
+      /one of the variables needed for gradient computation has been modified by an inplace operation: \[Float32 tensor of shape \[3\]\], which is used by SigmoidBackward, is at version 1; expected version 0 instead/);
+    expect(a.grad).toBeNull();
+  });
+
+  test("recorded in-place ops give PyTorch's gradients", () => {
+    const x = tensor([1, -2], { requires_grad: true });
+    const y = x.mul(2);
+    const z = y.add(1); // uses y before the in-place ops, so it keeps the old value's node
+    y.add_(x);
+    y.mul_(3);
+    expect(y.is_leaf).toBe(false);
+    y.sum().add(z.sum()).backward();
+    expectClose(x.grad, [9 + 2, 9 + 2], 0, 0);
+
+    const w = tensor([0.5, 3], { requires_grad: true });
+    const t = zeros([2]);
+    t.add_(w); // a plain tensor takes a graph from its source
+    expect(t.requires_grad).toBe(true);
+    t.mul(t).sum().backward();
+    expectClose(w.grad, [1, 6], 0, 0);
+
+    const u = tensor([1, 2], { requires_grad: true });
+    const v = tensor([4, 5], { requires_grad: true });
+    const f = u.mul(2);
+    f.fill_(5);
+    f.mul(u).sum().backward();
+    expectClose(u.grad, [5, 5], 0, 0);
+    const c = u.mul(2);
+    c.copy_(v);
+    expectClose(c, [4, 5], 0, 0);
+    c.mul(3).sum().backward();
+    expectClose(v.grad, [3, 3], 0, 0);
+    expectClose(u.grad, [5, 5], 0, 0); // copy_ gives the overwritten value a zero gradient
   });
 
   test("a seed gradient given to backward is never modified by accumulation", () => {
