@@ -6,8 +6,8 @@
 // - REFS keeps the slot (shape and graph links) alive: JavaScript handles, and nodes that
 //   take the tensor as an input.
 // - DATA_REFS keeps the data buffer alive: JavaScript handles, and nodes that saved the
-//   value for backward. After a sweep frees what was saved, an intermediate whose handle
-//   is gone keeps only its 128-byte slot, so the graph can still be walked.
+//   value for backward. A sweep that does not retain the graph frees what was saved, then
+//   the links, so each intermediate is left held by its handle alone.
 
 import { allocBuffer, freeBuffer, newStack, stackPush, stackPop, stackLength, stackClear } from "./memory";
 

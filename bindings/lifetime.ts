@@ -9,7 +9,7 @@
 //   that requires grad) and that was not used since the previous pass has its data copied
 //   into a Float32Array owned by the handle, and its slot and buffer freed. If the handle
 //   was garbage, the copy goes with it; if it is used again, the data comes back.
-//   The budget doubles with what stays live, so the passes cost O(1) per tensor made.
+//   The budget grows with what stays live, so the passes cost O(1) per tensor made.
 
 import { core, heapF32, writeScratch } from "./core.js";
 import { Tensor } from "./tensor.js";
@@ -69,9 +69,16 @@ export function transfer(from: Tensor, to: Tensor): void {
 function evictIdle(): void {
   const lastPass = epoch++;
   const heap = heapF32();
+  let freshBytes = 0, freshCount = 0;
   for (let id = 1; id < owners.length; id++) {
     const t = owners[id];
-    if (t === undefined || t._used >= lastPass || !core.canEvict(id)) continue;
+    if (t === undefined) continue;
+    if (t._used >= lastPass) {
+      freshBytes += 4 * core.numelOf(id);
+      freshCount++;
+      continue;
+    }
+    if (!core.canEvict(id)) continue;
     const start = core.dataPointer(id) >>> 2;
     t._evicted = {
       data: heap.slice(start, start + core.numelOf(id)),
@@ -83,8 +90,11 @@ function evictIdle(): void {
     owners[id] = undefined;
     core.releaseTensor(id);
   }
-  core.setBudget(Math.max(MIN_BUDGET_BYTES, 2 * core.liveBytes()),
-    Math.max(MIN_BUDGET_TENSORS, 2 * core.liveTensors()));
+  // What was used since the last pass is judged at the next one; the budget grows with
+  // what stays, so a pass runs after at least as much again has been allocated.
+  const bytes = core.liveBytes(), count = core.liveTensors();
+  core.setBudget(bytes + Math.max(MIN_BUDGET_BYTES, bytes - freshBytes),
+    count + Math.max(MIN_BUDGET_TENSORS, count - freshCount));
 }
 
 /** Brings an evicted tensor back into the core; returns its new id. */

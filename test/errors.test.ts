@@ -82,6 +82,7 @@ describe("edge values", () => {
     expect(zeros([2, 0]).sum(1).tolist()).toEqual([0, 0]);
     expect(String(zeros([0]))).toBe("tensor([])");
     expect(String(zeros([0, 3]))).toBe("tensor([], size=(0, 3))");
+    stillWorks();
   });
 
   test("NaN and Infinity propagate", () => {
@@ -101,6 +102,10 @@ describe("edge values", () => {
     const b = tensor(new Float64Array([0.1, 2]), { shape: [2, 1] });
     expect(b.shape).toEqual([2, 1]);
     expect(b.toTypedArray()[0]).toBe(Math.fround(0.1));
+    const c = tensor(new Int32Array([2, 3]), { requires_grad: true });
+    c.mul(c).sum().backward();
+    expect(c.grad!.tolist()).toEqual([4, 6]);
+    stillWorks();
   });
 });
 

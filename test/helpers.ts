@@ -30,3 +30,6 @@ export function f(a: Tensor): Tensor {
   while (b.norm().item() < 1000) b = b.mul(2);
   return b.sum().item() > 0 ? b : b.mul(100);
 }
+
+/** Seed of the property and fuzz tests: fixed for reproducible CI, FC_SEED=<n> (Node) for others. */
+export const fuzzSeed = Number((globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env.FC_SEED ?? 20261125);
