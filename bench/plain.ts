@@ -20,15 +20,18 @@ export function ew(make: Make, x: Floats, w: Floats, b: Floats): [number, Floats
   return [loss, gx, gw];
 }
 
-/** C = A B for n x n row-major matrices (i-k-j order, the cache-friendly plain loop). */
-function matmul(make: Make, a: Floats, b: Floats, n: number, transA = false, transB = false): Floats {
-  const c = make(n * n);
-  for (let i = 0; i < n; i++) {
-    for (let k = 0; k < n; k++) {
-      const aik = transA ? a[k * n + i] : a[i * n + k];
-      const row = i * n;
-      if (transB) for (let j = 0; j < n; j++) c[row + j] += aik * b[j * n + k];
-      else for (let j = 0; j < n; j++) c[row + j] += aik * b[k * n + j];
+/**
+ * C (m x n) = op(A) op(B), row-major, where op transposes when asked: A is m x k (or k x m
+ * when transA), B is k x n (or n x k when transB). i-k-j order, the cache-friendly plain loop.
+ */
+function matmul(make: Make, a: Floats, b: Floats, m: number, k: number, n: number, transA = false, transB = false): Floats {
+  const c = make(m * n);
+  for (let i = 0; i < m; i++) {
+    const row = i * n;
+    for (let p = 0; p < k; p++) {
+      const aip = transA ? a[p * m + i] : a[i * k + p];
+      if (transB) for (let j = 0; j < n; j++) c[row + j] += aip * b[j * k + p];
+      else for (let j = 0; j < n; j++) c[row + j] += aip * b[p * n + j];
     }
   }
   return c;
@@ -36,11 +39,49 @@ function matmul(make: Make, a: Floats, b: Floats, n: number, transA = false, tra
 
 /** loss = sum(A B); dA = G B^T, dB = A^T G with G = ones. Returns [loss, dA, dB]. */
 export function mm(make: Make, a: Floats, b: Floats, n: number): [number, Floats, Floats] {
-  const c = matmul(make, a, b, n);
+  const c = matmul(make, a, b, n, n, n);
   let loss = 0;
   for (let i = 0; i < c.length; i++) loss += c[i];
   const g = make(n * n).fill(1);
-  return [loss, matmul(make, g, b, n, false, true), matmul(make, a, g, n, true, false)];
+  return [loss, matmul(make, g, b, n, n, n, false, true), matmul(make, a, g, n, n, n, true, false)];
+}
+
+export interface Mlp {
+  w1: Floats; b1: Floats; w2: Floats; b2: Floats;
+}
+
+/**
+ * The MLP x -> relu(x W1 + b1) W2 + b2 -> mean softmax cross-entropy against one-hot rows
+ * y (batch x classes). Returns [loss, dW1, db1, dW2, db2].
+ */
+export function mlp(make: Make, x: Floats, y: Floats, p: Mlp, batch: number, inputs: number, hidden: number,
+                    classes: number): [number, Floats, Floats, Floats, Floats] {
+  const h = matmul(make, x, p.w1, batch, inputs, hidden);
+  for (let i = 0; i < batch; i++) for (let j = 0; j < hidden; j++) h[i * hidden + j] = Math.max(0, h[i * hidden + j] + p.b1[j]);
+  const z = matmul(make, h, p.w2, batch, hidden, classes);
+  const dz = make(batch * classes);
+  let loss = 0;
+  for (let i = 0; i < batch; i++) {
+    const row = i * classes;
+    let max = -Infinity;
+    for (let j = 0; j < classes; j++) max = Math.max(max, (z[row + j] += p.b2[j]));
+    let s = 0;
+    for (let j = 0; j < classes; j++) s += Math.exp(z[row + j] - max);
+    for (let j = 0; j < classes; j++) {
+      const logp = z[row + j] - max - Math.log(s);
+      loss -= (y[row + j] * logp) / batch;
+      dz[row + j] = (Math.exp(logp) - y[row + j]) / batch; // rows of y sum to 1
+    }
+  }
+  const dw2 = matmul(make, h, dz, hidden, batch, classes, true);
+  const db2 = make(classes);
+  for (let i = 0; i < batch; i++) for (let j = 0; j < classes; j++) db2[j] += dz[i * classes + j];
+  const dh = matmul(make, dz, p.w2, batch, classes, hidden, false, true);
+  for (let i = 0; i < dh.length; i++) if (h[i] <= 0) dh[i] = 0;
+  const dw1 = matmul(make, x, dh, inputs, batch, hidden, true);
+  const db1 = make(hidden);
+  for (let i = 0; i < batch; i++) for (let j = 0; j < hidden; j++) db1[j] += dh[i * hidden + j];
+  return [loss, dw1, db1, dw2, db2];
 }
 
 /** y = y*a + b repeated `steps` times from y0; returns [y, dy/dy0, dy/da, dy/db]. */

@@ -1,143 +1,93 @@
-// npm run bench: wasmgrad against the plain-TypeScript reference on standard workloads.
-// Every contender's gradients are first checked against the float64 reference; then each
-// is warmed up and timed, and the table reports medians, min/max and ratios to wasmgrad.
-// Each wasmgrad step runs in scope(), as a hot synchronous loop should: without it, dropped
-// tensors wait for the garbage collector's finalizers, which only run once the loop yields.
-import * as wg from "../bindings/index.js";
-import * as plain from "./plain.js";
+// npm run bench: every contender on every workload, each pair in a child process of its
+// own. Checks gradients, times medians, writes bench/results/latest.{json,md}, prints the
+// table. Options: --only ew,mlp   --contenders wasmgrad,"jax-js jit"
+import { spawnSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { CONTENDERS } from "./contenders/index.js";
+import { DESCRIPTIONS, WORKLOADS, makeData, rate, type WorkloadId } from "./workloads.js";
 
-const f32 = (n: number) => new Float32Array(n);
-const f64 = (n: number) => new Float64Array(n);
+const here = dirname(fileURLToPath(import.meta.url));
+const option = (name: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i < 0 ? null : process.argv[i + 1].split(",");
+};
+const workloads = (option("only") ?? WORKLOADS) as WorkloadId[];
+const contenders = option("contenders") ?? Object.keys(CONTENDERS);
 
-// Seeded uniform data in [-1, 1), the same for every contender.
-function data(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  return Float32Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 31 - 1;
-  });
+// jax-js's deep chains overflow V8's default stack (about 1 MB); such a run is reported,
+// then repeated with a larger one (within Linux's default 8 MB main-thread stack).
+const BIG_STACK = "--stack-size=7800";
+
+interface Result {
+  contender: string; workload: WorkloadId; median?: number; min?: number; max?: number; times?: number[];
+  gradError?: number; peakRssMiB: number; failed?: string; note?: string;
 }
 
-function maxRelError(got: ArrayLike<number>, want: ArrayLike<number>): number {
-  let scale = 0, err = 0;
-  for (let i = 0; i < want.length; i++) scale = Math.max(scale, Math.abs(want[i]));
-  for (let i = 0; i < want.length; i++) err = Math.max(err, Math.abs(got[i] - want[i]));
-  return err / Math.max(scale, 1e-30);
-}
-
-interface Contender {
-  name: string;
-  /** Runs one timed call; returns the gradients for the correctness check. */
-  run: () => ArrayLike<number>[];
-}
-
-interface Workload {
-  id: string;
-  description: string;
-  reference: ArrayLike<number>[];
-  contenders: Contender[];
-  /** extra column: a throughput derived from the median time */
-  rate?: (ms: number) => string;
-  repeats: number;
-}
-
-function ewWorkload(): Workload {
-  const n = 1_000_000;
-  const x = data(n, 1), w = data(n, 2), b = data(n, 3);
-  const [, rx, rw] = plain.ew(f64, Float64Array.from(x), Float64Array.from(w), Float64Array.from(b));
-  const xt = wg.tensor(x, { requires_grad: true }), wt = wg.tensor(w, { requires_grad: true }), bt = wg.tensor(b);
-  return {
-    id: "ew", description: "N = 1e6: sum(tanh(x*w + b) * x), grads x, w", reference: [rx, rw], repeats: 15,
-    contenders: [
-      {
-        name: "wasmgrad", run: () => wg.scope(() => {
-          xt.grad = null; wt.grad = null;
-          xt.mul(wt).add(bt).tanh().mul(xt).sum().backward();
-          return [xt.grad!.toTypedArray(), wt.grad!.toTypedArray()];
-        }),
-      },
-      { name: "plain TS", run: () => plain.ew(f32, x, w, b).slice(1) as Float32Array[] },
-    ],
-  };
-}
-
-function mmWorkload(n: number): Workload {
-  const a = data(n * n, 4), b = data(n * n, 5);
-  const [, ra, rb] = plain.mm(f64, Float64Array.from(a), Float64Array.from(b), n);
-  const at = wg.tensor(a, { shape: [n, n], requires_grad: true });
-  const bt = wg.tensor(b, { shape: [n, n], requires_grad: true });
-  return {
-    id: `mm${n}`, description: `sum(A @ B), ${n}x${n}, grads A, B`, reference: [ra, rb], repeats: n > 300 ? 7 : 15,
-    rate: (ms) => `${((6 * n ** 3) / (ms * 1e6)).toFixed(1)} GFLOP/s`,
-    contenders: [
-      {
-        name: "wasmgrad", run: () => wg.scope(() => {
-          at.grad = null; bt.grad = null;
-          at.matmul(bt).sum().backward();
-          return [at.grad!.toTypedArray(), bt.grad!.toTypedArray()];
-        }),
-      },
-      { name: "plain TS", run: () => plain.mm(f32, a, b, n).slice(1) as Float32Array[] },
-    ],
-  };
-}
-
-function stressWorkload(): Workload {
-  const steps = 5000, y0 = 0.5, a = 0.999, b = 0.001;
-  const [, g0, ga, gb] = plain.stress(y0, a, b, steps);
-  return {
-    id: "stress", description: "0-d: y = y*a + b x 5000 (10,000 ops), backward", reference: [[g0, ga, gb]], repeats: 15,
-    rate: (ms) => `${((ms * 1000) / (2 * steps)).toFixed(3)} µs/op`,
-    contenders: [
-      {
-        name: "wasmgrad", run: () => wg.scope(() => {
-          const y0t = wg.tensor(y0, { requires_grad: true });
-          const at = wg.tensor(a, { requires_grad: true });
-          const bt = wg.tensor(b, { requires_grad: true });
-          let y = y0t;
-          for (let i = 0; i < steps; i++) y = y.mul(at).add(bt);
-          y.backward();
-          return [[y0t.grad!.item(), at.grad!.item(), bt.grad!.item()]];
-        }),
-      },
-      {
-        name: "plain TS", run: () => {
-          const [, r0, ra, rb] = plain.stress(Math.fround(y0), Math.fround(a), Math.fround(b), steps);
-          return [[r0, ra, rb]];
-        },
-      },
-    ],
-  };
-}
-
-function time(run: () => unknown, repeats: number): number[] {
-  for (let i = 0; i < 3; i++) run(); // warm-up: V8 tiers up the wasm and JS
-  const times: number[] = [];
-  for (let i = 0; i < repeats; i++) {
-    const t0 = performance.now();
-    run();
-    times.push(performance.now() - t0);
+function runChild(contender: string, workload: WorkloadId, nodeFlags: string[]): Result {
+  const child = spawnSync(process.execPath, [...nodeFlags, "--import", "tsx", join(here, "child.ts"), contender, workload],
+    { encoding: "utf8", maxBuffer: 1 << 24 });
+  const line = child.stdout.split("\n").reverse().find((l) => l.startsWith("{"));
+  if (line === undefined) {
+    return { contender, workload, peakRssMiB: 0, failed: `exit ${child.status} ${child.signal ?? ""}: ${child.stderr.trim().split("\n").pop()}` };
   }
-  return times.sort((p, q) => p - q);
+  return JSON.parse(line) as Result;
 }
 
-const rows: string[] = [
-  "| workload | contender | median ms | min | max | vs wasmgrad | rate | max rel. grad error |",
-  "|---|---|---|---|---|---|---|---|",
+const started = Date.now();
+const results: Result[] = [];
+for (const workload of workloads) {
+  for (const contender of contenders) {
+    let r = runChild(contender, workload, []);
+    if (r.failed?.includes("Maximum call stack size exceeded")) {
+      const overflow = r.failed;
+      r = runChild(contender, workload, [BIG_STACK]);
+      r.note = `overflows the default stack (${overflow.slice(0, 60)}); run with ${BIG_STACK}`;
+    }
+    results.push(r);
+    console.error(`${workload} / ${contender}: ${r.failed ?? `${r.median!.toFixed(2)} ms`}`);
+  }
+}
+
+const fmt = (v: number) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
+const rows = [
+  "| workload | contender | median ms | min | max | time vs wasmgrad | rate | peak RSS MiB | grad error |",
+  "|---|---|---|---|---|---|---|---|---|",
 ];
-for (const make of [ewWorkload, () => mmWorkload(256), () => mmWorkload(512), stressWorkload]) {
-  const w = make();
-  console.error(`${w.id}: ${w.description}`);
-  let base = 0;
-  for (const c of w.contenders) {
-    const grads = c.run();
-    const error = Math.max(...grads.map((g, i) => maxRelError(g, w.reference[i])));
-    if (!(error < 1e-3)) throw new Error(`${w.id}/${c.name}: gradients differ from the float64 reference (max rel. error ${error})`);
-    const times = time(c.run, w.repeats);
-    const median = times[Math.floor(times.length / 2)];
-    if (c.name === "wasmgrad") base = median;
-    rows.push(`| ${w.id} | ${c.name} | ${median.toFixed(2)} | ${times[0].toFixed(2)} | ${times[times.length - 1].toFixed(2)} | ` +
-      `${(median / base).toFixed(2)}x | ${w.rate?.(median) ?? ""} | ${error.toExponential(1)} |`);
+const notes: string[] = [];
+for (const workload of workloads) {
+  const data = makeData(workload);
+  const base = results.find((r) => r.workload === workload && r.contender === "wasmgrad")?.median;
+  for (const r of results.filter((x) => x.workload === workload)) {
+    if (r.note) notes.push(`- ${workload} / ${r.contender}: ${r.note}.`);
+    if (r.median === undefined) {
+      rows.push(`| ${workload} | ${r.contender} | failed: ${r.failed} | | | | | ${r.peakRssMiB} | |`);
+      continue;
+    }
+    const ratio = base === undefined ? "" : `${(r.median / base).toFixed(2)}x`;
+    rows.push(`| ${workload} | ${r.contender}${r.note ? " *" : ""} | ${fmt(r.median)} | ${fmt(r.min!)} | ${fmt(r.max!)} | ${ratio} | ` +
+      `${rate(data, r.median)} | ${r.peakRssMiB} | ${r.gradError!.toExponential(1)} |`);
   }
 }
-console.log(rows.join("\n"));
+
+const machine = {
+  cpu: cpus()[0]?.model ?? "unknown", cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30),
+  node: process.version, platform: `${process.platform}-${process.arch}`,
+};
+const date = new Date().toISOString().slice(0, 10);
+const header = [
+  `Run on ${date}: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}; single-threaded; ` +
+    "medians of 7 to 31 timed calls after warm-up; every contender's gradients checked against float64 first.",
+  "",
+  ...Object.entries(DESCRIPTIONS).filter(([id]) => workloads.includes(id as WorkloadId)).map(([id, text]) => `- ${id}: ${text}`),
+  "",
+];
+const markdown = [...header, ...rows, ...(notes.length ? ["", ...notes] : [])].join("\n");
+const out = join(here, "results");
+mkdirSync(out, { recursive: true });
+writeFileSync(join(out, "latest.json"), `${JSON.stringify({ date, machine, workloads: DESCRIPTIONS, results }, null, 2)}\n`);
+writeFileSync(join(out, "latest.md"), `${markdown}\n`);
+console.log(markdown);
+console.error(`bench: ${((Date.now() - started) / 1000).toFixed(0)} s; wrote bench/results/latest.json and latest.md`);

@@ -4,7 +4,8 @@ import {
   newTensor, dataPtr, numel, ndim, dim, shapePtr, geti, release, IN0, IN1, EDGES, MAX_DIMS,
   SAVE_IN0, SAVE_IN1, SAVE_OUT,
 } from "../tensors";
-import { record } from "../tape";
+import { record, gradEnabled } from "../tape";
+import { gemm } from "./gemm";
 import { Op } from "./codes";
 import { hsum } from "./simd";
 import { mul, div, give } from "./elementwise";
@@ -44,66 +45,14 @@ export function norm(a: i32): i32 {
   return out;
 }
 
-// C[m, n] = A[m, k] B[k, n] for one matrix of the batch: rows of C accumulate
-// a[i, p] * B[p, :], four rows at a time so each loaded row of B is used four times.
-function matmulKernel(pa: usize, pb: usize, pc: usize, m: i32, k: i32, n: i32): void {
-  memory.fill(pc, 0, <usize>(m * n) << 2);
-  let i = 0;
-  for (; i + 4 <= m; i += 4) {
-    const c0 = pc + (<usize>(i * n) << 2), c1 = c0 + (<usize>n << 2);
-    const c2 = c1 + (<usize>n << 2), c3 = c2 + (<usize>n << 2);
-    const a0 = pa + (<usize>(i * k) << 2), a1 = a0 + (<usize>k << 2);
-    const a2 = a1 + (<usize>k << 2), a3 = a2 + (<usize>k << 2);
-    for (let p = 0; p < k; p++) {
-      const off = <usize>p << 2;
-      const x0 = f32x4.splat(load<f32>(a0 + off)), x1 = f32x4.splat(load<f32>(a1 + off));
-      const x2 = f32x4.splat(load<f32>(a2 + off)), x3 = f32x4.splat(load<f32>(a3 + off));
-      const brow = pb + (<usize>(p * n) << 2);
-      let j = 0;
-      for (; j + 4 <= n; j += 4) {
-        const o = <usize>j << 2;
-        const bv = v128.load(brow + o);
-        v128.store(c0 + o, f32x4.add(v128.load(c0 + o), f32x4.mul(x0, bv)));
-        v128.store(c1 + o, f32x4.add(v128.load(c1 + o), f32x4.mul(x1, bv)));
-        v128.store(c2 + o, f32x4.add(v128.load(c2 + o), f32x4.mul(x2, bv)));
-        v128.store(c3 + o, f32x4.add(v128.load(c3 + o), f32x4.mul(x3, bv)));
-      }
-      for (; j < n; j++) {
-        const o = <usize>j << 2;
-        const bv = load<f32>(brow + o);
-        store<f32>(c0 + o, load<f32>(c0 + o) + f32x4.extract_lane(x0, 0) * bv);
-        store<f32>(c1 + o, load<f32>(c1 + o) + f32x4.extract_lane(x1, 0) * bv);
-        store<f32>(c2 + o, load<f32>(c2 + o) + f32x4.extract_lane(x2, 0) * bv);
-        store<f32>(c3 + o, load<f32>(c3 + o) + f32x4.extract_lane(x3, 0) * bv);
-      }
-    }
-  }
-  for (; i < m; i++) {
-    const c = pc + (<usize>(i * n) << 2);
-    const a = pa + (<usize>(i * k) << 2);
-    for (let p = 0; p < k; p++) {
-      const x = load<f32>(a + (<usize>p << 2));
-      const xv = f32x4.splat(x);
-      const brow = pb + (<usize>(p * n) << 2);
-      let j = 0;
-      for (; j + 4 <= n; j += 4) {
-        const o = <usize>j << 2;
-        v128.store(c + o, f32x4.add(v128.load(c + o), f32x4.mul(xv, v128.load(brow + o))));
-      }
-      for (; j < n; j++) {
-        const o = <usize>j << 2;
-        store<f32>(c + o, load<f32>(c + o) + x * load<f32>(brow + o));
-      }
-    }
-  }
-}
-
 const outShape = heap.alloc(MAX_DIMS << 2);
 
-// a [..., m, k] @ b [..., k, n], both of rank 2 or both of rank 3; a batch of 1 broadcasts.
-export function matmul(a: i32, b: i32): i32 {
+// op(a) @ op(b) for a and b both of rank 2 or both of rank 3 (a batch of 1 broadcasts),
+// where op transposes the last two dims when asked. Not recorded.
+function product(a: i32, b: i32, transA: bool, transB: bool): i32 {
   const rank = ndim(a);
-  const m = dim(a, rank - 2), k = dim(a, rank - 1), n = dim(b, rank - 1);
+  const m = dim(a, transA ? rank - 1 : rank - 2), k = dim(a, transA ? rank - 2 : rank - 1);
+  const n = dim(b, transB ? rank - 2 : rank - 1);
   let batch = 1, batchA = 1, batchB = 1;
   if (rank == 3) {
     batchA = dim(a, 0); batchB = dim(b, 0);
@@ -115,11 +64,16 @@ export function matmul(a: i32, b: i32): i32 {
   const out = newTensor(rank, outShape);
   const pa = dataPtr(a), pb = dataPtr(b), pc = dataPtr(out);
   for (let i = 0; i < batch; i++) {
-    matmulKernel(
+    gemm(
       pa + (<usize>(batchA == 1 ? 0 : i * m * k) << 2),
       pb + (<usize>(batchB == 1 ? 0 : i * k * n) << 2),
-      pc + (<usize>(i * m * n) << 2), m, k, n);
+      pc + (<usize>(i * m * n) << 2), m, k, n, transA, transB);
   }
+  return out;
+}
+
+export function matmul(a: i32, b: i32): i32 {
+  const out = product(a, b, false, false);
   record(out, Op.Matmul, a, b, SAVE_IN0 | SAVE_IN1);
   return out;
 }
@@ -146,6 +100,12 @@ export function linalgBackward(t: i32, op: i32, g: i32): void {
       break;
     }
     case Op.Matmul: {
+      if (!gradEnabled) { // dA = G·Bᵀ, dB = Aᵀ·G, transposes read in place
+        if (edges & 1) give(t, IN0, product(g, b, false, true));
+        if (edges & 2) give(t, IN1, product(a, g, true, false));
+        break;
+      }
+      // create_graph: the same products as recorded ops, so they can be differentiated
       const r = ndim(a);
       if (edges & 1) {
         const bt = transpose(b, r - 2, r - 1);

@@ -6,12 +6,18 @@ const LN2_LO: f32 = -2.12194440e-4;
 const EXP_HI: f32 = 88.72283935546875;  // ln(FLT_MAX): above it exp overflows to +inf
 const EXP_LO: f32 = -104.0;             // below it even a subnormal result rounds to 0
 
+// x clamped to [lo, hi], NaN kept: pmax/pmin (single instructions, unlike min/max, whose
+// NaN rules cost a sequence) return their first operand when the comparison fails.
+@inline function clamp(x: v128, lo: f32, hi: f32): v128 {
+  return f32x4.pmin(f32x4.pmax(x, f32x4.splat(lo)), f32x4.splat(hi));
+}
+
 // exp(x) for four lanes: a degree-6 polynomial on [-ln2/2, ln2/2] scaled by 2^n
 // (Cephes expf). Relative error about 1e-7; NaN in, NaN out; +-inf handled.
 @inline export function expV(x: v128): v128 {
   const over = f32x4.gt(x, f32x4.splat(EXP_HI));
   const under = f32x4.lt(x, f32x4.splat(EXP_LO));
-  let v = f32x4.min(f32x4.max(x, f32x4.splat(EXP_LO)), f32x4.splat(EXP_HI));
+  let v = clamp(x, EXP_LO, EXP_HI);
   const n = f32x4.floor(f32x4.add(f32x4.mul(v, f32x4.splat(LOG2E)), f32x4.splat(0.5)));
   v = f32x4.sub(v, f32x4.mul(n, f32x4.splat(LN2_HI)));
   v = f32x4.sub(v, f32x4.mul(n, f32x4.splat(LN2_LO)));
@@ -25,7 +31,9 @@ const EXP_LO: f32 = -104.0;             // below it even a subnormal result roun
   y = f32x4.add(f32x4.add(f32x4.mul(y, z), v), f32x4.splat(1.0));
   // Scale by 2^n as 2^(n/2) * 2^(n - n/2): both factors stay normal for n in [-150, 128],
   // so results down in the subnormal range come out right.
-  const ni = i32x4.trunc_sat_f32x4_s(n);
+  // n is an integer in [-151, 128]: adding 1.5 * 2^23 puts it in the low mantissa bits,
+  // which is cheaper than trunc_sat (a long sequence on x64)
+  const ni = i32x4.sub(f32x4.add(n, f32x4.splat(12582912.0)), i32x4.splat(0x4b400000));
   const half = i32x4.shr_s(ni, 1);
   const s1 = i32x4.shl(i32x4.add(half, i32x4.splat(127)), 23);
   const s2 = i32x4.shl(i32x4.add(i32x4.sub(ni, half), i32x4.splat(127)), 23);
@@ -87,23 +95,26 @@ const SQRT_HALF: f32 = 0.707106781186547524;
   return f32x4.extract_lane(logV(f32x4.splat(x)), 0);
 }
 
-// tanh(x) for four lanes: an odd polynomial for |x| < 0.625 (Cephes tanhf), where
-// 1 - 2/(e^2|x| + 1) would lose relative precision, and that formula elsewhere.
+// tanh(x) for four lanes: the odd rational function of Eigen's fast tanh, a degree-13
+// numerator over a degree-6 denominator on [-7.9, 7.9] (where tanh rounds to +-1 beyond),
+// one division and no exp. Tiny |x| returns x itself; NaN propagates through min/max.
 @inline export function tanhV(x: v128): v128 {
-  const ax = f32x4.abs(x);
-  const z = f32x4.mul(x, x);
-  let p = f32x4.splat(-5.70498872745e-3);
-  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(2.06390887954e-2));
-  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(-5.37397155531e-2));
-  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(1.33314422036e-1));
-  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(-3.33332819422e-1));
-  const near = f32x4.add(f32x4.mul(f32x4.mul(p, z), x), x);
-  const one = f32x4.splat(1.0);
-  const e = expV(f32x4.add(ax, ax));
-  const far = f32x4.sub(one, f32x4.div(f32x4.splat(2.0), f32x4.add(e, one)));
-  // copy the sign of x onto the far branch
-  const signed = v128.or(far, v128.and(x, i32x4.splat(0x80000000)));
-  return v128.bitselect(near, signed, f32x4.lt(ax, f32x4.splat(0.625)));
+  const c = clamp(x, -7.90531110763549805, 7.90531110763549805);
+  const z = f32x4.mul(c, c);
+  let p = f32x4.splat(-2.76076847742355e-16);
+  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(2.00018790482477e-13));
+  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(-8.60467152213735e-11));
+  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(5.12229709037114e-8));
+  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(1.48572235717979e-5));
+  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(6.37261928875436e-4));
+  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(4.89352455891786e-3));
+  p = f32x4.mul(p, c);
+  let q = f32x4.splat(1.19825839466702e-6);
+  q = f32x4.add(f32x4.mul(q, z), f32x4.splat(1.18534705686654e-4));
+  q = f32x4.add(f32x4.mul(q, z), f32x4.splat(2.26843463243900e-3));
+  q = f32x4.add(f32x4.mul(q, z), f32x4.splat(4.89352518554385e-3));
+  const tiny = f32x4.lt(f32x4.abs(x), f32x4.splat(0.0004));
+  return v128.bitselect(x, f32x4.div(p, q), tiny);
 }
 
 @inline export function tanhS(x: f32): f32 {

@@ -1,0 +1,34 @@
+// The plain-TypeScript reference (bench/plain.ts) in float32.
+import * as plain from "../plain.js";
+import type { Data, Session } from "../workloads.js";
+
+const f32 = (n: number) => new Float32Array(n);
+
+export async function setup(d: Data): Promise<Session> {
+  switch (d.kind) {
+    case "ew": {
+      const run = () => plain.ew(f32, d.x, d.w, d.b).slice(1) as Float32Array[];
+      return { step: run, grads: run };
+    }
+    case "mm": {
+      const run = () => plain.mm(f32, d.a, d.b, d.n).slice(1) as Float32Array[];
+      return { step: run, grads: run };
+    }
+    case "mlp": {
+      const p = { w1: d.w1.slice(), b1: d.b1.slice(), w2: d.w2.slice(), b2: d.b2.slice() };
+      const grads = () => plain.mlp(f32, d.x, d.y, p, d.batch, d.inputs, d.hidden, d.classes).slice(1) as Float32Array[];
+      return {
+        grads,
+        step: () => {
+          const g = grads();
+          [p.w1, p.b1, p.w2, p.b2].forEach((t, k) => { for (let i = 0; i < t.length; i++) t[i] -= d.lr * g[k][i]; });
+        },
+      };
+    }
+    case "stress": {
+      // Hand-derived: one loop forward, one back. No autodiff can come close; it is the floor.
+      const run = () => [plain.stress(d.y0, d.a, d.b, d.steps).slice(1)];
+      return { step: run, grads: run };
+    }
+  }
+}

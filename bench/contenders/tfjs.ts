@@ -1,0 +1,77 @@
+// TensorFlow.js 4.22 through the umbrella package (tfjs-core alone registers no gradients
+// in Node), on its pure-JS cpu backend or its wasm backend. Each call runs in tf.tidy.
+import * as tf from "@tensorflow/tfjs";
+import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+import { createRequire } from "node:module";
+import { dirname } from "node:path";
+import type { Data, Session } from "../workloads.js";
+
+async function use(backend: "cpu" | "wasm"): Promise<void> {
+  if (backend === "wasm") {
+    const entry = createRequire(import.meta.url).resolve("@tensorflow/tfjs-backend-wasm");
+    setWasmPaths(`${dirname(entry)}/`); // its dist/, where the .wasm files are
+  }
+  if (!(await tf.setBackend(backend))) throw new Error(`tfjs: backend ${backend} failed to start`);
+  await tf.ready();
+}
+
+const values = (ts: tf.Tensor[]) => ts.map((t) => t.dataSync() as Float32Array);
+
+export function setupOn(backend: "cpu" | "wasm") {
+  return async (d: Data): Promise<Session> => {
+    await use(backend);
+    switch (d.kind) {
+      case "ew": {
+        const x = tf.tensor1d(d.x), w = tf.tensor1d(d.w), b = tf.tensor1d(d.b);
+        const f = tf.valueAndGrads((xs: tf.Tensor, ws: tf.Tensor) => tf.sum(tf.mul(tf.tanh(tf.add(tf.mul(xs, ws), b)), xs)));
+        return {
+          step: () => tf.tidy(() => { f([x, w]); }),
+          grads: () => tf.tidy(() => values(f([x, w]).grads)),
+        };
+      }
+      case "mm": {
+        const a = tf.tensor2d(d.a, [d.n, d.n]), b = tf.tensor2d(d.b, [d.n, d.n]);
+        const f = tf.valueAndGrads((as: tf.Tensor, bs: tf.Tensor) => tf.sum(tf.matMul(as as tf.Tensor2D, bs as tf.Tensor2D)));
+        return {
+          step: () => tf.tidy(() => { f([a, b]); }),
+          grads: () => tf.tidy(() => values(f([a, b]).grads)),
+        };
+      }
+      case "mlp": {
+        const x = tf.tensor2d(d.x, [d.batch, d.inputs]), y = tf.tensor2d(d.y, [d.batch, d.classes]);
+        const params = [
+          tf.variable(tf.tensor2d(d.w1, [d.inputs, d.hidden])), tf.variable(tf.tensor1d(d.b1)),
+          tf.variable(tf.tensor2d(d.w2, [d.hidden, d.classes])), tf.variable(tf.tensor1d(d.b2)),
+        ];
+        const [w1, b1, w2, b2] = params;
+        const loss = () => {
+          const logits = tf.add(tf.matMul(tf.relu(tf.add(tf.matMul(x, w1 as tf.Tensor2D), b1)), w2 as tf.Tensor2D), b2);
+          return tf.div(tf.neg(tf.sum(tf.mul(tf.logSoftmax(logits), y))), d.batch) as tf.Scalar;
+        };
+        const gradsOf = () => {
+          const { grads } = tf.variableGrads(loss, params);
+          return params.map((p) => grads[p.name]);
+        };
+        return {
+          grads: () => tf.tidy(() => values(gradsOf())),
+          step: () => tf.tidy(() => {
+            const g = gradsOf();
+            params.forEach((p, i) => p.assign(tf.sub(p, tf.mul(g[i], d.lr))));
+          }),
+        };
+      }
+      case "stress": {
+        const y0 = tf.scalar(d.y0), a = tf.scalar(d.a), b = tf.scalar(d.b);
+        const f = tf.grads((ys: tf.Tensor, as: tf.Tensor, bs: tf.Tensor) => {
+          let y = ys;
+          for (let i = 0; i < d.steps; i++) y = tf.add(tf.mul(y, as), bs);
+          return y;
+        });
+        return {
+          step: () => tf.tidy(() => { f([y0, a, b]); }),
+          grads: () => tf.tidy(() => [f([y0, a, b]).map((g) => g.dataSync()[0])]),
+        };
+      }
+    }
+  };
+}

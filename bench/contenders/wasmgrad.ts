@@ -1,0 +1,62 @@
+// wasmgrad, each call in scope() (as tf.tidy for tfjs): what a hot synchronous loop does.
+import * as wg from "../../bindings/index.js";
+import type { Data, Session } from "../workloads.js";
+
+const values = (ts: (wg.Tensor | null)[]) => ts.map((t) => t!.toTypedArray());
+
+export async function setup(d: Data): Promise<Session> {
+  switch (d.kind) {
+    case "ew": {
+      const x = wg.tensor(d.x, { requires_grad: true }), w = wg.tensor(d.w, { requires_grad: true });
+      const b = wg.tensor(d.b);
+      const step = () => wg.scope(() => {
+        x.grad = null; w.grad = null;
+        x.mul(w).add(b).tanh().mul(x).sum().backward();
+      });
+      return { step, grads: () => { step(); return values([x.grad, w.grad]); } };
+    }
+    case "mm": {
+      const a = wg.tensor(d.a, { shape: [d.n, d.n], requires_grad: true });
+      const b = wg.tensor(d.b, { shape: [d.n, d.n], requires_grad: true });
+      const step = () => wg.scope(() => {
+        a.grad = null; b.grad = null;
+        a.matmul(b).sum().backward();
+      });
+      return { step, grads: () => { step(); return values([a.grad, b.grad]); } };
+    }
+    case "mlp": {
+      const x = wg.tensor(d.x, { shape: [d.batch, d.inputs] });
+      const y = wg.tensor(d.y, { shape: [d.batch, d.classes] });
+      const params = [
+        wg.tensor(d.w1, { shape: [d.inputs, d.hidden], requires_grad: true }),
+        wg.tensor(d.b1, { requires_grad: true }),
+        wg.tensor(d.w2, { shape: [d.hidden, d.classes], requires_grad: true }),
+        wg.tensor(d.b2, { requires_grad: true }),
+      ];
+      const [w1, b1, w2, b2] = params;
+      const lossAndGrads = () => {
+        for (const p of params) p.grad = null;
+        const logits = x.matmul(w1).add(b1).relu().matmul(w2).add(b2);
+        logits.log_softmax(1).mul(y).sum().div(-d.batch).backward();
+      };
+      return {
+        grads: () => wg.scope(() => { lossAndGrads(); return values(params.map((p) => p.grad)); }),
+        step: () => wg.scope(() => {
+          lossAndGrads();
+          wg.no_grad(() => { for (const p of params) p.sub_(p.grad!, { alpha: d.lr }); });
+        }),
+      };
+    }
+    case "stress": {
+      const run = () => wg.scope(() => {
+        const y0 = wg.tensor(d.y0, { requires_grad: true });
+        const a = wg.tensor(d.a, { requires_grad: true }), b = wg.tensor(d.b, { requires_grad: true });
+        let y = y0;
+        for (let i = 0; i < d.steps; i++) y = y.mul(a).add(b);
+        y.backward();
+        return [[y0.grad!.item(), a.grad!.item(), b.grad!.item()]];
+      });
+      return { step: run, grads: run };
+    }
+  }
+}

@@ -1,0 +1,92 @@
+// The benchmark's workloads: seeded float32 data, the same for every contender, and the
+// float64 reference gradients every contender is checked against.
+import * as plain from "./plain.js";
+
+export const WORKLOADS = ["ew", "mm256", "mm512", "mlp", "stress"] as const;
+export type WorkloadId = (typeof WORKLOADS)[number];
+
+export interface EwData { kind: "ew"; n: number; x: Float32Array; w: Float32Array; b: Float32Array }
+export interface MmData { kind: "mm"; n: number; a: Float32Array; b: Float32Array }
+export interface MlpData {
+  kind: "mlp"; batch: number; inputs: number; hidden: number; classes: number; lr: number;
+  x: Float32Array; y: Float32Array; w1: Float32Array; b1: Float32Array; w2: Float32Array; b2: Float32Array;
+}
+export interface StressData { kind: "stress"; steps: number; y0: number; a: number; b: number }
+export type Data = EwData | MmData | MlpData | StressData;
+
+export const DESCRIPTIONS: Record<WorkloadId, string> = {
+  ew: "N = 1e6: sum(tanh(x*w + b) * x), grads x, w",
+  mm256: "sum(A @ B), 256x256, grads A, B",
+  mm512: "sum(A @ B), 512x512, grads A, B",
+  mlp: "784-128-10 MLP, ReLU, mean softmax cross-entropy, batch 64, one SGD step",
+  stress: "0-d: y = y*a + b x 5000 (10,000 ops), then backward",
+};
+
+/** Seeded uniform values in [-scale, scale). */
+export function uniform(n: number, seed: number, scale = 1): Float32Array {
+  let s = seed >>> 0;
+  return Float32Array.from({ length: n }, () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return scale * (s / 2 ** 31 - 1);
+  });
+}
+
+export function makeData(id: WorkloadId): Data {
+  switch (id) {
+    case "ew": {
+      const n = 1_000_000;
+      return { kind: "ew", n, x: uniform(n, 1), w: uniform(n, 2), b: uniform(n, 3) };
+    }
+    case "mm256": case "mm512": {
+      const n = id === "mm256" ? 256 : 512;
+      return { kind: "mm", n, a: uniform(n * n, 4), b: uniform(n * n, 5) };
+    }
+    case "mlp": {
+      const batch = 64, inputs = 784, hidden = 128, classes = 10;
+      const labels = uniform(batch, 6).map((u) => Math.floor((u + 1) * 5) % classes);
+      const y = new Float32Array(batch * classes);
+      labels.forEach((c, i) => { y[i * classes + c] = 1; });
+      return {
+        kind: "mlp", batch, inputs, hidden, classes, lr: 0.05, x: uniform(batch * inputs, 7), y,
+        w1: uniform(inputs * hidden, 8, 1 / Math.sqrt(inputs)), b1: uniform(hidden, 9, 0.1),
+        w2: uniform(hidden * classes, 10, 1 / Math.sqrt(hidden)), b2: uniform(classes, 11, 0.1),
+      };
+    }
+    case "stress":
+      return { kind: "stress", steps: 5000, y0: Math.fround(0.5), a: Math.fround(0.999), b: Math.fround(0.001) };
+  }
+}
+
+const f64 = (n: number) => new Float64Array(n);
+const wide = (a: Float32Array) => Float64Array.from(a);
+
+/** The float64 reference gradients, in the order contenders return theirs. */
+export function referenceGrads(d: Data): ArrayLike<number>[] {
+  switch (d.kind) {
+    case "ew": return plain.ew(f64, wide(d.x), wide(d.w), wide(d.b)).slice(1) as Float64Array[];
+    case "mm": return plain.mm(f64, wide(d.a), wide(d.b), d.n).slice(1) as Float64Array[];
+    case "mlp": return plain.mlp(f64, wide(d.x), wide(d.y), { w1: wide(d.w1), b1: wide(d.b1), w2: wide(d.w2), b2: wide(d.b2) },
+      d.batch, d.inputs, d.hidden, d.classes).slice(1) as Float64Array[];
+    case "stress": return [plain.stress(d.y0, d.a, d.b, d.steps).slice(1)];
+  }
+}
+
+/** A throughput for the table, from the median time of one call. */
+export function rate(d: Data, ms: number): string {
+  switch (d.kind) {
+    case "mm": return `${((6 * d.n ** 3) / (ms * 1e6)).toFixed(1)} GFLOP/s`;
+    case "mlp": return `${(1000 / ms).toFixed(0)} steps/s`;
+    case "stress": return `${((ms * 1000) / (2 * d.steps)).toFixed(3)} µs/op`;
+    default: return "";
+  }
+}
+
+/** One contender set up for one workload. */
+export interface Session {
+  /** The gradients at the initial values, for the check; called before any step. */
+  grads(): ArrayLike<number>[] | Promise<ArrayLike<number>[]>;
+  /** One timed call: the loss and every gradient computed (for mlp, plus the SGD update). */
+  step(): unknown;
+}
+
+export type Setup = (d: Data) => Promise<Session | null>;
