@@ -19,23 +19,48 @@ const packedA = heap.alloc(<usize>(MC * KC) << 2);
 const packedB = heap.alloc(<usize>(KC * NC) << 2);
 const edgeTile = heap.alloc(<usize>(MR * NR) << 2);
 
+// Writes the transpose of the 4 x 4 block whose rows are r0..r3: column j goes to
+// dst + j * stride.
+@inline function storeTransposed(r0: v128, r1: v128, r2: v128, r3: v128, dst: usize, stride: usize): void {
+  const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+  const t2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7), t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+  v128.store(dst, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
+  v128.store(dst + stride, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7));
+  v128.store(dst + 2 * stride, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5));
+  v128.store(dst + 3 * stride, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7));
+}
+
 // Packs rows [i0, i0 + mc) and depth [p0, p0 + kc) of op(A) into MR-row panels, each
 // stored [kc][MR]. op(A)[i][p] is a[i * k + p], or a[p * m + i] when transposed.
 function packA(a: usize, m: i32, k: i32, trans: bool, i0: i32, mc: i32, p0: i32, kc: i32): void {
   let dst = packedA;
   for (let ir = 0; ir < mc; ir += MR) {
     const rows = min(MR, mc - ir);
-    for (let p = 0; p < kc; p++) {
+    const i = i0 + ir;
+    let p = 0;
+    if (rows == MR) {
+      if (trans) { // the MR values of a step of k are contiguous
+        for (; p < kc; p++) v128.store(dst + (<usize>(p * MR) << 2), v128.load(a + (<usize>((p0 + p) * m + i) << 2)));
+      } else { // MR rows, four steps of k at a time, transposed in registers
+        const row = a + (<usize>(i * k + p0) << 2), ld = <usize>k << 2;
+        for (; p + 4 <= kc; p += 4) {
+          const src = row + (<usize>p << 2);
+          storeTransposed(v128.load(src), v128.load(src + ld), v128.load(src + 2 * ld), v128.load(src + 3 * ld),
+            dst + (<usize>(p * MR) << 2), MR << 2);
+        }
+      }
+    }
+    for (; p < kc; p++) {
       for (let r = 0; r < MR; r++) {
         let v: f32 = 0;
         if (r < rows) {
-          const i = i0 + ir + r, q = p0 + p;
-          v = trans ? load<f32>(a + (<usize>(q * m + i) << 2)) : load<f32>(a + (<usize>(i * k + q) << 2));
+          const q = p0 + p;
+          v = trans ? load<f32>(a + (<usize>(q * m + i + r) << 2)) : load<f32>(a + (<usize>((i + r) * k + q) << 2));
         }
-        store<f32>(dst, v);
-        dst += 4;
+        store<f32>(dst + (<usize>(p * MR + r) << 2), v);
       }
     }
+    dst += <usize>(kc * MR) << 2;
   }
 }
 
@@ -45,24 +70,36 @@ function packB(b: usize, k: i32, n: i32, trans: bool, p0: i32, kc: i32, j0: i32,
   let dst = packedB;
   for (let jr = 0; jr < nc; jr += NR) {
     const cols = min(NR, nc - jr);
-    for (let p = 0; p < kc; p++) {
-      const q = p0 + p;
-      if (!trans && cols == NR) {
-        const src = b + (<usize>(q * n + j0 + jr) << 2);
-        v128.store(dst, v128.load(src));
-        v128.store(dst, v128.load(src, 16), 16);
-      } else {
-        for (let c = 0; c < NR; c++) {
-          let v: f32 = 0;
-          if (c < cols) {
-            const j = j0 + jr + c;
-            v = trans ? load<f32>(b + (<usize>(j * k + q) << 2)) : load<f32>(b + (<usize>(q * n + j) << 2));
-          }
-          store<f32>(dst + (<usize>c << 2), v);
+    const j = j0 + jr;
+    let p = 0;
+    if (cols == NR) {
+      if (!trans) { // a step of k is NR contiguous values
+        for (; p < kc; p++) {
+          const src = b + (<usize>((p0 + p) * n + j) << 2), to = dst + (<usize>(p * NR) << 2);
+          v128.store(to, v128.load(src));
+          v128.store(to, v128.load(src, 16), 16);
+        }
+      } else { // NR rows of b, four steps of k at a time, transposed in registers
+        const row = b + (<usize>(j * k + p0) << 2), ld = <usize>k << 2;
+        for (; p + 4 <= kc; p += 4) {
+          const src = row + (<usize>p << 2), to = dst + (<usize>(p * NR) << 2);
+          storeTransposed(v128.load(src), v128.load(src + ld), v128.load(src + 2 * ld), v128.load(src + 3 * ld),
+            to, NR << 2);
+          const src4 = src + 4 * ld;
+          storeTransposed(v128.load(src4), v128.load(src4 + ld), v128.load(src4 + 2 * ld), v128.load(src4 + 3 * ld),
+            to + 16, NR << 2);
         }
       }
-      dst += NR << 2;
     }
+    for (; p < kc; p++) {
+      const q = p0 + p;
+      for (let c = 0; c < NR; c++) {
+        let v: f32 = 0;
+        if (c < cols) v = trans ? load<f32>(b + (<usize>((j + c) * k + q) << 2)) : load<f32>(b + (<usize>(q * n + j + c) << 2));
+        store<f32>(dst + (<usize>(p * NR + c) << 2), v);
+      }
+    }
+    dst += <usize>(kc * NR) << 2;
   }
 }
 
