@@ -1,7 +1,7 @@
 // Autograd semantics, with PyTorch's behaviour and messages.
 import { describe, expect, test } from "vitest";
 import {
-  arange, tensor, ones, zeros, grad, no_grad, enable_grad, is_grad_enabled, randn, manual_seed,
+  arange, tensor, ones, zeros, grad, no_grad, enable_grad, is_grad_enabled, randn, manual_seed, type Tensor,
 } from "../bindings/index.js";
 import { expectClose } from "./helpers.js";
 
@@ -321,4 +321,26 @@ test("randn([]) is 0-d and manual_seed makes it reproducible", () => {
   expect(randn([]).item()).toBe(a.item());
   expect(randn([2, 2]).tolist()).toEqual(b.tolist());
   expect(a.shape).toEqual([]);
+});
+
+describe("fused backward rules", () => {
+  // A plain backward runs fused one-pass rules, and a full sum hands down one value for
+  // some of them; create_graph runs the composed rules. Both must give the same numbers.
+  const x0 = [-2, -0.5, 0.25, 1.5, 3];
+  test.each([
+    ["tanh().sum()", (x: Tensor) => x.tanh().sum(), (v: number) => 1 - Math.tanh(v) ** 2],
+    ["sigmoid().mean()", (x: Tensor) => x.sigmoid().mean(), (v: number) => (1 / (1 + Math.exp(-v))) * (1 - 1 / (1 + Math.exp(-v))) / 5],
+    ["relu().sum()", (x: Tensor) => x.relu().sum(), (v: number) => (v > 0 ? 1 : 0)],
+    ["mul(x).sum()", (x: Tensor) => x.mul(x).sum(), (v: number) => 2 * v],
+    ["mul(3).sum()", (x: Tensor) => x.mul(3).sum(), () => 3],
+    ["tanh() used twice", (x: Tensor) => { const t = x.tanh(); return t.sum().add(t.mul(2).sum()); }, (v: number) => 3 * (1 - Math.tanh(v) ** 2)],
+  ] as const)("%s", (_name, f, df) => {
+    const want = x0.map(df);
+    const x = tensor(x0, { requires_grad: true });
+    f(x).backward();
+    expectClose(x.grad, want, 1e-6);
+    const y = tensor(x0, { requires_grad: true });
+    const [g] = grad(f(y), y, { create_graph: true });
+    expectClose(g, want, 1e-6);
+  });
 });

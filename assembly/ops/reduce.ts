@@ -6,13 +6,13 @@
 
 import {
   newTensor, dataPtr, numel, ndim, dim, shapePtr, geti, seti, getf, setf, release, retain,
-  IN0, PARAM_I, PARAM_F, AUX, MAX_DIMS,
+  isLeaf, IN0, PARAM_I, PARAM_F, AUX, DEPS, PENDING, CAPTURE, MAX_DIMS,
 } from "../tensors";
 import { allocBuffer, freeBuffer, at, put } from "../memory";
-import { record } from "../tape";
+import { record, accumulate, gradEnabled } from "../tape";
 import { Op } from "./codes";
 import { hsum, maxSpan } from "./simd";
-import { mul, constant, give, addSpan, maxSpanInto } from "./elementwise";
+import { mul, constant, give, addSpan, maxSpanInto, takesScalarGrad } from "./elementwise";
 
 const work = heap.alloc(MAX_DIMS << 2);
 
@@ -200,11 +200,27 @@ export function reduceMax(x: i32, start: i32, end: i32, rank: i32, shape: usize)
   return out;
 }
 
+// A full sum's gradient is one value broadcast over its input x. When x's own rule takes
+// such a one-element gradient as it is and nothing else adds into x's gradient (this
+// node is its only consumer, and grad() does not return it), it is handed down unexpanded.
+function constantGradSuffices(t: i32, x: i32, g: i32): bool {
+  return !gradEnabled && numel(g) == 1 && numel(x) > 1 && !isLeaf(x) && geti(x, DEPS) == 1 &&
+    geti(x, PENDING) == 0 && geti(x, CAPTURE) == 0 && takesScalarGrad(x);
+}
+
 export function reduceBackward(t: i32, op: i32, g: i32): void {
   const x = geti(t, IN0);
   const mask = geti(t, PARAM_I);
   switch (op) {
     case Op.Sum: case Op.Mean: {
+      if (constantGradSuffices(t, x, g)) {
+        const scale = getf(t, PARAM_F);
+        if (scale == 1) { retain(g); accumulate(x, g); break; }
+        const c = constant(scale);
+        accumulate(x, mul(g, c));
+        release(c);
+        break;
+      }
       const e = expand(g, mask, ndim(x), shapePtr(x));
       const scale = getf(t, PARAM_F);
       if (scale == 1) { give(t, IN0, e); break; }
