@@ -2,13 +2,33 @@
 // The runtime's TLSF allocator owns linear memory from __heap_base; every buffer comes
 // from it, 16-byte aligned, so SIMD loads never straddle an allocation boundary.
 
+// Buffers of up to SMALL bytes (0-d and tiny tensors, by far the most frequent in scalar
+// code) are recycled through a free list of their own: a push or a pop instead of a trip
+// through the general allocator. They are never handed back to it.
+const SMALL: usize = 16;
+let smallFree: usize = 0; // each free small block stores the next one's address
+
 export function allocBuffer(bytes: usize): usize {
-  // A zero-size tensor still gets a distinct, valid pointer.
-  return heap.alloc(bytes < 16 ? 16 : bytes);
+  if (bytes <= SMALL) {
+    const p = smallFree;
+    if (p != 0) {
+      smallFree = load<usize>(p);
+      return p;
+    }
+    return heap.alloc(SMALL); // a zero-size tensor still gets a distinct, valid pointer
+  }
+  return heap.alloc(bytes);
 }
 
-export function freeBuffer(ptr: usize): void {
-  if (ptr != 0) heap.free(ptr);
+// `bytes` is what was asked of allocBuffer.
+export function freeBuffer(ptr: usize, bytes: usize): void {
+  if (ptr == 0) return;
+  if (bytes <= SMALL) {
+    store<usize>(ptr, smallFree);
+    smallFree = ptr;
+  } else {
+    heap.free(ptr);
+  }
 }
 
 // Small i32 arrays in linear memory: shapes, strides, loop counters.

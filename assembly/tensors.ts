@@ -164,7 +164,7 @@ export function releaseData(id: i32): void {
   const n = geti(id, DATA_REFS) - 1;
   seti(id, DATA_REFS, n);
   if (n == 0) {
-    freeBuffer(dataPtr(id));
+    freeBuffer(dataPtr(id), <usize>numel(id) << 2);
     seti(id, DATA, 0);
     liveBytes -= <usize>numel(id) << 2;
   }
@@ -200,7 +200,7 @@ export function releaseSlot(id: i32): void {
     const in0 = geti(t, IN0);
     const in1 = geti(t, IN1);
     if (geti(t, DATA) != 0) {
-      freeBuffer(dataPtr(t));
+      freeBuffer(dataPtr(t), <usize>numel(t) << 2);
       liveBytes -= <usize>numel(t) << 2;
     }
     seti(t, DATA, 0);

@@ -172,7 +172,7 @@ export function grad(outputs: Tensor | Tensor[], inputs: Tensor | Tensor[], opti
   }
   const results = ins.map((t, i): Tensor | null => {
     const id = heapI32()[captureBase + i];
-    return id === 0 ? null : new Tensor(id, t._shape.slice());
+    return id === 0 ? null : new Tensor(id, t._shape);
   });
   results.forEach((r, i) => {
     if (r === null && !options.allow_unused) {

@@ -16,7 +16,7 @@ import { Tensor } from "./tensor.js";
 
 /** What an evicted tensor needs to come back as it was. */
 export interface Evicted {
-  data: Float32Array;
+  data: Float32Array | number[]; // [value] for one element: cheaper to make than a typed array
   op: number;
   flags: number;
   version: number;
@@ -37,13 +37,25 @@ const scopes: Tensor[][] = [];
 
 core.setBudget(MIN_BUDGET_BYTES, MIN_BUDGET_TENSORS);
 
+// Bytes adopted since the core's budget was last checked, a slot counting as 256: the
+// check is a call into wasm, so small tensors make one every few hundred.
+let unchecked = 0;
+const CHECK_EVERY = 64 * 1024;
+
 /** Takes charge of a new handle. */
 export function adopt(t: Tensor): void {
   t._used = epoch;
   owners[t._id] = t;
   const current = scopes[scopes.length - 1];
   if (current !== undefined) current.push(t);
-  if (core.overBudget()) evictIdle();
+  let bytes = 4;
+  const shape = t._shape;
+  for (let d = 0; d < shape.length; d++) bytes *= shape[d];
+  unchecked += bytes + 256;
+  if (unchecked >= CHECK_EVERY) {
+    unchecked = 0;
+    if (core.overBudget()) evictIdle();
+  }
 }
 
 /** Releases a handle's core tensor now. */
@@ -79,9 +91,9 @@ function evictIdle(): void {
       continue;
     }
     if (!core.canEvict(id)) continue;
-    const start = core.dataPointer(id) >>> 2;
+    const start = core.dataPointer(id) >>> 2, n = core.numelOf(id);
     t._evicted = {
-      data: heap.slice(start, start + core.numelOf(id)),
+      data: n === 1 ? [heap[start]] : heap.slice(start, start + n),
       op: core.opOf(id),
       flags: core.flagsOf(id),
       version: core.versionOf(id),

@@ -38,7 +38,8 @@ export function checkSize(op: string, shape: Shape): void {
   }
 }
 
-export function broadcastShapes(op: string, a: Shape, b: Shape): number[] {
+export function broadcastShapes(op: string, a: Shape, b: Shape): Shape {
+  if (a === b) return a; // shapes are never mutated: the common case costs nothing
   const rank = Math.max(a.length, b.length);
   const out = new Array<number>(rank);
   for (let d = 0; d < rank; d++) {

@@ -66,8 +66,8 @@ export interface MaxResult {
 export class Tensor {
   /** @internal core tensor id; 0 once disposed or evicted */
   _id: number;
-  /** @internal */
-  readonly _shape: number[];
+  /** @internal never mutated, so tensors of the same shape may share it */
+  readonly _shape: readonly number[];
   /** @internal the data and state of an evicted tensor (see lifetime.ts) */
   _evicted: Evicted | null = null;
   /** @internal the eviction pass during which the handle was last used */
@@ -75,7 +75,7 @@ export class Tensor {
   private _gradHandle: Tensor | null = null;
 
   /** @internal Use tensor(), zeros(), ... to create tensors. */
-  constructor(id: number, shape: number[]) {
+  constructor(id: number, shape: readonly number[]) {
     this._id = id;
     this._shape = shape;
     adopt(this);
@@ -160,7 +160,7 @@ export class Tensor {
     if (id === 0) return null;
     if (this._gradHandle === null || this._gradHandle._id !== id) {
       core.retainTensor(id);
-      this._gradHandle = new Tensor(id, this._shape.slice());
+      this._gradHandle = new Tensor(id, this._shape);
     }
     return this._gradHandle;
   }
@@ -234,7 +234,7 @@ export class Tensor {
     const heap = heapF32();
     const from = core.dataPointer(id) >>> 2;
     heap.copyWithin(core.dataPointer(out) >>> 2, from, from + this.numel());
-    return new Tensor(out, this._shape.slice());
+    return new Tensor(out, this._shape);
   }
 
   clone(): Tensor {
@@ -244,7 +244,7 @@ export class Tensor {
   // ---- elementwise --------------------------------------------------------------------
 
   private _unary(name: OpName, op: string): Tensor {
-    return new Tensor(core.unary(OP[name], this._live(op)), this._shape.slice());
+    return new Tensor(core.unary(OP[name], this._live(op)), this._shape);
   }
 
   neg(): Tensor { return this._unary("Neg", "neg"); }
@@ -414,7 +414,7 @@ export class Tensor {
 
   // ---- shape --------------------------------------------------------------------------
 
-  reshape(...shape: number[] | [number[]]): Tensor {
+  reshape(...shape: number[] | [readonly number[]]): Tensor {
     const id = this._live("reshape");
     const requested = Array.isArray(shape[0]) ? shape[0] : shape;
     const out = inferShape("reshape", requested, this.numel());
@@ -422,7 +422,7 @@ export class Tensor {
     return new Tensor(core.reshape(id, out.length), out);
   }
 
-  view(...shape: number[] | [number[]]): Tensor {
+  view(...shape: number[] | [readonly number[]]): Tensor {
     return this.reshape(...shape);
   }
 
@@ -478,7 +478,7 @@ export class Tensor {
     const id = this._live(op);
     const d = normalizeDim(op, dim, this.ndim);
     if (this.ndim === 0) return this.reshape([1])._softmax(op, 0, log).reshape([]);
-    return new Tensor(core.softmax(id, d, log), this._shape.slice());
+    return new Tensor(core.softmax(id, d, log), this._shape);
   }
 
   // ---- in place -----------------------------------------------------------------------

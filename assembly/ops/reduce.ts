@@ -89,6 +89,7 @@ function expandRun(src: usize, outer: i32, len: i32, inner: i32, dst: usize): vo
 function runsKernel(expanding: bool, src: usize, rank: i32, shape: usize, mask: i32, dst: usize): void {
   for (let d = 0; d < rank; d++) put(work, d, expanding && (mask & (1 << d)) ? 1 : at(shape, d));
   let cur = src;
+  let curBytes: usize = 0; // size of cur when it is a temporary
   let d = rank - 1;
   if (mask == 0) { memory.copy(dst, src, <usize>product(shape, 0, rank) << 2); return; }
   while (true) {
@@ -100,11 +101,13 @@ function runsKernel(expanding: bool, src: usize, rank: i32, shape: usize, mask: 
     for (let e = 0; e < start; e++) if (mask & (1 << e)) last = false;
     const outer = product(work, 0, start), inner = product(work, end, rank);
     const len = product(shape, start, end);
-    const next = last ? dst : allocBuffer(<usize>(outer * inner * (expanding ? len : 1)) << 2);
+    const nextBytes = <usize>(outer * inner * (expanding ? len : 1)) << 2;
+    const next = last ? dst : allocBuffer(nextBytes);
     if (expanding) expandRun(cur, outer, len, inner, next);
     else sumRun(cur, outer, len, inner, next);
-    if (cur != src) freeBuffer(cur);
+    if (cur != src) freeBuffer(cur, curBytes);
     cur = next;
+    curBytes = nextBytes;
     for (let e = start; e < end; e++) put(work, e, expanding ? at(shape, e) : 1);
     if (last) return;
   }
