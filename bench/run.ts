@@ -1,8 +1,9 @@
 // npm run bench: every contender on every workload, each pair in a child process of its
 // own. Checks gradients, times medians, writes bench/results/latest.{json,md}, prints the
-// table. Options: --only ew,mlp   --contenders wasmgrad,"jax-js jit"
+// table; a full run (no options) also puts the table in the README. Options, for a partial
+// run: --only ew,mlp   --contenders wasmgrad,"jax-js jit"
 import { spawnSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -90,4 +91,14 @@ mkdirSync(out, { recursive: true });
 writeFileSync(join(out, "latest.json"), `${JSON.stringify({ date, machine, workloads: DESCRIPTIONS, results }, null, 2)}\n`);
 writeFileSync(join(out, "latest.md"), `${markdown}\n`);
 console.log(markdown);
+if (option("only") === null && option("contenders") === null) {
+  const readme = join(here, "..", "README.md");
+  const text = readFileSync(readme, "utf8");
+  const start = "<!-- bench:start -->", end = "<!-- bench:end -->";
+  const from = text.indexOf(start), to = text.indexOf(end);
+  if (from >= 0 && to > from) {
+    writeFileSync(readme, `${text.slice(0, from + start.length)}\n${markdown}\n${text.slice(to)}`);
+    console.error("bench: updated the table in README.md");
+  }
+}
 console.error(`bench: ${((Date.now() - started) / 1000).toFixed(0)} s; wrote bench/results/latest.json and latest.md`);

@@ -1,15 +1,18 @@
-// wasmgrad, each call in scope() (as tf.tidy for tfjs): what a hot synchronous loop does.
+// wasmgrad, each call in scope() (as tf.tidy for tfjs), or written as PyTorch code is,
+// with no release at all (memory then stays bounded by eviction, see bindings/lifetime.ts).
 import * as wg from "../../bindings/index.js";
 import type { Data, Session } from "../workloads.js";
 
 const values = (ts: (wg.Tensor | null)[]) => ts.map((t) => t!.toTypedArray());
 
-export async function setup(d: Data): Promise<Session> {
+export const setupScoped = (scoped: boolean) => (d: Data) => setup(d, scoped ? wg.scope : (fn) => fn());
+
+async function setup(d: Data, scope: <T>(fn: () => T) => T): Promise<Session> {
   switch (d.kind) {
     case "ew": {
       const x = wg.tensor(d.x, { requires_grad: true }), w = wg.tensor(d.w, { requires_grad: true });
       const b = wg.tensor(d.b);
-      const step = () => wg.scope(() => {
+      const step = () => scope(() => {
         x.grad = null; w.grad = null;
         x.mul(w).add(b).tanh().mul(x).sum().backward();
       });
@@ -18,7 +21,7 @@ export async function setup(d: Data): Promise<Session> {
     case "mm": {
       const a = wg.tensor(d.a, { shape: [d.n, d.n], requires_grad: true });
       const b = wg.tensor(d.b, { shape: [d.n, d.n], requires_grad: true });
-      const step = () => wg.scope(() => {
+      const step = () => scope(() => {
         a.grad = null; b.grad = null;
         a.matmul(b).sum().backward();
       });
@@ -40,15 +43,15 @@ export async function setup(d: Data): Promise<Session> {
         logits.log_softmax(1).mul(y).sum().div(-d.batch).backward();
       };
       return {
-        grads: () => wg.scope(() => { lossAndGrads(); return values(params.map((p) => p.grad)); }),
-        step: () => wg.scope(() => {
+        grads: () => scope(() => { lossAndGrads(); return values(params.map((p) => p.grad)); }),
+        step: () => scope(() => {
           lossAndGrads();
           wg.no_grad(() => { for (const p of params) p.sub_(p.grad!, { alpha: d.lr }); });
         }),
       };
     }
     case "stress": {
-      const run = () => wg.scope(() => {
+      const run = () => scope(() => {
         const y0 = wg.tensor(d.y0, { requires_grad: true });
         const a = wg.tensor(d.a, { requires_grad: true }), b = wg.tensor(d.b, { requires_grad: true });
         let y = y0;
