@@ -25,8 +25,7 @@ export function fail(op: string, message: string): never {
   throw new Error(`${op}(): ${message}`);
 }
 
-/** Largest tensor the core can address: 2^29 float32 values (2 GiB). */
-// The wasm allocator hands out blocks of just under 1 GiB at most.
+/** Largest tensor the core can hold: the wasm allocator's blocks are just under 1 GiB. */
 export const MAX_NUMEL = 2 ** 28 - 4;
 
 /** Refuses shapes whose data would not fit in wasm memory, before anything is allocated. */

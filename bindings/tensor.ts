@@ -213,7 +213,7 @@ export class Tensor {
     return this.toString();
   }
 
-  /** Releases the tensor's memory now instead of when it is garbage-collected. */
+  /** Releases the tensor's memory now; using it afterwards throws. */
   dispose(): void {
     releaseHandle(this);
   }
