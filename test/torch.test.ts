@@ -3,6 +3,7 @@ import { describe, expect, test } from "vitest";
 import { tensor, type Tensor } from "../bindings/index.js";
 import fixtures from "./fixtures/torch.json" with { type: "json" };
 import { expectClose } from "./helpers.js";
+import { run, wasmgrad, type Step } from "./programs.js";
 
 const decode = (values: (number | string)[]) =>
   values.map((v) => (v === "nan" ? NaN : v === "inf" ? Infinity : v === "-inf" ? -Infinity : (v as number)));
@@ -48,5 +49,25 @@ describe("gradients of programs match PyTorch", () => {
     const p = programs.broadcast_chain;
     const [a, b] = leaves(p.inputs);
     compare(p, a.mul(b).sigmoid().div(b.exp().add(1)).pow(2).mean(), [a, b]);
+  });
+});
+
+describe("random programs match PyTorch (float64)", () => {
+  // Programs in the step language of test/programs.ts, generated and run by PyTorch.
+  test.each(fixtures.random_programs.map((p, i) => [i, p] as const))("program %i", (_, p) => {
+    const xs = p.shapes.map((shape, k) => tensor(Float32Array.from(p.data[k]), { shape, requires_grad: true }));
+    const y = run(wasmgrad, xs, p.steps as Step[]);
+    expect(y.shape).toEqual(p.out_shape);
+    y.mul(tensor(Float32Array.from(p.weights), { shape: p.out_shape })).sum().backward();
+    xs.forEach((x, k) => {
+      const want = p.grads[k];
+      const scale = Math.max(1, ...want.map(Math.abs));
+      const got = x.grad?.toTypedArray() ?? new Float32Array(want.length);
+      want.forEach((v, i) => {
+        if (!(Math.abs(got[i] - v) <= 2e-3 * Math.abs(v) + 1e-4 * scale)) {
+          throw new Error(`input ${k} element ${i}: wasmgrad ${got[i]}, PyTorch ${v}; steps ${JSON.stringify(p.steps)}`);
+        }
+      });
+    });
   });
 });
