@@ -35,7 +35,6 @@ describe("a training loop without dispose()", () => {
     let last = 0;
     for (let i = 0; i < 19000; i++) last = step();
     const end = memory();
-    console.log(`20k steps: wasm memory ${warm.wasmBytes / MiB} MiB after warm-up, ${end.wasmBytes / MiB} MiB at the end; ${end.tensors} tensors live`);
     expect(end.wasmBytes - warm.wasmBytes).toBeLessThan(64 * MiB);
     expect(end.tensors).toBeLessThan(40000);
     expect(last).toBeLessThan(first / 4);
