@@ -19,9 +19,10 @@ const packedA = heap.alloc(<usize>(MC * KC) << 2);
 const packedB = heap.alloc(<usize>(KC * NC) << 2);
 const edgeTile = heap.alloc(<usize>(MR * NR) << 2);
 
-// Writes the transpose of the 4 x 4 block whose rows are r0..r3: column j goes to
-// dst + j * stride.
-@inline function storeTransposed(r0: v128, r1: v128, r2: v128, r3: v128, dst: usize, stride: usize): void {
+// Reads the 4 x 4 block of rows src, src + ld, src + 2 ld, src + 3 ld and writes its
+// transpose: column j goes to dst + j * stride.
+@inline function transpose4(src: usize, ld: usize, dst: usize, stride: usize): void {
+  const r0 = v128.load(src), r1 = v128.load(src + ld), r2 = v128.load(src + 2 * ld), r3 = v128.load(src + 3 * ld);
   const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
   const t2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7), t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
   v128.store(dst, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
@@ -30,76 +31,36 @@ const edgeTile = heap.alloc(<usize>(MR * NR) << 2);
   v128.store(dst + 3 * stride, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7));
 }
 
-// Packs rows [i0, i0 + mc) and depth [p0, p0 + kc) of op(A) into MR-row panels, each
-// stored [kc][MR]. op(A)[i][p] is a[i * k + p], or a[p * m + i] when transposed.
-function packA(a: usize, m: i32, k: i32, trans: bool, i0: i32, mc: i32, p0: i32, kc: i32): void {
-  let dst = packedA;
-  for (let ir = 0; ir < mc; ir += MR) {
-    const rows = min(MR, mc - ir);
-    const i = i0 + ir;
+// Packs a block of `lanes` lanes (rows of op(A), or columns of op(B)) by kc steps of k
+// into panels of `width` lanes, each stored [kc][width], the last one zero-padded. The
+// value of lane l at step p is at src + (l * laneStride + p * stepStride) floats: one of
+// the strides is 1 for the layouts gemm packs, and each gets a SIMD path.
+// @inline: width is a constant at both call sites.
+@inline function pack(dst: usize, src: usize, width: i32, lanes: i32, kc: i32, laneStride: i32, stepStride: i32): void {
+  for (let l0 = 0; l0 < lanes; l0 += width) {
+    const used = min(width, lanes - l0);
+    const panel = src + (<usize>(l0 * laneStride) << 2);
     let p = 0;
-    if (rows == MR) {
-      if (trans) { // the MR values of a step of k are contiguous
-        for (; p < kc; p++) v128.store(dst + (<usize>(p * MR) << 2), v128.load(a + (<usize>((p0 + p) * m + i) << 2)));
-      } else { // MR rows, four steps of k at a time, transposed in registers
-        const row = a + (<usize>(i * k + p0) << 2), ld = <usize>k << 2;
-        for (; p + 4 <= kc; p += 4) {
-          const src = row + (<usize>p << 2);
-          storeTransposed(v128.load(src), v128.load(src + ld), v128.load(src + 2 * ld), v128.load(src + 3 * ld),
-            dst + (<usize>(p * MR) << 2), MR << 2);
+    if (used == width && laneStride == 1) { // a step's values are contiguous
+      for (; p < kc; p++) {
+        const from = panel + (<usize>(p * stepStride) << 2), to = dst + (<usize>(p * width) << 2);
+        for (let v = 0; v < width; v += 4) v128.store(to + (<usize>v << 2), v128.load(from + (<usize>v << 2)));
+      }
+    } else if (used == width && stepStride == 1) { // a lane's steps are contiguous: transpose 4 x 4 blocks
+      for (; p + 4 <= kc; p += 4) {
+        for (let v = 0; v < width; v += 4) {
+          transpose4(panel + (<usize>(v * laneStride + p) << 2), <usize>laneStride << 2,
+            dst + (<usize>(p * width + v) << 2), <usize>width << 2);
         }
       }
     }
     for (; p < kc; p++) {
-      for (let r = 0; r < MR; r++) {
-        let v: f32 = 0;
-        if (r < rows) {
-          const q = p0 + p;
-          v = trans ? load<f32>(a + (<usize>(q * m + i + r) << 2)) : load<f32>(a + (<usize>((i + r) * k + q) << 2));
-        }
-        store<f32>(dst + (<usize>(p * MR + r) << 2), v);
+      for (let l = 0; l < width; l++) {
+        const v: f32 = l < used ? load<f32>(panel + (<usize>(l * laneStride + p * stepStride) << 2)) : 0;
+        store<f32>(dst + (<usize>(p * width + l) << 2), v);
       }
     }
-    dst += <usize>(kc * MR) << 2;
-  }
-}
-
-// Packs depth [p0, p0 + kc) and columns [j0, j0 + nc) of op(B) into NR-column panels,
-// each stored [kc][NR]. op(B)[p][j] is b[p * n + j], or b[j * k + p] when transposed.
-function packB(b: usize, k: i32, n: i32, trans: bool, p0: i32, kc: i32, j0: i32, nc: i32): void {
-  let dst = packedB;
-  for (let jr = 0; jr < nc; jr += NR) {
-    const cols = min(NR, nc - jr);
-    const j = j0 + jr;
-    let p = 0;
-    if (cols == NR) {
-      if (!trans) { // a step of k is NR contiguous values
-        for (; p < kc; p++) {
-          const src = b + (<usize>((p0 + p) * n + j) << 2), to = dst + (<usize>(p * NR) << 2);
-          v128.store(to, v128.load(src));
-          v128.store(to, v128.load(src, 16), 16);
-        }
-      } else { // NR rows of b, four steps of k at a time, transposed in registers
-        const row = b + (<usize>(j * k + p0) << 2), ld = <usize>k << 2;
-        for (; p + 4 <= kc; p += 4) {
-          const src = row + (<usize>p << 2), to = dst + (<usize>(p * NR) << 2);
-          storeTransposed(v128.load(src), v128.load(src + ld), v128.load(src + 2 * ld), v128.load(src + 3 * ld),
-            to, NR << 2);
-          const src4 = src + 4 * ld;
-          storeTransposed(v128.load(src4), v128.load(src4 + ld), v128.load(src4 + 2 * ld), v128.load(src4 + 3 * ld),
-            to + 16, NR << 2);
-        }
-      }
-    }
-    for (; p < kc; p++) {
-      const q = p0 + p;
-      for (let c = 0; c < NR; c++) {
-        let v: f32 = 0;
-        if (c < cols) v = trans ? load<f32>(b + (<usize>((j + c) * k + q) << 2)) : load<f32>(b + (<usize>(q * n + j + c) << 2));
-        store<f32>(dst + (<usize>(p * NR + c) << 2), v);
-      }
-    }
-    dst += <usize>(kc * NR) << 2;
+    dst += <usize>(kc * width) << 2;
   }
 }
 
@@ -162,10 +123,14 @@ export function gemm(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, trans
     const nc = min(NC, n - j0);
     for (let p0 = 0; p0 < k; p0 += KC) {
       const kc = min(KC, k - p0);
-      packB(b, k, n, transB, p0, kc, j0, nc);
+      // op(B)[p][j] is b[p * n + j], or b[j * k + p] when transposed
+      if (transB) pack(packedB, b + (<usize>(j0 * k + p0) << 2), NR, nc, kc, k, 1);
+      else pack(packedB, b + (<usize>(p0 * n + j0) << 2), NR, nc, kc, 1, n);
       for (let i0 = 0; i0 < m; i0 += MC) {
         const mc = min(MC, m - i0);
-        packA(a, m, k, transA, i0, mc, p0, kc);
+        // op(A)[i][p] is a[i * k + p], or a[p * m + i] when transposed
+        if (transA) pack(packedA, a + (<usize>(p0 * m + i0) << 2), MR, mc, kc, 1, m);
+        else pack(packedA, a + (<usize>(i0 * k + p0) << 2), MR, mc, kc, k, 1);
         for (let jr = 0; jr < nc; jr += NR) {
           const cols = min(NR, nc - jr);
           const bPanel = packedB + (<usize>(jr * kc) << 2);
