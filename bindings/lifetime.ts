@@ -13,6 +13,7 @@
 
 import { core, heapF32, writeScratch } from "./core.js";
 import { Tensor } from "./tensor.js";
+import { numelOf } from "./shape.js";
 
 /** What an evicted tensor needs to come back as it was. */
 export interface Evicted {
@@ -48,10 +49,7 @@ export function adopt(t: Tensor): void {
   owners[t._id] = t;
   const current = scopes[scopes.length - 1];
   if (current !== undefined) current.push(t);
-  let bytes = 4;
-  const shape = t._shape;
-  for (let d = 0; d < shape.length; d++) bytes *= shape[d];
-  unchecked += bytes + 256;
+  unchecked += 4 * numelOf(t._shape) + 256;
   if (unchecked >= CHECK_EVERY) {
     unchecked = 0;
     if (core.overBudget()) evictIdle();

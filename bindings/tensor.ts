@@ -33,14 +33,18 @@ export function scalarId(value: number): number {
   return id;
 }
 
-function operand(op: string, x: unknown, name: string): number {
-  if (x instanceof Tensor) return x._live(op);
-  if (typeof x === "number") {
-    const id = scalarId(x);
-    temporaries.push(id);
-    return id;
+function checkOperand(op: string, x: unknown, name: string): asserts x is TensorLike {
+  if (!(x instanceof Tensor) && typeof x !== "number") {
+    throw new TypeError(`${op}(): argument '${name}' must be a Tensor or a number, got ${describe(x)}`);
   }
-  throw new TypeError(`${op}(): argument '${name}' must be a Tensor or a number, got ${describe(x)}`);
+}
+
+function operand(op: string, x: unknown, name: string): number {
+  checkOperand(op, x, name);
+  if (x instanceof Tensor) return x._live(op);
+  const id = scalarId(x);
+  temporaries.push(id);
+  return id;
 }
 
 function shapeOf(x: TensorLike): Shape {
@@ -490,9 +494,8 @@ export class Tensor {
   // backward, with PyTorch's message.
   private _inPlace(name: OpName, op: string, other: unknown): this {
     const id = this._live(op);
-    if (!(other instanceof Tensor)) operand(op, other, "other"); // type check
-    releaseTemporaries();
-    this._checkInPlaceShape(op, other as TensorLike);
+    checkOperand(op, other, "other");
+    this._checkInPlaceShape(op, other);
     if (recordsInPlace(op, this, other)) return this._rebind(op, () => this._binary(name, op, other));
     const src = operand(op, other, "other");
     core.inplace(OP[name], id, src);
@@ -559,9 +562,7 @@ export class Tensor {
   /** Copies src (broadcast to this tensor's shape) into this tensor. */
   copy_(src: TensorLike): this {
     const id = this._live("copy_");
-    if (!(src instanceof Tensor) && typeof src !== "number") {
-      throw new TypeError(`copy_(): argument 'src' must be a Tensor or a number, got ${describe(src)}`);
-    }
+    checkOperand("copy_", src, "src");
     this._checkInPlaceShape("copy_", src);
     if (src === this) return this;
     if (recordsInPlace("copy_", this, src)) {
