@@ -4,19 +4,18 @@
 import {
   newTensor, dataPtr, numel, ndim, dim, geti, seti, retain, release, requiresGrad, isLeaf,
   tensorCount, tensorBytes, evictable, recoverFromTrap, lastRequest,
-  FLAGS, FLAG_REQUIRES_GRAD, GRAD, OP, VERSION, CAPTURE,
+  FLAGS, FLAG_REQUIRES_GRAD, FLAG_SAVED_FREED, GRAD, OP, VERSION, CAPTURE,
 } from "./tensors";
-import { binaryKernel, unary as unaryOp, binary as binaryOp } from "./ops/elementwise";
-import { reduceSum as reduceSumOp, reduceMax as reduceMaxOp, fillSpan } from "./ops/reduce";
-import { dot as dotOp, matmul as matmulOp, norm as normOp } from "./ops/linalg";
-import { reshape as reshapeOp, transpose as transposeOp } from "./ops/shape";
-import { softmax as softmaxOp } from "./ops/softmax";
-import * as tape from "./tape";
+import { AddK, MulK, binaryKernel } from "./ops/elementwise";
+import { fillSpan } from "./ops/reduce";
+import { gradEnabled, setGradEnabled as setMode } from "./graph";
+import * as engine from "./engine";
+import { scratch } from "./scratch";
 
-export { Op } from "./ops/codes";
+export { Op } from "./generated/table";
+// One entry point per op of the table: op<Name>(inputs..., params...) -> new tensor id.
+export * from "./generated/exports";
 
-// Shapes and root lists are passed through this fixed scratch area.
-const scratch = heap.alloc(4096);
 export function scratchPointer(): usize { return scratch; }
 
 // ---- tensors --------------------------------------------------------------------------
@@ -41,11 +40,12 @@ export function setBudget(bytes: usize, count: i32): void { byteBudget = bytes; 
 export function overBudget(): bool { return tensorBytes() > byteBudget || tensorCount() > countBudget; }
 export function canEvict(t: i32): bool { return evictable(t); }
 export function flagsOf(t: i32): i32 { return geti(t, FLAGS); }
-// A tensor brought back: shape in scratch, with the op, flags and version it had.
+// A tensor brought back: shape in scratch, with the op, flags and version it had. A node
+// comes back without the graph behind it, so it can no longer be swept.
 export function restore(rank: i32, op: i32, flags: i32, version: i32): i32 {
   const t = newTensor(rank, scratch);
   seti(t, OP, op);
-  seti(t, FLAGS, flags);
+  seti(t, FLAGS, op != 0 ? flags | FLAG_SAVED_FREED : flags);
   seti(t, VERSION, version);
   return t;
 }
@@ -66,36 +66,19 @@ export function clearGrad(t: i32): void {
   seti(t, GRAD, 0);
   if (g != 0) release(g);
 }
-export function setGradEnabled(on: bool): void { tape.setGradEnabled(on); }
-export function isGradEnabled(): bool { return tape.gradEnabled; }
+export function setGradEnabled(on: bool): void { setMode(on); }
+export function isGradEnabled(): bool { return gradEnabled; }
 export function setCapture(t: i32, index: i32): void { seti(t, CAPTURE, index); }
 
 // roots: `count` (tensor, seed) pairs in scratch. Returns 0, or an error code whose details
 // are read with errorTensor / errorSaved / errorExpected.
 export function backward(count: i32, retainGraph: bool, create: bool, capturing: bool, captureOut: usize): i32 {
-  return tape.backward(scratch, count, retainGraph, create, capturing, captureOut);
+  return engine.backward(scratch, count, retainGraph, create, capturing, captureOut);
 }
-export function errorTensor(): i32 { return tape.errorTensor; }
-export function errorSaved(): i32 { return tape.errorSaved; }
-export function errorExpected(): i32 { return tape.errorExpected; }
-
-// ---- ops ------------------------------------------------------------------------------
-
-export function unary(op: i32, a: i32): i32 { return unaryOp(op, a); }
-export function binary(op: i32, a: i32, b: i32): i32 { return binaryOp(op, a, b); }
-// Output shape in scratch.
-export function reduceSum(op: i32, x: i32, mask: i32, rank: i32, scale: f32): i32 {
-  return reduceSumOp(op, x, mask, rank, scratch, scale);
-}
-export function reduceMax(x: i32, start: i32, end: i32, rank: i32): i32 {
-  return reduceMaxOp(x, start, end, rank, scratch);
-}
-export function dot(a: i32, b: i32): i32 { return dotOp(a, b); }
-export function norm(a: i32): i32 { return normOp(a); }
-export function matmul(a: i32, b: i32): i32 { return matmulOp(a, b); }
-export function reshape(x: i32, rank: i32): i32 { return reshapeOp(x, rank, scratch); }
-export function transpose(x: i32, d0: i32, d1: i32): i32 { return transposeOp(x, d0, d1); }
-export function softmax(x: i32, d: i32, log: bool): i32 { return softmaxOp(x, d, log); }
+export function errorTensor(): i32 { return engine.errorTensor; }
+export function errorSaved(): i32 { return engine.errorSaved; }
+export function errorExpected(): i32 { return engine.errorExpected; }
+export function errorInput(): i32 { return engine.errorInput; }
 
 // ---- in place (never recorded; each bumps the tensor's version) -----------------------
 // An in-place op that must be recorded runs out of place in the bindings, which then give
@@ -110,8 +93,12 @@ export function fill(t: i32, value: f32): void {
   bump(t);
 }
 
-// target = target (op) src, src broadcast to target's shape.
-export function inplace(op: i32, target: i32, src: i32): void {
-  binaryKernel(op, target, src, target);
+// target = target + src and target = target * src, src broadcast to target's shape.
+export function addInPlace(target: i32, src: i32): void {
+  binaryKernel<AddK>(target, src, target);
+  bump(target);
+}
+export function mulInPlace(target: i32, src: i32): void {
+  binaryKernel<MulK>(target, src, target);
   bump(target);
 }

@@ -54,16 +54,17 @@ export function newStack(): usize {
   return load<i32>(s, 4);
 }
 
-export function stackPush(s: usize, value: i32): void {
+@inline export function stackPush(s: usize, value: i32): void {
   const n = load<i32>(s, 4);
-  let cap = load<i32>(s, 8);
-  if (n == cap) {
-    cap <<= 1;
-    store<u32>(s, <u32>heap.realloc(<usize>load<u32>(s, 0), <usize>cap << 2), 0);
-    store<i32>(s, cap, 8);
-  }
+  if (n == load<i32>(s, 8)) growStack(s);
   store<i32>(<usize>load<u32>(s, 0) + (<usize>n << 2), value);
   store<i32>(s, n + 1, 4);
+}
+
+function growStack(s: usize): void {
+  const cap = load<i32>(s, 8) << 1;
+  store<u32>(s, <u32>heap.realloc(<usize>load<u32>(s, 0), <usize>cap << 2), 0);
+  store<i32>(s, cap, 8);
 }
 
 @inline export function stackPop(s: usize): i32 {

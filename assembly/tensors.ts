@@ -1,4 +1,4 @@
-// The tensor table. Every tensor is a 128-byte slot in linear memory, addressed by an
+// The tensor table. Every tensor is a 192-byte slot in linear memory, addressed by an
 // integer id (0 means "none"). A slot holds the tensor's storage and, for a tensor made by
 // a recorded op, its node in the graph: the op, its inputs and what backward needs saved.
 //
@@ -7,7 +7,8 @@
 //   take the tensor as an input.
 // - DATA_REFS keeps the data buffer alive: JavaScript handles, and nodes that saved the
 //   value for backward. A sweep that does not retain the graph frees what was saved, then
-//   the links, so each intermediate is left held by its handle alone.
+//   the links of the nodes that saved something (which can never be swept again), so
+//   intermediates end up held by their handles alone.
 
 import { allocBuffer, freeBuffer, newStack, stackPush, stackPop, stackLength, stackClear } from "./memory";
 
@@ -23,30 +24,35 @@ export const DATA_REFS: i32 = 48;
 export const FLAGS: i32 = 52;
 export const VERSION: i32 = 56;   // bumped by every in-place write
 export const GRAD: i32 = 60;      // a leaf's accumulated .grad (tensor id)
-export const OP: i32 = 64;        // op code of the node that made this tensor; 0 for a leaf
-export const IN0: i32 = 68;
-export const IN1: i32 = 72;
-export const SAVED: i32 = 76;     // bit mask of SAVE_IN0 | SAVE_IN1 | SAVE_OUT
-export const AUX: i32 = 80;       // an extra tensor the backward rule owns (e.g. max's arg-max mask)
-export const PARAM_I: i32 = 84;   // integer parameter (a dim, a dim mask)
-export const PARAM_F: i32 = 88;   // float parameter (a scale)
-export const VER_IN0: i32 = 92;   // versions of the saved tensors when they were saved
-export const VER_IN1: i32 = 96;
-export const VER_OUT: i32 = 100;
-export const MARK: i32 = 104;     // sweep epoch that last reached this tensor
-export const DEPS: i32 = 108;     // consumers not yet swept, during a sweep
-export const PENDING: i32 = 112;  // gradient being accumulated, during a sweep
-export const CAPTURE: i32 = 116;  // 1 + index into the functional grad() results, or 0
-export const EDGES: i32 = 120;    // bit 0: IN0 needs a gradient, bit 1: IN1 needs one
+// The node of the graph that made this tensor (see graph.ts); all 0 for a leaf.
+export const OP: i32 = 64;        // op code
+export const NIN: i32 = 68;       // number of inputs
+export const INPUTS: i32 = 72;    // (input id, its version when recorded) pairs, see inputsAt
+export const SAVED: i32 = 76;     // bit i: input i saved for backward; SAVE_OUT: the output
+export const AUX: i32 = 80;       // an extra tensor the backward rule owns (e.g. max's routing)
+export const VER_OUT: i32 = 84;   // the output's version when saved
+export const EDGES: i32 = 88;     // bit i: input i needs a gradient
+export const CAPTURE: i32 = 92;   // 1 + index into the functional grad() results, or 0
+// State of a sweep.
+export const MARK: i32 = 96;      // sweep epoch that last reached this tensor
+export const DEPS: i32 = 100;     // consumers not yet swept
+export const PENDING: i32 = 104;  // gradient being accumulated
+// Up to INLINE_INPUTS input pairs live in the slot; more in a buffer that INPUTS points to.
+const INLINE_AT: i32 = 112;
+export const INLINE_INPUTS: i32 = 4;
+// The op's parameters (dims, bounds, scales): PARAM_WORDS 8-byte words.
+export const PARAMS: i32 = 144;
+export const PARAM_WORDS: i32 = 6;
+// newTensor zeroes the fields before the inline inputs; the rest is written before it is read.
+const ZEROED_BYTES: usize = <usize>INLINE_AT;
 
 export const FLAG_REQUIRES_GRAD: i32 = 1;
-export const FLAG_SAVED_FREED: i32 = 2; // swept by a backward that did not retain the graph
+export const FLAG_SAVED_FREED: i32 = 2; // what it saved was freed by a backward
+export const FLAG_SWEPT: i32 = 4;       // swept by a backward that did not retain the graph
 
-export const SAVE_IN0: i32 = 1;
-export const SAVE_IN1: i32 = 2;
-export const SAVE_OUT: i32 = 4;
+export const SAVE_OUT: i32 = 1 << 30;
 
-const SLOT_BITS: usize = 7;
+const SLOT_BYTES: usize = 192;
 
 let table: usize = 0;
 let capacity: i32 = 0;
@@ -58,7 +64,7 @@ let draining = false;
 const shapeCopy = heap.alloc(MAX_DIMS << 2);
 
 @inline export function slot(id: i32): usize {
-  return table + (<usize>id << SLOT_BITS);
+  return table + <usize>id * SLOT_BYTES;
 }
 @inline export function geti(id: i32, field: i32): i32 {
   return load<i32>(slot(id) + <usize>field);
@@ -103,7 +109,7 @@ export function tensorBytes(): usize {
 
 function grow(): void {
   const newCapacity = capacity == 0 ? 1024 : capacity << 1;
-  const bytes = <usize>newCapacity << SLOT_BITS;
+  const bytes = <usize>newCapacity * SLOT_BYTES;
   table = table == 0 ? heap.alloc(bytes) : heap.realloc(table, bytes);
   // Slot 0 stays reserved as "none"; chain the new slots onto the free list.
   for (let id = newCapacity - 1; id >= max(capacity, 1); id--) {
@@ -135,7 +141,7 @@ export function newTensor(rank: i32, shape: usize): i32 {
   const id = freeHead;
   freeHead = geti(id, NUMEL);
   const s = slot(id);
-  memory.fill(s, 0, <usize>1 << SLOT_BITS);
+  memory.fill(s, 0, ZEROED_BYTES);
   memory.copy(s + <usize>SHAPE, shape, <usize>rank << 2);
   store<i32>(s, n, NUMEL);
   store<i32>(s, rank, NDIM);
@@ -170,12 +176,37 @@ export function releaseData(id: i32): void {
   }
 }
 
+// Where a node's NIN (input id, version) pairs are. Valid until the table next grows.
+@inline export function inputsAt(id: i32): usize {
+  return geti(id, NIN) <= INLINE_INPUTS ? slot(id) + <usize>INLINE_AT : <usize>geti(id, INPUTS);
+}
+// Storage for the n input pairs of a new node `id`.
+export function newInputs(id: i32, n: i32): usize {
+  if (n <= INLINE_INPUTS) return slot(id) + <usize>INLINE_AT;
+  const block = allocBuffer(<usize>n << 3);
+  seti(id, INPUTS, <i32>block);
+  return block;
+}
+function freeInputs(n: i32, pairs: usize): void {
+  if (n > INLINE_INPUTS) freeBuffer(pairs, <usize>n << 3);
+}
+
+// A node's i-th input and the version it had when recorded.
+@inline export function inputOf(id: i32, i: i32): i32 {
+  return load<i32>(inputsAt(id) + (<usize>i << 3));
+}
+@inline export function inputVersion(id: i32, i: i32): i32 {
+  return load<i32>(inputsAt(id) + (<usize>i << 3), 4);
+}
+
 // Drops the node's hold on what it saved for backward; the graph links stay.
 export function freeSaved(id: i32): void {
   const saved = geti(id, SAVED);
-  if (saved & SAVE_IN0) releaseData(geti(id, IN0));
-  if (saved & SAVE_IN1) releaseData(geti(id, IN1));
-  if (saved & SAVE_OUT) releaseData(id);
+  if (saved != 0) {
+    const n = geti(id, NIN);
+    for (let i = 0; i < n; i++) if (saved & (1 << i)) releaseData(inputOf(id, i));
+    if (saved & SAVE_OUT) releaseData(id);
+  }
   const aux = geti(id, AUX);
   if (aux != 0) {
     seti(id, AUX, 0);
@@ -184,36 +215,59 @@ export function freeSaved(id: i32): void {
   seti(id, SAVED, 0);
 }
 
+// Drops the node's links to its inputs (their slots may be freed in turn).
+export function unlinkInputs(id: i32): void {
+  const n = geti(id, NIN);
+  const inputs = inputsAt(id);
+  seti(id, NIN, 0);
+  seti(id, INPUTS, 0);
+  seti(id, EDGES, 0);
+  for (let i = 0; i < n; i++) releaseSlot(load<i32>(inputs + (<usize>i << 3)));
+  freeInputs(n, inputs);
+}
+
+// Drops one slot reference; whether that was the last.
+@inline function dropRef(id: i32): bool {
+  const refs = geti(id, REFS) - 1;
+  seti(id, REFS, refs);
+  return refs == 0;
+}
+
 // Drops a slot reference. Freeing a slot releases its inputs, which may free theirs, and
-// so on down a chain: the queue keeps that iterative however deep the graph is.
+// so on down a chain: the queue of slots to free keeps that iterative however deep the
+// graph is.
 export function releaseSlot(id: i32): void {
+  if (!dropRef(id)) return;
   stackPush(releaseQueue, id);
   if (draining) return; // an outer call is already draining the queue
   draining = true;
   while (stackLength(releaseQueue) > 0) {
     const t = stackPop(releaseQueue);
-    const refs = geti(t, REFS) - 1;
-    seti(t, REFS, refs);
-    if (refs > 0) continue;
     freeSaved(t);
     const grad = geti(t, GRAD);
-    const in0 = geti(t, IN0);
-    const in1 = geti(t, IN1);
     if (geti(t, DATA) != 0) {
       freeBuffer(dataPtr(t), <usize>numel(t) << 2);
       liveBytes -= <usize>numel(t) << 2;
     }
+    const n = geti(t, NIN);
+    if (n > 0) {
+      const inputs = inputsAt(t);
+      for (let i = 0; i < n; i++) {
+        const x = load<i32>(inputs + (<usize>i << 3));
+        if (dropRef(x)) stackPush(releaseQueue, x);
+      }
+      freeInputs(n, inputs);
+    }
     seti(t, DATA, 0);
     seti(t, NUMEL, freeHead);
     seti(t, OP, 0);
+    seti(t, NIN, 0);
     freeHead = t;
     liveTensors--;
     if (grad != 0) {
       releaseData(grad);
-      stackPush(releaseQueue, grad);
+      if (dropRef(grad)) stackPush(releaseQueue, grad);
     }
-    if (in0 != 0) stackPush(releaseQueue, in0);
-    if (in1 != 0) stackPush(releaseQueue, in1);
   }
   draining = false;
 }
@@ -226,13 +280,14 @@ export function release(id: i32): void {
 
 // Whether only its one JavaScript handle holds this tensor, with no graph to keep: no
 // node uses it or saved it, it has no .grad, and it is a leaf that does not require grad
-// or a node whose graph a backward has already consumed. The bindings may then move its
+// or a node whose graph a backward has already swept (evicting it drops the rest of that
+// graph, so it comes back as a spent node, see index.ts). The bindings may then move its
 // data out of linear memory and free the slot (see bindings/lifetime.ts).
 export function evictable(id: i32): bool {
   if (geti(id, REFS) != 1 || geti(id, DATA_REFS) != 1 || geti(id, DATA) == 0) return false;
   if (geti(id, GRAD) != 0 || geti(id, CAPTURE) != 0) return false;
   if (isLeaf(id)) return !requiresGrad(id);
-  return (geti(id, FLAGS) & FLAG_SAVED_FREED) != 0 && geti(id, EDGES) == 0;
+  return (geti(id, FLAGS) & FLAG_SWEPT) != 0;
 }
 
 // After a trap (out of memory) inside a release cascade, lets later releases drain again.

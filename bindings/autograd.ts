@@ -22,6 +22,7 @@ export interface GradOptions extends BackwardOptions {
 
 const ERR_FREED = 1;
 const ERR_MODIFIED = 2;
+const ERR_RULE = 3;
 const MAX_ROOTS = SCRATCH_INTS / 4;
 const CAPTURE_OFFSET = SCRATCH_INTS / 2; // in ints: roots use the first half of scratch
 
@@ -130,6 +131,11 @@ function sweep(op: string, roots: Tensor[], gradients: (TensorLike | null)[], op
         `inplace operation: [Float32 tensor of shape ${formatShape(shape)}], which is used by ` +
         `${gradFnOf(core.opOf(node))?.name ?? "a node"}, is at version ${core.versionOf(saved)}; ` +
         `expected version ${core.errorExpected()} instead.`);
+    }
+    if (err === ERR_RULE) {
+      const node = core.errorTensor();
+      throw new Error(`${op}(): internal error: the backward rule of ${gradFnOf(core.opOf(node))?.name ?? "a node"} ` +
+        `gave no gradient of the right shape for its input ${core.errorInput()}; please report this as a bug`);
     }
   } finally {
     for (const id of temps) core.releaseTensor(id);

@@ -2,6 +2,7 @@
 // no init call, no file access and no bundler configuration, in Node and in browsers.
 
 import { wasmBase64 } from "./generated/wasm.js";
+import { bindOps, type CoreOps } from "./generated/ops.js";
 
 /** The functions exported by assembly/index.ts. Tensor handles are i32 ids. */
 export interface Core {
@@ -39,18 +40,10 @@ export interface Core {
   errorTensor(): number;
   errorSaved(): number;
   errorExpected(): number;
-  unary(op: number, a: number): number;
-  binary(op: number, a: number, b: number): number;
-  reduceSum(op: number, x: number, mask: number, rank: number, scale: number): number;
-  reduceMax(x: number, start: number, end: number, rank: number): number;
-  dot(a: number, b: number): number;
-  norm(a: number): number;
-  matmul(a: number, b: number): number;
-  reshape(x: number, rank: number): number;
-  transpose(x: number, d0: number, d1: number): number;
-  softmax(x: number, d: number, log: boolean): number;
+  errorInput(): number;
   fill(t: number, value: number): void;
-  inplace(op: number, target: number, src: number): void;
+  addInPlace(target: number, src: number): void;
+  mulInPlace(target: number, src: number): void;
 }
 
 function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
@@ -83,21 +76,63 @@ function outOfMemory(error: unknown): unknown {
 }
 
 type Fn = (...args: number[]) => number;
-function guarded(fn: Fn): Fn {
-  return (a, b, c, d, e) => {
+function guarded<F extends (...args: never[]) => unknown>(fn: F): F {
+  const call = fn as unknown as (a?: unknown, b?: unknown, c?: unknown, d?: unknown, e?: unknown, f?: unknown) => unknown;
+  return ((a?: unknown, b?: unknown, c?: unknown, d?: unknown, e?: unknown, f?: unknown) => {
     try {
-      return fn(a, b, c, d, e);
+      return call(a, b, c, d, e, f);
     } catch (error) {
       throw outOfMemory(error);
     }
-  };
+  }) as unknown as F;
 }
 
 const raw = instance.exports as unknown as Core;
-const allocating = ["create", "restore", "unary", "binary", "reduceSum", "reduceMax", "dot", "norm",
-  "matmul", "reshape", "transpose", "softmax", "backward"];
-export const core: Core = Object.assign({}, raw,
-  Object.fromEntries(allocating.map((name) => [name, guarded(exported[name] as Fn)]))) as Core;
+
+// Object literals, so that V8 keeps them in fast mode: a property read per call.
+export const core: Core = {
+  memory: raw.memory,
+  scratchPointer: raw.scratchPointer,
+  create: guarded(raw.create),
+  dataPointer: raw.dataPointer,
+  numelOf: raw.numelOf,
+  rankOf: raw.rankOf,
+  dimOf: raw.dimOf,
+  retainTensor: raw.retainTensor,
+  releaseTensor: raw.releaseTensor,
+  liveTensors: raw.liveTensors,
+  liveBytes: raw.liveBytes,
+  lastAllocation: raw.lastAllocation,
+  recover: raw.recover,
+  setBudget: raw.setBudget,
+  overBudget: raw.overBudget,
+  canEvict: raw.canEvict,
+  flagsOf: raw.flagsOf,
+  restore: guarded(raw.restore),
+  bumpVersion: raw.bumpVersion,
+  setVersion: raw.setVersion,
+  requiresGradOf: raw.requiresGradOf,
+  setRequiresGrad: raw.setRequiresGrad,
+  isLeafTensor: raw.isLeafTensor,
+  opOf: raw.opOf,
+  versionOf: raw.versionOf,
+  gradOf: raw.gradOf,
+  clearGrad: raw.clearGrad,
+  setGradEnabled: raw.setGradEnabled,
+  isGradEnabled: raw.isGradEnabled,
+  setCapture: raw.setCapture,
+  backward: guarded(raw.backward),
+  errorTensor: raw.errorTensor,
+  errorSaved: raw.errorSaved,
+  errorExpected: raw.errorExpected,
+  errorInput: raw.errorInput,
+  fill: raw.fill,
+  addInPlace: raw.addInPlace,
+  mulInPlace: raw.mulInPlace,
+};
+
+/** The entry point of every op of the table (op<Name>); each allocates its result. */
+export const ops: CoreOps = bindOps(exported as Record<string, Fn>, guarded);
 
 /** The numeric value of an `Op.<name>` enum member exported by the core. */
 export function opCode(name: string): number | undefined {

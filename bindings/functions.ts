@@ -1,37 +1,9 @@
-// The function forms of the Tensor methods (torch.add(a, b), torch.exp(x), ...). A number
-// is accepted wherever a tensor is, as in the methods.
+// The function forms of the Tensor methods that are written by hand (torch.sum(x),
+// torch.matmul(a, b), ...); those of the unary and binary ops are generated from the op
+// table (generated/functions.ts).
 
-import { Tensor, type TensorLike, type MaxResult } from "./tensor.js";
-import { describe } from "./shape.js";
-import { fromValues } from "./create.js";
-
-function lift(op: string, x: unknown): Tensor {
-  if (x instanceof Tensor) return x;
-  if (typeof x === "number") return fromValues([], [x]);
-  throw new TypeError(`${op}(): argument 'input' must be a Tensor or a number, got ${describe(x)}`);
-}
-
-export const add = (a: TensorLike, b: TensorLike): Tensor => lift("add", a).add(b);
-export const sub = (a: TensorLike, b: TensorLike): Tensor => lift("sub", a).sub(b);
-export const mul = (a: TensorLike, b: TensorLike): Tensor => lift("mul", a).mul(b);
-export const div = (a: TensorLike, b: TensorLike): Tensor => lift("div", a).div(b);
-export const pow = (a: TensorLike, b: TensorLike): Tensor => lift("pow", a).pow(b);
-export const gt = (a: TensorLike, b: TensorLike): Tensor => lift("gt", a).gt(b);
-export const lt = (a: TensorLike, b: TensorLike): Tensor => lift("lt", a).lt(b);
-export const ge = (a: TensorLike, b: TensorLike): Tensor => lift("ge", a).ge(b);
-export const le = (a: TensorLike, b: TensorLike): Tensor => lift("le", a).le(b);
-export const eq = (a: TensorLike, b: TensorLike): Tensor => lift("eq", a).eq(b);
-
-export const neg = (x: TensorLike): Tensor => lift("neg", x).neg();
-export const exp = (x: TensorLike): Tensor => lift("exp", x).exp();
-export const log = (x: TensorLike): Tensor => lift("log", x).log();
-export const sqrt = (x: TensorLike): Tensor => lift("sqrt", x).sqrt();
-export const abs = (x: TensorLike): Tensor => lift("abs", x).abs();
-export const sin = (x: TensorLike): Tensor => lift("sin", x).sin();
-export const cos = (x: TensorLike): Tensor => lift("cos", x).cos();
-export const tanh = (x: TensorLike): Tensor => lift("tanh", x).tanh();
-export const sigmoid = (x: TensorLike): Tensor => lift("sigmoid", x).sigmoid();
-export const relu = (x: TensorLike): Tensor => lift("relu", x).relu();
+import type { Tensor, MaxResult } from "./tensor.js";
+import { lift } from "./lift.js";
 
 export const sum = (x: Tensor, dim?: number | number[] | null, keepdim = false): Tensor => lift("sum", x).sum(dim, keepdim);
 export const mean = (x: Tensor, dim?: number | number[] | null, keepdim = false): Tensor => lift("mean", x).mean(dim, keepdim);

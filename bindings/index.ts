@@ -13,8 +13,7 @@ export {
   no_grad, enable_grad, is_grad_enabled, set_grad_enabled, grad,
 } from "./autograd.js";
 export type { BackwardOptions, GradOptions } from "./autograd.js";
+export * from "./generated/functions.js";
 export {
-  add, sub, mul, div, pow, gt, lt, ge, le, eq, neg, exp, log, sqrt, abs, sin, cos, tanh,
-  sigmoid, relu, sum, mean, max, dot, matmul, norm, reshape, transpose, unsqueeze, squeeze,
-  softmax, log_softmax,
+  sum, mean, max, dot, matmul, norm, reshape, transpose, unsqueeze, squeeze, softmax, log_softmax,
 } from "./functions.js";

@@ -1,8 +1,9 @@
 // The Tensor class: a handle on a tensor of the wasm core, with PyTorch's names.
 // Each method checks its arguments, makes one call into the core and wraps the result.
 
-import { core, heapF32, writeScratch } from "./core.js";
-import { OP, gradFnOf, type GradFn, type OpName } from "./ops.js";
+import { core, ops, heapF32, writeScratch } from "./core.js";
+import { gradFnOf, type GradFn } from "./ops.js";
+import { TableMethods } from "./generated/methods.js";
 import {
   type Shape, broadcastShapes, checkSize, describe, fail, formatShape, inferShape, normalizeDim,
   numelOf, sameShape,
@@ -67,7 +68,9 @@ export interface MaxResult {
   indices: Tensor;
 }
 
-export class Tensor {
+type Entry = (...ids: number[]) => number;
+
+export class Tensor extends TableMethods {
   /** @internal core tensor id; 0 once disposed or evicted */
   _id: number;
   /** @internal never mutated, so tensors of the same shape may share it */
@@ -80,6 +83,7 @@ export class Tensor {
 
   /** @internal Use tensor(), zeros(), ... to create tensors. */
   constructor(id: number, shape: readonly number[]) {
+    super();
     this._id = id;
     this._shape = shape;
     adopt(this);
@@ -247,41 +251,22 @@ export class Tensor {
 
   // ---- elementwise --------------------------------------------------------------------
 
-  private _unary(name: OpName, op: string): Tensor {
-    return new Tensor(core.unary(OP[name], this._live(op)), this._shape);
-  }
-
-  neg(): Tensor { return this._unary("Neg", "neg"); }
-  exp(): Tensor { return this._unary("Exp", "exp"); }
-  log(): Tensor { return this._unary("Log", "log"); }
-  sqrt(): Tensor { return this._unary("Sqrt", "sqrt"); }
-  abs(): Tensor { return this._unary("Abs", "abs"); }
-  sin(): Tensor { return this._unary("Sin", "sin"); }
-  cos(): Tensor { return this._unary("Cos", "cos"); }
-  tanh(): Tensor { return this._unary("Tanh", "tanh"); }
-  sigmoid(): Tensor { return this._unary("Sigmoid", "sigmoid"); }
-  relu(): Tensor { return this._unary("Relu", "relu"); }
+  // The unary and binary ops of the table (generated/methods.ts) call these two.
 
   /** @internal */
-  _binary(name: OpName, op: string, other: unknown): Tensor {
+  _unary(op: string, entry: Entry): Tensor {
+    return new Tensor(entry(this._live(op)), this._shape);
+  }
+
+  /** @internal */
+  _binary(op: string, entry: Entry, other: unknown): Tensor {
     const a = this._live(op);
     const b = operand(op, other, "other");
     const shape = broadcastShapes(op, this._shape, shapeOf(other as TensorLike));
-    const out = core.binary(OP[name], a, b);
+    const out = entry(a, b);
     releaseTemporaries();
     return new Tensor(out, shape);
   }
-
-  add(other: TensorLike): Tensor { return this._binary("Add", "add", other); }
-  sub(other: TensorLike): Tensor { return this._binary("Sub", "sub", other); }
-  mul(other: TensorLike): Tensor { return this._binary("Mul", "mul", other); }
-  div(other: TensorLike): Tensor { return this._binary("Div", "div", other); }
-  pow(exponent: TensorLike): Tensor { return this._binary("Pow", "pow", exponent); }
-  gt(other: TensorLike): Tensor { return this._binary("Gt", "gt", other); }
-  lt(other: TensorLike): Tensor { return this._binary("Lt", "lt", other); }
-  ge(other: TensorLike): Tensor { return this._binary("Ge", "ge", other); }
-  le(other: TensorLike): Tensor { return this._binary("Le", "le", other); }
-  eq(other: TensorLike): Tensor { return this._binary("Eq", "eq", other); }
 
   // ---- reductions ---------------------------------------------------------------------
 
@@ -307,24 +292,21 @@ export class Tensor {
     return shape;
   }
 
-  private _sum(name: "Sum" | "Mean", op: string, dim: number | number[] | undefined | null, keepdim: boolean): Tensor {
+  private _sum(op: string, entry: Entry, dim: number | number[] | undefined | null, keepdim: boolean): Tensor {
     const id = this._live(op);
     const all = dim === undefined || dim === null;
     const mask = this._reduceDims(op, dim);
     const shape = this._reducedShape(mask, keepdim && !all);
-    let count = 1;
-    this._shape.forEach((s, d) => { if (mask & (1 << d)) count *= s; });
     writeScratch(shape);
-    const scale = name === "Mean" ? 1 / count : 1;
-    return new Tensor(core.reduceSum(OP[name], id, mask, shape.length, scale), shape);
+    return new Tensor(entry(id, mask, shape.length), shape);
   }
 
   sum(dim?: number | number[] | null, keepdim = false): Tensor {
-    return this._sum("Sum", "sum", dim, keepdim);
+    return this._sum("sum", ops.opSum, dim, keepdim);
   }
 
   mean(dim?: number | number[] | null, keepdim = false): Tensor {
-    return this._sum("Mean", "mean", dim, keepdim);
+    return this._sum("mean", ops.opMean, dim, keepdim);
   }
 
   /** max() of all elements, or { values, indices } along a dim, as in PyTorch. */
@@ -336,7 +318,7 @@ export class Tensor {
       fail("max", "Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.");
     }
     if (dim === undefined) {
-      return new Tensor(core.reduceMax(id, 0, this.ndim, 0), []); // rank 0: no shape to pass
+      return new Tensor(ops.opMax(id, 0, this.ndim, 0), []); // rank 0: no shape to pass
     }
     const d = normalizeDim("max", dim, this.ndim);
     if (this.ndim === 0) {
@@ -345,7 +327,7 @@ export class Tensor {
     if (this._shape[d] === 0) fail("max", `cannot reduce over dimension ${d} of size 0`);
     const shape = this._reducedShape(1 << d, keepdim);
     writeScratch(shape);
-    const values = new Tensor(core.reduceMax(id, d, d + 1, shape.length), shape);
+    const values = new Tensor(ops.opMax(id, d, d + 1, shape.length), shape);
     return { values, indices: argmaxAlong(this, values, d, shape) };
   }
 
@@ -368,7 +350,7 @@ export class Tensor {
         `[${other._shape[0]}] to have the same number of elements, but got ${this._shape[0]} ` +
         `and ${other._shape[0]} elements respectively`);
     }
-    return new Tensor(core.dot(a, b), []);
+    return new Tensor(ops.opDot(a, b), []);
   }
 
   /** Matrix product with PyTorch's rules for 1-D, 2-D and batched 3-D operands. */
@@ -395,7 +377,7 @@ export class Tensor {
       Math.max(a.ndim === 3 ? a._shape[0] : 1, b.ndim === 3 ? b._shape[0] : 1)]);
     let result: Tensor;
     if (a.ndim === 2 && b.ndim === 2) {
-      result = new Tensor(core.matmul(a._live("matmul"), b._live("matmul")), [a._shape[0], b._shape[1]]);
+      result = new Tensor(ops.opMatmul(a._live("matmul"), b._live("matmul")), [a._shape[0], b._shape[1]]);
     } else {
       const a3 = a.ndim === 2 ? a.unsqueeze(0) : a;
       const b3 = b.ndim === 2 ? b.unsqueeze(0) : b;
@@ -404,7 +386,7 @@ export class Tensor {
         fail("matmul", `batch sizes ${ba} and ${bb} do not broadcast; shapes ` +
           `${formatShape(this._shape)} and ${formatShape(other._shape)}`);
       }
-      result = new Tensor(core.matmul(a3._live("matmul"), b3._live("matmul")), [Math.max(ba, bb), a3._shape[1], b3._shape[2]]);
+      result = new Tensor(ops.opMatmul(a3._live("matmul"), b3._live("matmul")), [Math.max(ba, bb), a3._shape[1], b3._shape[2]]);
     }
     if (ra === 1) return result.squeeze(-2);
     if (rb === 1) return result.squeeze(-1);
@@ -413,7 +395,7 @@ export class Tensor {
 
   /** The 2-norm of all elements. */
   norm(): Tensor {
-    return new Tensor(core.norm(this._live("norm")), []);
+    return new Tensor(ops.opNorm(this._live("norm")), []);
   }
 
   // ---- shape --------------------------------------------------------------------------
@@ -423,7 +405,7 @@ export class Tensor {
     const requested = Array.isArray(shape[0]) ? shape[0] : shape;
     const out = inferShape("reshape", requested, this.numel());
     writeScratch(out);
-    return new Tensor(core.reshape(id, out.length), out);
+    return new Tensor(ops.opReshape(id, out.length), out);
   }
 
   view(...shape: number[] | [readonly number[]]): Tensor {
@@ -441,7 +423,7 @@ export class Tensor {
     if (this.ndim < 2 || d0 === d1) return this.clone();
     const shape = this._shape.slice();
     [shape[d0], shape[d1]] = [shape[d1], shape[d0]];
-    return new Tensor(core.transpose(id, Math.min(d0, d1), Math.max(d0, d1)), shape);
+    return new Tensor(ops.opTranspose(id, Math.min(d0, d1), Math.max(d0, d1)), shape);
   }
 
   /** The transpose of a matrix (dims reversed in general, as PyTorch's .T). */
@@ -482,7 +464,7 @@ export class Tensor {
     const id = this._live(op);
     const d = normalizeDim(op, dim, this.ndim);
     if (this.ndim === 0) return this.reshape([1])._softmax(op, 0, log).reshape([]);
-    return new Tensor(core.softmax(id, d, log), this._shape);
+    return new Tensor((log ? ops.opLogSoftmax : ops.opSoftmax)(id, d), this._shape);
   }
 
   // ---- in place -----------------------------------------------------------------------
@@ -492,13 +474,16 @@ export class Tensor {
   // out of place and this handle takes the result, so nodes that used the old value keep
   // it; the old value's version is bumped first, so a node that saved it refuses to run
   // backward, with PyTorch's message.
-  private _inPlace(name: OpName, op: string, other: unknown): this {
+  private _inPlace(kind: "add" | "mul", op: string, other: unknown): this {
     const id = this._live(op);
     checkOperand(op, other, "other");
     this._checkInPlaceShape(op, other);
-    if (recordsInPlace(op, this, other)) return this._rebind(op, () => this._binary(name, op, other));
+    if (recordsInPlace(op, this, other)) {
+      return this._rebind(op, () => this._binary(op, kind === "add" ? ops.opAdd : ops.opMul, other));
+    }
     const src = operand(op, other, "other");
-    core.inplace(OP[name], id, src);
+    if (kind === "add") core.addInPlace(id, src);
+    else core.mulInPlace(id, src);
     releaseTemporaries();
     return this;
   }
@@ -541,11 +526,11 @@ export class Tensor {
   add_(other: TensorLike, options: { alpha?: number } = {}): this {
     const alpha = options.alpha ?? 1;
     if (alpha === 1 || !(other instanceof Tensor)) {
-      return this._inPlace("Add", "add_", typeof other === "number" ? other * alpha : other);
+      return this._inPlace("add", "add_", typeof other === "number" ? other * alpha : other);
     }
     const scaled = other.mul(alpha);
     try {
-      return this._inPlace("Add", "add_", scaled);
+      return this._inPlace("add", "add_", scaled);
     } finally {
       scaled.dispose();
     }
@@ -556,7 +541,7 @@ export class Tensor {
   }
 
   mul_(other: TensorLike): this {
-    return this._inPlace("Mul", "mul_", other);
+    return this._inPlace("mul", "mul_", other);
   }
 
   /** Copies src (broadcast to this tensor's shape) into this tensor. */
@@ -577,7 +562,7 @@ export class Tensor {
       });
     }
     core.fill(id, 0);
-    return this._inPlace("Add", "copy_", src);
+    return this._inPlace("add", "copy_", src);
   }
 }
 

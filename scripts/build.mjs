@@ -1,6 +1,7 @@
-// Builds the package: AssemblyScript core -> build/wasmgrad.wasm -> embedded as base64 in
-// bindings/generated/wasm.ts (so importing wasmgrad needs no file access or fetch), then
-// tsc emits dist/ (JavaScript and .d.ts).
+// Builds the package: the op table (spec/ops.ts) -> generated code on both sides
+// (scripts/generate-ops.ts), AssemblyScript core -> build/wasmgrad.wasm -> embedded as
+// base64 in bindings/generated/wasm.ts (so importing wasmgrad needs no file access or
+// fetch), then tsc emits dist/ (JavaScript and .d.ts).
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync, rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -11,6 +12,7 @@ const bin = (name) => join(root, "node_modules", ".bin", name);
 const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: "inherit" });
 
 const only = process.argv[2]; // "wasm" builds the core and its embedding only
+run(bin("tsx"), [join(root, "scripts", "generate-ops.ts")]);
 run(bin("asc"), ["--target", "release"]);
 const wasm = readFileSync(join(root, "build", "wasmgrad.wasm"));
 mkdirSync(join(root, "bindings", "generated"), { recursive: true });

@@ -2,6 +2,7 @@
 // on random shapes, broadcasting cases and 0-d tensors; second derivatives likewise.
 import { describe, expect, test } from "vitest";
 import { tensor, grad, type Tensor } from "../bindings/index.js";
+import { OPS, type OpName } from "../bindings/generated/ops.js";
 import * as R from "./reference.js";
 import type { Ref } from "./reference.js";
 
@@ -18,11 +19,20 @@ type Domain = "any" | "positive" | "awayFromZero";
 
 interface Case {
   name: string;
+  /** The ops of the table whose backward rules this case checks. */
+  covers: OpName[];
   inputs: { shape: number[]; domain?: Domain }[];
   wg: (...xs: Tensor[]) => Tensor;
   ref: (...xs: Ref[]) => Ref;
   /** piecewise-linear ops have no meaningful second derivative check near kinks */
   secondOrder?: boolean;
+}
+
+/** The table's op whose method is `method`. */
+function opNamed(method: string): OpName {
+  const name = (Object.keys(OPS) as OpName[]).find((n) => OPS[n].method === method);
+  if (name === undefined) throw new Error(`no op with method ${method}`);
+  return name;
 }
 
 const exp = (x: Ref) => R.map(x, Math.exp);
@@ -37,9 +47,11 @@ const unaryCases: Case[] = ([
   ["tanh", (t: Tensor) => t.tanh(), (x: Ref) => R.map(x, Math.tanh), "any"],
   ["sigmoid", (t: Tensor) => t.sigmoid(), (x: Ref) => R.map(x, (v) => 1 / (1 + Math.exp(-v))), "any"],
   ["relu", (t: Tensor) => t.relu(), (x: Ref) => R.map(x, (v) => Math.max(v, 0)), "awayFromZero"],
+  ["reciprocal", (t: Tensor) => t.reciprocal(), (x: Ref) => R.map(x, (v) => 1 / v), "awayFromZero"],
 ] as const).flatMap(([name, wg, ref, domain]) =>
   [[], [5], [3, 4], [2, 3, 2]].map((shape) => ({
     name: `${name} ${JSON.stringify(shape)}`,
+    covers: [opNamed(name)],
     inputs: [{ shape, domain: domain as Domain }],
     wg: wg as (t: Tensor) => Tensor,
     ref: ref as (x: Ref) => Ref,
@@ -59,48 +71,50 @@ const binaryCases: Case[] = ([
 ] as const).flatMap(([name, wg, f, da, db]) =>
   broadcastPairs.map(([sa, sb]) => ({
     name: `${name} ${JSON.stringify(sa)} ${JSON.stringify(sb)}`,
+    covers: [opNamed(name)],
     inputs: [{ shape: sa, domain: da as Domain }, { shape: sb, domain: db as Domain }],
     wg: wg as (a: Tensor, b: Tensor) => Tensor,
     ref: (a: Ref, b: Ref) => R.zip(a, b, f),
   })));
 
 const otherCases: Case[] = [
-  { name: "sub with a number on the left", inputs: [{ shape: [3] }], wg: (a) => a.neg().add(2), ref: (a) => R.map(a, (v) => 2 - v) },
-  { name: "pow with a number exponent", inputs: [{ shape: [2, 3], domain: "any" }], wg: (a) => a.pow(3), ref: (a) => R.map(a, (v) => v ** 3) },
-  { name: "pow with a fractional exponent", inputs: [{ shape: [4], domain: "positive" }], wg: (a) => a.pow(0.5), ref: (a) => R.map(a, Math.sqrt) },
-  { name: "sum all", inputs: [{ shape: [3, 4] }], wg: (a) => a.sum(), ref: (a) => R.reduce(a, undefined, false, R.sum) },
-  { name: "sum 0-d", inputs: [{ shape: [] }], wg: (a) => a.sum(), ref: (a) => a },
-  { name: "sum dim 0", inputs: [{ shape: [3, 4] }], wg: (a) => a.sum(0), ref: (a) => R.reduce(a, [0], false, R.sum) },
-  { name: "sum dim -1 keepdim", inputs: [{ shape: [2, 3, 4] }], wg: (a) => a.sum(-1, true), ref: (a) => R.reduce(a, [-1], true, R.sum) },
-  { name: "sum dims [0, 2]", inputs: [{ shape: [2, 3, 4] }], wg: (a) => a.sum([0, 2]), ref: (a) => R.reduce(a, [0, 2], false, R.sum) },
-  { name: "sum dim 1 (middle)", inputs: [{ shape: [2, 3, 4] }], wg: (a) => a.sum(1), ref: (a) => R.reduce(a, [1], false, R.sum) },
-  { name: "mean all", inputs: [{ shape: [3, 4] }], wg: (a) => a.mean(), ref: (a) => R.reduce(a, undefined, false, (v) => R.sum(v) / v.length) },
-  { name: "mean dim 1 keepdim", inputs: [{ shape: [3, 5] }], wg: (a) => a.mean(1, true), ref: (a) => R.reduce(a, [1], true, (v) => R.sum(v) / v.length) },
-  { name: "max all", inputs: [{ shape: [3, 4] }], wg: (a) => a.max(), ref: (a) => R.reduce(a, undefined, false, (v) => Math.max(...v)), secondOrder: false },
-  { name: "max dim 0", inputs: [{ shape: [3, 4] }], wg: (a) => a.max(0).values, ref: (a) => R.reduce(a, [0], false, (v) => Math.max(...v)), secondOrder: false },
-  { name: "max dim -1 keepdim", inputs: [{ shape: [2, 3, 4] }], wg: (a) => a.max(-1, true).values, ref: (a) => R.reduce(a, [-1], true, (v) => Math.max(...v)), secondOrder: false },
-  { name: "dot", inputs: [{ shape: [5] }, { shape: [5] }], wg: (a, b) => a.dot(b), ref: (a, b) => R.matmul(a, b) },
-  { name: "matmul 2-D", inputs: [{ shape: [3, 4] }, { shape: [4, 5] }], wg: (a, b) => a.matmul(b), ref: R.matmul },
-  { name: "matmul 1-D @ 2-D", inputs: [{ shape: [4] }, { shape: [4, 3] }], wg: (a, b) => a.matmul(b), ref: R.matmul },
-  { name: "matmul 2-D @ 1-D", inputs: [{ shape: [3, 4] }, { shape: [4] }], wg: (a, b) => a.matmul(b), ref: R.matmul },
-  { name: "matmul 1-D @ 1-D", inputs: [{ shape: [4] }, { shape: [4] }], wg: (a, b) => a.matmul(b), ref: R.matmul },
-  { name: "matmul batched", inputs: [{ shape: [2, 3, 4] }, { shape: [2, 4, 5] }], wg: (a, b) => a.matmul(b), ref: R.matmul },
-  { name: "matmul batch broadcast", inputs: [{ shape: [1, 3, 4] }, { shape: [3, 4, 2] }], wg: (a, b) => a.matmul(b), ref: R.matmul },
-  { name: "matmul 2-D @ batched", inputs: [{ shape: [3, 4] }, { shape: [2, 4, 5] }], wg: (a, b) => a.matmul(b), ref: (a, b) => R.matmul(R.ref([1, ...a.shape], a.data), b) },
-  { name: "matmul odd sizes", inputs: [{ shape: [7, 9] }, { shape: [9, 6] }], wg: (a, b) => a.matmul(b), ref: R.matmul },
-  { name: "norm", inputs: [{ shape: [2, 3] }], wg: (a) => a.norm(), ref: (a) => R.ref([], [Math.hypot(...a.data)]) },
-  { name: "reshape", inputs: [{ shape: [2, 6] }], wg: (a) => a.reshape([3, -1]).mul(a.reshape(3, 4)), ref: (a) => R.map(R.ref([3, 4], a.data), (v) => v * v) },
-  { name: "transpose", inputs: [{ shape: [2, 3, 4] }], wg: (a) => a.transpose(0, 2), ref: (a) => R.transpose(a, 0, 2) },
-  { name: "transpose last two", inputs: [{ shape: [2, 3, 4] }], wg: (a) => a.transpose(-1, -2), ref: (a) => R.transpose(a, 1, 2) },
-  { name: ".T", inputs: [{ shape: [3, 5] }], wg: (a) => a.T, ref: (a) => R.transpose(a, 0, 1) },
-  { name: "unsqueeze, squeeze", inputs: [{ shape: [3, 1, 2] }], wg: (a) => a.squeeze(1).unsqueeze(0), ref: (a) => R.ref([1, 3, 2], a.data) },
-  { name: "softmax dim -1", inputs: [{ shape: [3, 5] }], wg: (a) => a.softmax(-1), ref: (a) => R.softmax(a, -1, false) },
-  { name: "softmax dim 0", inputs: [{ shape: [4, 3] }], wg: (a) => a.softmax(0), ref: (a) => R.softmax(a, 0, false) },
-  { name: "softmax 3-D middle", inputs: [{ shape: [2, 3, 4] }], wg: (a) => a.softmax(1), ref: (a) => R.softmax(a, 1, false) },
-  { name: "log_softmax dim -1", inputs: [{ shape: [3, 5] }], wg: (a) => a.log_softmax(-1), ref: (a) => R.softmax(a, -1, true) },
-  { name: "log_softmax dim 0", inputs: [{ shape: [4, 3] }], wg: (a) => a.log_softmax(0), ref: (a) => R.softmax(a, 0, true) },
-  { name: "same tensor twice", inputs: [{ shape: [4] }], wg: (a) => a.mul(a).add(a), ref: (a) => R.map(a, (v) => v * v + v) },
-  { name: "composite chain", inputs: [{ shape: [3, 4] }, { shape: [4] }], wg: (a, b) => a.mul(b).tanh().sum(0).exp(), ref: (a, b) => R.map(R.reduce(R.map(R.zip(a, b, (x, y) => x * y), Math.tanh), [0], false, R.sum), Math.exp) },
+  { name: "sub with a number on the left", covers: ["Neg", "Add"], inputs: [{ shape: [3] }], wg: (a) => a.neg().add(2), ref: (a) => R.map(a, (v) => 2 - v) },
+  { name: "pow with a number exponent", covers: ["Pow"], inputs: [{ shape: [2, 3], domain: "any" }], wg: (a) => a.pow(3), ref: (a) => R.map(a, (v) => v ** 3) },
+  { name: "pow with a fractional exponent", covers: ["Pow"], inputs: [{ shape: [4], domain: "positive" }], wg: (a) => a.pow(0.5), ref: (a) => R.map(a, Math.sqrt) },
+  { name: "sum all", covers: ["Sum"], inputs: [{ shape: [3, 4] }], wg: (a) => a.sum(), ref: (a) => R.reduce(a, undefined, false, R.sum) },
+  { name: "sum 0-d", covers: ["Sum"], inputs: [{ shape: [] }], wg: (a) => a.sum(), ref: (a) => a },
+  { name: "sum dim 0", covers: ["Sum"], inputs: [{ shape: [3, 4] }], wg: (a) => a.sum(0), ref: (a) => R.reduce(a, [0], false, R.sum) },
+  { name: "sum dim -1 keepdim", covers: ["Sum"], inputs: [{ shape: [2, 3, 4] }], wg: (a) => a.sum(-1, true), ref: (a) => R.reduce(a, [-1], true, R.sum) },
+  { name: "sum dims [0, 2]", covers: ["Sum"], inputs: [{ shape: [2, 3, 4] }], wg: (a) => a.sum([0, 2]), ref: (a) => R.reduce(a, [0, 2], false, R.sum) },
+  { name: "sum dim 1 (middle)", covers: ["Sum"], inputs: [{ shape: [2, 3, 4] }], wg: (a) => a.sum(1), ref: (a) => R.reduce(a, [1], false, R.sum) },
+  { name: "mean all", covers: ["Mean"], inputs: [{ shape: [3, 4] }], wg: (a) => a.mean(), ref: (a) => R.reduce(a, undefined, false, (v) => R.sum(v) / v.length) },
+  { name: "mean dim 1 keepdim", covers: ["Mean"], inputs: [{ shape: [3, 5] }], wg: (a) => a.mean(1, true), ref: (a) => R.reduce(a, [1], true, (v) => R.sum(v) / v.length) },
+  { name: "max all", covers: ["Max"], inputs: [{ shape: [3, 4] }], wg: (a) => a.max(), ref: (a) => R.reduce(a, undefined, false, (v) => Math.max(...v)), secondOrder: false },
+  { name: "max dim 0", covers: ["Max"], inputs: [{ shape: [3, 4] }], wg: (a) => a.max(0).values, ref: (a) => R.reduce(a, [0], false, (v) => Math.max(...v)), secondOrder: false },
+  { name: "max dim -1 keepdim", covers: ["Max"], inputs: [{ shape: [2, 3, 4] }], wg: (a) => a.max(-1, true).values, ref: (a) => R.reduce(a, [-1], true, (v) => Math.max(...v)), secondOrder: false },
+  { name: "dot", covers: ["Dot"], inputs: [{ shape: [5] }, { shape: [5] }], wg: (a, b) => a.dot(b), ref: (a, b) => R.matmul(a, b) },
+  { name: "matmul 2-D", covers: ["Matmul"], inputs: [{ shape: [3, 4] }, { shape: [4, 5] }], wg: (a, b) => a.matmul(b), ref: R.matmul },
+  { name: "matmul 1-D @ 2-D", covers: ["Matmul"], inputs: [{ shape: [4] }, { shape: [4, 3] }], wg: (a, b) => a.matmul(b), ref: R.matmul },
+  { name: "matmul 2-D @ 1-D", covers: ["Matmul"], inputs: [{ shape: [3, 4] }, { shape: [4] }], wg: (a, b) => a.matmul(b), ref: R.matmul },
+  { name: "matmul 1-D @ 1-D", covers: ["Matmul"], inputs: [{ shape: [4] }, { shape: [4] }], wg: (a, b) => a.matmul(b), ref: R.matmul },
+  { name: "matmul batched", covers: ["Matmul"], inputs: [{ shape: [2, 3, 4] }, { shape: [2, 4, 5] }], wg: (a, b) => a.matmul(b), ref: R.matmul },
+  { name: "matmul batch broadcast", covers: ["Matmul"], inputs: [{ shape: [1, 3, 4] }, { shape: [3, 4, 2] }], wg: (a, b) => a.matmul(b), ref: R.matmul },
+  { name: "matmul 2-D @ batched", covers: ["Matmul"], inputs: [{ shape: [3, 4] }, { shape: [2, 4, 5] }], wg: (a, b) => a.matmul(b), ref: (a, b) => R.matmul(R.ref([1, ...a.shape], a.data), b) },
+  { name: "matmul odd sizes", covers: ["Matmul"], inputs: [{ shape: [7, 9] }, { shape: [9, 6] }], wg: (a, b) => a.matmul(b), ref: R.matmul },
+  { name: "norm", covers: ["Norm"], inputs: [{ shape: [2, 3] }], wg: (a) => a.norm(), ref: (a) => R.ref([], [Math.hypot(...a.data)]) },
+  { name: "reshape", covers: ["Reshape"], inputs: [{ shape: [2, 6] }], wg: (a) => a.reshape([3, -1]).mul(a.reshape(3, 4)), ref: (a) => R.map(R.ref([3, 4], a.data), (v) => v * v) },
+  { name: "transpose", covers: ["Transpose"], inputs: [{ shape: [2, 3, 4] }], wg: (a) => a.transpose(0, 2), ref: (a) => R.transpose(a, 0, 2) },
+  { name: "transpose last two", covers: ["Transpose"], inputs: [{ shape: [2, 3, 4] }], wg: (a) => a.transpose(-1, -2), ref: (a) => R.transpose(a, 1, 2) },
+  { name: ".T", covers: ["Transpose"], inputs: [{ shape: [3, 5] }], wg: (a) => a.T, ref: (a) => R.transpose(a, 0, 1) },
+  { name: "unsqueeze, squeeze", covers: ["Reshape"], inputs: [{ shape: [3, 1, 2] }], wg: (a) => a.squeeze(1).unsqueeze(0), ref: (a) => R.ref([1, 3, 2], a.data) },
+  { name: "softmax dim -1", covers: ["Softmax"], inputs: [{ shape: [3, 5] }], wg: (a) => a.softmax(-1), ref: (a) => R.softmax(a, -1, false) },
+  { name: "softmax dim 0", covers: ["Softmax"], inputs: [{ shape: [4, 3] }], wg: (a) => a.softmax(0), ref: (a) => R.softmax(a, 0, false) },
+  { name: "softmax 3-D middle", covers: ["Softmax"], inputs: [{ shape: [2, 3, 4] }], wg: (a) => a.softmax(1), ref: (a) => R.softmax(a, 1, false) },
+  { name: "log_softmax dim -1", covers: ["LogSoftmax"], inputs: [{ shape: [3, 5] }], wg: (a) => a.log_softmax(-1), ref: (a) => R.softmax(a, -1, true) },
+  { name: "log_softmax dim 0", covers: ["LogSoftmax"], inputs: [{ shape: [4, 3] }], wg: (a) => a.log_softmax(0), ref: (a) => R.softmax(a, 0, true) },
+  { name: "same tensor twice", covers: ["Mul", "Add"], inputs: [{ shape: [4] }], wg: (a) => a.mul(a).add(a), ref: (a) => R.map(a, (v) => v * v + v) },
+  // Expand is the sum's rule: its own rule runs in the second-order check.
+  { name: "composite chain", covers: ["Mul", "Tanh", "Sum", "Exp", "Expand"], inputs: [{ shape: [3, 4] }, { shape: [4] }], wg: (a, b) => a.mul(b).tanh().sum(0).exp(), ref: (a, b) => R.map(R.reduce(R.map(R.zip(a, b, (x, y) => x * y), Math.tanh), [0], false, R.sum), Math.exp) },
 ];
 
 function sample(shape: number[], domain: Domain, next: () => number): Float64Array {
@@ -183,6 +197,12 @@ function check(c: Case, seed: number): void {
 
 describe("gradcheck against float64 finite differences", () => {
   const all = [...unaryCases, ...binaryCases, ...otherCases];
+
+  test("every differentiable op of the table has a case", () => {
+    const covered = new Set(all.flatMap((c) => c.covers));
+    const missing = (Object.keys(OPS) as OpName[]).filter((n) => OPS[n].gradFn !== null && !covered.has(n));
+    expect(missing, "differentiable ops without a gradcheck case").toEqual([]);
+  });
   test.each(all.map((c, i) => [c.name, c, i] as const))("%s", (_name, c, i) => {
     check(c, 1234 + i);
     check(c, 9876 + i);
@@ -197,11 +217,11 @@ describe("gradcheck against float64 finite differences", () => {
       const keepdim = next() < 0.5;
       const d = dim < 0 ? dim + rank : dim;
       const cases: Case[] = [
-        { name: "sum", inputs: [{ shape }], wg: (a) => a.sum(dim, keepdim), ref: (a) => R.reduce(a, [d], keepdim, R.sum) },
-        { name: "mean", inputs: [{ shape }], wg: (a) => a.mean(dim, keepdim), ref: (a) => R.reduce(a, [d], keepdim, (v) => R.sum(v) / v.length) },
-        { name: "max", inputs: [{ shape }], wg: (a) => a.max(dim, keepdim).values, ref: (a) => R.reduce(a, [d], keepdim, (v) => Math.max(...v)), secondOrder: false },
-        { name: "softmax", inputs: [{ shape }], wg: (a) => a.softmax(dim), ref: (a) => R.softmax(a, dim, false) },
-        { name: "log_softmax", inputs: [{ shape }], wg: (a) => a.log_softmax(dim), ref: (a) => R.softmax(a, dim, true) },
+        { name: "sum", covers: ["Sum"], inputs: [{ shape }], wg: (a) => a.sum(dim, keepdim), ref: (a) => R.reduce(a, [d], keepdim, R.sum) },
+        { name: "mean", covers: ["Mean"], inputs: [{ shape }], wg: (a) => a.mean(dim, keepdim), ref: (a) => R.reduce(a, [d], keepdim, (v) => R.sum(v) / v.length) },
+        { name: "max", covers: ["Max"], inputs: [{ shape }], wg: (a) => a.max(dim, keepdim).values, ref: (a) => R.reduce(a, [d], keepdim, (v) => Math.max(...v)), secondOrder: false },
+        { name: "softmax", covers: ["Softmax"], inputs: [{ shape }], wg: (a) => a.softmax(dim), ref: (a) => R.softmax(a, dim, false) },
+        { name: "log_softmax", covers: ["LogSoftmax"], inputs: [{ shape }], wg: (a) => a.log_softmax(dim), ref: (a) => R.softmax(a, dim, true) },
       ];
       check(cases[trial % cases.length], 500 + trial);
     }

@@ -1,52 +1,53 @@
 // Elementwise ops: unary maps and broadcasting binary ops, each kernel beside its
-// backward rule. Kernels are generic over a small "kernel class" whose inlined methods
-// give the vector (f32x4) and scalar forms; every loop is instantiated per op, so the
-// op switch runs once per call, never per element.
+// backward rule. Kernels are small "kernel classes" whose inlined methods give the vector
+// (f32x4) and scalar forms; the op table (spec/ops.ts) instantiates the generic loops once
+// per op, so no op switch runs per call or per element.
 
 import {
-  newTensor, newTensorLike, dataPtr, numel, ndim, dim, shapePtr, geti, seti, release, retain,
-  requiresGrad, IN0, IN1, EDGES, OP, MAX_DIMS,
+  newTensor, newTensorLike, dataPtr, numel, ndim, dim, shapePtr, geti, release, retain,
+  MAX_DIMS, OP, EDGES,
 } from "../tensors";
 import { at, put } from "../memory";
-import { record, accumulate, gradEnabled } from "../tape";
-import { Op } from "./codes";
+import { record1, record2, gradEnabled, input, needsGrad, setGrad } from "../graph";
+import { Op } from "../generated/table";
 import { expV, expS, logV, logS, tanhV, tanhS, sinCosV } from "./simd";
-import { sumToLike } from "./reduce";
-import { SAVE_IN0, SAVE_IN1, SAVE_OUT } from "../tensors";
 
 // ---- unary kernels ------------------------------------------------------------------
 
-@final class NegK { @inline vec(): bool { return true; }
+@final export class NegK { @inline vec(): bool { return true; }
   @inline v(x: v128): v128 { return f32x4.neg(x); } @inline s(x: f32): f32 { return -x; } }
-@final class ExpK { @inline vec(): bool { return true; }
+@final export class ExpK { @inline vec(): bool { return true; }
   @inline v(x: v128): v128 { return expV(x); } @inline s(x: f32): f32 { return expS(x); } }
-@final class LogK { @inline vec(): bool { return true; }
+@final export class LogK { @inline vec(): bool { return true; }
   @inline v(x: v128): v128 { return logV(x); } @inline s(x: f32): f32 { return logS(x); } }
-@final class SqrtK { @inline vec(): bool { return true; }
+@final export class SqrtK { @inline vec(): bool { return true; }
   @inline v(x: v128): v128 { return f32x4.sqrt(x); } @inline s(x: f32): f32 { return Mathf.sqrt(x); } }
-@final class AbsK { @inline vec(): bool { return true; }
+@final export class AbsK { @inline vec(): bool { return true; }
   @inline v(x: v128): v128 { return f32x4.abs(x); } @inline s(x: f32): f32 { return Mathf.abs(x); } }
-@final class SinK { @inline vec(): bool { return true; }
+@final export class SinK { @inline vec(): bool { return true; }
   @inline v(x: v128): v128 { return sinCosV(x, false); }
   @inline s(x: f32): f32 { return f32x4.extract_lane(sinCosV(f32x4.splat(x), false), 0); } }
-@final class CosK { @inline vec(): bool { return true; }
+@final export class CosK { @inline vec(): bool { return true; }
   @inline v(x: v128): v128 { return sinCosV(x, true); }
   @inline s(x: f32): f32 { return f32x4.extract_lane(sinCosV(f32x4.splat(x), true), 0); } }
-@final class TanhK { @inline vec(): bool { return true; }
+@final export class TanhK { @inline vec(): bool { return true; }
   @inline v(x: v128): v128 { return tanhV(x); } @inline s(x: f32): f32 { return tanhS(x); } }
-@final class SigmoidK { @inline vec(): bool { return true; }
+@final export class SigmoidK { @inline vec(): bool { return true; }
   @inline v(x: v128): v128 {
     const one = f32x4.splat(1.0);
     return f32x4.div(one, f32x4.add(one, expV(f32x4.neg(x))));
   }
   @inline s(x: f32): f32 { return 1.0 / (1.0 + expS(-x)); } }
-@final class ReluK { @inline vec(): bool { return true; }
+@final export class ReluK { @inline vec(): bool { return true; }
   @inline v(x: v128): v128 { return v128.and(x, f32x4.gt(x, f32x4.splat(0))); }
   @inline s(x: f32): f32 { return x > 0 ? x : 0; } }
-@final class SignK { @inline vec(): bool { return false; }
+@final export class ReciprocalK { @inline vec(): bool { return true; }
+  @inline v(x: v128): v128 { return f32x4.div(f32x4.splat(1), x); }
+  @inline s(x: f32): f32 { return 1 / x; } }
+@final export class SignK { @inline vec(): bool { return false; }
   @inline v(x: v128): v128 { return x; }
   @inline s(x: f32): f32 { return x > 0 ? 1 : x < 0 ? -1 : x == 0 ? 0 : x; } }
-@final class PositiveK { @inline vec(): bool { return true; }
+@final export class PositiveK { @inline vec(): bool { return true; }
   @inline v(x: v128): v128 { return v128.and(f32x4.gt(x, f32x4.splat(0)), f32x4.splat(1.0)); }
   @inline s(x: f32): f32 { return x > 0 ? 1 : 0; } }
 
@@ -65,64 +66,38 @@ function unaryLoop<K>(src: usize, dst: usize, n: i32): void {
   }
 }
 
-export function unaryKernel(op: i32, src: usize, dst: usize, n: i32): void {
-  switch (op) {
-    case Op.Neg: unaryLoop<NegK>(src, dst, n); break;
-    case Op.Exp: unaryLoop<ExpK>(src, dst, n); break;
-    case Op.Log: unaryLoop<LogK>(src, dst, n); break;
-    case Op.Sqrt: unaryLoop<SqrtK>(src, dst, n); break;
-    case Op.Abs: unaryLoop<AbsK>(src, dst, n); break;
-    case Op.Sin: unaryLoop<SinK>(src, dst, n); break;
-    case Op.Cos: unaryLoop<CosK>(src, dst, n); break;
-    case Op.Tanh: unaryLoop<TanhK>(src, dst, n); break;
-    case Op.Sigmoid: unaryLoop<SigmoidK>(src, dst, n); break;
-    case Op.Relu: unaryLoop<ReluK>(src, dst, n); break;
-    case Op.Sign: unaryLoop<SignK>(src, dst, n); break;
-    case Op.Positive: unaryLoop<PositiveK>(src, dst, n); break;
-  }
-}
-
-// What each unary backward rule reads: its input, or its own output.
-function unarySaves(op: i32): i32 {
-  switch (op) {
-    case Op.Exp: case Op.Sqrt: case Op.Tanh: case Op.Sigmoid: case Op.Relu: return SAVE_OUT;
-    case Op.Neg: return 0;
-    default: return SAVE_IN0;
-  }
-}
-
-export function unary(op: i32, a: i32): i32 {
+export function unary<K>(op: i32, a: i32): i32 {
   const out = newTensorLike(a);
-  unaryKernel(op, dataPtr(a), dataPtr(out), numel(a));
-  if (op < Op.Sign) record(out, op, a, 0, unarySaves(op));
+  unaryLoop<K>(dataPtr(a), dataPtr(out), numel(a));
+  record1(out, op, a);
   return out;
 }
 
 // ---- binary kernels -----------------------------------------------------------------
 
-@final class AddK { @inline vec(): bool { return true; }
+@final export class AddK { @inline vec(): bool { return true; }
   @inline v(a: v128, b: v128): v128 { return f32x4.add(a, b); } @inline s(a: f32, b: f32): f32 { return a + b; } }
-@final class SubK { @inline vec(): bool { return true; }
+@final export class SubK { @inline vec(): bool { return true; }
   @inline v(a: v128, b: v128): v128 { return f32x4.sub(a, b); } @inline s(a: f32, b: f32): f32 { return a - b; } }
-@final class MulK { @inline vec(): bool { return true; }
+@final export class MulK { @inline vec(): bool { return true; }
   @inline v(a: v128, b: v128): v128 { return f32x4.mul(a, b); } @inline s(a: f32, b: f32): f32 { return a * b; } }
-@final class DivK { @inline vec(): bool { return true; }
+@final export class DivK { @inline vec(): bool { return true; }
   @inline v(a: v128, b: v128): v128 { return f32x4.div(a, b); } @inline s(a: f32, b: f32): f32 { return a / b; } }
-@final class PowK { @inline vec(): bool { return false; }
+@final export class PowK { @inline vec(): bool { return false; }
   @inline v(a: v128, b: v128): v128 { return a; } @inline s(a: f32, b: f32): f32 { return Mathf.pow(a, b); } }
-@final class GtK { @inline vec(): bool { return true; }
+@final export class GtK { @inline vec(): bool { return true; }
   @inline v(a: v128, b: v128): v128 { return v128.and(f32x4.gt(a, b), f32x4.splat(1.0)); }
   @inline s(a: f32, b: f32): f32 { return a > b ? 1 : 0; } }
-@final class LtK { @inline vec(): bool { return true; }
+@final export class LtK { @inline vec(): bool { return true; }
   @inline v(a: v128, b: v128): v128 { return v128.and(f32x4.lt(a, b), f32x4.splat(1.0)); }
   @inline s(a: f32, b: f32): f32 { return a < b ? 1 : 0; } }
-@final class GeK { @inline vec(): bool { return true; }
+@final export class GeK { @inline vec(): bool { return true; }
   @inline v(a: v128, b: v128): v128 { return v128.and(f32x4.ge(a, b), f32x4.splat(1.0)); }
   @inline s(a: f32, b: f32): f32 { return a >= b ? 1 : 0; } }
-@final class LeK { @inline vec(): bool { return true; }
+@final export class LeK { @inline vec(): bool { return true; }
   @inline v(a: v128, b: v128): v128 { return v128.and(f32x4.le(a, b), f32x4.splat(1.0)); }
   @inline s(a: f32, b: f32): f32 { return a <= b ? 1 : 0; } }
-@final class EqK { @inline vec(): bool { return true; }
+@final export class EqK { @inline vec(): bool { return true; }
   @inline v(a: v128, b: v128): v128 { return v128.and(f32x4.eq(a, b), f32x4.splat(1.0)); }
   @inline s(a: f32, b: f32): f32 { return a == b ? 1 : 0; } }
 
@@ -173,21 +148,6 @@ function binaryRow<K>(pa: usize, sa: i32, pb: usize, sb: i32, po: usize, n: i32)
   }
 }
 
-function binaryRowOp(op: i32, pa: usize, sa: i32, pb: usize, sb: i32, po: usize, n: i32): void {
-  switch (op) {
-    case Op.Add: binaryRow<AddK>(pa, sa, pb, sb, po, n); break;
-    case Op.Sub: binaryRow<SubK>(pa, sa, pb, sb, po, n); break;
-    case Op.Mul: binaryRow<MulK>(pa, sa, pb, sb, po, n); break;
-    case Op.Div: binaryRow<DivK>(pa, sa, pb, sb, po, n); break;
-    case Op.Pow: binaryRow<PowK>(pa, sa, pb, sb, po, n); break;
-    case Op.Gt: binaryRow<GtK>(pa, sa, pb, sb, po, n); break;
-    case Op.Lt: binaryRow<LtK>(pa, sa, pb, sb, po, n); break;
-    case Op.Ge: binaryRow<GeK>(pa, sa, pb, sb, po, n); break;
-    case Op.Le: binaryRow<LeK>(pa, sa, pb, sb, po, n); break;
-    case Op.Eq: binaryRow<EqK>(pa, sa, pb, sb, po, n); break;
-  }
-}
-
 // Scratch for the broadcasting walk: output shape, input strides, counters.
 const outShape = heap.alloc(MAX_DIMS << 2);
 const strideA = heap.alloc(MAX_DIMS << 2);
@@ -207,14 +167,14 @@ function broadcastStrides(t: i32, rank: i32, shape: usize, strides: usize): void
   }
 }
 
-export function binaryKernel(op: i32, a: i32, b: i32, out: i32): void {
+export function binaryKernel<K>(a: i32, b: i32, out: i32): void {
   const n = numel(out);
   if (n == 0) return;
   const pa = dataPtr(a), pb = dataPtr(b), po = dataPtr(out);
   const na = numel(a), nb = numel(b);
-  if (na == n && nb == n) { binaryRowOp(op, pa, 1, pb, 1, po, n); return; }
-  if (na == n && nb == 1) { binaryRowOp(op, pa, 1, pb, 0, po, n); return; }
-  if (na == 1 && nb == n) { binaryRowOp(op, pa, 0, pb, 1, po, n); return; }
+  if (na == n && nb == n) { binaryRow<K>(pa, 1, pb, 1, po, n); return; }
+  if (na == n && nb == 1) { binaryRow<K>(pa, 1, pb, 0, po, n); return; }
+  if (na == 1 && nb == n) { binaryRow<K>(pa, 0, pb, 1, po, n); return; }
   // General broadcast: walk the output row by row (last dim), stepping each input's offset.
   const rank = ndim(out);
   const shape = shapePtr(out);
@@ -226,7 +186,7 @@ export function binaryKernel(op: i32, a: i32, b: i32, out: i32): void {
   for (let d = 0; d < rank; d++) put(counter, d, 0);
   let offA = 0, offB = 0;
   for (let r = 0; r < rows; r++) {
-    binaryRowOp(op, pa + (<usize>offA << 2), sa, pb + (<usize>offB << 2), sb,
+    binaryRow<K>(pa + (<usize>offA << 2), sa, pb + (<usize>offB << 2), sb,
       po + (<usize>(r * row) << 2), row);
     for (let d = rank - 2; d >= 0; d--) {
       const c = at(counter, d) + 1;
@@ -253,33 +213,33 @@ function broadcastShape(a: i32, b: i32): i32 {
   return rank;
 }
 
-function binarySaves(op: i32): i32 {
-  switch (op) {
-    case Op.Mul: return SAVE_IN0 | SAVE_IN1;
-    case Op.Div: return SAVE_IN1 | SAVE_OUT;
-    case Op.Pow: return SAVE_IN0 | SAVE_IN1 | SAVE_OUT;
-    default: return 0;
-  }
-}
-
-export function binary(op: i32, a: i32, b: i32): i32 {
+export function binary<K>(op: i32, a: i32, b: i32): i32 {
   const out = newTensor(broadcastShape(a, b), outShape);
-  binaryKernel(op, a, b, out);
-  if (op < Op.Gt) record(out, op, a, b, binarySaves(op));
+  binaryKernel<K>(a, b, out);
+  record2(out, op, a, b);
   return out;
 }
 
-export function add(a: i32, b: i32): i32 { return binary(Op.Add, a, b); }
-export function sub(a: i32, b: i32): i32 { return binary(Op.Sub, a, b); }
-export function mul(a: i32, b: i32): i32 { return binary(Op.Mul, a, b); }
-export function div(a: i32, b: i32): i32 { return binary(Op.Div, a, b); }
+// The ops the backward rules are written with.
+export function add(a: i32, b: i32): i32 { return binary<AddK>(Op.Add, a, b); }
+export function sub(a: i32, b: i32): i32 { return binary<SubK>(Op.Sub, a, b); }
+export function mul(a: i32, b: i32): i32 { return binary<MulK>(Op.Mul, a, b); }
+export function div(a: i32, b: i32): i32 { return binary<DivK>(Op.Div, a, b); }
+export function pow(a: i32, b: i32): i32 { return binary<PowK>(Op.Pow, a, b); }
+export function neg(a: i32): i32 { return unary<NegK>(Op.Neg, a); }
+export function exp(a: i32): i32 { return unary<ExpK>(Op.Exp, a); }
+export function log(a: i32): i32 { return unary<LogK>(Op.Log, a); }
+export function sin(a: i32): i32 { return unary<SinK>(Op.Sin, a); }
+export function cos(a: i32): i32 { return unary<CosK>(Op.Cos, a); }
+export function sign(a: i32): i32 { return unary<SignK>(Op.Sign, a); }
+export function positive(a: i32): i32 { return unary<PositiveK>(Op.Positive, a); }
 
 // dst[0..n] += src[0..n] and dst = max(dst, src) on raw spans, for the reductions.
 export function addSpan(dst: usize, src: usize, n: i32): void {
   binaryRow<AddK>(dst, 1, src, 1, dst, n);
 }
 
-@final class MaxK { @inline vec(): bool { return true; }
+@final export class MaxK { @inline vec(): bool { return true; }
   @inline v(a: v128, b: v128): v128 { return f32x4.max(a, b); } @inline s(a: f32, b: f32): f32 { return Mathf.max(a, b); } }
 
 export function maxSpanInto(dst: usize, src: usize, n: i32): void {
@@ -288,7 +248,7 @@ export function maxSpanInto(dst: usize, src: usize, n: i32): void {
 
 // target += src elementwise, with src broadcast to target's shape. Never recorded.
 export function addInPlace(target: i32, src: i32): void {
-  binaryKernel(Op.Add, target, src, target);
+  binaryKernel<AddK>(target, src, target);
 }
 
 export function constant(value: f32): i32 {
@@ -301,13 +261,13 @@ export function constant(value: f32): i32 {
 
 // Fused forms of the hottest rules, for a plain backward (no create_graph, when the rules
 // must be recorded ops): one pass instead of two to four, no temporaries.
-@final class TanhGradK { @inline vec(): bool { return true; } // g (1 - y^2)
+@final export class TanhGradK { @inline vec(): bool { return true; } // g (1 - y^2)
   @inline v(g: v128, y: v128): v128 { return f32x4.mul(g, f32x4.sub(f32x4.splat(1.0), f32x4.mul(y, y))); }
   @inline s(g: f32, y: f32): f32 { return g * (1 - y * y); } }
-@final class SigmoidGradK { @inline vec(): bool { return true; } // g y (1 - y)
+@final export class SigmoidGradK { @inline vec(): bool { return true; } // g y (1 - y)
   @inline v(g: v128, y: v128): v128 { return f32x4.mul(g, f32x4.mul(y, f32x4.sub(f32x4.splat(1.0), y))); }
   @inline s(g: f32, y: f32): f32 { return g * (y * (1 - y)); } }
-@final class ReluGradK { @inline vec(): bool { return true; } // g where y > 0
+@final export class ReluGradK { @inline vec(): bool { return true; } // g where y > 0
   @inline v(g: v128, y: v128): v128 { return v128.and(g, f32x4.gt(y, f32x4.splat(0))); }
   @inline s(g: f32, y: f32): f32 { return y > 0 ? g : 0; } }
 
@@ -330,11 +290,11 @@ export function takesScalarGrad(t: i32): bool {
   const op = geti(t, OP);
   if (op == Op.Tanh || op == Op.Sigmoid || op == Op.Relu) return true;
   return op == Op.Mul && (geti(t, EDGES) & 3) == 3 &&
-    numel(geti(t, IN0)) == numel(t) && numel(geti(t, IN1)) == numel(t);
+    numel(input(t, 0)) == numel(t) && numel(input(t, 1)) == numel(t);
 }
 
 // Both gradients of a product of same-shape a and b in one pass: g*b and g*a.
-function mulGrads(t: i32, g: i32, a: i32, b: i32): void {
+function mulGrads(g: i32, a: i32, b: i32, grads: usize): void {
   const ga = newTensorLike(a), gb = newTensorLike(b);
   const pg = dataPtr(g), pa = dataPtr(a), pb = dataPtr(b), oa = dataPtr(ga), ob = dataPtr(gb);
   const n = numel(a);
@@ -353,91 +313,95 @@ function mulGrads(t: i32, g: i32, a: i32, b: i32): void {
     store<f32>(oa + off, gv * load<f32>(pb + off));
     store<f32>(ob + off, gv * load<f32>(pa + off));
   }
-  give(t, IN0, ga);
-  give(t, IN1, gb);
-}
-
-// Consumes `grad` (owned) as the gradient of the node's input `which`, reduced over the
-// dims that input was broadcast along.
-export function give(t: i32, which: i32, grad: i32): void {
-  const input = geti(t, which);
-  const reduced = sumToLike(grad, input);
-  release(grad);
-  accumulate(input, reduced);
-}
-
-@inline function wants(t: i32, bit: i32): bool {
-  return (geti(t, EDGES) & bit) != 0;
+  setGrad(grads, 0, ga);
+  setGrad(grads, 1, gb);
 }
 
 // g * x, releasing the temporary x: keeps the rules below to one line per formula.
 function mulDrop(g: i32, x: i32): i32 { const r = mul(g, x); release(x); return r; }
 // x * y, releasing both temporaries.
 function mulBoth(x: i32, y: i32): i32 { const r = mul(x, y); release(x); release(y); return r; }
+// g itself, as a new reference.
+function same(g: i32): i32 { retain(g); return g; }
 
-export function elementwiseBackward(t: i32, op: i32, g: i32): void {
-  const a = geti(t, IN0), b = geti(t, IN1);
-  switch (op) {
-    case Op.Neg: give(t, IN0, unary(Op.Neg, g)); break;
-    case Op.Exp: give(t, IN0, mul(g, t)); break;
-    case Op.Log: give(t, IN0, div(g, a)); break;
-    case Op.Sqrt: { const two = add(t, t); give(t, IN0, div(g, two)); release(two); break; }
-    case Op.Abs: give(t, IN0, mulDrop(g, unary(Op.Sign, a))); break;
-    case Op.Sin: give(t, IN0, mulDrop(g, unary(Op.Cos, a))); break;
-    case Op.Cos: { const s = mulDrop(g, unary(Op.Sin, a)); give(t, IN0, unary(Op.Neg, s)); release(s); break; }
-    case Op.Tanh: {
-      if (canFuse(t, g)) { give(t, IN0, fusedGrad<TanhGradK>(g, t)); break; }
-      const sq = mul(t, t), one = constant(1);
-      const d = sub(one, sq);
-      release(sq); release(one);
-      give(t, IN0, mulDrop(g, d));
-      break;
-    }
-    case Op.Sigmoid: {
-      if (canFuse(t, g)) { give(t, IN0, fusedGrad<SigmoidGradK>(g, t)); break; }
-      const one = constant(1);
-      const c = sub(one, t);
-      release(one);
-      const d = mulDrop(t, c);
-      give(t, IN0, mulDrop(g, d));
-      break;
-    }
-    case Op.Relu:
-      if (canFuse(t, g)) give(t, IN0, fusedGrad<ReluGradK>(g, t));
-      else give(t, IN0, mulDrop(g, unary(Op.Positive, t)));
-      break;
-    case Op.Add:
-      if (wants(t, 1)) { retain(g); give(t, IN0, g); }
-      if (wants(t, 2)) { retain(g); give(t, IN1, g); }
-      break;
-    case Op.Sub:
-      if (wants(t, 1)) { retain(g); give(t, IN0, g); }
-      if (wants(t, 2)) give(t, IN1, unary(Op.Neg, g));
-      break;
-    case Op.Mul:
-      if (canFuse(t, g) && takesScalarGrad(t)) { mulGrads(t, g, a, b); break; }
-      if (wants(t, 1)) give(t, IN0, mul(g, b));
-      if (wants(t, 2)) give(t, IN1, mul(g, a));
-      break;
-    case Op.Div: {
-      // d/da = g / b;  d/db = -g a / b^2 = -(g / b) * out
-      const gb = div(g, b);
-      if (wants(t, 2)) { const m = mul(gb, t); give(t, IN1, unary(Op.Neg, m)); release(m); }
-      if (wants(t, 1)) give(t, IN0, gb); else release(gb);
-      break;
-    }
-    case Op.Pow: {
-      // d/da = g b a^(b-1);  d/db = g out log(a)
-      if (wants(t, 1)) {
-        const one = constant(1);
-        const bm1 = sub(b, one);
-        release(one);
-        const p = binary(Op.Pow, a, bm1);
-        release(bm1);
-        give(t, IN0, mulBoth(mul(g, b), p));
-      }
-      if (wants(t, 2)) give(t, IN1, mulBoth(mul(g, t), unary(Op.Log, a)));
-      break;
-    }
+export function negBackward(t: i32, g: i32, grads: usize): void {
+  setGrad(grads, 0, neg(g));
+}
+export function expBackward(t: i32, g: i32, grads: usize): void {
+  setGrad(grads, 0, mul(g, t));
+}
+export function logBackward(t: i32, g: i32, grads: usize): void {
+  setGrad(grads, 0, div(g, input(t, 0)));
+}
+export function sqrtBackward(t: i32, g: i32, grads: usize): void {
+  const two = add(t, t);
+  setGrad(grads, 0, div(g, two));
+  release(two);
+}
+export function absBackward(t: i32, g: i32, grads: usize): void {
+  setGrad(grads, 0, mulDrop(g, sign(input(t, 0))));
+}
+export function sinBackward(t: i32, g: i32, grads: usize): void {
+  setGrad(grads, 0, mulDrop(g, cos(input(t, 0))));
+}
+export function cosBackward(t: i32, g: i32, grads: usize): void {
+  const s = mulDrop(g, sin(input(t, 0)));
+  setGrad(grads, 0, neg(s));
+  release(s);
+}
+export function tanhBackward(t: i32, g: i32, grads: usize): void {
+  if (canFuse(t, g)) { setGrad(grads, 0, fusedGrad<TanhGradK>(g, t)); return; }
+  const sq = mul(t, t), one = constant(1);
+  const d = sub(one, sq);
+  release(sq); release(one);
+  setGrad(grads, 0, mulDrop(g, d));
+}
+export function sigmoidBackward(t: i32, g: i32, grads: usize): void {
+  if (canFuse(t, g)) { setGrad(grads, 0, fusedGrad<SigmoidGradK>(g, t)); return; }
+  const one = constant(1);
+  const c = sub(one, t);
+  release(one);
+  setGrad(grads, 0, mulDrop(g, mulDrop(t, c)));
+}
+export function reluBackward(t: i32, g: i32, grads: usize): void {
+  if (canFuse(t, g)) setGrad(grads, 0, fusedGrad<ReluGradK>(g, t));
+  else setGrad(grads, 0, mulDrop(g, positive(t)));
+}
+export function reciprocalBackward(t: i32, g: i32, grads: usize): void {
+  const m = mulBoth(mul(g, t), same(t)); // g y², then negated
+  setGrad(grads, 0, neg(m));
+  release(m);
+}
+export function addBackward(t: i32, g: i32, grads: usize): void {
+  if (needsGrad(t, 0)) setGrad(grads, 0, same(g));
+  if (needsGrad(t, 1)) setGrad(grads, 1, same(g));
+}
+export function subBackward(t: i32, g: i32, grads: usize): void {
+  if (needsGrad(t, 0)) setGrad(grads, 0, same(g));
+  if (needsGrad(t, 1)) setGrad(grads, 1, neg(g));
+}
+export function mulBackward(t: i32, g: i32, grads: usize): void {
+  const a = input(t, 0), b = input(t, 1);
+  if (canFuse(t, g) && takesScalarGrad(t)) { mulGrads(g, a, b, grads); return; }
+  if (needsGrad(t, 0)) setGrad(grads, 0, mul(g, b));
+  if (needsGrad(t, 1)) setGrad(grads, 1, mul(g, a));
+}
+export function divBackward(t: i32, g: i32, grads: usize): void {
+  // d/da = g / b;  d/db = -g a / b^2 = -(g / b) * out
+  const gb = div(g, input(t, 1));
+  if (needsGrad(t, 1)) { const m = mul(gb, t); setGrad(grads, 1, neg(m)); release(m); }
+  if (needsGrad(t, 0)) setGrad(grads, 0, gb); else release(gb);
+}
+export function powBackward(t: i32, g: i32, grads: usize): void {
+  // d/da = g b a^(b-1);  d/db = g out log(a)
+  const a = input(t, 0), b = input(t, 1);
+  if (needsGrad(t, 0)) {
+    const one = constant(1);
+    const bm1 = sub(b, one);
+    release(one);
+    const p = pow(a, bm1);
+    release(bm1);
+    setGrad(grads, 0, mulBoth(mul(g, b), p));
   }
+  if (needsGrad(t, 1)) setGrad(grads, 1, mulBoth(mul(g, t), log(a)));
 }

@@ -1,14 +1,11 @@
 // Linear algebra: dot, (batched) matmul and the 2-norm.
 
-import {
-  newTensor, dataPtr, numel, ndim, dim, shapePtr, geti, release, IN0, IN1, EDGES, MAX_DIMS,
-  SAVE_IN0, SAVE_IN1, SAVE_OUT,
-} from "../tensors";
-import { record, gradEnabled } from "../tape";
+import { newTensor, dataPtr, numel, ndim, dim, shapePtr, release, MAX_DIMS } from "../tensors";
+import { record2, record1, gradEnabled, input, needsGrad, setGrad } from "../graph";
 import { gemm } from "./gemm";
-import { Op } from "./codes";
+import { Op } from "../generated/table";
 import { hsum } from "./simd";
-import { mul, div, give } from "./elementwise";
+import { mul, div } from "./elementwise";
 import { transpose } from "./shape";
 
 function dotSpan(a: usize, b: usize, n: i32): f32 {
@@ -30,18 +27,18 @@ function dotSpan(a: usize, b: usize, n: i32): f32 {
   return s;
 }
 
-export function dot(a: i32, b: i32): i32 {
+export function dotForward(op: i32, a: i32, b: i32): i32 {
   const out = newTensor(0, 0);
   store<f32>(dataPtr(out), dotSpan(dataPtr(a), dataPtr(b), numel(a)));
-  record(out, Op.Dot, a, b, SAVE_IN0 | SAVE_IN1);
+  record2(out, op, a, b);
   return out;
 }
 
-export function norm(a: i32): i32 {
+export function normForward(op: i32, a: i32): i32 {
   const out = newTensor(0, 0);
   const p = dataPtr(a);
   store<f32>(dataPtr(out), Mathf.sqrt(dotSpan(p, p, numel(a))));
-  record(out, Op.Norm, a, 0, SAVE_IN0 | SAVE_OUT);
+  record1(out, op, a);
   return out;
 }
 
@@ -72,52 +69,48 @@ function product(a: i32, b: i32, transA: bool, transB: bool): i32 {
   return out;
 }
 
-export function matmul(a: i32, b: i32): i32 {
+export function matmulForward(op: i32, a: i32, b: i32): i32 {
   const out = product(a, b, false, false);
-  record(out, Op.Matmul, a, b, SAVE_IN0 | SAVE_IN1);
+  record2(out, op, a, b);
   return out;
 }
 
-export function linalgBackward(t: i32, op: i32, g: i32): void {
-  const a = geti(t, IN0), b = geti(t, IN1);
-  const edges = geti(t, EDGES);
-  switch (op) {
-    case Op.Dot:
-      if (edges & 1) give(t, IN0, mul(g, b));
-      if (edges & 2) give(t, IN1, mul(g, a));
-      break;
-    case Op.Norm: {
-      // d|a|/da = a / |a|, and 0 at a = 0 (the subgradient PyTorch picks)
-      if (load<f32>(dataPtr(t)) == 0) {
-        const zero = newTensor(ndim(a), shapePtr(a));
-        memory.fill(dataPtr(zero), 0, <usize>numel(zero) << 2);
-        give(t, IN0, zero);
-        break;
-      }
-      const s = div(g, t);
-      give(t, IN0, mul(a, s));
-      release(s);
-      break;
-    }
-    case Op.Matmul: {
-      if (!gradEnabled) { // dA = G·Bᵀ, dB = Aᵀ·G, transposes read in place
-        if (edges & 1) give(t, IN0, product(g, b, false, true));
-        if (edges & 2) give(t, IN1, product(a, g, true, false));
-        break;
-      }
-      // create_graph: the same products as recorded ops, so they can be differentiated
-      const r = ndim(a);
-      if (edges & 1) {
-        const bt = transpose(b, r - 2, r - 1);
-        give(t, IN0, matmul(g, bt));
-        release(bt);
-      }
-      if (edges & 2) {
-        const at = transpose(a, r - 2, r - 1);
-        give(t, IN1, matmul(at, g));
-        release(at);
-      }
-      break;
-    }
+export function dotBackward(t: i32, g: i32, grads: usize): void {
+  if (needsGrad(t, 0)) setGrad(grads, 0, mul(g, input(t, 1)));
+  if (needsGrad(t, 1)) setGrad(grads, 1, mul(g, input(t, 0)));
+}
+
+export function normBackward(t: i32, g: i32, grads: usize): void {
+  // d|a|/da = a / |a|, and 0 at a = 0 (the subgradient PyTorch picks)
+  const a = input(t, 0);
+  if (load<f32>(dataPtr(t)) == 0) {
+    const zero = newTensor(ndim(a), shapePtr(a));
+    memory.fill(dataPtr(zero), 0, <usize>numel(zero) << 2);
+    setGrad(grads, 0, zero);
+    return;
+  }
+  const s = div(g, t);
+  setGrad(grads, 0, mul(a, s));
+  release(s);
+}
+
+export function matmulBackward(t: i32, g: i32, grads: usize): void {
+  const a = input(t, 0), b = input(t, 1);
+  if (!gradEnabled) { // dA = G·Bᵀ, dB = Aᵀ·G, transposes read in place
+    if (needsGrad(t, 0)) setGrad(grads, 0, product(g, b, false, true));
+    if (needsGrad(t, 1)) setGrad(grads, 1, product(a, g, true, false));
+    return;
+  }
+  // create_graph: the same products as recorded ops, so they can be differentiated
+  const r = ndim(a);
+  if (needsGrad(t, 0)) {
+    const bt = transpose(b, r - 2, r - 1);
+    setGrad(grads, 0, matmulForward(Op.Matmul, g, bt));
+    release(bt);
+  }
+  if (needsGrad(t, 1)) {
+    const at = transpose(a, r - 2, r - 1);
+    setGrad(grads, 1, matmulForward(Op.Matmul, at, g));
+    release(at);
   }
 }

@@ -5,14 +5,15 @@
 // Each is the other's backward rule.
 
 import {
-  newTensor, dataPtr, numel, ndim, dim, shapePtr, geti, seti, getf, setf, release, retain,
-  isLeaf, IN0, PARAM_I, PARAM_F, AUX, DEPS, PENDING, CAPTURE, MAX_DIMS,
+  newTensor, dataPtr, numel, ndim, dim, shapePtr, geti, seti, release, retain,
+  isLeaf, OP as OP_FIELD, AUX, DEPS, PENDING, CAPTURE, MAX_DIMS,
 } from "../tensors";
 import { allocBuffer, freeBuffer, at, put } from "../memory";
-import { record, accumulate, gradEnabled } from "../tape";
-import { Op } from "./codes";
+import { record1, gradEnabled, input, paramI, setParamI, setGrad } from "../graph";
+import { Op } from "../generated/table";
+import { scratch } from "../scratch";
 import { hsum, maxSpan } from "./simd";
-import { mul, constant, give, addSpan, maxSpanInto, takesScalarGrad } from "./elementwise";
+import { mul, constant, addSpan, maxSpanInto, takesScalarGrad } from "./elementwise";
 
 const work = heap.alloc(MAX_DIMS << 2);
 
@@ -113,24 +114,50 @@ function runsKernel(expanding: bool, src: usize, rank: i32, shape: usize, mask: 
   }
 }
 
-// out = scale * sum of x over the masked dims; out's shape is given (rank, shape ptr).
-export function reduceSum(op: i32, x: i32, mask: i32, rank: i32, shape: usize, scale: f32): i32 {
-  const out = newTensor(rank, shape);
+// Parameter words of Sum, Mean and Expand, and of Max.
+const P_MASK = 0, P_RANK = 1;
+const P_START = 0, P_END = 1;
+
+// The number of elements of x the masked dims cover (what Mean divides by).
+function countOver(x: i32, mask: i32): i32 {
+  let n = 1;
+  for (let d = 0; d < ndim(x); d++) if (mask & (1 << d)) n *= dim(x, d);
+  return n;
+}
+
+function sumInto(op: i32, x: i32, mask: i32, out: i32): void {
   runsKernel(false, dataPtr(x), ndim(x), shapePtr(x), mask, dataPtr(out));
-  if (scale != 1) scaleSpan(dataPtr(out), scale, numel(out));
-  seti(out, PARAM_I, mask);
-  setf(out, PARAM_F, scale);
-  record(out, op, x, 0, 0);
+  if (op == Op.Mean) scaleSpan(dataPtr(out), <f32>(1.0 / <f64>countOver(x, mask)), numel(out));
+}
+
+// Sum (or Mean) of x over the masked dims, into the shape (of rank `rank`) at `shape`.
+export function reduceSum(op: i32, x: i32, mask: i32, rank: i32, shape: usize): i32 {
+  const out = newTensor(rank, shape);
+  sumInto(op, x, mask, out);
+  setParamI(out, P_MASK, mask);
+  setParamI(out, P_RANK, rank);
+  record1(out, op, x);
   return out;
+}
+
+/** Sum or Mean over the masked dims; the output shape is in the core's scratch. */
+export function sumForward(op: i32, x: i32, mask: i32, rank: i32): i32 {
+  return reduceSum(op, x, mask, rank, scratch);
 }
 
 // x, seen with size 1 along the masked dims, broadcast to the given shape.
 export function expand(x: i32, mask: i32, rank: i32, shape: usize): i32 {
   const out = newTensor(rank, shape);
   runsKernel(true, dataPtr(x), rank, shapePtr(out), mask, dataPtr(out));
-  seti(out, PARAM_I, mask);
-  record(out, Op.Expand, x, 0, 0);
+  setParamI(out, P_MASK, mask);
+  setParamI(out, P_RANK, rank);
+  record1(out, Op.Expand, x);
   return out;
+}
+
+/** Expand to the shape in the core's scratch. */
+export function expandForward(op: i32, x: i32, mask: i32, rank: i32): i32 {
+  return expand(x, mask, rank, scratch);
 }
 
 // g summed down to the shape of `like` (NumPy broadcasting in reverse). Returns a new
@@ -142,7 +169,7 @@ export function sumToLike(g: i32, like: i32): i32 {
     if (d < offset || (dim(like, d - offset) == 1 && dim(g, d) != 1)) mask |= 1 << d;
   }
   if (mask == 0 && offset == 0) { retain(g); return g; }
-  return reduceSum(Op.Sum, g, mask, ndim(like), shapePtr(like), 1);
+  return reduceSum(Op.Sum, g, mask, ndim(like), shapePtr(like));
 }
 
 // Max over one run of dims: src [outer, len, inner] -> dst [outer, inner]. When `mask` is
@@ -184,16 +211,16 @@ function maxRun(src: usize, outer: i32, len: i32, inner: i32, dst: usize, mask: 
   }
 }
 
-// Max over dims [start, end) of x (one run; start = 0 and end = rank for a full reduction).
-export function reduceMax(x: i32, start: i32, end: i32, rank: i32, shape: usize): i32 {
-  const out = newTensor(rank, shape);
+// Max over dims [start, end) of x (one run; start = 0 and end = rank for a full
+// reduction); the output shape (of rank `rank`) is in the core's scratch.
+export function maxForward(op: i32, x: i32, start: i32, end: i32, rank: i32): i32 {
+  const out = newTensor(rank, scratch);
   const xr = ndim(x);
   const xs = shapePtr(x);
   const outer = product(xs, 0, start), len = product(xs, start, end), inner = product(xs, end, xr);
-  let mask = 0;
-  for (let d = start; d < end; d++) mask |= 1 << d;
-  seti(out, PARAM_I, mask);
-  if (record(out, Op.Max, x, 0, 0)) {
+  setParamI(out, P_START, start);
+  setParamI(out, P_END, end);
+  if (record1(out, op, x)) {
     const routing = newTensor(xr, xs);
     seti(out, AUX, routing);
     maxRun(dataPtr(x), outer, len, inner, dataPtr(out), dataPtr(routing), start == 0 && end == xr);
@@ -211,35 +238,34 @@ function constantGradSuffices(t: i32, x: i32, g: i32): bool {
     geti(x, PENDING) == 0 && geti(x, CAPTURE) == 0 && takesScalarGrad(x);
 }
 
-export function reduceBackward(t: i32, op: i32, g: i32): void {
-  const x = geti(t, IN0);
-  const mask = geti(t, PARAM_I);
-  switch (op) {
-    case Op.Sum: case Op.Mean: {
-      if (constantGradSuffices(t, x, g)) {
-        const scale = getf(t, PARAM_F);
-        if (scale == 1) { retain(g); accumulate(x, g); break; }
-        const c = constant(scale);
-        accumulate(x, mul(g, c));
-        release(c);
-        break;
-      }
-      const e = expand(g, mask, ndim(x), shapePtr(x));
-      const scale = getf(t, PARAM_F);
-      if (scale == 1) { give(t, IN0, e); break; }
-      const c = constant(scale);
-      give(t, IN0, mul(e, c));
-      release(c); release(e);
-      break;
-    }
-    case Op.Expand:
-      give(t, IN0, reduceSum(Op.Sum, g, mask, ndim(x), shapePtr(x), 1));
-      break;
-    case Op.Max: {
-      const e = expand(g, mask, ndim(x), shapePtr(x));
-      give(t, IN0, mul(e, geti(t, AUX)));
-      release(e);
-      break;
-    }
+export function sumBackward(t: i32, g: i32, grads: usize): void {
+  const x = input(t, 0);
+  const mask = paramI(t, P_MASK);
+  const mean = geti(t, OP_FIELD) == Op.Mean;
+  if (constantGradSuffices(t, x, g)) {
+    if (!mean) { retain(g); setGrad(grads, 0, g); return; }
+    const c = constant(<f32>(1.0 / <f64>countOver(x, mask)));
+    setGrad(grads, 0, mul(g, c));
+    release(c);
+    return;
   }
+  const e = expand(g, mask, ndim(x), shapePtr(x));
+  if (!mean) { setGrad(grads, 0, e); return; }
+  const c = constant(<f32>(1.0 / <f64>countOver(x, mask)));
+  setGrad(grads, 0, mul(e, c));
+  release(c); release(e);
+}
+
+export function expandBackward(t: i32, g: i32, grads: usize): void {
+  const x = input(t, 0);
+  setGrad(grads, 0, reduceSum(Op.Sum, g, paramI(t, P_MASK), ndim(x), shapePtr(x)));
+}
+
+export function maxBackward(t: i32, g: i32, grads: usize): void {
+  const x = input(t, 0);
+  let mask = 0;
+  for (let d = paramI(t, P_START); d < paramI(t, P_END); d++) mask |= 1 << d;
+  const e = expand(g, mask, ndim(x), shapePtr(x));
+  setGrad(grads, 0, mul(e, geti(t, AUX)));
+  release(e);
 }

@@ -1,19 +1,22 @@
 // Shape ops. Every tensor is contiguous, so reshape copies the data into the new shape
 // and transpose materialises the permuted layout.
 
-import {
-  newTensor, dataPtr, numel, ndim, dim, shapePtr, geti, seti, IN0, PARAM_I, MAX_DIMS,
-} from "../tensors";
+import { newTensor, dataPtr, numel, ndim, dim, shapePtr, MAX_DIMS } from "../tensors";
 import { at, put } from "../memory";
-import { record } from "../tape";
-import { Op } from "./codes";
-import { give } from "./elementwise";
+import { record1, input, paramI, setParamI, setGrad } from "../graph";
+import { Op } from "../generated/table";
+import { scratch } from "../scratch";
 
 export function reshape(x: i32, rank: i32, shape: usize): i32 {
   const out = newTensor(rank, shape);
   memory.copy(dataPtr(out), dataPtr(x), <usize>numel(x) << 2);
-  record(out, Op.Reshape, x, 0, 0);
+  record1(out, Op.Reshape, x);
   return out;
+}
+
+/** Reshape to the shape (of rank `rank`) in the core's scratch. */
+export function reshapeForward(op: i32, x: i32, rank: i32): i32 {
+  return reshape(x, rank, scratch);
 }
 
 const swapped = heap.alloc(MAX_DIMS << 2);
@@ -49,17 +52,21 @@ export function transpose(x: i32, d0: i32, d1: i32): i32 {
       }
     }
   }
-  seti(out, PARAM_I, d0 | (d1 << 8));
-  record(out, Op.Transpose, x, 0, 0);
+  setParamI(out, 0, d0);
+  setParamI(out, 1, d1);
+  record1(out, Op.Transpose, x);
   return out;
 }
 
-export function shapeBackward(t: i32, op: i32, g: i32): void {
-  const x = geti(t, IN0);
-  if (op == Op.Reshape) {
-    give(t, IN0, reshape(g, ndim(x), shapePtr(x)));
-  } else {
-    const dims = geti(t, PARAM_I);
-    give(t, IN0, transpose(g, dims & 0xff, dims >> 8));
-  }
+export function transposeForward(op: i32, x: i32, d0: i32, d1: i32): i32 {
+  return transpose(x, d0, d1);
+}
+
+export function reshapeBackward(t: i32, g: i32, grads: usize): void {
+  const x = input(t, 0);
+  setGrad(grads, 0, reshape(g, ndim(x), shapePtr(x)));
+}
+
+export function transposeBackward(t: i32, g: i32, grads: usize): void {
+  setGrad(grads, 0, transpose(g, paramI(t, 0), paramI(t, 1)));
 }

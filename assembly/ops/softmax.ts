@@ -1,12 +1,10 @@
 // softmax and log_softmax along one dim, numerically stable (the max is subtracted first).
 
-import {
-  newTensorLike, dataPtr, ndim, dim, shapePtr, geti, seti, release, IN0, PARAM_I, SAVE_OUT,
-} from "../tensors";
-import { record } from "../tape";
-import { Op } from "./codes";
+import { newTensorLike, dataPtr, ndim, dim, release } from "../tensors";
+import { record1, paramI, setParamI, setGrad } from "../graph";
+import { Op } from "../generated/table";
 import { expS, expV, hsum, maxSpan } from "./simd";
-import { unary, mul, sub, give } from "./elementwise";
+import { exp, mul, sub } from "./elementwise";
 import { reduceSum } from "./reduce";
 
 const keptShape = heap.alloc(8 << 2);
@@ -72,7 +70,9 @@ function softmaxStrided(src: usize, dst: usize, outer: i32, len: i32, inner: i32
   }
 }
 
-export function softmax(x: i32, d: i32, log: bool): i32 {
+// Softmax or LogSoftmax along dim d.
+export function softmaxForward(op: i32, x: i32, d: i32): i32 {
+  const log = op == Op.LogSoftmax;
   const out = newTensorLike(x);
   const rank = ndim(x);
   let outer = 1, inner = 1;
@@ -87,28 +87,33 @@ export function softmax(x: i32, d: i32, log: bool): i32 {
   } else {
     softmaxStrided(src, dst, outer, len, inner, log);
   }
-  seti(out, PARAM_I, d);
-  record(out, log ? Op.LogSoftmax : Op.Softmax, x, 0, SAVE_OUT);
+  setParamI(out, 0, d);
+  record1(out, op, x);
   return out;
 }
 
-export function softmaxBackward(t: i32, op: i32, g: i32): void {
-  const d = geti(t, PARAM_I);
-  const rank = ndim(t);
-  for (let e = 0; e < rank; e++) store<i32>(keptShape + (<usize>e << 2), e == d ? 1 : dim(t, e));
-  if (op == Op.Softmax) {
-    // dx = y * (g - sum(g * y))
-    const gy = mul(g, t);
-    const s = reduceSum(Op.Sum, gy, 1 << d, rank, keptShape, 1);
-    const c = sub(g, s);
-    give(t, IN0, mul(t, c));
-    release(gy); release(s); release(c);
-  } else {
-    // dx = g - exp(y) * sum(g)
-    const s = reduceSum(Op.Sum, g, 1 << d, rank, keptShape, 1);
-    const e = unary(Op.Exp, t);
-    const m = mul(e, s);
-    give(t, IN0, sub(g, m));
-    release(s); release(e); release(m);
-  }
+// The softmax dim kept with size 1: the shape of the per-row sums.
+function keptShapeOf(t: i32, d: i32): usize {
+  for (let e = 0; e < ndim(t); e++) store<i32>(keptShape + (<usize>e << 2), e == d ? 1 : dim(t, e));
+  return keptShape;
+}
+
+export function softmaxBackward(t: i32, g: i32, grads: usize): void {
+  // dx = y * (g - sum(g * y))
+  const d = paramI(t, 0);
+  const gy = mul(g, t);
+  const s = reduceSum(Op.Sum, gy, 1 << d, ndim(t), keptShapeOf(t, d));
+  const c = sub(g, s);
+  setGrad(grads, 0, mul(t, c));
+  release(gy); release(s); release(c);
+}
+
+export function logSoftmaxBackward(t: i32, g: i32, grads: usize): void {
+  // dx = g - exp(y) * sum(g)
+  const d = paramI(t, 0);
+  const s = reduceSum(Op.Sum, g, 1 << d, ndim(t), keptShapeOf(t, d));
+  const e = exp(t);
+  const m = mul(e, s);
+  setGrad(grads, 0, sub(g, m));
+  release(s); release(e); release(m);
 }

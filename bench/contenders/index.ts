@@ -1,9 +1,17 @@
 // Every contender, loaded only in the process that runs it.
 import type { Setup } from "../workloads.js";
 
+const wasmgrad = async (scoped: boolean) =>
+  (await import("./wasmgrad.js")).setupScoped(await import("../../bindings/index.js"), scoped);
+// WASMGRAD_BASELINE=<path to an earlier build's dist/index.js> adds that build as a contender.
+const baseline = process.env.WASMGRAD_BASELINE;
+
 export const CONTENDERS: Record<string, () => Promise<Setup>> = {
-  wasmgrad: async () => (await import("./wasmgrad.js")).setupScoped(true),
-  "wasmgrad, no scope": async () => (await import("./wasmgrad.js")).setupScoped(false),
+  wasmgrad: () => wasmgrad(true),
+  "wasmgrad, no scope": () => wasmgrad(false),
+  ...(baseline ? {
+    "wasmgrad before": async () => (await import("./wasmgrad.js")).setupScoped(await import(baseline), true),
+  } : {}),
   "plain TS": async () => (await import("./plain.js")).setup,
   "tfjs-cpu": async () => (await import("./tfjs.js")).setupOn("cpu"),
   "tfjs-wasm": async () => (await import("./tfjs.js")).setupOn("wasm"),

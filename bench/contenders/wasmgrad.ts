@@ -1,13 +1,17 @@
 // wasmgrad, each call in scope() (as tf.tidy for tfjs), or written as PyTorch code is,
 // with no release at all (memory then stays bounded by eviction, see bindings/lifetime.ts).
-import * as wg from "../../bindings/index.js";
+// `lib` is this checkout's bindings, or an earlier build's dist/ (WASMGRAD_BASELINE, see
+// bench/run.ts) to compare two versions in one run.
+import type * as Wasmgrad from "../../bindings/index.js";
 import type { Data, Session } from "../workloads.js";
 
-const values = (ts: (wg.Tensor | null)[]) => ts.map((t) => t!.toTypedArray());
+type Lib = typeof Wasmgrad;
 
-export const setupScoped = (scoped: boolean) => (d: Data) => setup(d, scoped ? wg.scope : (fn) => fn());
+const values = (ts: (Wasmgrad.Tensor | null)[]) => ts.map((t) => t!.toTypedArray());
 
-async function setup(d: Data, scope: <T>(fn: () => T) => T): Promise<Session> {
+export const setupScoped = (lib: Lib, scoped: boolean) => (d: Data) => setup(lib, d, scoped ? lib.scope : (fn) => fn());
+
+async function setup(wg: Lib, d: Data, scope: <T>(fn: () => T) => T): Promise<Session> {
   switch (d.kind) {
     case "ew": {
       const x = wg.tensor(d.x, { requires_grad: true }), w = wg.tensor(d.w, { requires_grad: true });

@@ -1,61 +1,31 @@
-// Recording ops onto the graph, and the reverse sweep.
-//
-// The graph lives in the tensor table: a tensor made by a recorded op holds its op code,
-// its inputs and what its backward rule saved. backward() runs here in one call:
+// The reverse sweep. backward() runs here in one call:
 //   1. walk back from the roots with an explicit stack, counting for every tensor how many
 //      of the reached nodes consume it, and refusing (before changing anything) a graph
 //      whose saved values were freed or modified in place;
-//   2. sweep in dependency order (a node runs once all its consumers have): apply the
-//      node's backward rule, add each input's share into that input's pending gradient,
-//      and for leaves add the result into .grad.
+//   2. sweep in dependency order (a node runs once all its consumers have): the node's
+//      backward rule (from the op table) returns one gradient per input; here each is
+//      summed over the dims its input was broadcast along and added into that input's
+//      pending gradient, and for leaves into .grad.
 // Backward rules are written with the same ops as the forward pass, so with create_graph
 // they are recorded too and higher derivatives come for free.
 
 import {
-  geti, seti, requiresGrad, isLeaf, retain, retainData, release, releaseSlot, freeSaved, newTensorLike,
-  dataPtr, numel,
-  FLAGS, FLAG_REQUIRES_GRAD, FLAG_SAVED_FREED, OP, IN0, IN1, SAVED, EDGES, VERSION,
-  VER_IN0, VER_IN1, VER_OUT, MARK, DEPS, PENDING, CAPTURE, GRAD, REFS, DATA_REFS,
-  SAVE_IN0, SAVE_IN1, SAVE_OUT,
+  geti, seti, isLeaf, retain, release, releaseSlot, freeSaved, unlinkInputs, newTensorLike,
+  dataPtr, numel, ndim, dim, inputOf, inputVersion, requiresGrad,
+  FLAGS, FLAG_SAVED_FREED, FLAG_SWEPT, NIN, SAVED, AUX, EDGES, VERSION, VER_OUT, MARK, DEPS,
+  PENDING, CAPTURE, GRAD, REFS, DATA_REFS, OP, SAVE_OUT,
 } from "./tensors";
-import { newStack, stackPush, stackPop, stackLength, stackClear } from "./memory";
-import { Op } from "./ops/codes";
-import { elementwiseBackward, add, addInPlace } from "./ops/elementwise";
-import { reduceBackward } from "./ops/reduce";
-import { linalgBackward } from "./ops/linalg";
-import { shapeBackward } from "./ops/shape";
-import { softmaxBackward } from "./ops/softmax";
-
-export let gradEnabled = true;
-
-export function setGradEnabled(on: bool): void {
-  gradEnabled = on;
-}
-
-// Makes `out` a node of the graph when grad mode is on and an input requires grad.
-// The node holds its inputs' slots (for the graph links) and the data it saves.
-export function record(out: i32, op: i32, a: i32, b: i32, saved: i32): bool {
-  if (!gradEnabled) return false;
-  let edges = 0;
-  if (a != 0 && requiresGrad(a)) edges |= 1;
-  if (b != 0 && requiresGrad(b)) edges |= 2;
-  if (edges == 0) return false;
-  seti(out, OP, op);
-  seti(out, EDGES, edges);
-  seti(out, FLAGS, geti(out, FLAGS) | FLAG_REQUIRES_GRAD);
-  if (a != 0) { seti(a, REFS, geti(a, REFS) + 1); seti(out, IN0, a); }
-  if (b != 0) { seti(b, REFS, geti(b, REFS) + 1); seti(out, IN1, b); }
-  seti(out, SAVED, saved);
-  if (saved & SAVE_IN0) { retainData(a); seti(out, VER_IN0, geti(a, VERSION)); }
-  if (saved & SAVE_IN1) { retainData(b); seti(out, VER_IN1, geti(b, VERSION)); }
-  if (saved & SAVE_OUT) retainData(out);
-  return true;
-}
+import { newStack, stackPush, stackPop, stackLength, stackClear, allocBuffer, freeBuffer } from "./memory";
+import { gradEnabled, setGradEnabled } from "./graph";
+import { applyRule } from "./generated/dispatch";
+import { add, addInPlace, takesScalarGrad } from "./ops/elementwise";
+import { sumToLike } from "./ops/reduce";
 
 // ---- the sweep --------------------------------------------------------------------
 
 export const ERR_FREED: i32 = 1;     // saved values were freed by an earlier backward
 export const ERR_MODIFIED: i32 = 2;  // a saved value was modified in place
+export const ERR_RULE: i32 = 3;      // a rule gave no gradient (or a misshapen one) for an input
 
 let epoch: i32 = 0;
 let createGraph = false;
@@ -67,9 +37,15 @@ const swept = newStack();
 export let errorTensor: i32 = 0;
 export let errorSaved: i32 = 0;   // the saved tensor that changed (ERR_MODIFIED)
 export let errorExpected: i32 = 0;
+export let errorInput: i32 = 0;   // the input a rule failed (ERR_RULE)
+let ruleError: i32 = 0;           // the first ERR_RULE node of the running sweep
+
+// The engine's array of gradients that a rule fills, one slot per input.
+let grads: usize = heap.alloc(64 << 2);
+let gradsCapacity: i32 = 64;
 
 // Adds `grad` (owned) into the pending gradient of `t`.
-export function accumulate(t: i32, grad: i32): void {
+function accumulate(t: i32, grad: i32): void {
   const pending = geti(t, PENDING);
   if (pending == 0) {
     seti(t, PENDING, grad);
@@ -85,18 +61,20 @@ export function accumulate(t: i32, grad: i32): void {
 }
 
 function checkSaved(t: i32): i32 {
-  const saved = geti(t, SAVED);
   if ((geti(t, FLAGS) & FLAG_SAVED_FREED) != 0) {
     errorTensor = t;
     return ERR_FREED;
   }
-  if ((saved & SAVE_IN0) != 0 && geti(geti(t, IN0), VERSION) != geti(t, VER_IN0)) {
-    errorTensor = t; errorSaved = geti(t, IN0); errorExpected = geti(t, VER_IN0);
-    return ERR_MODIFIED;
-  }
-  if ((saved & SAVE_IN1) != 0 && geti(geti(t, IN1), VERSION) != geti(t, VER_IN1)) {
-    errorTensor = t; errorSaved = geti(t, IN1); errorExpected = geti(t, VER_IN1);
-    return ERR_MODIFIED;
+  const saved = geti(t, SAVED);
+  if (saved == 0) return 0;
+  const n = geti(t, NIN);
+  for (let i = 0; i < n; i++) {
+    if ((saved & (1 << i)) == 0) continue;
+    const x = inputOf(t, i);
+    if (geti(x, VERSION) != inputVersion(t, i)) {
+      errorTensor = t; errorSaved = x; errorExpected = inputVersion(t, i);
+      return ERR_MODIFIED;
+    }
   }
   if ((saved & SAVE_OUT) != 0 && geti(t, VERSION) != geti(t, VER_OUT)) {
     errorTensor = t; errorSaved = t; errorExpected = geti(t, VER_OUT);
@@ -126,8 +104,13 @@ function discover(roots: usize, count: i32): i32 {
     const err = checkSaved(t);
     if (err != 0) return err;
     const edges = geti(t, EDGES);
-    if (edges & 1) { const a = geti(t, IN0); reach(a); seti(a, DEPS, geti(a, DEPS) + 1); }
-    if (edges & 2) { const b = geti(t, IN1); reach(b); seti(b, DEPS, geti(b, DEPS) + 1); }
+    const n = geti(t, NIN);
+    for (let i = 0; i < n; i++) {
+      if ((edges & (1 << i)) == 0) continue;
+      const x = inputOf(t, i);
+      reach(x);
+      seti(x, DEPS, geti(x, DEPS) + 1);
+    }
   }
   return 0;
 }
@@ -162,28 +145,75 @@ function accumulateLeaf(t: i32, g: i32): void {
   }
 }
 
-function applyRule(t: i32, g: i32): void {
-  const op = geti(t, OP);
-  if (op <= Op.Eq) elementwiseBackward(t, op, g);
-  else if (op <= Op.Expand) reduceBackward(t, op, g);
-  else if (op <= Op.Norm) linalgBackward(t, op, g);
-  else if (op <= Op.Transpose) shapeBackward(t, op, g);
-  else softmaxBackward(t, op, g);
+// Adds `grad` (owned), a gradient of input x of a node, into x's pending gradient. A
+// gradient of lower rank than x is a constant one that x's own rule takes as it is (see
+// constantGradSuffices in ops/reduce.ts); any other is summed over broadcast dims first.
+function give(x: i32, grad: i32): bool {
+  if (ndim(grad) < ndim(x)) {
+    if (numel(grad) == 1 && !isLeaf(x) && takesScalarGrad(x)) {
+      accumulate(x, grad);
+      return true;
+    }
+    release(grad);
+    return false;
+  }
+  if (ndim(grad) == ndim(x) && numel(grad) == numel(x)) { // the usual case: no broadcast
+    accumulate(x, grad);
+    return true;
+  }
+  if (!broadcastsTo(x, grad)) {
+    release(grad);
+    return false;
+  }
+  const reduced = sumToLike(grad, x);
+  release(grad);
+  accumulate(x, reduced);
+  return true;
 }
 
-// Without retain_graph, a swept graph is spent: each node keeps its op (for grad_fn and
-// for the "backward through the graph a second time" error) but drops its links, so the
-// intermediates and the leaves they reached are held by nothing but their handles.
+// Whether x's shape broadcasts to g's (so g sums down to exactly x's shape).
+function broadcastsTo(x: i32, g: i32): bool {
+  const offset = ndim(g) - ndim(x);
+  for (let d = 0; d < ndim(x); d++) {
+    const size = dim(x, d);
+    if (size != 1 && size != dim(g, d + offset)) return false;
+  }
+  return true;
+}
+
+// Runs node t's rule on its gradient g and hands each input its share.
+function backwardNode(t: i32, g: i32): void {
+  const n = geti(t, NIN);
+  if (n > gradsCapacity) {
+    heap.free(grads);
+    gradsCapacity = n;
+    grads = heap.alloc(<usize>n << 2);
+  }
+  memory.fill(grads, 0, <usize>n << 2);
+  const buffer = grads; // a rule may run ops, but never a nested sweep
+  applyRule(geti(t, OP), t, g, buffer);
+  const edges = geti(t, EDGES);
+  for (let i = 0; i < n; i++) {
+    const grad = load<i32>(buffer + (<usize>i << 2));
+    if ((edges & (1 << i)) == 0) {
+      if (grad != 0) release(grad);
+    } else if (grad == 0 || !give(inputOf(t, i), grad)) {
+      if (ruleError == 0) { ruleError = t; errorInput = i; }
+    }
+  }
+}
+
+// Without retain_graph, a swept graph is spent. Every node keeps its op (for grad_fn and
+// for the "backward through the graph a second time" error); a node that saved values
+// also drops its links, as it can never be swept again, so the intermediates and leaves
+// behind it are held by nothing but their handles. A node that saved nothing keeps its
+// links and can be swept again, as in PyTorch (`x.sum()`).
 function releaseGraph(): void {
   while (stackLength(swept) > 0) {
     const t = stackPop(swept);
-    const in0 = geti(t, IN0), in1 = geti(t, IN1);
-    seti(t, FLAGS, geti(t, FLAGS) | FLAG_SAVED_FREED);
-    seti(t, IN0, 0);
-    seti(t, IN1, 0);
-    seti(t, EDGES, 0);
-    if (in0 != 0) releaseSlot(in0);
-    if (in1 != 0) releaseSlot(in1);
+    const flags = geti(t, FLAGS);
+    seti(t, FLAGS, flags | FLAG_SWEPT);
+    if (flags & FLAG_SAVED_FREED) unlinkInputs(t);
     releaseSlot(t);
   }
 }
@@ -197,7 +227,8 @@ export function backward(roots: usize, count: i32, retainGraph: bool, create: bo
   if (err != 0) return err;
   createGraph = create;
   const wasEnabled = gradEnabled;
-  gradEnabled = create;
+  setGradEnabled(create);
+  ruleError = 0;
   stackClear(ready);
   for (let i = 0; i < count; i++) {
     const seed = load<i32>(roots + (<usize>i << 3) + 4);
@@ -224,14 +255,15 @@ export function backward(roots: usize, count: i32, retainGraph: bool, create: bo
         retain(g);
         store<i32>(slotPtr, g);
       }
-      if (!isLeaf(t)) applyRule(t, g);
+      if (!isLeaf(t)) backwardNode(t, g);
       else if (!capturing) accumulateLeaf(t, g);
     }
     if (!isLeaf(t)) {
       const edges = geti(t, EDGES);
-      if (edges & 1) consumed(geti(t, IN0));
-      if (edges & 2) consumed(geti(t, IN1));
+      const n = geti(t, NIN);
+      for (let i = 0; i < n; i++) if (edges & (1 << i)) consumed(inputOf(t, i));
       if (!retainGraph) {
+        if (geti(t, SAVED) != 0 || geti(t, AUX) != 0) seti(t, FLAGS, geti(t, FLAGS) | FLAG_SAVED_FREED);
         freeSaved(t); // as early as possible, to lower the peak
         seti(t, REFS, geti(t, REFS) + 1); // kept until the graph is released below
         stackPush(swept, t);
@@ -240,7 +272,11 @@ export function backward(roots: usize, count: i32, retainGraph: bool, create: bo
     if (g != 0) release(g);
   }
   if (!retainGraph) releaseGraph();
-  gradEnabled = wasEnabled;
+  setGradEnabled(wasEnabled);
   createGraph = false;
+  if (ruleError != 0) {
+    errorTensor = ruleError;
+    return ERR_RULE;
+  }
   return 0;
 }

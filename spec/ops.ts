@@ -1,0 +1,130 @@
+// The op table: every op of wasmgrad, described once. `npm run build` generates from it
+// the core's op codes, its recording and backward dispatch and the exported entry points
+// (assembly/generated/), and the bindings' op codes, grad_fn names, Tensor methods and
+// functions (bindings/generated/). See docs/adding-an-op.md.
+//
+// Each forward function is called as `forward(Op.<Name>, ...inputs, ...params)` and
+// returns the output tensor; `record` in assembly/graph.ts makes it a graph node with the
+// saves listed here. Each backward rule is `rule(node, g, grads)`: it stores one gradient
+// per input that needs one into grads and returns nothing; the engine (assembly/engine.ts)
+// sums them over broadcast dims and accumulates them. A differentiable op without a rule,
+// or a rule that no op names, fails the build.
+
+export type Family = "elementwise" | "reduce" | "linalg" | "shape" | "softmax";
+
+/** How the bindings expose an op; "custom" ops are written by hand in bindings/tensor.ts. */
+export type Binding = "unary" | "binary" | "custom" | "internal";
+
+/** The dtype of the result, from the inputs' dtypes (PyTorch's rules). */
+export type DtypeRule = "same" | "promote" | "float" | "bool";
+
+export interface Param {
+  name: string;
+  type: "i32" | "f64";
+}
+
+export interface OpSpec {
+  /** Enum member in the core, e.g. "Mul". */
+  name: string;
+  /** Tensor method and function name; omitted for internal ops. */
+  method?: string;
+  binding: Binding;
+  /** grad_fn name of a tensor this op made (defaults to `${name}Backward`). */
+  gradFn?: string;
+  family: Family;
+  /** Input tensors, in order (PyTorch's argument names). */
+  inputs: string[];
+  params?: Param[];
+  dtype: DtypeRule;
+  /** What the backward rule reads: input names and/or "result". */
+  saves?: string[];
+  /** Forward function in assembly/ops/<family>.ts, or a generic instantiation of one. */
+  forward: string;
+  /** Backward rule in assembly/ops/<family>.ts; null for an op that is not differentiable. */
+  backward: string | null;
+  /** Forward-mode rule: a column for the forward-mode work, not yet generated. */
+  jvp?: string;
+}
+
+const unary = (name: string, method: string, saves: string[], kernel = `${name}K`): OpSpec => ({
+  name, method, binding: "unary", family: "elementwise", inputs: ["self"], dtype: "float", saves,
+  forward: `unary<${kernel}>`, backward: `${method}Backward`,
+});
+
+const binary = (name: string, method: string, saves: string[]): OpSpec => ({
+  name, method, binding: "binary", family: "elementwise", inputs: ["self", "other"], dtype: "promote",
+  saves, forward: `binary<${name}K>`, backward: `${method}Backward`,
+});
+
+const comparison = (name: string, method: string): OpSpec => ({
+  name, method, binding: "binary", family: "elementwise", inputs: ["self", "other"], dtype: "bool",
+  forward: `binary<${name}K>`, backward: null,
+});
+
+const reduction: Param[] = [{ name: "mask", type: "i32" }, { name: "rank", type: "i32" }];
+
+export const OPS: OpSpec[] = [
+  unary("Neg", "neg", []),
+  unary("Exp", "exp", ["result"]),
+  unary("Log", "log", ["self"]),
+  unary("Sqrt", "sqrt", ["result"]),
+  unary("Abs", "abs", ["self"]),
+  unary("Sin", "sin", ["self"]),
+  unary("Cos", "cos", ["self"]),
+  unary("Tanh", "tanh", ["result"]),
+  unary("Sigmoid", "sigmoid", ["result"]),
+  unary("Relu", "relu", ["result"]),
+  unary("Reciprocal", "reciprocal", ["result"]),
+  // Used by backward rules; not differentiable, not exposed.
+  { name: "Sign", binding: "internal", family: "elementwise", inputs: ["self"], dtype: "same",
+    forward: "unary<SignK>", backward: null },
+  { name: "Positive", binding: "internal", family: "elementwise", inputs: ["self"], dtype: "same",
+    forward: "unary<PositiveK>", backward: null },
+
+  binary("Add", "add", []),
+  binary("Sub", "sub", []),
+  binary("Mul", "mul", ["self", "other"]),
+  binary("Div", "div", ["other", "result"]),
+  binary("Pow", "pow", ["self", "other", "result"]),
+  comparison("Gt", "gt"),
+  comparison("Lt", "lt"),
+  comparison("Ge", "ge"),
+  comparison("Le", "le"),
+  comparison("Eq", "eq"),
+
+  // Reductions over the dims in `mask`; the output shape (of rank `rank`) is in scratch.
+  { name: "Sum", method: "sum", binding: "custom", family: "reduce", inputs: ["self"], dtype: "same",
+    params: reduction, forward: "sumForward", backward: "sumBackward" },
+  { name: "Mean", method: "mean", binding: "custom", family: "reduce", inputs: ["self"], dtype: "same",
+    params: reduction, forward: "sumForward", backward: "sumBackward" },
+  // Max over the run of dims [start, end); the output shape is in scratch.
+  { name: "Max", method: "max", binding: "custom", family: "reduce", inputs: ["self"], dtype: "same",
+    params: [{ name: "start", type: "i32" }, { name: "end", type: "i32" }, { name: "rank", type: "i32" }],
+    forward: "maxForward", backward: "maxBackward" },
+  // The adjoint of Sum: broadcasts over the dims in `mask` up to the shape in scratch.
+  { name: "Expand", binding: "internal", family: "reduce", inputs: ["self"], dtype: "same",
+    params: reduction, forward: "expandForward", backward: "expandBackward" },
+
+  { name: "Dot", method: "dot", binding: "custom", family: "linalg", inputs: ["self", "tensor"],
+    dtype: "promote", saves: ["self", "tensor"], forward: "dotForward", backward: "dotBackward" },
+  { name: "Matmul", method: "matmul", gradFn: "MmBackward", binding: "custom", family: "linalg",
+    inputs: ["self", "other"], dtype: "promote", saves: ["self", "other"], forward: "matmulForward",
+    backward: "matmulBackward" },
+  { name: "Norm", method: "norm", binding: "custom", family: "linalg", inputs: ["self"], dtype: "same",
+    saves: ["self", "result"], forward: "normForward", backward: "normBackward" },
+
+  // Reshape to the shape (of rank `rank`) in scratch.
+  { name: "Reshape", method: "reshape", gradFn: "ViewBackward", binding: "custom", family: "shape",
+    inputs: ["self"], params: [{ name: "rank", type: "i32" }], dtype: "same",
+    forward: "reshapeForward", backward: "reshapeBackward" },
+  { name: "Transpose", method: "transpose", binding: "custom", family: "shape", inputs: ["self"],
+    params: [{ name: "dim0", type: "i32" }, { name: "dim1", type: "i32" }], dtype: "same",
+    forward: "transposeForward", backward: "transposeBackward" },
+
+  { name: "Softmax", method: "softmax", binding: "custom", family: "softmax", inputs: ["self"],
+    params: [{ name: "dim", type: "i32" }], dtype: "float", saves: ["result"],
+    forward: "softmaxForward", backward: "softmaxBackward" },
+  { name: "LogSoftmax", method: "log_softmax", binding: "custom", family: "softmax", inputs: ["self"],
+    params: [{ name: "dim", type: "i32" }], dtype: "float", saves: ["result"],
+    forward: "softmaxForward", backward: "logSoftmaxBackward" },
+];
