@@ -10,6 +10,7 @@ import {
 import { formatTensor } from "./format.js";
 import { no_grad, runBackward, type BackwardOptions } from "./autograd.js";
 import { adopt, epoch, releaseHandle, restore, transfer, type Evicted } from "./lifetime.js";
+import { checkOptions } from "./options.js";
 
 /** A tensor or a plain number (a 0-d constant), accepted wherever an op takes a tensor. */
 export type TensorLike = Tensor | number;
@@ -539,6 +540,7 @@ export class Tensor {
   }
 
   add_(other: TensorLike, options: { alpha?: number } = {}): this {
+    checkOptions("add_", options, { alpha: "number" });
     const alpha = options.alpha ?? 1;
     if (alpha === 1 || !(other instanceof Tensor)) {
       return this._inPlace("Add", "add_", typeof other === "number" ? other * alpha : other);
@@ -552,6 +554,7 @@ export class Tensor {
   }
 
   sub_(other: TensorLike, options: { alpha?: number } = {}): this {
+    checkOptions("sub_", options, { alpha: "number" });
     return this.add_(other, { alpha: -(options.alpha ?? 1) });
   }
 
