@@ -5,6 +5,7 @@ import { core, heapI32, scratchByteOffset, SCRATCH_INTS } from "./core.js";
 import { Tensor, allocate, type TensorLike } from "./tensor.js";
 import { describe, fail, formatShape, sameShape } from "./shape.js";
 import { gradFnOf } from "./ops.js";
+import { type OptionSpec, checkOptions } from "./options.js";
 
 export interface BackwardOptions {
   /** Keep saved values so the graph can be swept again. Defaults to create_graph. */
@@ -19,6 +20,17 @@ export interface GradOptions extends BackwardOptions {
   /** Return null for inputs the outputs do not depend on, instead of throwing. */
   allow_unused?: boolean;
 }
+
+const BACKWARD_OPTIONS: OptionSpec<keyof BackwardOptions> = { retain_graph: "boolean", create_graph: "boolean" };
+const GRAD_OPTIONS: OptionSpec<keyof GradOptions> = {
+  grad_outputs: {
+    expected: "a Tensor, a number, null or an array of them",
+    test: (v) => v === null || typeof v === "number" || v instanceof Tensor || Array.isArray(v),
+  },
+  retain_graph: "boolean",
+  create_graph: "boolean",
+  allow_unused: "boolean",
+};
 
 const ERR_FREED = 1;
 const ERR_MODIFIED = 2;
@@ -144,6 +156,7 @@ function sweep(op: string, roots: Tensor[], gradients: (TensorLike | null)[], op
 
 /** Implements Tensor.backward(). */
 export function runBackward(roots: Tensor[], gradients: (TensorLike | null)[], options: BackwardOptions): void {
+  checkOptions("backward", options, BACKWARD_OPTIONS);
   sweep("backward", roots, gradients, options, false);
 }
 
@@ -152,6 +165,7 @@ export function runBackward(roots: Tensor[], gradients: (TensorLike | null)[], o
  * Returns one entry per input and leaves every .grad untouched.
  */
 export function grad(outputs: Tensor | Tensor[], inputs: Tensor | Tensor[], options: GradOptions = {}): (Tensor | null)[] {
+  checkOptions("grad", options, GRAD_OPTIONS);
   const outs = Array.isArray(outputs) ? outputs : [outputs];
   const ins = Array.isArray(inputs) ? inputs : [inputs];
   const given = options.grad_outputs;

@@ -5,6 +5,7 @@ import { core, heapF32 } from "./core.js";
 import { Tensor, allocate } from "./tensor.js";
 import { type Shape, checkShape, describe, fail, numelOf } from "./shape.js";
 import { normal, uniform } from "./random.js";
+import { type OptionSpec, checkOptions } from "./options.js";
 
 export interface CreateOptions {
   requires_grad?: boolean;
@@ -14,6 +15,12 @@ export interface TensorOptions extends CreateOptions {
   /** Shape for flat typed-array data (default: 1-D). */
   shape?: number[];
 }
+
+const CREATE_OPTIONS: OptionSpec<keyof CreateOptions> = { requires_grad: "boolean" };
+const TENSOR_OPTIONS: OptionSpec<keyof TensorOptions> = {
+  requires_grad: "boolean",
+  shape: { expected: "an array of non-negative integers", test: Array.isArray },
+};
 
 export type NestedNumbers = number | NestedNumbers[];
 /** Numeric typed arrays (BigInt arrays excluded): values are converted to float32. */
@@ -29,9 +36,6 @@ export function fromValues(shape: Shape, values: ArrayLike<number>, options: Cre
 }
 
 function finish(t: Tensor, options: CreateOptions | undefined): Tensor {
-  if (options !== undefined && (typeof options !== "object" || options === null)) {
-    throw new TypeError(`options must be an object like { requires_grad: true }, got ${describe(options)}`);
-  }
   if (options?.requires_grad) t.requires_grad_(true);
   return t;
 }
@@ -79,9 +83,7 @@ function flatten(data: NestedNumbers, shape: number[], out: Float32Array): void 
  * shape), or another tensor (copied, outside any graph).
  */
 export function tensor(data: TensorData, options: TensorOptions = {}): Tensor {
-  if (options === null || typeof options !== "object") {
-    throw new TypeError(`tensor(): options must be an object like { requires_grad: true }, got ${describe(options)}`);
-  }
+  checkOptions("tensor", options, TENSOR_OPTIONS);
   if (data instanceof Tensor) {
     const copy = data.detach();
     return finish(options.shape === undefined ? copy : copy.reshape(checkShape("tensor", options.shape)), options);
@@ -113,7 +115,8 @@ type SizeArgs = (number | number[] | CreateOptions | undefined)[];
 function parseSize(op: string, args: SizeArgs): { shape: number[]; options: CreateOptions | undefined } {
   let options: CreateOptions | undefined;
   const last = args[args.length - 1];
-  if (last !== undefined && typeof last === "object" && !Array.isArray(last)) {
+  if ((args.length > 1 && last === undefined) || (typeof last === "object" && !Array.isArray(last))) {
+    checkOptions(op, last, CREATE_OPTIONS);
     options = last;
     args = args.slice(0, -1);
   }
@@ -133,14 +136,17 @@ export function ones(...args: SizeArgs): Tensor {
 
 export function full(shape: number[], value: number, options?: CreateOptions): Tensor {
   if (typeof value !== "number") throw new TypeError(`full(): fill_value must be a number, got ${describe(value)}`);
+  checkOptions("full", options, CREATE_OPTIONS);
   return filled(checkShape("full", shape), value, options);
 }
 
 export function zeros_like(t: Tensor, options?: CreateOptions): Tensor {
+  checkOptions("zeros_like", options, CREATE_OPTIONS);
   return filled(likeShape("zeros_like", t), 0, options);
 }
 
 export function ones_like(t: Tensor, options?: CreateOptions): Tensor {
+  checkOptions("ones_like", options, CREATE_OPTIONS);
   return filled(likeShape("ones_like", t), 1, options);
 }
 
@@ -175,9 +181,13 @@ function checkNumber(op: string, name: string, value: unknown): number {
 }
 
 /** arange(end) or arange(start, end, step = 1): [start, end) in steps, as float32. */
-export function arange(...args: (number | CreateOptions)[]): Tensor {
+export function arange(...args: (number | CreateOptions | undefined)[]): Tensor {
   let options: CreateOptions | undefined;
-  if (typeof args[args.length - 1] === "object") options = args.pop() as CreateOptions;
+  const last = args[args.length - 1];
+  if ((args.length > 1 && last === undefined) || typeof last === "object") {
+    checkOptions("arange", last, CREATE_OPTIONS);
+    options = args.pop() as CreateOptions | undefined;
+  }
   if (args.length < 1 || args.length > 3) fail("arange", `expected 1 to 3 numbers, got ${args.length}`);
   const [start, end, step] = args.length === 1 ? [0, args[0], 1] : [args[0], args[1], args[2] ?? 1];
   checkNumber("arange", "start", start);
@@ -194,6 +204,7 @@ export function arange(...args: (number | CreateOptions)[]): Tensor {
 
 /** `steps` evenly spaced values from start to end inclusive. */
 export function linspace(start: number, end: number, steps: number, options?: CreateOptions): Tensor {
+  checkOptions("linspace", options, CREATE_OPTIONS);
   checkNumber("linspace", "start", start);
   checkNumber("linspace", "end", end);
   if (!Number.isInteger(steps) || steps < 0) fail("linspace", `number of steps must be non-negative, got ${steps}`);

@@ -11,6 +11,7 @@ import {
 import { formatTensor } from "./format.js";
 import { no_grad, runBackward, type BackwardOptions } from "./autograd.js";
 import { adopt, epoch, releaseHandle, restore, transfer, type Evicted } from "./lifetime.js";
+import { checkOptions } from "./options.js";
 
 /** A tensor or a plain number (a 0-d constant), accepted wherever an op takes a tensor. */
 export type TensorLike = Tensor | number;
@@ -524,6 +525,7 @@ export class Tensor extends TableMethods {
   }
 
   add_(other: TensorLike, options: { alpha?: number } = {}): this {
+    checkOptions("add_", options, { alpha: "number" });
     const alpha = options.alpha ?? 1;
     if (alpha === 1 || !(other instanceof Tensor)) {
       return this._inPlace("add", "add_", typeof other === "number" ? other * alpha : other);
@@ -537,6 +539,7 @@ export class Tensor extends TableMethods {
   }
 
   sub_(other: TensorLike, options: { alpha?: number } = {}): this {
+    checkOptions("sub_", options, { alpha: "number" });
     return this.add_(other, { alpha: -(options.alpha ?? 1) });
   }
 
