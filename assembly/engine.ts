@@ -11,7 +11,7 @@
 
 import {
   geti, seti, isLeaf, retain, release, releaseSlot, freeSaved, unlinkInputs, newTensorLike,
-  dataPtr, numel, ndim, dim, inputOf, inputVersion, requiresGrad,
+  dataPtr, dataBytes, numel, ndim, dim, inputOf, inputVersion, requiresGrad,
   FLAGS, FLAG_SAVED_FREED, FLAG_SWEPT, NIN, SAVED, AUX, EDGES, VERSION, VER_OUT, MARK, DEPS,
   PENDING, CAPTURE, GRAD, REFS, DATA_REFS, OP, SAVE_OUT,
 } from "./tensors";
@@ -133,7 +133,7 @@ function accumulateLeaf(t: i32, g: i32): void {
     } else {
       // g is shared (the caller's seed, say): later in-place accumulation must not touch it
       const copy = newTensorLike(g);
-      memory.copy(dataPtr(copy), dataPtr(g), <usize>numel(g) << 2);
+      memory.copy(dataPtr(copy), dataPtr(g), dataBytes(g));
       seti(t, GRAD, copy);
     }
   } else if (createGraph || requiresGrad(grad)) {

@@ -4,7 +4,7 @@
 
 import {
   geti, seti, slot, requiresGrad, retainData, FLAGS, FLAG_REQUIRES_GRAD, OP, NIN, SAVED,
-  EDGES, VERSION, VER_OUT, REFS, PARAMS, SAVE_OUT, inputOf, newInputs,
+  EDGES, VERSION, VER_OUT, REFS, PARAMS, SAVE_OUT, inputOf, newInputs, dtypeOf, isFloat,
 } from "./tensors";
 import { savesOf, isDifferentiable } from "./generated/table";
 
@@ -15,10 +15,10 @@ export function setGradEnabled(on: bool): void {
 }
 
 // Links `out` to its n inputs (their ids at `inputs`, i32 each) as a node of op `op`, when
-// grad mode is on, the op is differentiable and an input requires grad. Returns whether it
+// grad mode is on, the op is differentiable, `out` is floating and an input requires grad. Returns whether it
 // did. The node holds its inputs' slots and the data the op's rule saves.
 export function recordN(out: i32, op: i32, inputs: usize, n: i32): bool {
-  if (!gradEnabled || !isDifferentiable(op)) return false;
+  if (!gradEnabled || !isDifferentiable(op) || !isFloat(dtypeOf(out))) return false;
   let edges = 0;
   for (let i = 0; i < n; i++) {
     if (requiresGrad(load<i32>(inputs + (<usize>i << 2)))) edges |= 1 << i;

@@ -4,9 +4,10 @@
 import {
   newTensor, dataPtr, numel, ndim, dim, geti, seti, retain, release, requiresGrad, isLeaf,
   tensorCount, tensorBytes, evictable, recoverFromTrap, lastRequest,
-  FLAGS, FLAG_REQUIRES_GRAD, FLAG_SAVED_FREED, GRAD, OP, VERSION, CAPTURE,
+  FLAGS, FLAG_REQUIRES_GRAD, FLAG_SAVED_FREED, GRAD, OP, VERSION, CAPTURE, F32, F64, I32,
+  dtypeOf,
 } from "./tensors";
-import { AddK, MulK, binaryKernel } from "./ops/elementwise";
+import { addInPlace as addInto, mulInPlace as mulInto } from "./ops/elementwise";
 import { fillSpan } from "./ops/reduce";
 import { gradEnabled, setGradEnabled as setMode } from "./graph";
 import * as engine from "./engine";
@@ -20,7 +21,8 @@ export function scratchPointer(): usize { return scratch; }
 
 // ---- tensors --------------------------------------------------------------------------
 
-export function create(rank: i32): i32 { return newTensor(rank, scratch); }
+export function create(rank: i32, dtype: i32): i32 { return newTensor(rank, scratch, dtype); }
+export function dtypeCode(t: i32): i32 { return dtypeOf(t); }
 export function dataPointer(t: i32): usize { return dataPtr(t); }
 export function numelOf(t: i32): i32 { return numel(t); }
 export function rankOf(t: i32): i32 { return ndim(t); }
@@ -42,8 +44,8 @@ export function canEvict(t: i32): bool { return evictable(t); }
 export function flagsOf(t: i32): i32 { return geti(t, FLAGS); }
 // A tensor brought back: shape in scratch, with the op, flags and version it had. A node
 // comes back without the graph behind it, so it can no longer be swept.
-export function restore(rank: i32, op: i32, flags: i32, version: i32): i32 {
-  const t = newTensor(rank, scratch);
+export function restore(rank: i32, dtype: i32, op: i32, flags: i32, version: i32): i32 {
+  const t = newTensor(rank, scratch, dtype);
   seti(t, OP, op);
   seti(t, FLAGS, op != 0 ? flags | FLAG_SAVED_FREED : flags);
   seti(t, VERSION, version);
@@ -88,17 +90,22 @@ function bump(t: i32): void { seti(t, VERSION, geti(t, VERSION) + 1); }
 export function bumpVersion(t: i32): void { bump(t); }
 export function setVersion(t: i32, version: i32): void { seti(t, VERSION, version); }
 
-export function fill(t: i32, value: f32): void {
-  fillSpan(dataPtr(t), value, numel(t));
+export function fill(t: i32, value: f64): void {
+  const p = dataPtr(t), n = numel(t), dtype = dtypeOf(t);
+  if (dtype == F32) fillSpan<f32>(p, <f32>value, n);
+  else if (dtype == F64) fillSpan<f64>(p, value, n);
+  else if (dtype == I32) fillSpan<i32>(p, <i32>value, n);
+  else fillSpan<u8>(p, value != 0 ? 1 : 0, n);
   bump(t);
 }
 
-// target = target + src and target = target * src, src broadcast to target's shape.
+// target = target + src and target = target * src, src (of target's dtype) broadcast to
+// target's shape.
 export function addInPlace(target: i32, src: i32): void {
-  binaryKernel<AddK>(target, src, target);
+  addInto(target, src);
   bump(target);
 }
 export function mulInPlace(target: i32, src: i32): void {
-  binaryKernel<MulK>(target, src, target);
+  mulInto(target, src);
   bump(target);
 }

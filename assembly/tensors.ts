@@ -14,8 +14,22 @@ import { allocBuffer, freeBuffer, newStack, stackPush, stackPop, stackLength, st
 
 export const MAX_DIMS = 8;
 
+// Element types, in the order of the bindings' dtype codes (bindings/dtype.ts).
+export const F32: i32 = 0;
+export const F64: i32 = 1;
+export const I32: i32 = 2;
+export const BOOL: i32 = 3;
+
+/** log2 of the element size of each dtype. */
+@inline export function elementShift(dtype: i32): i32 {
+  return dtype == F64 ? 3 : dtype == BOOL ? 0 : 2;
+}
+@inline export function isFloat(dtype: i32): bool {
+  return dtype <= F64;
+}
+
 // Field offsets within a slot.
-export const DATA: i32 = 0;       // pointer to float32 data (0 once released)
+export const DATA: i32 = 0;       // pointer to the data (0 once released)
 export const NUMEL: i32 = 4;
 export const NDIM: i32 = 8;
 export const SHAPE: i32 = 12;     // MAX_DIMS i32
@@ -37,6 +51,7 @@ export const CAPTURE: i32 = 92;   // 1 + index into the functional grad() result
 export const MARK: i32 = 96;      // sweep epoch that last reached this tensor
 export const DEPS: i32 = 100;     // consumers not yet swept
 export const PENDING: i32 = 104;  // gradient being accumulated
+export const DTYPE: i32 = 108;    // element type: F32, F64, I32 or BOOL
 // Up to INLINE_INPUTS input pairs live in the slot; more in a buffer that INPUTS points to.
 const INLINE_AT: i32 = 112;
 export const INLINE_INPUTS: i32 = 4;
@@ -93,6 +108,13 @@ const shapeCopy = heap.alloc(MAX_DIMS << 2);
 @inline export function shapePtr(id: i32): usize {
   return slot(id) + <usize>SHAPE;
 }
+@inline export function dtypeOf(id: i32): i32 {
+  return load<i32>(slot(id), DTYPE);
+}
+/** Bytes of the tensor's data. */
+@inline export function dataBytes(id: i32): usize {
+  return <usize>numel(id) << elementShift(dtypeOf(id));
+}
 @inline export function requiresGrad(id: i32): bool {
   return (geti(id, FLAGS) & FLAG_REQUIRES_GRAD) != 0;
 }
@@ -126,12 +148,13 @@ export let lastRequest: usize = 0;
 // A new tensor with the given shape (read from shape memory), uninitialised data,
 // one reference of each kind, owned by the caller.
 // Callers must re-derive any pointer into the table afterwards: growing it may move it.
-export function newTensor(rank: i32, shape: usize): i32 {
+export function newTensor(rank: i32, shape: usize, dtype: i32): i32 {
   let n: i32 = 1;
   for (let d = 0; d < rank; d++) n *= load<i32>(shape + (<usize>d << 2));
+  const bytes = <usize>n << elementShift(dtype);
   // Data first: if memory cannot grow, the trap leaves the table untouched.
-  lastRequest = <usize>n << 2;
-  const data = allocBuffer(<usize>n << 2);
+  lastRequest = bytes;
+  const data = allocBuffer(bytes);
   if (freeHead == 0) {
     // `shape` may point into the table itself, which grow() moves.
     memory.copy(shapeCopy, shape, <usize>rank << 2);
@@ -148,13 +171,14 @@ export function newTensor(rank: i32, shape: usize): i32 {
   store<u32>(s, <u32>data, DATA);
   store<i32>(s, 1, REFS);
   store<i32>(s, 1, DATA_REFS);
+  store<i32>(s, dtype, DTYPE);
   liveTensors++;
-  liveBytes += <usize>n << 2;
+  liveBytes += bytes;
   return id;
 }
 
 export function newTensorLike(src: i32): i32 {
-  return newTensor(ndim(src), shapePtr(src));
+  return newTensor(ndim(src), shapePtr(src), dtypeOf(src));
 }
 
 export function retain(id: i32): void {
@@ -170,9 +194,9 @@ export function releaseData(id: i32): void {
   const n = geti(id, DATA_REFS) - 1;
   seti(id, DATA_REFS, n);
   if (n == 0) {
-    freeBuffer(dataPtr(id), <usize>numel(id) << 2);
+    freeBuffer(dataPtr(id), dataBytes(id));
     seti(id, DATA, 0);
-    liveBytes -= <usize>numel(id) << 2;
+    liveBytes -= dataBytes(id);
   }
 }
 
@@ -246,8 +270,8 @@ export function releaseSlot(id: i32): void {
     freeSaved(t);
     const grad = geti(t, GRAD);
     if (geti(t, DATA) != 0) {
-      freeBuffer(dataPtr(t), <usize>numel(t) << 2);
-      liveBytes -= <usize>numel(t) << 2;
+      freeBuffer(dataPtr(t), dataBytes(t));
+      liveBytes -= dataBytes(t);
     }
     const n = geti(t, NIN);
     if (n > 0) {

@@ -5,6 +5,9 @@ import { core, heapI32, scratchByteOffset, SCRATCH_INTS } from "./core.js";
 import { Tensor, allocate, type TensorLike } from "./tensor.js";
 import { describe, fail, formatShape, sameShape } from "./shape.js";
 import { gradFnOf } from "./ops.js";
+import { DTYPES, type DType } from "./dtype.js";
+
+const TITLE: Record<DType, string> = { float32: "Float32", float64: "Float64", int32: "Int32", bool: "Bool" };
 import { type OptionSpec, checkOptions } from "./options.js";
 
 export interface BackwardOptions {
@@ -85,13 +88,17 @@ function seeds(op: string, roots: Tensor[], gradients: (TensorLike | null)[], te
             `${formatShape(root._shape)}: pass a gradient of that shape, or reduce it first (e.g. .sum())`
           : `Mismatch in shape: grad_output[${i}] is a number and output[${i}] has a shape of ${formatShape(root._shape)}`);
       }
-      const id = allocate(root._shape);
+      const id = allocate(root._shape, root._dtype);
       core.fill(id, given ?? 1);
       temps.push(id);
       return id;
     }
     if (!(given instanceof Tensor)) {
       throw new TypeError(`${op}(): gradient must be a Tensor, a number or null, got ${describe(given)}`);
+    }
+    if (given._dtype !== root._dtype) {
+      fail(op, `Mismatch in dtype: grad_output[${i}] has a dtype of ${given._dtype} and output[${i}] ` +
+        `has a dtype of ${root._dtype}; convert it with .to("${root._dtype}")`);
     }
     if (!sameShape(given._shape, root._shape)) {
       fail(op, `Mismatch in shape: grad_output[${i}] has a shape of ${formatShape(given._shape)} ` +
@@ -140,7 +147,7 @@ function sweep(op: string, roots: Tensor[], gradients: (TensorLike | null)[], op
       const node = core.errorTensor(), saved = core.errorSaved();
       const shape = Array.from({ length: core.rankOf(saved) }, (_, d) => core.dimOf(saved, d));
       fail(op, "one of the variables needed for gradient computation has been modified by an " +
-        `inplace operation: [Float32 tensor of shape ${formatShape(shape)}], which is used by ` +
+        `inplace operation: [${TITLE[DTYPES[core.dtypeCode(saved)]]} tensor of shape ${formatShape(shape)}], which is used by ` +
         `${gradFnOf(core.opOf(node))?.name ?? "a node"}, is at version ${core.versionOf(saved)}; ` +
         `expected version ${core.errorExpected()} instead.`);
     }

@@ -3,12 +3,14 @@
 
 import { wasmBase64 } from "./generated/wasm.js";
 import { bindOps, type CoreOps } from "./generated/ops.js";
+import { ITEM_SIZE, type AnyTypedArray, type DType } from "./dtype.js";
 
 /** The functions exported by assembly/index.ts. Tensor handles are i32 ids. */
 export interface Core {
   memory: WebAssembly.Memory;
   scratchPointer(): number;
-  create(rank: number): number;
+  create(rank: number, dtype: number): number;
+  dtypeCode(t: number): number;
   dataPointer(t: number): number;
   numelOf(t: number): number;
   rankOf(t: number): number;
@@ -23,7 +25,7 @@ export interface Core {
   overBudget(): number;
   canEvict(t: number): number;
   flagsOf(t: number): number;
-  restore(rank: number, op: number, flags: number, version: number): number;
+  restore(rank: number, dtype: number, op: number, flags: number, version: number): number;
   bumpVersion(t: number): void;
   setVersion(t: number, version: number): void;
   requiresGradOf(t: number): number;
@@ -94,6 +96,7 @@ export const core: Core = {
   memory: raw.memory,
   scratchPointer: raw.scratchPointer,
   create: guarded(raw.create),
+  dtypeCode: raw.dtypeCode,
   dataPointer: raw.dataPointer,
   numelOf: raw.numelOf,
   rankOf: raw.rankOf,
@@ -149,16 +152,42 @@ export function coreOpNames(): string[] {
 
 // Views over linear memory. memory.grow detaches every view, so each accessor checks.
 let f32 = new Float32Array(core.memory.buffer);
+let f64 = new Float64Array(core.memory.buffer);
 let i32 = new Int32Array(core.memory.buffer);
+let u8 = new Uint8Array(core.memory.buffer);
 
 export function heapF32(): Float32Array {
   if (f32.buffer !== core.memory.buffer) f32 = new Float32Array(core.memory.buffer);
   return f32;
 }
 
+export function heapF64(): Float64Array {
+  if (f64.buffer !== core.memory.buffer) f64 = new Float64Array(core.memory.buffer);
+  return f64;
+}
+
 export function heapI32(): Int32Array {
   if (i32.buffer !== core.memory.buffer) i32 = new Int32Array(core.memory.buffer);
   return i32;
+}
+
+export function heapU8(): Uint8Array {
+  if (u8.buffer !== core.memory.buffer) u8 = new Uint8Array(core.memory.buffer);
+  return u8;
+}
+
+/** The view of linear memory for elements of `dtype`, and the index of tensor t's first. */
+export function heapOf(dtype: DType): AnyTypedArray {
+  switch (dtype) {
+    case "float32": return heapF32();
+    case "float64": return heapF64();
+    case "int32": return heapI32();
+    case "bool": return heapU8();
+  }
+}
+
+export function dataIndex(t: number, dtype: DType): number {
+  return core.dataPointer(t) / ITEM_SIZE[dtype];
 }
 
 const scratch = core.scratchPointer() >>> 2;

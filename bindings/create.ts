@@ -1,13 +1,20 @@
 // Factories: tensor(), arange(), linspace(), zeros(), ones(), full(), rand(), randn() and
-// the *_like forms. Each takes PyTorch's requires_grad as a last options argument.
+// the *_like forms. Each takes PyTorch's dtype and requires_grad as a last options argument.
+//
+// JavaScript cannot tell 4.0 from 4, so, as in tfjs and jax-js, a tensor made from JS
+// numbers has the default dtype (float32) whether they are integral or not. Integer
+// tensors come from { dtype: "int32" }, from an Int32Array (or a smaller integer typed
+// array), or from ops that return indices; a Float64Array gives float64, JS booleans bool.
 
-import { core, heapF32 } from "./core.js";
+import { core, heapOf, dataIndex } from "./core.js";
 import { Tensor, allocate } from "./tensor.js";
 import { type Shape, checkShape, describe, fail, numelOf } from "./shape.js";
 import { normal, uniform } from "./random.js";
 import { type OptionSpec, checkOptions } from "./options.js";
+import { DTYPES, type DType, get_default_dtype, isFloating } from "./dtype.js";
 
 export interface CreateOptions {
+  dtype?: DType;
   requires_grad?: boolean;
 }
 
@@ -16,23 +23,35 @@ export interface TensorOptions extends CreateOptions {
   shape?: number[];
 }
 
-const CREATE_OPTIONS: OptionSpec<keyof CreateOptions> = { requires_grad: "boolean" };
+const CREATE_OPTIONS: OptionSpec<keyof CreateOptions> = { dtype: DTYPES, requires_grad: "boolean" };
 const TENSOR_OPTIONS: OptionSpec<keyof TensorOptions> = {
+  dtype: DTYPES,
   requires_grad: "boolean",
   shape: { expected: "an array of non-negative integers", test: Array.isArray },
 };
 
-export type NestedNumbers = number | NestedNumbers[];
-/** Numeric typed arrays (BigInt arrays excluded): values are converted to float32. */
+export type NestedNumbers = number | boolean | NestedNumbers[];
+/** Numeric typed arrays (BigInt arrays excluded). */
 export type NumericArray = Float32Array | Float64Array | Int8Array | Uint8Array | Uint8ClampedArray |
   Int16Array | Uint16Array | Int32Array | Uint32Array;
 export type TensorData = NestedNumbers | NumericArray | Tensor;
 
 /** A new tensor holding `values` (any numeric array-like of the right length). */
-export function fromValues(shape: Shape, values: ArrayLike<number>, options: CreateOptions = {}): Tensor {
-  const id = allocate(shape);
-  heapF32().set(values, core.dataPointer(id) >>> 2);
-  return finish(new Tensor(id, shape.slice()), options);
+export function fromValues(shape: Shape, values: ArrayLike<number>, options: CreateOptions = {},
+                           inferred: DType = get_default_dtype()): Tensor {
+  const dtype = options.dtype ?? inferred;
+  const id = allocate(shape, dtype);
+  const at = dataIndex(id, dtype), heap = heapOf(dtype);
+  if (dtype === "bool") for (let i = 0; i < values.length; i++) heap[at + i] = values[i] !== 0 ? 1 : 0;
+  else heap.set(values, at);
+  return finish(new Tensor(id, shape.slice(), dtype), options);
+}
+
+/** The dtype a typed array's values keep. */
+function typedArrayDtype(data: NumericArray): DType {
+  if (data instanceof Float64Array || data instanceof Uint32Array) return "float64"; // exact
+  if (data instanceof Float32Array) return "float32";
+  return "int32";
 }
 
 function finish(t: Tensor, options: CreateOptions | undefined): Tensor {
@@ -40,10 +59,11 @@ function finish(t: Tensor, options: CreateOptions | undefined): Tensor {
   return t;
 }
 
-function filled(shape: Shape, value: number, options: CreateOptions | undefined): Tensor {
-  const id = allocate(shape);
+function filled(shape: Shape, value: number, options: CreateOptions | undefined, like?: DType): Tensor {
+  const dtype = options?.dtype ?? like ?? get_default_dtype();
+  const id = allocate(shape, dtype);
   core.fill(id, value);
-  return finish(new Tensor(id, shape.slice()), options);
+  return finish(new Tensor(id, shape.slice(), dtype), options);
 }
 
 /** Infers the shape of nested arrays, checking that they are rectangular and numeric. */
@@ -58,15 +78,17 @@ function nestedShape(data: NestedNumbers): number[] {
   return shape;
 }
 
-function flatten(data: NestedNumbers, shape: number[], out: Float32Array): void {
-  let n = 0;
+// Writes the values into out; returns whether they were all booleans.
+function flatten(data: NestedNumbers, shape: number[], out: Float64Array): boolean {
+  let n = 0, booleans = 0;
   const visit = (value: NestedNumbers, d: number, path: number[]): void => {
     if (d === shape.length) {
-      if (typeof value !== "number") {
+      if (typeof value === "boolean") booleans++;
+      else if (typeof value !== "number") {
         const where = path.length ? ` at index [${path.join("][")}]` : "";
-        throw new TypeError(`tensor(): invalid data type ${describe(value)}${where}; expected numbers`);
+        throw new TypeError(`tensor(): invalid data type ${describe(value)}${where}; expected numbers or booleans`);
       }
-      out[n++] = value;
+      out[n++] = Number(value);
       return;
     }
     if (!Array.isArray(value) || value.length !== shape[d]) {
@@ -76,6 +98,7 @@ function flatten(data: NestedNumbers, shape: number[], out: Float32Array): void 
     for (let i = 0; i < value.length; i++) visit(value[i], d + 1, [...path, i]);
   };
   visit(data, 0, []);
+  return n > 0 && booleans === n;
 }
 
 /**
@@ -85,7 +108,12 @@ function flatten(data: NestedNumbers, shape: number[], out: Float32Array): void 
 export function tensor(data: TensorData, options: TensorOptions = {}): Tensor {
   checkOptions("tensor", options, TENSOR_OPTIONS);
   if (data instanceof Tensor) {
-    const copy = data.detach();
+    let copy = data.detach();
+    if (options.dtype !== undefined && options.dtype !== copy._dtype) {
+      const converted = copy.to(options.dtype);
+      copy.dispose();
+      copy = converted;
+    }
     return finish(options.shape === undefined ? copy : copy.reshape(checkShape("tensor", options.shape)), options);
   }
   if (ArrayBuffer.isView(data) && !(data instanceof DataView) &&
@@ -94,19 +122,19 @@ export function tensor(data: TensorData, options: TensorOptions = {}): Tensor {
     if (numelOf(shape) !== data.length) {
       fail("tensor", `shape '[${shape.join(", ")}]' is invalid for input of size ${data.length}`);
     }
-    return fromValues(shape, data, options);
+    return fromValues(shape, data, options, typedArrayDtype(data));
   }
-  if (typeof data !== "number" && !Array.isArray(data)) {
+  if (typeof data !== "number" && typeof data !== "boolean" && !Array.isArray(data)) {
     throw new TypeError(`tensor(): data must be a number, nested arrays of numbers or a typed array, got ${describe(data)}`);
   }
   const shape = nestedShape(data);
   checkShape("tensor", shape);
-  const values = new Float32Array(numelOf(shape));
-  flatten(data, shape, values);
+  const values = new Float64Array(numelOf(shape));
+  const booleans = flatten(data, shape, values);
   if (options.shape !== undefined) {
     fail("tensor", "shape is only accepted with flat typed-array data; use reshape() for nested arrays");
   }
-  return fromValues(shape, values, options);
+  return fromValues(shape, values, options, booleans ? "bool" : get_default_dtype());
 }
 
 type SizeArgs = (number | number[] | CreateOptions | undefined)[];
@@ -142,12 +170,12 @@ export function full(shape: number[], value: number, options?: CreateOptions): T
 
 export function zeros_like(t: Tensor, options?: CreateOptions): Tensor {
   checkOptions("zeros_like", options, CREATE_OPTIONS);
-  return filled(likeShape("zeros_like", t), 0, options);
+  return filled(likeShape("zeros_like", t), 0, options, t._dtype);
 }
 
 export function ones_like(t: Tensor, options?: CreateOptions): Tensor {
   checkOptions("ones_like", options, CREATE_OPTIONS);
-  return filled(likeShape("ones_like", t), 1, options);
+  return filled(likeShape("ones_like", t), 1, options, t._dtype);
 }
 
 function likeShape(op: string, t: unknown): number[] {
@@ -158,7 +186,10 @@ function likeShape(op: string, t: unknown): number[] {
 
 function sampled(op: string, args: SizeArgs, draw: () => number): Tensor {
   const { shape, options } = parseSize(op, args);
-  const values = new Float32Array(numelOf(shape));
+  if (options?.dtype !== undefined && !isFloating(options.dtype)) {
+    fail(op, `"${op}" is only implemented for floating dtypes, got ${options.dtype}`);
+  }
+  const values = new Float64Array(numelOf(shape));
   for (let i = 0; i < values.length; i++) values[i] = draw();
   return fromValues(shape, values, options);
 }

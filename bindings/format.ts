@@ -3,6 +3,7 @@
 // compared line for line with the book and with PyTorch sessions.
 
 import type { Shape } from "./shape.js";
+import type { DType } from "./dtype.js";
 
 const PRECISION = 4;
 const LINEWIDTH = 80;
@@ -34,7 +35,29 @@ function nonFinite(x: number): string {
   return Number.isNaN(x) ? "nan" : x > 0 ? "inf" : "-inf";
 }
 
-class Formatter {
+interface CellFormat {
+  maxWidth: number;
+  format(v: number): string;
+}
+
+// Integers and bools as PyTorch prints them: str(value), right-aligned to the widest.
+class PlainFormatter implements CellFormat {
+  maxWidth = 1;
+
+  constructor(values: ArrayLike<number>, private readonly bools: boolean) {
+    for (let i = 0; i < values.length; i++) this.maxWidth = Math.max(this.maxWidth, this.text(values[i]).length);
+  }
+
+  private text(v: number): string {
+    return this.bools ? (v !== 0 ? "True" : "False") : String(v);
+  }
+
+  format(v: number): string {
+    return this.text(v).padStart(this.maxWidth);
+  }
+}
+
+class Formatter implements CellFormat {
   intMode = true;
   sciMode = false;
   maxWidth = 1;
@@ -101,7 +124,7 @@ function collect(data: ArrayLike<number>, shape: Shape, strides: number[], summa
   }
 }
 
-function body(data: ArrayLike<number>, shape: Shape, strides: number[], fmt: Formatter,
+function body(data: ArrayLike<number>, shape: Shape, strides: number[], fmt: CellFormat,
               summarize: boolean, indent: number, dim: number, offset: number): string {
   const rank = shape.length - dim;
   if (rank === 0) return fmt.format(data[offset]);
@@ -120,7 +143,7 @@ function body(data: ArrayLike<number>, shape: Shape, strides: number[], fmt: For
 }
 
 /** `tensor(...)` text for the given values, with PyTorch's suffixes appended. */
-export function formatTensor(data: ArrayLike<number>, shape: Shape, suffixes: string[]): string {
+export function formatTensor(data: ArrayLike<number>, shape: Shape, suffixes: string[], dtype: DType = "float32"): string {
   const prefix = "tensor(";
   const indent = prefix.length;
   const all = [...suffixes];
@@ -133,7 +156,9 @@ export function formatTensor(data: ArrayLike<number>, shape: Shape, suffixes: st
     const strides = stridesOf(shape);
     const sample: number[] = [];
     collect(data, shape, strides, summarize, 0, 0, sample);
-    text = body(data, shape, strides, new Formatter(sample), summarize, indent, 0, 0);
+    const fmt = dtype === "float32" || dtype === "float64" ? new Formatter(sample)
+      : new PlainFormatter(sample, dtype === "bool");
+    text = body(data, shape, strides, fmt, summarize, indent, 0, 0);
   }
   let out = prefix + text;
   let lastLine = out.length - out.lastIndexOf("\n") + 1;

@@ -8,6 +8,8 @@ export {
 } from "./create.js";
 export type { CreateOptions, TensorOptions, TensorData, NestedNumbers, NumericArray } from "./create.js";
 export { manual_seed } from "./random.js";
+export { get_default_dtype, set_default_dtype } from "./dtype.js";
+export type { DType } from "./dtype.js";
 export { scope, memory } from "./lifetime.js";
 export {
   no_grad, enable_grad, is_grad_enabled, set_grad_enabled, grad,

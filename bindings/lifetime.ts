@@ -11,13 +11,14 @@
 //   was garbage, the copy goes with it; if it is used again, the data comes back.
 //   The budget grows with what stays live, so the passes cost O(1) per tensor made.
 
-import { core, heapF32, writeScratch } from "./core.js";
+import { core, heapOf, dataIndex, writeScratch } from "./core.js";
+import { DTYPE_CODE, type AnyTypedArray } from "./dtype.js";
 import { Tensor } from "./tensor.js";
 import { numelOf } from "./shape.js";
 
 /** What an evicted tensor needs to come back as it was. */
 export interface Evicted {
-  data: Float32Array | number[]; // [value] for one element: cheaper to make than a typed array
+  data: AnyTypedArray | number[]; // [value] for one element: cheaper to make than a typed array
   op: number;
   flags: number;
   version: number;
@@ -78,18 +79,18 @@ export function transfer(from: Tensor, to: Tensor): void {
 
 function evictIdle(): void {
   const lastPass = epoch++;
-  const heap = heapF32();
   let freshBytes = 0, freshCount = 0;
   for (let id = 1; id < owners.length; id++) {
     const t = owners[id];
     if (t === undefined) continue;
     if (t._used >= lastPass) {
-      freshBytes += 4 * core.numelOf(id);
+      freshBytes += 4 * core.numelOf(id); // an estimate: the budget is one too
       freshCount++;
       continue;
     }
     if (!core.canEvict(id)) continue;
-    const start = core.dataPointer(id) >>> 2, n = core.numelOf(id);
+    const heap = heapOf(t._dtype);
+    const start = dataIndex(id, t._dtype), n = core.numelOf(id);
     t._evicted = {
       data: n === 1 ? [heap[start]] : heap.slice(start, start + n),
       op: core.opOf(id),
@@ -110,8 +111,8 @@ function evictIdle(): void {
 /** Brings an evicted tensor back into the core; returns its new id. */
 export function restore(t: Tensor, evicted: Evicted): number {
   writeScratch(t._shape);
-  const id = core.restore(t._shape.length, evicted.op, evicted.flags, evicted.version);
-  heapF32().set(evicted.data, core.dataPointer(id) >>> 2);
+  const id = core.restore(t._shape.length, DTYPE_CODE[t._dtype], evicted.op, evicted.flags, evicted.version);
+  heapOf(t._dtype).set(evicted.data, dataIndex(id, t._dtype));
   t._id = id;
   t._evicted = null;
   t._used = epoch;

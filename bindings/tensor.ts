@@ -1,7 +1,7 @@
 // The Tensor class: a handle on a tensor of the wasm core, with PyTorch's names.
 // Each method checks its arguments, makes one call into the core and wraps the result.
 
-import { core, ops, heapF32, writeScratch } from "./core.js";
+import { core, ops, heapOf, dataIndex, writeScratch } from "./core.js";
 import { gradFnOf, type GradFn } from "./ops.js";
 import { TableMethods } from "./generated/methods.js";
 import {
@@ -12,6 +12,10 @@ import { formatTensor } from "./format.js";
 import { no_grad, runBackward, type BackwardOptions } from "./autograd.js";
 import { adopt, epoch, releaseHandle, restore, transfer, type Evicted } from "./lifetime.js";
 import { checkOptions } from "./options.js";
+import {
+  DTYPES, DTYPE_CODE, ITEM_SIZE, type AnyTypedArray, type DType, canCast, checkDtype, floating,
+  isFloating, resultType, torchName,
+} from "./dtype.js";
 
 /** A tensor or a plain number (a 0-d constant), accepted wherever an op takes a tensor. */
 export type TensorLike = Tensor | number;
@@ -23,15 +27,16 @@ function releaseTemporaries(): void {
   while (temporaries.length > 0) core.releaseTensor(temporaries.pop()!);
 }
 
-/** A new core tensor of the given shape (uninitialised), as an id. */
-export function allocate(shape: Shape): number {
+/** A new core tensor of the given shape and dtype (uninitialised), as an id. */
+export function allocate(shape: Shape, dtype: DType): number {
   writeScratch(shape);
-  return core.create(shape.length);
+  return core.create(shape.length, DTYPE_CODE[dtype]);
 }
 
-export function scalarId(value: number): number {
-  const id = core.create(0);
-  heapF32()[core.dataPointer(id) >>> 2] = value;
+/** A 0-d core tensor of dtype `dtype` holding value. */
+export function scalarId(value: number, dtype: DType): number {
+  const id = core.create(0, DTYPE_CODE[dtype]);
+  heapOf(dtype)[dataIndex(id, dtype)] = value;
   return id;
 }
 
@@ -41,12 +46,34 @@ function checkOperand(op: string, x: unknown, name: string): asserts x is Tensor
   }
 }
 
-function operand(op: string, x: unknown, name: string): number {
-  checkOperand(op, x, name);
-  if (x instanceof Tensor) return x._live(op);
-  const id = scalarId(x);
+// The core id of operand x in dtype `dtype`: a tensor (converted if need be, by a recorded
+// op, so gradients flow back in the tensor's own dtype) or a number (a 0-d temporary).
+function operand(op: string, x: TensorLike, dtype: DType): number {
+  if (typeof x === "number") {
+    const id = scalarId(x, dtype);
+    temporaries.push(id);
+    return id;
+  }
+  if (x._dtype === dtype) return x._live(op);
+  const id = ops.opTo(x._live(op), DTYPE_CODE[dtype]);
   temporaries.push(id);
   return id;
+}
+
+function dtypeOfOperand(x: TensorLike): DType | number {
+  return typeof x === "number" ? x : x._dtype;
+}
+
+/** The dtype op computes in for operands a and b, under the op's dtype rule. */
+function computeDtype(op: string, rule: DtypeRule, a: Tensor, b: TensorLike): DType {
+  // The usual case first: a floating tensor with a tensor of its dtype or a number.
+  const common = (typeof b === "number" ? isFloating(a._dtype) : b._dtype === a._dtype)
+    ? a._dtype : resultType(a, b);
+  if (rule === "float") return floating(common);
+  if (common === "bool" && rule === "promote") {
+    fail(op, `not supported for bool tensors; convert them first, e.g. with .int() or .float()`);
+  }
+  return common === "bool" ? "int32" : common; // comparisons of bools compare them as ints
 }
 
 function shapeOf(x: TensorLike): Shape {
@@ -71,11 +98,15 @@ export interface MaxResult {
 
 type Entry = (...ids: number[]) => number;
 
+type DtypeRule = "same" | "promote" | "float" | "bool";
+
 export class Tensor extends TableMethods {
   /** @internal core tensor id; 0 once disposed or evicted */
   _id: number;
   /** @internal never mutated, so tensors of the same shape may share it */
   readonly _shape: readonly number[];
+  /** @internal */
+  readonly _dtype: DType;
   /** @internal the data and state of an evicted tensor (see lifetime.ts) */
   _evicted: Evicted | null = null;
   /** @internal the eviction pass during which the handle was last used */
@@ -83,10 +114,11 @@ export class Tensor extends TableMethods {
   private _gradHandle: Tensor | null = null;
 
   /** @internal Use tensor(), zeros(), ... to create tensors. */
-  constructor(id: number, shape: readonly number[]) {
+  constructor(id: number, shape: readonly number[], dtype?: DType) {
     super();
     this._id = id;
     this._shape = shape;
+    this._dtype = dtype ?? DTYPES[core.dtypeCode(id)];
     adopt(this);
   }
 
@@ -107,10 +139,28 @@ export class Tensor extends TableMethods {
     return this._shape.slice();
   }
 
-  /** The element type; wasmgrad computes in float32. */
-  get dtype(): "float32" {
-    return "float32";
+  /** The element type: "float32" (the default), "float64", "int32" or "bool". */
+  get dtype(): DType {
+    return this._dtype;
   }
+
+  /** Whether the dtype is float32 or float64. */
+  get is_floating_point(): boolean {
+    return isFloating(this._dtype);
+  }
+
+  /** A copy converted to `dtype` (this tensor itself when it has that dtype already). */
+  to(dtype: DType): Tensor {
+    const id = this._live("to");
+    const d = checkDtype("to", dtype);
+    if (d === this._dtype) return this;
+    return new Tensor(ops.opTo(id, DTYPE_CODE[d]), this._shape, d);
+  }
+
+  float(): Tensor { return this.to("float32"); }
+  double(): Tensor { return this.to("float64"); }
+  int(): Tensor { return this.to("int32"); }
+  bool(): Tensor { return this.to("bool"); }
 
   get ndim(): number {
     return this._shape.length;
@@ -146,6 +196,10 @@ export class Tensor extends TableMethods {
         "want to use a computed variable in a subgraph that doesn't require differentiation use " +
         "var_no_grad = var.detach().");
     }
+    if (flag && !isFloating(this._dtype)) {
+      fail("requires_grad_", `only Tensors of floating point dtype can require gradients (this one is ${this._dtype}; ` +
+        "convert it with .float() or .double() first)");
+    }
     core.setRequiresGrad(id, flag);
     return this;
   }
@@ -169,7 +223,7 @@ export class Tensor extends TableMethods {
     if (id === 0) return null;
     if (this._gradHandle === null || this._gradHandle._id !== id) {
       core.retainTensor(id);
-      this._gradHandle = new Tensor(id, this._shape);
+      this._gradHandle = new Tensor(id, this._shape, this._dtype);
     }
     return this._gradHandle;
   }
@@ -182,22 +236,28 @@ export class Tensor extends TableMethods {
 
   // ---- data out -----------------------------------------------------------------------
 
-  /** A copy of the data as a Float32Array, in row-major order. */
-  toTypedArray(): Float32Array {
+  /**
+   * A copy of the data in row-major order, as the typed array of the dtype: Float32Array,
+   * Float64Array, Int32Array, or Uint8Array (0 and 1) for bool.
+   */
+  toTypedArray(): AnyTypedArray {
     const id = this._live("toTypedArray");
-    const start = core.dataPointer(id) >>> 2;
-    return heapF32().slice(start, start + this.numel());
+    const start = dataIndex(id, this._dtype);
+    return heapOf(this._dtype).slice(start, start + this.numel());
   }
 
+  /** The one value, as a number (0 or 1 for a bool tensor, where PyTorch gives a bool). */
   item(): number {
     const id = this._live("item");
     const n = this.numel();
     if (n !== 1) fail("item", `a Tensor with ${n} elements cannot be converted to Scalar`);
-    return heapF32()[core.dataPointer(id) >>> 2];
+    return heapOf(this._dtype)[dataIndex(id, this._dtype)];
   }
 
-  tolist(): number | unknown[] {
-    const data = this.toTypedArray();
+  /** Nested arrays of numbers (or booleans for a bool tensor); a 0-d tensor gives its value. */
+  tolist(): number | boolean | unknown[] {
+    const raw = this.toTypedArray();
+    const data: ArrayLike<number | boolean> = this._dtype === "bool" ? Array.from(raw, (v) => v !== 0) : raw;
     const shape = this._shape;
     if (shape.length === 0) return data[0];
     let offset = 0;
@@ -212,10 +272,13 @@ export class Tensor extends TableMethods {
   toString(): string {
     if (this._id === 0 && this._evicted === null) return "tensor(<disposed>)";
     const suffixes: string[] = [];
+    // PyTorch names the dtype unless it is implied: the default float, int64 (here int32
+    // has no such place, so it is named) or bool.
+    if (this._dtype !== "float32" && this._dtype !== "bool") suffixes.push(`dtype=${torchName(this._dtype)}`);
     const fn = this.grad_fn;
     if (fn !== null) suffixes.push(`grad_fn=<${fn.name}>`);
     else if (this.requires_grad) suffixes.push("requires_grad=True");
-    return formatTensor(this.toTypedArray(), this._shape, suffixes);
+    return formatTensor(this.toTypedArray(), this._shape, suffixes, this._dtype);
   }
 
   [Symbol.for("nodejs.util.inspect.custom")](): string {
@@ -239,11 +302,11 @@ export class Tensor extends TableMethods {
   /** A new tensor with the same values, outside the graph. */
   detach(): Tensor {
     const id = this._live("detach");
-    const out = allocate(this._shape);
-    const heap = heapF32();
-    const from = core.dataPointer(id) >>> 2;
-    heap.copyWithin(core.dataPointer(out) >>> 2, from, from + this.numel());
-    return new Tensor(out, this._shape);
+    const out = allocate(this._shape, this._dtype);
+    const heap = heapOf(this._dtype);
+    const from = dataIndex(id, this._dtype);
+    heap.copyWithin(dataIndex(out, this._dtype), from, from + this.numel());
+    return new Tensor(out, this._shape, this._dtype);
   }
 
   clone(): Tensor {
@@ -255,18 +318,25 @@ export class Tensor extends TableMethods {
   // The unary and binary ops of the table (generated/methods.ts) call these two.
 
   /** @internal */
-  _unary(op: string, entry: Entry): Tensor {
-    return new Tensor(entry(this._live(op)), this._shape);
+  _unary(op: string, entry: Entry, rule: DtypeRule): Tensor {
+    let dtype = this._dtype;
+    if (rule === "float") dtype = floating(dtype);
+    else if (dtype === "bool") fail(op, "not supported for bool tensors; convert it first, e.g. with .int() or .float()");
+    const out = entry(operand(op, this, dtype));
+    releaseTemporaries();
+    return new Tensor(out, this._shape, dtype);
   }
 
   /** @internal */
-  _binary(op: string, entry: Entry, other: unknown): Tensor {
-    const a = this._live(op);
-    const b = operand(op, other, "other");
-    const shape = broadcastShapes(op, this._shape, shapeOf(other as TensorLike));
+  _binary(op: string, entry: Entry, other: unknown, rule: DtypeRule): Tensor {
+    this._live(op);
+    checkOperand(op, other, "other");
+    const shape = broadcastShapes(op, this._shape, shapeOf(other));
+    const dtype = computeDtype(op, rule, this, other);
+    const a = operand(op, this, dtype), b = operand(op, other, dtype);
     const out = entry(a, b);
     releaseTemporaries();
-    return new Tensor(out, shape);
+    return new Tensor(out, shape, rule === "bool" ? "bool" : dtype);
   }
 
   // ---- reductions ---------------------------------------------------------------------
@@ -294,12 +364,21 @@ export class Tensor extends TableMethods {
   }
 
   private _sum(op: string, entry: Entry, dim: number | number[] | undefined | null, keepdim: boolean): Tensor {
-    const id = this._live(op);
+    this._live(op);
     const all = dim === undefined || dim === null;
     const mask = this._reduceDims(op, dim);
     const shape = this._reducedShape(mask, keepdim && !all);
+    // PyTorch sums bools and integers as int64; here int32.
+    const dtype = this._dtype === "bool" ? "int32" : this._dtype;
+    if (op === "mean" && !isFloating(dtype)) {
+      fail(op, "could not infer output dtype. Input dtype must be either a floating point or complex dtype. " +
+        `Got: ${dtype}; convert with .float() first`);
+    }
+    const x = operand(op, this, dtype);
     writeScratch(shape);
-    return new Tensor(entry(id, mask, shape.length), shape);
+    const out = entry(x, mask, shape.length);
+    releaseTemporaries();
+    return new Tensor(out, shape, dtype);
   }
 
   sum(dim?: number | number[] | null, keepdim = false): Tensor {
@@ -318,23 +397,36 @@ export class Tensor extends TableMethods {
     if (this.numel() === 0) {
       fail("max", "Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.");
     }
-    if (dim === undefined) {
-      return new Tensor(ops.opMax(id, 0, this.ndim, 0), []); // rank 0: no shape to pass
-    }
+    if (dim === undefined) return this._max(0, this.ndim, [], true); // rank 0: no shape to pass
     const d = normalizeDim("max", dim, this.ndim);
     if (this.ndim === 0) {
-      return { values: this.clone(), indices: new Tensor(scalarId(0), []) };
+      return { values: this.clone(), indices: new Tensor(scalarId(0, "int32"), [], "int32") };
     }
     if (this._shape[d] === 0) fail("max", `cannot reduce over dimension ${d} of size 0`);
-    const shape = this._reducedShape(1 << d, keepdim);
-    writeScratch(shape);
-    const values = new Tensor(ops.opMax(id, d, d + 1, shape.length), shape);
-    return { values, indices: argmaxAlong(this, values, d, shape) };
+    const values = this._max(d, d + 1, this._reducedShape(1 << d, keepdim), false);
+    return { values, indices: argmaxAlong(this, values, d, values._shape) };
   }
 
-  /** The max along a dim as a tensor (PyTorch's amax for one dim). */
+  /** The max along a dim, with the gradient shared between tied maxima (PyTorch's amax). */
   amax(dim: number, keepdim = false): Tensor {
-    return this.max(dim, keepdim).values;
+    this._live("amax");
+    const d = normalizeDim("amax", dim, this.ndim);
+    if (this.ndim === 0) return this.clone();
+    if (this._shape[d] === 0) fail("amax", `cannot reduce over dimension ${d} of size 0`);
+    return this._max(d, d + 1, this._reducedShape(1 << d, keepdim), true);
+  }
+
+  // Max over dims [start, end) into `shape`; bools are compared as integers.
+  private _max(start: number, end: number, shape: number[], even: boolean): Tensor {
+    const dtype = this._dtype === "bool" ? "int32" : this._dtype;
+    const x = operand("max", this, dtype);
+    writeScratch(shape);
+    const out = new Tensor(ops.opMax(x, start, end, shape.length, even ? 1 : 0), shape, dtype);
+    releaseTemporaries();
+    if (this._dtype !== "bool") return out;
+    const flags = out.to("bool");
+    out.dispose();
+    return flags;
   }
 
   // ---- linear algebra -----------------------------------------------------------------
@@ -351,7 +443,10 @@ export class Tensor extends TableMethods {
         `[${other._shape[0]}] to have the same number of elements, but got ${this._shape[0]} ` +
         `and ${other._shape[0]} elements respectively`);
     }
-    return new Tensor(ops.opDot(a, b), []);
+    const dtype = linalgDtype("dot", this, other);
+    const out = ops.opDot(operand("dot", this, dtype), operand("dot", other, dtype));
+    releaseTemporaries();
+    return new Tensor(out, [], dtype);
   }
 
   /** Matrix product with PyTorch's rules for 1-D, 2-D and batched 3-D operands. */
@@ -376,9 +471,11 @@ export class Tensor extends TableMethods {
     }
     checkSize("matmul", [a._shape[a.ndim - 2], b._shape[b.ndim - 1],
       Math.max(a.ndim === 3 ? a._shape[0] : 1, b.ndim === 3 ? b._shape[0] : 1)]);
+    const dtype = linalgDtype("matmul", this, other);
+    if (a._dtype !== dtype || b._dtype !== dtype) return a.to(dtype).matmul(b.to(dtype));
     let result: Tensor;
     if (a.ndim === 2 && b.ndim === 2) {
-      result = new Tensor(ops.opMatmul(a._live("matmul"), b._live("matmul")), [a._shape[0], b._shape[1]]);
+      result = new Tensor(ops.opMatmul(a._live("matmul"), b._live("matmul")), [a._shape[0], b._shape[1]], dtype);
     } else {
       const a3 = a.ndim === 2 ? a.unsqueeze(0) : a;
       const b3 = b.ndim === 2 ? b.unsqueeze(0) : b;
@@ -387,7 +484,7 @@ export class Tensor extends TableMethods {
         fail("matmul", `batch sizes ${ba} and ${bb} do not broadcast; shapes ` +
           `${formatShape(this._shape)} and ${formatShape(other._shape)}`);
       }
-      result = new Tensor(ops.opMatmul(a3._live("matmul"), b3._live("matmul")), [Math.max(ba, bb), a3._shape[1], b3._shape[2]]);
+      result = new Tensor(ops.opMatmul(a3._live("matmul"), b3._live("matmul")), [Math.max(ba, bb), a3._shape[1], b3._shape[2]], dtype);
     }
     if (ra === 1) return result.squeeze(-2);
     if (rb === 1) return result.squeeze(-1);
@@ -396,7 +493,11 @@ export class Tensor extends TableMethods {
 
   /** The 2-norm of all elements. */
   norm(): Tensor {
-    return new Tensor(ops.opNorm(this._live("norm")), []);
+    const id = this._live("norm");
+    if (!isFloating(this._dtype)) {
+      fail("norm", `linalg.vector_norm: Expected a floating point or complex tensor as input. Got ${this._dtype}`);
+    }
+    return new Tensor(ops.opNorm(id), [], this._dtype);
   }
 
   // ---- shape --------------------------------------------------------------------------
@@ -406,7 +507,7 @@ export class Tensor extends TableMethods {
     const requested = Array.isArray(shape[0]) ? shape[0] : shape;
     const out = inferShape("reshape", requested, this.numel());
     writeScratch(out);
-    return new Tensor(ops.opReshape(id, out.length), out);
+    return new Tensor(ops.opReshape(id, out.length), out, this._dtype);
   }
 
   view(...shape: number[] | [readonly number[]]): Tensor {
@@ -424,7 +525,7 @@ export class Tensor extends TableMethods {
     if (this.ndim < 2 || d0 === d1) return this.clone();
     const shape = this._shape.slice();
     [shape[d0], shape[d1]] = [shape[d1], shape[d0]];
-    return new Tensor(ops.opTranspose(id, Math.min(d0, d1), Math.max(d0, d1)), shape);
+    return new Tensor(ops.opTranspose(id, Math.min(d0, d1), Math.max(d0, d1)), shape, this._dtype);
   }
 
   /** The transpose of a matrix (dims reversed in general, as PyTorch's .T). */
@@ -465,7 +566,10 @@ export class Tensor extends TableMethods {
     const id = this._live(op);
     const d = normalizeDim(op, dim, this.ndim);
     if (this.ndim === 0) return this.reshape([1])._softmax(op, 0, log).reshape([]);
-    return new Tensor((log ? ops.opLogSoftmax : ops.opSoftmax)(id, d), this._shape);
+    const dtype = floating(this._dtype);
+    const out = (log ? ops.opLogSoftmax : ops.opSoftmax)(operand(op, this, dtype), d);
+    releaseTemporaries();
+    return new Tensor(out, this._shape, dtype);
   }
 
   // ---- in place -----------------------------------------------------------------------
@@ -479,14 +583,27 @@ export class Tensor extends TableMethods {
     const id = this._live(op);
     checkOperand(op, other, "other");
     this._checkInPlaceShape(op, other);
+    this._checkInPlaceDtype(op, other);
     if (recordsInPlace(op, this, other)) {
-      return this._rebind(op, () => this._binary(op, kind === "add" ? ops.opAdd : ops.opMul, other));
+      return this._rebind(op, () => {
+        const result = this._binary(op, kind === "add" ? ops.opAdd : ops.opMul, other, "promote");
+        return result._dtype === this._dtype ? result : convertDropping(result, this._dtype);
+      });
     }
-    const src = operand(op, other, "other");
+    const src = operand(op, other, this._dtype);
     if (kind === "add") core.addInPlace(id, src);
     else core.mulInPlace(id, src);
     releaseTemporaries();
     return this;
+  }
+
+  // PyTorch's rule: the result type of the op must be castable to this tensor's dtype.
+  private _checkInPlaceDtype(op: string, other: TensorLike): void {
+    if (this._dtype === "bool") fail(op, "not supported for bool tensors; convert it first, e.g. with .int()");
+    const result = resultType(this, other);
+    if (!canCast(result, this._dtype)) {
+      fail(op, `result type ${capitalized(result)} can't be cast to the desired output type ${capitalized(this._dtype)}`);
+    }
   }
 
   private _checkInPlaceShape(op: string, other: TensorLike): void {
@@ -510,9 +627,12 @@ export class Tensor extends TableMethods {
     return this.fill_(0);
   }
 
-  fill_(value: number): this {
+  fill_(value: number | boolean): this {
     const id = this._live("fill_");
-    if (typeof value !== "number") throw new TypeError(`fill_(): value must be a number, got ${describe(value)}`);
+    if (typeof value !== "number" && typeof value !== "boolean") {
+      throw new TypeError(`fill_(): value must be a number or a boolean, got ${describe(value)}`);
+    }
+    value = Number(value);
     if (recordsInPlace("fill_", this, null)) {
       return this._rebind("fill_", () => {
         const filled = this.mul(0); // a node whose gradient to this is zero, as PyTorch's
@@ -564,6 +684,25 @@ export class Tensor extends TableMethods {
         }
       });
     }
+    if (this._dtype === "bool" || (src instanceof Tensor && !canCast(src._dtype, this._dtype))) {
+      // copy_ converts any dtype (unlike the arithmetic in-place ops): through a converted copy
+      const converted = src instanceof Tensor ? src.to(this._dtype) : src;
+      if (this._dtype === "bool") {
+        const widened = this.int().mul(0).add(converted instanceof Tensor ? converted.int() : Number(converted !== 0));
+        core.fill(id, 0);
+        const back = widened.to("bool");
+        heapOf("bool").copyWithin(dataIndex(id, "bool"), dataIndex(back._live("copy_"), "bool"),
+          dataIndex(back._live("copy_"), "bool") + this.numel());
+        widened.dispose(); back.dispose();
+        if (converted !== src && converted instanceof Tensor) converted.dispose();
+        core.bumpVersion(id);
+        return this;
+      }
+      core.fill(id, 0);
+      core.addInPlace(id, (converted as Tensor)._live("copy_"));
+      if (converted !== src) (converted as Tensor).dispose();
+      return this;
+    }
     core.fill(id, 0);
     return this._inPlace("add", "copy_", src);
   }
@@ -575,16 +714,16 @@ if (typeof Symbol.dispose === "symbol") {
   });
 }
 
-// Index of the first maximum along dim d, as a float tensor (wasmgrad has one dtype).
-function argmaxAlong(x: Tensor, values: Tensor, d: number, shape: number[]): Tensor {
+// Index of the first maximum along dim d, as an int32 tensor (PyTorch's are int64).
+function argmaxAlong(x: Tensor, values: Tensor, d: number, shape: readonly number[]): Tensor {
   const data = x.toTypedArray();
   const best = values.toTypedArray();
   const size = x._shape[d];
   let inner = 1;
   for (let e = d + 1; e < x.ndim; e++) inner *= x._shape[e];
-  const out = allocate(shape);
-  const heap = heapF32();
-  const base = core.dataPointer(out) >>> 2;
+  const out = allocate(shape, "int32");
+  const heap = heapOf("int32");
+  const base = dataIndex(out, "int32");
   for (let j = 0; j < best.length; j++) {
     const o = Math.floor(j / inner), i = j % inner;
     let index = 0;
@@ -594,5 +733,27 @@ function argmaxAlong(x: Tensor, values: Tensor, d: number, shape: number[]): Ten
     }
     heap[base + j] = index;
   }
-  return new Tensor(out, shape);
+  return new Tensor(out, shape, "int32");
+}
+
+/** The dtype dot and matmul compute in: floating only (PyTorch also multiplies integers). */
+function linalgDtype(op: string, a: Tensor, b: Tensor): DType {
+  const dtype = resultType(a, b);
+  if (!isFloating(dtype)) {
+    fail(op, `integer and bool matrix products are not supported (got ${a._dtype} and ${b._dtype}); ` +
+      "convert with .float() or .double() first");
+  }
+  return dtype;
+}
+
+/** t converted to dtype, t itself released (for a result that must keep a tensor's dtype). */
+function convertDropping(t: Tensor, dtype: DType): Tensor {
+  const out = t.to(dtype);
+  t.dispose();
+  return out;
+}
+
+/** PyTorch's names in casting errors: Float, Double, Int, Bool. */
+function capitalized(dtype: DType): string {
+  return { float32: "Float", float64: "Double", int32: "Int", bool: "Bool" }[dtype];
 }

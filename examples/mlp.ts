@@ -35,7 +35,7 @@ async function main() {
     });
     if (step % 200 === 0) {
       const predicted = no_grad(() => logits.max(1).indices);
-      const accuracy = predicted.eq(Y.max(1).indices).mean().item();
+      const accuracy = predicted.eq(Y.max(1).indices).float().mean().item();
       console.log(`step ${String(step).padStart(4)}  loss ${loss.item().toFixed(4)}  ` +
         `accuracy ${(accuracy * 100).toFixed(1)}%  live tensors ${memory().tensors}`);
       // Yielding lets the garbage collector's finalizers release dropped tensors.

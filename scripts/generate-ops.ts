@@ -215,20 +215,21 @@ function bindingMethods(ops: OpSpec[]): string {
   const unary = ops.filter((op) => op.binding === "unary");
   const binary = ops.filter((op) => op.binding === "binary");
   const method = (op: OpSpec) => op.binding === "unary"
-    ? `  ${op.method}(): Tensor { return this._unary(${JSON.stringify(op.method)}, ops.${exportName(op)}); }`
-    : `  ${op.method}(${op.inputs[1]}: TensorLike): Tensor { return this._binary(${JSON.stringify(op.method)}, ops.${exportName(op)}, ${op.inputs[1]}); }`;
+    ? `  ${op.method}(): Tensor { return this._unary(${JSON.stringify(op.method)}, ops.${exportName(op)}, ${JSON.stringify(op.dtype)}); }`
+    : `  ${op.method}(${op.inputs[1]}: TensorLike): Tensor {\n    return this._binary(${JSON.stringify(op.method)}, ops.${exportName(op)}, ${op.inputs[1]}, ${JSON.stringify(op.dtype)});\n  }`;
   return `${BANNER}
 import { ops } from "../core.js";
 import type { Tensor, TensorLike } from "../tensor.js";
 
 type Entry = (...ids: number[]) => number;
+type Rule = "same" | "promote" | "float" | "bool";
 
 /** The Tensor methods of the table's unary and binary ops; Tensor extends this class. */
 export abstract class TableMethods {
   /** @internal */
-  abstract _unary(op: string, entry: Entry): Tensor;
+  abstract _unary(op: string, entry: Entry, rule: Rule): Tensor;
   /** @internal */
-  abstract _binary(op: string, entry: Entry, other: unknown): Tensor;
+  abstract _binary(op: string, entry: Entry, other: unknown, rule: Rule): Tensor;
 
 ${[...unary, ...binary].map(method).join("\n")}
 }

@@ -46,46 +46,60 @@ export interface OpSpec {
   jvp?: string;
 }
 
-const unary = (name: string, method: string, saves: string[], kernel = `${name}K`): OpSpec => ({
+// Elementwise ops of floating tensors ("float": integer inputs are converted to the default
+// dtype first, as PyTorch does) and of any numeric tensor ("same" / "promote").
+const unary = (name: string, method: string, saves: string[]): OpSpec => ({
   name, method, binding: "unary", family: "elementwise", inputs: ["self"], dtype: "float", saves,
-  forward: `unary<${kernel}>`, backward: `${method}Backward`,
+  forward: `unaryFloat<${name}K>`, backward: `${method}Backward`,
+});
+
+const unaryNumeric = (name: string, method: string, saves: string[]): OpSpec => ({
+  ...unary(name, method, saves), dtype: "same", forward: `unaryNumeric<${name}K>`,
 });
 
 const binary = (name: string, method: string, saves: string[]): OpSpec => ({
   name, method, binding: "binary", family: "elementwise", inputs: ["self", "other"], dtype: "promote",
-  saves, forward: `binary<${name}K>`, backward: `${method}Backward`,
+  saves, forward: `binaryNumeric<${name}K>`, backward: `${method}Backward`,
+});
+
+const binaryFloat = (name: string, method: string, saves: string[]): OpSpec => ({
+  ...binary(name, method, saves), dtype: "float", forward: `binaryFloat<${name}K>`,
 });
 
 const comparison = (name: string, method: string): OpSpec => ({
   name, method, binding: "binary", family: "elementwise", inputs: ["self", "other"], dtype: "bool",
-  forward: `binary<${name}K>`, backward: null,
+  forward: `compare<${name}K>`, backward: null,
 });
 
 const reduction: Param[] = [{ name: "mask", type: "i32" }, { name: "rank", type: "i32" }];
 
 export const OPS: OpSpec[] = [
-  unary("Neg", "neg", []),
+  unaryNumeric("Neg", "neg", []),
   unary("Exp", "exp", ["result"]),
   unary("Log", "log", ["self"]),
   unary("Sqrt", "sqrt", ["result"]),
-  unary("Abs", "abs", ["self"]),
+  unaryNumeric("Abs", "abs", ["self"]),
   unary("Sin", "sin", ["self"]),
   unary("Cos", "cos", ["self"]),
   unary("Tanh", "tanh", ["result"]),
   unary("Sigmoid", "sigmoid", ["result"]),
-  unary("Relu", "relu", ["result"]),
+  unaryNumeric("Relu", "relu", ["result"]),
   unary("Reciprocal", "reciprocal", ["result"]),
   // Used by backward rules; not differentiable, not exposed.
   { name: "Sign", binding: "internal", family: "elementwise", inputs: ["self"], dtype: "same",
-    forward: "unary<SignK>", backward: null },
+    forward: "unaryFloat<SignK>", backward: null },
   { name: "Positive", binding: "internal", family: "elementwise", inputs: ["self"], dtype: "same",
-    forward: "unary<PositiveK>", backward: null },
+    forward: "unaryFloat<PositiveK>", backward: null },
+  // Conversion to dtype code `dtype` (a copy); differentiable between floating dtypes.
+  { name: "To", method: "to", gradFn: "ToCopyBackward", binding: "custom", family: "elementwise",
+    inputs: ["self"], params: [{ name: "dtype", type: "i32" }], dtype: "same",
+    forward: "toForward", backward: "toBackward" },
 
   binary("Add", "add", []),
   binary("Sub", "sub", []),
   binary("Mul", "mul", ["self", "other"]),
-  binary("Div", "div", ["other", "result"]),
-  binary("Pow", "pow", ["self", "other", "result"]),
+  binaryFloat("Div", "div", ["other", "result"]),
+  binaryFloat("Pow", "pow", ["self", "other", "result"]),
   comparison("Gt", "gt"),
   comparison("Lt", "lt"),
   comparison("Ge", "ge"),
@@ -97,9 +111,11 @@ export const OPS: OpSpec[] = [
     params: reduction, forward: "sumForward", backward: "sumBackward" },
   { name: "Mean", method: "mean", binding: "custom", family: "reduce", inputs: ["self"], dtype: "same",
     params: reduction, forward: "sumForward", backward: "sumBackward" },
-  // Max over the run of dims [start, end); the output shape is in scratch.
+  // Max over the run of dims [start, end); the output shape is in scratch. `even`: tied
+  // maxima share the gradient (max(), amax()) instead of the first taking it (max(dim)).
   { name: "Max", method: "max", binding: "custom", family: "reduce", inputs: ["self"], dtype: "same",
-    params: [{ name: "start", type: "i32" }, { name: "end", type: "i32" }, { name: "rank", type: "i32" }],
+    params: [{ name: "start", type: "i32" }, { name: "end", type: "i32" }, { name: "rank", type: "i32" },
+      { name: "even", type: "i32" }],
     forward: "maxForward", backward: "maxBackward" },
   // The adjoint of Sum: broadcasts over the dims in `mask` up to the shape in scratch.
   { name: "Expand", binding: "internal", family: "reduce", inputs: ["self"], dtype: "same",

@@ -96,13 +96,17 @@ describe("edge values", () => {
     stillWorks();
   });
 
-  test("Int32Array and Float64Array input are converted to float32", () => {
+  test("Int32Array gives int32 and Float64Array float64; only floats require grad", () => {
     const a = tensor(new Int32Array([1, -2, 3]));
+    expect(a.dtype).toBe("int32");
     expect(a.tolist()).toEqual([1, -2, 3]);
     const b = tensor(new Float64Array([0.1, 2]), { shape: [2, 1] });
     expect(b.shape).toEqual([2, 1]);
-    expect(b.toTypedArray()[0]).toBe(Math.fround(0.1));
-    const c = tensor(new Int32Array([2, 3]), { requires_grad: true });
+    expect(b.dtype).toBe("float64");
+    expect(b.toTypedArray()[0]).toBe(0.1);
+    expect(() => tensor(new Int32Array([2, 3]), { requires_grad: true }))
+      .toThrow("requires_grad_(): only Tensors of floating point dtype can require gradients (this one is int32; convert it with .float() or .double() first)");
+    const c = tensor(new Int32Array([2, 3]), { dtype: "float32", requires_grad: true });
     c.mul(c).sum().backward();
     expect(c.grad!.tolist()).toEqual([4, 6]);
     stillWorks();

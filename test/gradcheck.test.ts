@@ -112,6 +112,7 @@ const otherCases: Case[] = [
   { name: "softmax 3-D middle", covers: ["Softmax"], inputs: [{ shape: [2, 3, 4] }], wg: (a) => a.softmax(1), ref: (a) => R.softmax(a, 1, false) },
   { name: "log_softmax dim -1", covers: ["LogSoftmax"], inputs: [{ shape: [3, 5] }], wg: (a) => a.log_softmax(-1), ref: (a) => R.softmax(a, -1, true) },
   { name: "log_softmax dim 0", covers: ["LogSoftmax"], inputs: [{ shape: [4, 3] }], wg: (a) => a.log_softmax(0), ref: (a) => R.softmax(a, 0, true) },
+  { name: "to float64 and back", covers: ["To"], inputs: [{ shape: [2, 3] }], wg: (a) => a.double().mul(a).float(), ref: (a) => R.map(a, (v) => v * v) },
   { name: "same tensor twice", covers: ["Mul", "Add"], inputs: [{ shape: [4] }], wg: (a) => a.mul(a).add(a), ref: (a) => R.map(a, (v) => v * v + v) },
   // Expand is the sum's rule: its own rule runs in the second-order check.
   { name: "composite chain", covers: ["Mul", "Tanh", "Sum", "Exp", "Expand"], inputs: [{ shape: [3, 4] }, { shape: [4] }], wg: (a, b) => a.mul(b).tanh().sum(0).exp(), ref: (a, b) => R.map(R.reduce(R.map(R.zip(a, b, (x, y) => x * y), Math.tanh), [0], false, R.sum), Math.exp) },

@@ -11,7 +11,7 @@ function grid(): Float32Array {
 
 // Relative error in units of float32 epsilon (2^-23), with an absolute floor for tiny
 // results (`atol`, for functions like sin whose zeros make relative error meaningless).
-function check(name: string, got: Float32Array, x: Float32Array, f: (v: number) => number, ulps: number, atol = 1e-38) {
+function check(name: string, got: ArrayLike<number>, x: Float32Array, f: (v: number) => number, ulps: number, atol = 1e-38) {
   for (let i = 0; i < x.length; i++) {
     const want = Math.fround(f(x[i]));
     if (Number.isNaN(want)) { expect(got[i], `${name}(${x[i]})`).toBeNaN(); continue; }

@@ -15,7 +15,7 @@ function data(n: number, seed: number): Float32Array {
 
 const transpose2d = (x: R.Ref) => R.transpose(x, x.shape.length - 2, x.shape.length - 1);
 
-function expectNear(got: Float32Array, want: Float64Array, what: string): void {
+function expectNear(got: ArrayLike<number>, want: Float64Array, what: string): void {
   expect(got.length).toBe(want.length);
   let scale = 0;
   for (const v of want) scale = Math.max(scale, Math.abs(v));

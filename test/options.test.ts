@@ -23,20 +23,20 @@ function expectTypeError(fn: () => unknown, message: string): void {
 
 // Each factory as a function of its options object; `never` lets bad options through the types.
 const factories: [string, string, string, (options?: unknown) => Tensor][] = [
-  ["tensor(nested)", "tensor", "requires_grad, shape", (o) => tensor([1, 2], o as never)],
-  ["tensor(typed array)", "tensor", "requires_grad, shape", (o) => tensor(new Float32Array(2), o as never)],
-  ["tensor(tensor)", "tensor", "requires_grad, shape", (o) => tensor(ones([2]), o as never)],
-  ["zeros([2])", "zeros", "requires_grad", (o) => zeros([2], o as never)],
-  ["zeros(2)", "zeros", "requires_grad", (o) => zeros(2, o as never)],
-  ["ones", "ones", "requires_grad", (o) => ones([2], o as never)],
-  ["full", "full", "requires_grad", (o) => full([2], 7, o as never)],
-  ["zeros_like", "zeros_like", "requires_grad", (o) => zeros_like(ones([2]), o as never)],
-  ["ones_like", "ones_like", "requires_grad", (o) => ones_like(ones([2]), o as never)],
-  ["rand", "rand", "requires_grad", (o) => rand([2], o as never)],
-  ["randn", "randn", "requires_grad", (o) => randn(2, o as never)],
-  ["arange(end)", "arange", "requires_grad", (o) => arange(2, o as never)],
-  ["arange(start, end, step)", "arange", "requires_grad", (o) => arange(0, 4, 2, o as never)],
-  ["linspace", "linspace", "requires_grad", (o) => linspace(0, 1, 2, o as never)],
+  ["tensor(nested)", "tensor", "dtype, requires_grad, shape", (o) => tensor([1, 2], o as never)],
+  ["tensor(typed array)", "tensor", "dtype, requires_grad, shape", (o) => tensor(new Float32Array(2), o as never)],
+  ["tensor(tensor)", "tensor", "dtype, requires_grad, shape", (o) => tensor(ones([2]), o as never)],
+  ["zeros([2])", "zeros", "dtype, requires_grad", (o) => zeros([2], o as never)],
+  ["zeros(2)", "zeros", "dtype, requires_grad", (o) => zeros(2, o as never)],
+  ["ones", "ones", "dtype, requires_grad", (o) => ones([2], o as never)],
+  ["full", "full", "dtype, requires_grad", (o) => full([2], 7, o as never)],
+  ["zeros_like", "zeros_like", "dtype, requires_grad", (o) => zeros_like(ones([2]), o as never)],
+  ["ones_like", "ones_like", "dtype, requires_grad", (o) => ones_like(ones([2]), o as never)],
+  ["rand", "rand", "dtype, requires_grad", (o) => rand([2], o as never)],
+  ["randn", "randn", "dtype, requires_grad", (o) => randn(2, o as never)],
+  ["arange(end)", "arange", "dtype, requires_grad", (o) => arange(2, o as never)],
+  ["arange(start, end, step)", "arange", "dtype, requires_grad", (o) => arange(0, 4, 2, o as never)],
+  ["linspace", "linspace", "dtype, requires_grad", (o) => linspace(0, 1, 2, o as never)],
 ];
 
 describe("factory options", () => {
@@ -76,18 +76,18 @@ describe("factory options", () => {
 
   test("an array where options belong is refused, not read as sizes or ignored", () => {
     expectTypeError(() => tensor([1], [] as never),
-      "tensor(): options must be a plain object, got an array; valid options: requires_grad, shape");
+      "tensor(): options must be a plain object, got an array; valid options: dtype, requires_grad, shape");
     expectTypeError(() => arange(3, [] as never),
-      "arange(): options must be a plain object, got an array; valid options: requires_grad");
+      "arange(): options must be a plain object, got an array; valid options: dtype, requires_grad");
     expectTypeError(() => full([2], 1, [] as never),
-      "full(): options must be a plain object, got an array; valid options: requires_grad");
+      "full(): options must be a plain object, got an array; valid options: dtype, requires_grad");
   });
 
   test("tensor(): shape is checked, and works with requires_grad", () => {
     expectTypeError(() => tensor(new Float32Array(4), { shape: 4 } as never),
       "tensor(): shape must be an array of non-negative integers, got number 4");
     expectTypeError(() => tensor(new Float32Array(4), { Shape: [2, 2] } as never),
-      "tensor(): unexpected option 'Shape' (did you mean 'shape'?); valid options: requires_grad, shape");
+      "tensor(): unexpected option 'Shape' (did you mean 'shape'?); valid options: dtype, requires_grad, shape");
     const t = tensor(new Float32Array([1, 2, 3, 4]), { shape: [2, 2], requires_grad: true });
     expect(t.shape).toEqual([2, 2]);
     expect(t.requires_grad).toBe(true);

@@ -1,150 +1,194 @@
 // Elementwise ops: unary maps and broadcasting binary ops, each kernel beside its
-// backward rule. Kernels are small "kernel classes" whose inlined methods give the vector
-// (f32x4) and scalar forms; the op table (spec/ops.ts) instantiates the generic loops once
-// per op, so no op switch runs per call or per element.
+// backward rule. A kernel is a small "kernel class" whose inlined methods give the vector
+// form (`v`, on one v128 of lanes of T) and the scalar form (`s`) once, generic over the
+// element type T (f32, f64, or i32 for the ops integers have): every branch on T is decided
+// at compile time. The op table (spec/ops.ts) instantiates the generic loops once per op
+// and dtype, so no op switch runs per call or per element.
 
 import {
-  newTensor, newTensorLike, dataPtr, numel, ndim, dim, shapePtr, geti, release, retain,
-  MAX_DIMS, OP, EDGES,
+  newTensor, newTensorLike, dataPtr, dataBytes, numel, ndim, dim, shapePtr, geti, release, retain, dtypeOf,
+  MAX_DIMS, OP, EDGES, F32, F64, I32, BOOL,
 } from "../tensors";
 import { at, put } from "../memory";
 import { record1, record2, gradEnabled, input, needsGrad, setGrad } from "../graph";
 import { Op } from "../generated/table";
 import { expV, expS, logV, logS, tanhV, tanhS, sinCosV } from "./simd";
+import { expV64, expS64, logV64, logS64, tanhV64, tanhS64, sinCosV64 } from "./simd64";
+
+/** Lanes of T in a v128. */
+@inline function width<T>(): i32 {
+  return <i32>(16 / sizeof<T>());
+}
 
 // ---- unary kernels ------------------------------------------------------------------
 
 @final export class NegK { @inline vec(): bool { return true; }
-  @inline v(x: v128): v128 { return f32x4.neg(x); } @inline s(x: f32): f32 { return -x; } }
-@final export class ExpK { @inline vec(): bool { return true; }
-  @inline v(x: v128): v128 { return expV(x); } @inline s(x: f32): f32 { return expS(x); } }
-@final export class LogK { @inline vec(): bool { return true; }
-  @inline v(x: v128): v128 { return logV(x); } @inline s(x: f32): f32 { return logS(x); } }
-@final export class SqrtK { @inline vec(): bool { return true; }
-  @inline v(x: v128): v128 { return f32x4.sqrt(x); } @inline s(x: f32): f32 { return Mathf.sqrt(x); } }
+  @inline v<T>(x: v128): v128 { return v128.neg<T>(x); }
+  @inline s<T>(x: T): T { return -x; } }
 @final export class AbsK { @inline vec(): bool { return true; }
-  @inline v(x: v128): v128 { return f32x4.abs(x); } @inline s(x: f32): f32 { return Mathf.abs(x); } }
+  @inline v<T>(x: v128): v128 { return v128.abs<T>(x); }
+  @inline s<T>(x: T): T { return abs<T>(x); } }
+@final export class ExpK { @inline vec(): bool { return true; }
+  @inline v<T>(x: v128): v128 { if (sizeof<T>() == 8) return expV64(x); return expV(x); }
+  @inline s<T>(x: T): T { if (sizeof<T>() == 8) return <T>expS64(<f64>x); return <T>expS(<f32>x); } }
+@final export class LogK { @inline vec(): bool { return true; }
+  @inline v<T>(x: v128): v128 { if (sizeof<T>() == 8) return logV64(x); return logV(x); }
+  @inline s<T>(x: T): T { if (sizeof<T>() == 8) return <T>logS64(<f64>x); return <T>logS(<f32>x); } }
+@final export class SqrtK { @inline vec(): bool { return true; }
+  @inline v<T>(x: v128): v128 { return v128.sqrt<T>(x); }
+  @inline s<T>(x: T): T { return sqrt<T>(x); } }
 @final export class SinK { @inline vec(): bool { return true; }
-  @inline v(x: v128): v128 { return sinCosV(x, false); }
-  @inline s(x: f32): f32 { return f32x4.extract_lane(sinCosV(f32x4.splat(x), false), 0); } }
+  @inline v<T>(x: v128): v128 { if (sizeof<T>() == 8) return sinCosV64(x, false); return sinCosV(x, false); }
+  @inline s<T>(x: T): T { return scalarOf<T>(this.v<T>(v128.splat<T>(x))); } }
 @final export class CosK { @inline vec(): bool { return true; }
-  @inline v(x: v128): v128 { return sinCosV(x, true); }
-  @inline s(x: f32): f32 { return f32x4.extract_lane(sinCosV(f32x4.splat(x), true), 0); } }
+  @inline v<T>(x: v128): v128 { if (sizeof<T>() == 8) return sinCosV64(x, true); return sinCosV(x, true); }
+  @inline s<T>(x: T): T { return scalarOf<T>(this.v<T>(v128.splat<T>(x))); } }
 @final export class TanhK { @inline vec(): bool { return true; }
-  @inline v(x: v128): v128 { return tanhV(x); } @inline s(x: f32): f32 { return tanhS(x); } }
+  @inline v<T>(x: v128): v128 { if (sizeof<T>() == 8) return tanhV64(x); return tanhV(x); }
+  @inline s<T>(x: T): T { if (sizeof<T>() == 8) return <T>tanhS64(<f64>x); return <T>tanhS(<f32>x); } }
 @final export class SigmoidK { @inline vec(): bool { return true; }
-  @inline v(x: v128): v128 {
-    const one = f32x4.splat(1.0);
-    return f32x4.div(one, f32x4.add(one, expV(f32x4.neg(x))));
+  @inline v<T>(x: v128): v128 {
+    const one = v128.splat<T>(<T>1);
+    return v128.div<T>(one, v128.add<T>(one, changetype<ExpK>(0).v<T>(v128.neg<T>(x))));
   }
-  @inline s(x: f32): f32 { return 1.0 / (1.0 + expS(-x)); } }
+  @inline s<T>(x: T): T { return <T>1 / (<T>1 + changetype<ExpK>(0).s<T>(-x)); } }
 @final export class ReluK { @inline vec(): bool { return true; }
-  @inline v(x: v128): v128 { return v128.and(x, f32x4.gt(x, f32x4.splat(0))); }
-  @inline s(x: f32): f32 { return x > 0 ? x : 0; } }
+  // max propagates NaN, as PyTorch's relu does
+  @inline v<T>(x: v128): v128 { return v128.max<T>(x, v128.splat<T>(<T>0)); }
+  @inline s<T>(x: T): T { return x > <T>0 || x != x ? x : <T>0; } }
 @final export class ReciprocalK { @inline vec(): bool { return true; }
-  @inline v(x: v128): v128 { return f32x4.div(f32x4.splat(1), x); }
-  @inline s(x: f32): f32 { return 1 / x; } }
+  @inline v<T>(x: v128): v128 { return v128.div<T>(v128.splat<T>(<T>1), x); }
+  @inline s<T>(x: T): T { return <T>1 / x; } }
 @final export class SignK { @inline vec(): bool { return false; }
-  @inline v(x: v128): v128 { return x; }
-  @inline s(x: f32): f32 { return x > 0 ? 1 : x < 0 ? -1 : x == 0 ? 0 : x; } }
-@final export class PositiveK { @inline vec(): bool { return true; }
-  @inline v(x: v128): v128 { return v128.and(f32x4.gt(x, f32x4.splat(0)), f32x4.splat(1.0)); }
-  @inline s(x: f32): f32 { return x > 0 ? 1 : 0; } }
+  @inline v<T>(x: v128): v128 { return x; }
+  @inline s<T>(x: T): T { return x > <T>0 ? <T>1 : x < <T>0 ? <T>-1 : x == <T>0 ? <T>0 : x; } }
+@final export class PositiveK { @inline vec(): bool { return true; } // 1 where x > 0, else 0
+  @inline v<T>(x: v128): v128 { return v128.and(v128.gt<T>(x, v128.splat<T>(<T>0)), v128.splat<T>(<T>1)); }
+  @inline s<T>(x: T): T { return x > <T>0 ? <T>1 : <T>0; } }
 
-function unaryLoop<K>(src: usize, dst: usize, n: i32): void {
+@inline function scalarOf<T>(v: v128): T {
+  return v128.extract_lane<T>(v, 0);
+}
+
+function unaryLoop<K, T>(src: usize, dst: usize, n: i32): void {
   const k = changetype<K>(0);
+  const w = width<T>();
   let i = 0;
   if (k.vec()) {
-    for (; i + 4 <= n; i += 4) {
-      const off = <usize>i << 2;
-      v128.store(dst + off, k.v(v128.load(src + off)));
+    for (; i + w <= n; i += w) {
+      const off = <usize>i * sizeof<T>();
+      v128.store(dst + off, k.v<T>(v128.load(src + off)));
     }
   }
   for (; i < n; i++) {
-    const off = <usize>i << 2;
-    store<f32>(dst + off, k.s(load<f32>(src + off)));
+    const off = <usize>i * sizeof<T>();
+    store<T>(dst + off, k.s<T>(load<T>(src + off)));
   }
 }
 
-export function unary<K>(op: i32, a: i32): i32 {
+/** A unary op of floating tensors (the bindings convert other inputs first). */
+export function unaryFloat<K>(op: i32, a: i32): i32 {
   const out = newTensorLike(a);
-  unaryLoop<K>(dataPtr(a), dataPtr(out), numel(a));
+  if (dtypeOf(a) == F64) unaryLoop<K, f64>(dataPtr(a), dataPtr(out), numel(a));
+  else unaryLoop<K, f32>(dataPtr(a), dataPtr(out), numel(a));
   record1(out, op, a);
+  return out;
+}
+
+/** A unary op of floating and int32 tensors. */
+export function unaryNumeric<K>(op: i32, a: i32): i32 {
+  const dtype = dtypeOf(a);
+  if (dtype != I32) return unaryFloat<K>(op, a);
+  const out = newTensorLike(a);
+  unaryLoop<K, i32>(dataPtr(a), dataPtr(out), numel(a));
   return out;
 }
 
 // ---- binary kernels -----------------------------------------------------------------
 
 @final export class AddK { @inline vec(): bool { return true; }
-  @inline v(a: v128, b: v128): v128 { return f32x4.add(a, b); } @inline s(a: f32, b: f32): f32 { return a + b; } }
+  @inline v<T>(a: v128, b: v128): v128 { return v128.add<T>(a, b); }
+  @inline s<T>(a: T, b: T): T { return a + b; } }
 @final export class SubK { @inline vec(): bool { return true; }
-  @inline v(a: v128, b: v128): v128 { return f32x4.sub(a, b); } @inline s(a: f32, b: f32): f32 { return a - b; } }
+  @inline v<T>(a: v128, b: v128): v128 { return v128.sub<T>(a, b); }
+  @inline s<T>(a: T, b: T): T { return a - b; } }
 @final export class MulK { @inline vec(): bool { return true; }
-  @inline v(a: v128, b: v128): v128 { return f32x4.mul(a, b); } @inline s(a: f32, b: f32): f32 { return a * b; } }
+  @inline v<T>(a: v128, b: v128): v128 { return v128.mul<T>(a, b); }
+  @inline s<T>(a: T, b: T): T { return a * b; } }
 @final export class DivK { @inline vec(): bool { return true; }
-  @inline v(a: v128, b: v128): v128 { return f32x4.div(a, b); } @inline s(a: f32, b: f32): f32 { return a / b; } }
+  @inline v<T>(a: v128, b: v128): v128 { return v128.div<T>(a, b); }
+  @inline s<T>(a: T, b: T): T { return a / b; } }
 @final export class PowK { @inline vec(): bool { return false; }
-  @inline v(a: v128, b: v128): v128 { return a; } @inline s(a: f32, b: f32): f32 { return Mathf.pow(a, b); } }
+  @inline v<T>(a: v128, b: v128): v128 { return a; }
+  @inline s<T>(a: T, b: T): T {
+    if (sizeof<T>() == 8) return <T>Math.pow(<f64>a, <f64>b);
+    return <T>Mathf.pow(<f32>a, <f32>b);
+  } }
+@final export class MaxK { @inline vec(): bool { return true; }
+  @inline v<T>(a: v128, b: v128): v128 { return v128.max<T>(a, b); }
+  @inline s<T>(a: T, b: T): T { return max<T>(a, b); } }
+// Comparisons give 1 or 0 in their inputs' type; compare() then narrows that to bool.
 @final export class GtK { @inline vec(): bool { return true; }
-  @inline v(a: v128, b: v128): v128 { return v128.and(f32x4.gt(a, b), f32x4.splat(1.0)); }
-  @inline s(a: f32, b: f32): f32 { return a > b ? 1 : 0; } }
+  @inline v<T>(a: v128, b: v128): v128 { return v128.and(v128.gt<T>(a, b), v128.splat<T>(<T>1)); }
+  @inline s<T>(a: T, b: T): T { return a > b ? <T>1 : <T>0; } }
 @final export class LtK { @inline vec(): bool { return true; }
-  @inline v(a: v128, b: v128): v128 { return v128.and(f32x4.lt(a, b), f32x4.splat(1.0)); }
-  @inline s(a: f32, b: f32): f32 { return a < b ? 1 : 0; } }
+  @inline v<T>(a: v128, b: v128): v128 { return v128.and(v128.lt<T>(a, b), v128.splat<T>(<T>1)); }
+  @inline s<T>(a: T, b: T): T { return a < b ? <T>1 : <T>0; } }
 @final export class GeK { @inline vec(): bool { return true; }
-  @inline v(a: v128, b: v128): v128 { return v128.and(f32x4.ge(a, b), f32x4.splat(1.0)); }
-  @inline s(a: f32, b: f32): f32 { return a >= b ? 1 : 0; } }
+  @inline v<T>(a: v128, b: v128): v128 { return v128.and(v128.ge<T>(a, b), v128.splat<T>(<T>1)); }
+  @inline s<T>(a: T, b: T): T { return a >= b ? <T>1 : <T>0; } }
 @final export class LeK { @inline vec(): bool { return true; }
-  @inline v(a: v128, b: v128): v128 { return v128.and(f32x4.le(a, b), f32x4.splat(1.0)); }
-  @inline s(a: f32, b: f32): f32 { return a <= b ? 1 : 0; } }
+  @inline v<T>(a: v128, b: v128): v128 { return v128.and(v128.le<T>(a, b), v128.splat<T>(<T>1)); }
+  @inline s<T>(a: T, b: T): T { return a <= b ? <T>1 : <T>0; } }
 @final export class EqK { @inline vec(): bool { return true; }
-  @inline v(a: v128, b: v128): v128 { return v128.and(f32x4.eq(a, b), f32x4.splat(1.0)); }
-  @inline s(a: f32, b: f32): f32 { return a == b ? 1 : 0; } }
+  @inline v<T>(a: v128, b: v128): v128 { return v128.and(v128.eq<T>(a, b), v128.splat<T>(<T>1)); }
+  @inline s<T>(a: T, b: T): T { return a == b ? <T>1 : <T>0; } }
 
 // One row: n outputs; each input steps by 1 (contiguous) or 0 (broadcast).
-function binaryRow<K>(pa: usize, sa: i32, pb: usize, sb: i32, po: usize, n: i32): void {
+function binaryRow<K, T>(pa: usize, sa: i32, pb: usize, sb: i32, po: usize, n: i32): void {
   const k = changetype<K>(0);
+  const w = width<T>();
   let i = 0;
   if (sa == 1 && sb == 1) {
     if (k.vec()) {
-      for (; i + 4 <= n; i += 4) {
-        const off = <usize>i << 2;
-        v128.store(po + off, k.v(v128.load(pa + off), v128.load(pb + off)));
+      for (; i + w <= n; i += w) {
+        const off = <usize>i * sizeof<T>();
+        v128.store(po + off, k.v<T>(v128.load(pa + off), v128.load(pb + off)));
       }
     }
     for (; i < n; i++) {
-      const off = <usize>i << 2;
-      store<f32>(po + off, k.s(load<f32>(pa + off), load<f32>(pb + off)));
+      const off = <usize>i * sizeof<T>();
+      store<T>(po + off, k.s<T>(load<T>(pa + off), load<T>(pb + off)));
     }
   } else if (sa == 1) {
-    const y = load<f32>(pb);
+    const y = load<T>(pb);
     if (k.vec()) {
-      const yv = f32x4.splat(y);
-      for (; i + 4 <= n; i += 4) {
-        const off = <usize>i << 2;
-        v128.store(po + off, k.v(v128.load(pa + off), yv));
+      const yv = v128.splat<T>(y);
+      for (; i + w <= n; i += w) {
+        const off = <usize>i * sizeof<T>();
+        v128.store(po + off, k.v<T>(v128.load(pa + off), yv));
       }
     }
     for (; i < n; i++) {
-      const off = <usize>i << 2;
-      store<f32>(po + off, k.s(load<f32>(pa + off), y));
+      const off = <usize>i * sizeof<T>();
+      store<T>(po + off, k.s<T>(load<T>(pa + off), y));
     }
   } else if (sb == 1) {
-    const x = load<f32>(pa);
+    const x = load<T>(pa);
     if (k.vec()) {
-      const xv = f32x4.splat(x);
-      for (; i + 4 <= n; i += 4) {
-        const off = <usize>i << 2;
-        v128.store(po + off, k.v(xv, v128.load(pb + off)));
+      const xv = v128.splat<T>(x);
+      for (; i + w <= n; i += w) {
+        const off = <usize>i * sizeof<T>();
+        v128.store(po + off, k.v<T>(xv, v128.load(pb + off)));
       }
     }
     for (; i < n; i++) {
-      const off = <usize>i << 2;
-      store<f32>(po + off, k.s(x, load<f32>(pb + off)));
+      const off = <usize>i * sizeof<T>();
+      store<T>(po + off, k.s<T>(x, load<T>(pb + off)));
     }
   } else {
-    const r = k.s(load<f32>(pa), load<f32>(pb));
-    for (; i < n; i++) store<f32>(po + (<usize>i << 2), r);
+    const r = k.s<T>(load<T>(pa), load<T>(pb));
+    for (; i < n; i++) store<T>(po + <usize>i * sizeof<T>(), r);
   }
 }
 
@@ -153,7 +197,6 @@ const outShape = heap.alloc(MAX_DIMS << 2);
 const strideA = heap.alloc(MAX_DIMS << 2);
 const strideB = heap.alloc(MAX_DIMS << 2);
 const counter = heap.alloc(MAX_DIMS << 2);
-
 
 // Strides (in elements) of tensor t broadcast to a rank-`rank` shape: 0 along broadcast dims.
 function broadcastStrides(t: i32, rank: i32, shape: usize, strides: usize): void {
@@ -167,14 +210,15 @@ function broadcastStrides(t: i32, rank: i32, shape: usize, strides: usize): void
   }
 }
 
-export function binaryKernel<K>(a: i32, b: i32, out: i32): void {
+// out = a (K) b, a and b (of element type T) broadcast to out's shape.
+function binaryKernel<K, T>(a: i32, b: i32, out: i32): void {
   const n = numel(out);
   if (n == 0) return;
   const pa = dataPtr(a), pb = dataPtr(b), po = dataPtr(out);
   const na = numel(a), nb = numel(b);
-  if (na == n && nb == n) { binaryRow<K>(pa, 1, pb, 1, po, n); return; }
-  if (na == n && nb == 1) { binaryRow<K>(pa, 1, pb, 0, po, n); return; }
-  if (na == 1 && nb == n) { binaryRow<K>(pa, 0, pb, 1, po, n); return; }
+  if (na == n && nb == n) { binaryRow<K, T>(pa, 1, pb, 1, po, n); return; }
+  if (na == n && nb == 1) { binaryRow<K, T>(pa, 1, pb, 0, po, n); return; }
+  if (na == 1 && nb == n) { binaryRow<K, T>(pa, 0, pb, 1, po, n); return; }
   // General broadcast: walk the output row by row (last dim), stepping each input's offset.
   const rank = ndim(out);
   const shape = shapePtr(out);
@@ -186,8 +230,8 @@ export function binaryKernel<K>(a: i32, b: i32, out: i32): void {
   for (let d = 0; d < rank; d++) put(counter, d, 0);
   let offA = 0, offB = 0;
   for (let r = 0; r < rows; r++) {
-    binaryRow<K>(pa + (<usize>offA << 2), sa, pb + (<usize>offB << 2), sb,
-      po + (<usize>(r * row) << 2), row);
+    binaryRow<K, T>(pa + <usize>offA * sizeof<T>(), sa, pb + <usize>offB * sizeof<T>(), sb,
+      po + <usize>(r * row) * sizeof<T>(), row);
     for (let d = rank - 2; d >= 0; d--) {
       const c = at(counter, d) + 1;
       offA += at(strideA, d);
@@ -198,6 +242,14 @@ export function binaryKernel<K>(a: i32, b: i32, out: i32): void {
       offB -= at(strideB, d) * c;
     }
   }
+}
+
+/** out = a (K) b for any numeric dtype of a and b (the same one). */
+export function binaryInto<K>(a: i32, b: i32, out: i32): void {
+  const dtype = dtypeOf(a);
+  if (dtype == F64) binaryKernel<K, f64>(a, b, out);
+  else if (dtype == I32) binaryKernel<K, i32>(a, b, out);
+  else binaryKernel<K, f32>(a, b, out);
 }
 
 // The broadcast shape of a and b, written to outShape; returns its rank.
@@ -213,48 +265,118 @@ function broadcastShape(a: i32, b: i32): i32 {
   return rank;
 }
 
-export function binary<K>(op: i32, a: i32, b: i32): i32 {
-  const out = newTensor(broadcastShape(a, b), outShape);
-  binaryKernel<K>(a, b, out);
+/** A binary op of floating tensors of one dtype (the bindings convert the inputs first). */
+export function binaryFloat<K>(op: i32, a: i32, b: i32): i32 {
+  const out = newTensor(broadcastShape(a, b), outShape, dtypeOf(a));
+  if (dtypeOf(a) == F64) binaryKernel<K, f64>(a, b, out);
+  else binaryKernel<K, f32>(a, b, out);
   record2(out, op, a, b);
   return out;
 }
 
-// The ops the backward rules are written with.
-export function add(a: i32, b: i32): i32 { return binary<AddK>(Op.Add, a, b); }
-export function sub(a: i32, b: i32): i32 { return binary<SubK>(Op.Sub, a, b); }
-export function mul(a: i32, b: i32): i32 { return binary<MulK>(Op.Mul, a, b); }
-export function div(a: i32, b: i32): i32 { return binary<DivK>(Op.Div, a, b); }
-export function pow(a: i32, b: i32): i32 { return binary<PowK>(Op.Pow, a, b); }
-export function neg(a: i32): i32 { return unary<NegK>(Op.Neg, a); }
-export function exp(a: i32): i32 { return unary<ExpK>(Op.Exp, a); }
-export function log(a: i32): i32 { return unary<LogK>(Op.Log, a); }
-export function sin(a: i32): i32 { return unary<SinK>(Op.Sin, a); }
-export function cos(a: i32): i32 { return unary<CosK>(Op.Cos, a); }
-export function sign(a: i32): i32 { return unary<SignK>(Op.Sign, a); }
-export function positive(a: i32): i32 { return unary<PositiveK>(Op.Positive, a); }
-
-// dst[0..n] += src[0..n] and dst = max(dst, src) on raw spans, for the reductions.
-export function addSpan(dst: usize, src: usize, n: i32): void {
-  binaryRow<AddK>(dst, 1, src, 1, dst, n);
+/** A binary op of floating or int32 tensors of one dtype. */
+export function binaryNumeric<K>(op: i32, a: i32, b: i32): i32 {
+  if (dtypeOf(a) != I32) return binaryFloat<K>(op, a, b);
+  const out = newTensor(broadcastShape(a, b), outShape, I32);
+  binaryKernel<K, i32>(a, b, out);
+  return out;
 }
 
-@final export class MaxK { @inline vec(): bool { return true; }
-  @inline v(a: v128, b: v128): v128 { return f32x4.max(a, b); } @inline s(a: f32, b: f32): f32 { return Mathf.max(a, b); } }
-
-export function maxSpanInto(dst: usize, src: usize, n: i32): void {
-  binaryRow<MaxK>(dst, 1, src, 1, dst, n);
+/** A comparison of two tensors of one numeric dtype: a bool tensor. */
+export function compare<K>(op: i32, a: i32, b: i32): i32 {
+  const flags = newTensor(broadcastShape(a, b), outShape, dtypeOf(a));
+  binaryInto<K>(a, b, flags);
+  const out = newTensor(ndim(flags), shapePtr(flags), BOOL);
+  convertInto(flags, out);
+  release(flags);
+  return out;
 }
 
-// target += src elementwise, with src broadcast to target's shape. Never recorded.
+// ---- conversion ---------------------------------------------------------------------
+
+function convertLoop<S, D>(src: usize, dst: usize, n: i32): void {
+  for (let i = 0; i < n; i++) {
+    const x = load<S>(src + <usize>i * sizeof<S>());
+    const y: D = sizeof<D>() == 1 ? <D>(x != <S>0) : <D>x; // to bool: nonzero (and NaN) is true
+    store<D>(dst + <usize>i * sizeof<D>(), y);
+  }
+}
+
+function convertFrom<S>(src: usize, dst: usize, n: i32, to: i32): void {
+  if (to == F32) convertLoop<S, f32>(src, dst, n);
+  else if (to == F64) convertLoop<S, f64>(src, dst, n);
+  else if (to == I32) convertLoop<S, i32>(src, dst, n);
+  else convertLoop<S, u8>(src, dst, n);
+}
+
+/** Copies src into dst (same shape), converting its elements to dst's dtype. */
+export function convertInto(src: i32, dst: i32): void {
+  const from = dtypeOf(src), to = dtypeOf(dst);
+  const ps = dataPtr(src), pd = dataPtr(dst), n = numel(src);
+  if (from == to) memory.copy(pd, ps, dataBytes(src));
+  else if (from == F32) convertFrom<f32>(ps, pd, n, to);
+  else if (from == F64) convertFrom<f64>(ps, pd, n, to);
+  else if (from == I32) convertFrom<i32>(ps, pd, n, to);
+  else convertFrom<u8>(ps, pd, n, to);
+}
+
+/** x as dtype `dtype` (a new tensor, also when the dtype is the same). */
+export function toForward(op: i32, x: i32, dtype: i32): i32 {
+  const out = newTensor(ndim(x), shapePtr(x), dtype);
+  convertInto(x, out);
+  record1(out, op, x);
+  return out;
+}
+
+export function toBackward(t: i32, g: i32, grads: usize): void {
+  setGrad(grads, 0, toForward(Op.To, g, dtypeOf(input(t, 0))));
+}
+
+// ---- the ops the backward rules are written with --------------------------------------
+
+export function add(a: i32, b: i32): i32 { return binaryFloat<AddK>(Op.Add, a, b); }
+export function sub(a: i32, b: i32): i32 { return binaryFloat<SubK>(Op.Sub, a, b); }
+export function mul(a: i32, b: i32): i32 { return binaryFloat<MulK>(Op.Mul, a, b); }
+export function div(a: i32, b: i32): i32 { return binaryFloat<DivK>(Op.Div, a, b); }
+export function pow(a: i32, b: i32): i32 { return binaryFloat<PowK>(Op.Pow, a, b); }
+export function neg(a: i32): i32 { return unaryFloat<NegK>(Op.Neg, a); }
+export function exp(a: i32): i32 { return unaryFloat<ExpK>(Op.Exp, a); }
+export function log(a: i32): i32 { return unaryFloat<LogK>(Op.Log, a); }
+export function sin(a: i32): i32 { return unaryFloat<SinK>(Op.Sin, a); }
+export function cos(a: i32): i32 { return unaryFloat<CosK>(Op.Cos, a); }
+export function sign(a: i32): i32 { return unaryFloat<SignK>(Op.Sign, a); }
+export function positive(a: i32): i32 { return unaryFloat<PositiveK>(Op.Positive, a); }
+
+// dst[0..n] += src[0..n] and dst = max(dst, src) on raw spans of T, for the reductions.
+export function addSpan<T>(dst: usize, src: usize, n: i32): void {
+  binaryRow<AddK, T>(dst, 1, src, 1, dst, n);
+}
+export function maxSpanInto<T>(dst: usize, src: usize, n: i32): void {
+  binaryRow<MaxK, T>(dst, 1, src, 1, dst, n);
+}
+
+// target (op)= src elementwise, with src broadcast to target's shape. Never recorded.
 export function addInPlace(target: i32, src: i32): void {
-  binaryKernel<AddK>(target, src, target);
+  binaryInto<AddK>(target, src, target);
+}
+export function mulInPlace(target: i32, src: i32): void {
+  binaryInto<MulK>(target, src, target);
 }
 
-export function constant(value: f32): i32 {
-  const t = newTensor(0, 0);
-  store<f32>(dataPtr(t), value);
+/** A 0-d tensor of dtype `dtype` holding value. */
+export function constant(value: f64, dtype: i32): i32 {
+  const t = newTensor(0, 0, dtype);
+  const p = dataPtr(t);
+  if (dtype == F64) store<f64>(p, value);
+  else if (dtype == F32) store<f32>(p, <f32>value);
+  else if (dtype == I32) store<i32>(p, <i32>value);
+  else store<u8>(p, value != 0 ? 1 : 0);
   return t;
+}
+
+/** A 0-d constant of t's dtype. */
+function constantLike(value: f64, t: i32): i32 {
+  return constant(value, dtypeOf(t));
 }
 
 // ---- backward rules -----------------------------------------------------------------
@@ -262,14 +384,18 @@ export function constant(value: f32): i32 {
 // Fused forms of the hottest rules, for a plain backward (no create_graph, when the rules
 // must be recorded ops): one pass instead of two to four, no temporaries.
 @final export class TanhGradK { @inline vec(): bool { return true; } // g (1 - y^2)
-  @inline v(g: v128, y: v128): v128 { return f32x4.mul(g, f32x4.sub(f32x4.splat(1.0), f32x4.mul(y, y))); }
-  @inline s(g: f32, y: f32): f32 { return g * (1 - y * y); } }
+  @inline v<T>(g: v128, y: v128): v128 {
+    return v128.mul<T>(g, v128.sub<T>(v128.splat<T>(<T>1), v128.mul<T>(y, y)));
+  }
+  @inline s<T>(g: T, y: T): T { return g * (<T>1 - y * y); } }
 @final export class SigmoidGradK { @inline vec(): bool { return true; } // g y (1 - y)
-  @inline v(g: v128, y: v128): v128 { return f32x4.mul(g, f32x4.mul(y, f32x4.sub(f32x4.splat(1.0), y))); }
-  @inline s(g: f32, y: f32): f32 { return g * (y * (1 - y)); } }
+  @inline v<T>(g: v128, y: v128): v128 {
+    return v128.mul<T>(g, v128.mul<T>(y, v128.sub<T>(v128.splat<T>(<T>1), y)));
+  }
+  @inline s<T>(g: T, y: T): T { return g * (y * (<T>1 - y)); } }
 @final export class ReluGradK { @inline vec(): bool { return true; } // g where y > 0
-  @inline v(g: v128, y: v128): v128 { return v128.and(g, f32x4.gt(y, f32x4.splat(0))); }
-  @inline s(g: f32, y: f32): f32 { return y > 0 ? g : 0; } }
+  @inline v<T>(g: v128, y: v128): v128 { return v128.and(g, v128.gt<T>(y, v128.splat<T>(<T>0))); }
+  @inline s<T>(g: T, y: T): T { return y > <T>0 ? g : <T>0; } }
 
 // The fused rules also take a one-element g standing for a constant gradient (what a full
 // sum hands down, see reduce.ts), so that no buffer is filled with it.
@@ -277,7 +403,9 @@ export function constant(value: f32): i32 {
 // g and the node's output y through K into a new tensor of y's shape.
 function fusedGrad<K>(g: i32, y: i32): i32 {
   const out = newTensorLike(y);
-  binaryRow<K>(dataPtr(g), numel(g) == 1 ? 0 : 1, dataPtr(y), 1, dataPtr(out), numel(y));
+  const sg = numel(g) == 1 ? 0 : 1;
+  if (dtypeOf(y) == F64) binaryRow<K, f64>(dataPtr(g), sg, dataPtr(y), 1, dataPtr(out), numel(y));
+  else binaryRow<K, f32>(dataPtr(g), sg, dataPtr(y), 1, dataPtr(out), numel(y));
   return out;
 }
 
@@ -294,25 +422,30 @@ export function takesScalarGrad(t: i32): bool {
 }
 
 // Both gradients of a product of same-shape a and b in one pass: g*b and g*a.
-function mulGrads(g: i32, a: i32, b: i32, grads: usize): void {
-  const ga = newTensorLike(a), gb = newTensorLike(b);
+function mulGradsOf<T>(g: i32, a: i32, b: i32, ga: i32, gb: i32): void {
   const pg = dataPtr(g), pa = dataPtr(a), pb = dataPtr(b), oa = dataPtr(ga), ob = dataPtr(gb);
-  const n = numel(a);
+  const n = numel(a), w = width<T>();
   const scalar = numel(g) == 1;
-  const g0 = load<f32>(pg), gs = f32x4.splat(g0);
+  const g0 = load<T>(pg), gs = v128.splat<T>(g0);
   let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const off = <usize>i << 2;
+  for (; i + w <= n; i += w) {
+    const off = <usize>i * sizeof<T>();
     const gv = scalar ? gs : v128.load(pg + off);
-    v128.store(oa + off, f32x4.mul(gv, v128.load(pb + off)));
-    v128.store(ob + off, f32x4.mul(gv, v128.load(pa + off)));
+    v128.store(oa + off, v128.mul<T>(gv, v128.load(pb + off)));
+    v128.store(ob + off, v128.mul<T>(gv, v128.load(pa + off)));
   }
   for (; i < n; i++) {
-    const off = <usize>i << 2;
-    const gv = scalar ? g0 : load<f32>(pg + off);
-    store<f32>(oa + off, gv * load<f32>(pb + off));
-    store<f32>(ob + off, gv * load<f32>(pa + off));
+    const off = <usize>i * sizeof<T>();
+    const gv = scalar ? g0 : load<T>(pg + off);
+    store<T>(oa + off, gv * load<T>(pb + off));
+    store<T>(ob + off, gv * load<T>(pa + off));
   }
+}
+
+function mulGrads(g: i32, a: i32, b: i32, grads: usize): void {
+  const ga = newTensorLike(a), gb = newTensorLike(b);
+  if (dtypeOf(a) == F64) mulGradsOf<f64>(g, a, b, ga, gb);
+  else mulGradsOf<f32>(g, a, b, ga, gb);
   setGrad(grads, 0, ga);
   setGrad(grads, 1, gb);
 }
@@ -351,14 +484,14 @@ export function cosBackward(t: i32, g: i32, grads: usize): void {
 }
 export function tanhBackward(t: i32, g: i32, grads: usize): void {
   if (canFuse(t, g)) { setGrad(grads, 0, fusedGrad<TanhGradK>(g, t)); return; }
-  const sq = mul(t, t), one = constant(1);
+  const sq = mul(t, t), one = constantLike(1, t);
   const d = sub(one, sq);
   release(sq); release(one);
   setGrad(grads, 0, mulDrop(g, d));
 }
 export function sigmoidBackward(t: i32, g: i32, grads: usize): void {
   if (canFuse(t, g)) { setGrad(grads, 0, fusedGrad<SigmoidGradK>(g, t)); return; }
-  const one = constant(1);
+  const one = constantLike(1, t);
   const c = sub(one, t);
   release(one);
   setGrad(grads, 0, mulDrop(g, mulDrop(t, c)));
@@ -396,7 +529,7 @@ export function powBackward(t: i32, g: i32, grads: usize): void {
   // d/da = g b a^(b-1);  d/db = g out log(a)
   const a = input(t, 0), b = input(t, 1);
   if (needsGrad(t, 0)) {
-    const one = constant(1);
+    const one = constantLike(1, b);
     const bm1 = sub(b, one);
     release(one);
     const p = pow(a, bm1);

@@ -1,45 +1,72 @@
 // Linear algebra: dot, (batched) matmul and the 2-norm.
 
-import { newTensor, dataPtr, numel, ndim, dim, shapePtr, release, MAX_DIMS } from "../tensors";
+import { newTensor, dataPtr, numel, ndim, dim, shapePtr, release, dtypeOf, MAX_DIMS, F64 } from "../tensors";
 import { record2, record1, gradEnabled, input, needsGrad, setGrad } from "../graph";
 import { gemm } from "./gemm";
 import { Op } from "../generated/table";
-import { hsum } from "./simd";
+import { hsum } from "./reduce";
 import { mul, div } from "./elementwise";
 import { transpose } from "./shape";
 
-function dotSpan(a: usize, b: usize, n: i32): f32 {
-  let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+function dotSpan<T>(a: usize, b: usize, n: i32): T {
+  const w = <i32>(16 / sizeof<T>()), size = sizeof<T>();
+  let s0 = v128.splat<T>(<T>0), s1 = s0, s2 = s0, s3 = s0;
   let i = 0;
-  for (; i + 16 <= n; i += 16) {
-    const off = <usize>i << 2;
-    s0 = f32x4.add(s0, f32x4.mul(v128.load(a + off), v128.load(b + off)));
-    s1 = f32x4.add(s1, f32x4.mul(v128.load(a + off, 16), v128.load(b + off, 16)));
-    s2 = f32x4.add(s2, f32x4.mul(v128.load(a + off, 32), v128.load(b + off, 32)));
-    s3 = f32x4.add(s3, f32x4.mul(v128.load(a + off, 48), v128.load(b + off, 48)));
+  for (; i + 4 * w <= n; i += 4 * w) {
+    const off = <usize>i * size;
+    s0 = v128.add<T>(s0, v128.mul<T>(v128.load(a + off), v128.load(b + off)));
+    s1 = v128.add<T>(s1, v128.mul<T>(v128.load(a + off, 16), v128.load(b + off, 16)));
+    s2 = v128.add<T>(s2, v128.mul<T>(v128.load(a + off, 32), v128.load(b + off, 32)));
+    s3 = v128.add<T>(s3, v128.mul<T>(v128.load(a + off, 48), v128.load(b + off, 48)));
   }
-  for (; i + 4 <= n; i += 4) {
-    const off = <usize>i << 2;
-    s0 = f32x4.add(s0, f32x4.mul(v128.load(a + off), v128.load(b + off)));
+  for (; i + w <= n; i += w) {
+    const off = <usize>i * size;
+    s0 = v128.add<T>(s0, v128.mul<T>(v128.load(a + off), v128.load(b + off)));
   }
-  let s = hsum(f32x4.add(f32x4.add(s0, s1), f32x4.add(s2, s3)));
-  for (; i < n; i++) s += load<f32>(a + (<usize>i << 2)) * load<f32>(b + (<usize>i << 2));
+  let s = hsum<T>(v128.add<T>(v128.add<T>(s0, s1), v128.add<T>(s2, s3)));
+  for (; i < n; i++) s += load<T>(a + <usize>i * size) * load<T>(b + <usize>i * size);
   return s;
 }
 
+// A 0-d result: the dot product of a and b, or with `root` its square root.
+function dotInto(out: i32, a: i32, b: i32, root: bool): void {
+  const p = dataPtr(out);
+  if (dtypeOf(a) == F64) {
+    const s = dotSpan<f64>(dataPtr(a), dataPtr(b), numel(a));
+    store<f64>(p, root ? Math.sqrt(s) : s);
+  } else {
+    const s = dotSpan<f32>(dataPtr(a), dataPtr(b), numel(a));
+    store<f32>(p, root ? Mathf.sqrt(s) : s);
+  }
+}
+
 export function dotForward(op: i32, a: i32, b: i32): i32 {
-  const out = newTensor(0, 0);
-  store<f32>(dataPtr(out), dotSpan(dataPtr(a), dataPtr(b), numel(a)));
+  const out = newTensor(0, 0, dtypeOf(a));
+  dotInto(out, a, b, false);
   record2(out, op, a, b);
   return out;
 }
 
 export function normForward(op: i32, a: i32): i32 {
-  const out = newTensor(0, 0);
-  const p = dataPtr(a);
-  store<f32>(dataPtr(out), Mathf.sqrt(dotSpan(p, p, numel(a))));
+  const out = newTensor(0, 0, dtypeOf(a));
+  dotInto(out, a, a, true);
   record1(out, op, a);
   return out;
+}
+
+// C = op(A) op(B) in float64, plainly, until the packed GEMM serves float64.
+function gemm64(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, transA: bool, transB: bool): void {
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let s: f64 = 0;
+      for (let p = 0; p < k; p++) {
+        const x = load<f64>(a + (<usize>(transA ? p * m + i : i * k + p) << 3));
+        const y = load<f64>(b + (<usize>(transB ? j * k + p : p * n + j) << 3));
+        s += x * y;
+      }
+      store<f64>(c + (<usize>(i * n + j) << 3), s);
+    }
+  }
 }
 
 const outShape = heap.alloc(MAX_DIMS << 2);
@@ -58,13 +85,16 @@ function product(a: i32, b: i32, transA: bool, transB: bool): i32 {
   }
   store<i32>(outShape + (<usize>(rank - 2) << 2), m);
   store<i32>(outShape + (<usize>(rank - 1) << 2), n);
-  const out = newTensor(rank, outShape);
+  const dtype = dtypeOf(a);
+  const out = newTensor(rank, outShape, dtype);
   const pa = dataPtr(a), pb = dataPtr(b), pc = dataPtr(out);
+  const shift = dtype == F64 ? 3 : 2;
   for (let i = 0; i < batch; i++) {
-    gemm(
-      pa + (<usize>(batchA == 1 ? 0 : i * m * k) << 2),
-      pb + (<usize>(batchB == 1 ? 0 : i * k * n) << 2),
-      pc + (<usize>(i * m * n) << 2), m, k, n, transA, transB);
+    const ai = pa + (<usize>(batchA == 1 ? 0 : i * m * k) << shift);
+    const bi = pb + (<usize>(batchB == 1 ? 0 : i * k * n) << shift);
+    const ci = pc + (<usize>(i * m * n) << shift);
+    if (dtype == F64) gemm64(ai, bi, ci, m, k, n, transA, transB);
+    else gemm(ai, bi, ci, m, k, n, transA, transB);
   }
   return out;
 }
@@ -83,9 +113,10 @@ export function dotBackward(t: i32, g: i32, grads: usize): void {
 export function normBackward(t: i32, g: i32, grads: usize): void {
   // d|a|/da = a / |a|, and 0 at a = 0 (the subgradient PyTorch picks)
   const a = input(t, 0);
-  if (load<f32>(dataPtr(t)) == 0) {
-    const zero = newTensor(ndim(a), shapePtr(a));
-    memory.fill(dataPtr(zero), 0, <usize>numel(zero) << 2);
+  const wide = dtypeOf(t) == F64;
+  if ((wide ? load<f64>(dataPtr(t)) : <f64>load<f32>(dataPtr(t))) == 0) {
+    const zero = newTensor(ndim(a), shapePtr(a), dtypeOf(a));
+    memory.fill(dataPtr(zero), 0, <usize>numel(zero) << (wide ? 3 : 2));
     setGrad(grads, 0, zero);
     return;
   }

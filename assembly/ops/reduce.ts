@@ -5,14 +5,13 @@
 // Each is the other's backward rule.
 
 import {
-  newTensor, dataPtr, numel, ndim, dim, shapePtr, geti, seti, release, retain,
-  isLeaf, OP as OP_FIELD, AUX, DEPS, PENDING, CAPTURE, MAX_DIMS,
+  newTensor, dataPtr, numel, ndim, dim, shapePtr, geti, seti, release, retain, dtypeOf,
+  isLeaf, OP as OP_FIELD, AUX, DEPS, PENDING, CAPTURE, MAX_DIMS, F64, I32, elementShift,
 } from "../tensors";
 import { allocBuffer, freeBuffer, at, put } from "../memory";
 import { record1, gradEnabled, input, paramI, setParamI, setGrad } from "../graph";
 import { Op } from "../generated/table";
 import { scratch } from "../scratch";
-import { hsum, maxSpan } from "./simd";
 import { mul, constant, addSpan, maxSpanInto, takesScalarGrad } from "./elementwise";
 
 const work = heap.alloc(MAX_DIMS << 2);
@@ -23,76 +22,128 @@ const work = heap.alloc(MAX_DIMS << 2);
   return n;
 }
 
-function sumSpan(p: usize, n: i32): f32 {
-  let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+@inline function width<T>(): i32 {
+  return <i32>(16 / sizeof<T>());
+}
+
+/** The sum of the lanes of v. */
+@inline export function hsum<T>(v: v128): T {
+  if (sizeof<T>() == 8) return v128.extract_lane<T>(v, 0) + v128.extract_lane<T>(v, 1);
+  return (v128.extract_lane<T>(v, 0) + v128.extract_lane<T>(v, 1)) +
+    (v128.extract_lane<T>(v, 2) + v128.extract_lane<T>(v, 3));
+}
+
+// Sums of float32 data are accurate at any length: blocks of BLOCK elements are summed in
+// four vector accumulators (so each lane adds at most BLOCK / 16 values in float32), and
+// the block sums are added in float64, as a pairwise sum would bound the error.
+const BLOCK = 1024;
+
+function blockSum<T>(p: usize, n: i32): T {
+  const w = width<T>();
+  let a0 = v128.splat<T>(<T>0), a1 = a0, a2 = a0, a3 = a0;
   let i = 0;
-  for (; i + 16 <= n; i += 16) {
-    const q = p + (<usize>i << 2);
-    a0 = f32x4.add(a0, v128.load(q));
-    a1 = f32x4.add(a1, v128.load(q, 16));
-    a2 = f32x4.add(a2, v128.load(q, 32));
-    a3 = f32x4.add(a3, v128.load(q, 48));
+  for (; i + 4 * w <= n; i += 4 * w) {
+    const q = p + <usize>i * sizeof<T>();
+    a0 = v128.add<T>(a0, v128.load(q));
+    a1 = v128.add<T>(a1, v128.load(q, 16));
+    a2 = v128.add<T>(a2, v128.load(q, 32));
+    a3 = v128.add<T>(a3, v128.load(q, 48));
   }
-  for (; i + 4 <= n; i += 4) a0 = f32x4.add(a0, v128.load(p + (<usize>i << 2)));
-  let s = hsum(f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3)));
-  for (; i < n; i++) s += load<f32>(p + (<usize>i << 2));
+  for (; i + w <= n; i += w) a0 = v128.add<T>(a0, v128.load(p + <usize>i * sizeof<T>()));
+  let s = hsum<T>(v128.add<T>(v128.add<T>(a0, a1), v128.add<T>(a2, a3)));
+  for (; i < n; i++) s += load<T>(p + <usize>i * sizeof<T>());
   return s;
 }
 
-export function fillSpan(dst: usize, value: f32, n: i32): void {
-  const v = f32x4.splat(value);
-  let i = 0;
-  for (; i + 4 <= n; i += 4) v128.store(dst + (<usize>i << 2), v);
-  for (; i < n; i++) store<f32>(dst + (<usize>i << 2), value);
+function sumSpan<T>(p: usize, n: i32): T {
+  if (n <= BLOCK) return blockSum<T>(p, n);
+  if (isInteger<T>()) {
+    let total: T = 0;
+    for (let b = 0; b < n; b += BLOCK) total += blockSum<T>(p + <usize>b * sizeof<T>(), min(BLOCK, n - b));
+    return total;
+  }
+  let total: f64 = 0;
+  for (let b = 0; b < n; b += BLOCK) total += <f64>blockSum<T>(p + <usize>b * sizeof<T>(), min(BLOCK, n - b));
+  return <T>total;
 }
 
-function scaleSpan(dst: usize, value: f32, n: i32): void {
-  const v = f32x4.splat(value);
+export function fillSpan<T>(dst: usize, value: T, n: i32): void {
+  const v = v128.splat<T>(value), w = width<T>();
   let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const off = <usize>i << 2;
-    v128.store(dst + off, f32x4.mul(v128.load(dst + off), v));
+  for (; i + w <= n; i += w) v128.store(dst + <usize>i * sizeof<T>(), v);
+  for (; i < n; i++) store<T>(dst + <usize>i * sizeof<T>(), value);
+}
+
+function scaleSpan<T>(dst: usize, value: T, n: i32): void {
+  const v = v128.splat<T>(value), w = width<T>();
+  let i = 0;
+  for (; i + w <= n; i += w) {
+    const off = <usize>i * sizeof<T>();
+    v128.store(dst + off, v128.mul<T>(v128.load(dst + off), v));
   }
-  for (; i < n; i++) store<f32>(dst + (<usize>i << 2), load<f32>(dst + (<usize>i << 2)) * value);
+  for (; i < n; i++) store<T>(dst + <usize>i * sizeof<T>(), load<T>(dst + <usize>i * sizeof<T>()) * value);
+}
+
+// dst[0..inner] = the sum of the len rows of src [len, inner]. For float32 and long runs
+// the rows are summed in blocks, and the block sums added in float64 (see BLOCK).
+const ROW_BLOCK = 64;
+
+function sumRows<T>(src: usize, len: i32, inner: i32, dst: usize): void {
+  const rowBytes = <usize>inner * sizeof<T>();
+  if (!(isFloat<T>() && sizeof<T>() == 4) || len <= ROW_BLOCK) {
+    fillSpan<T>(dst, <T>0, inner);
+    for (let r = 0; r < len; r++) addSpan<T>(dst, src + <usize>r * rowBytes, inner);
+    return;
+  }
+  const wide = allocBuffer(<usize>inner << 3);
+  fillSpan<f64>(wide, 0, inner);
+  for (let b = 0; b < len; b += ROW_BLOCK) {
+    fillSpan<T>(dst, <T>0, inner);
+    for (let r = b; r < min(len, b + ROW_BLOCK); r++) addSpan<T>(dst, src + <usize>r * rowBytes, inner);
+    for (let i = 0; i < inner; i++) {
+      const at = wide + (<usize>i << 3);
+      store<f64>(at, load<f64>(at) + <f64>load<T>(dst + <usize>i * sizeof<T>()));
+    }
+  }
+  for (let i = 0; i < inner; i++) store<T>(dst + <usize>i * sizeof<T>(), <T>load<f64>(wide + (<usize>i << 3)));
+  freeBuffer(wide, <usize>inner << 3);
 }
 
 // Sums over one run of dims: src seen as [outer, len, inner] -> dst [outer, inner].
-function sumRun(src: usize, outer: i32, len: i32, inner: i32, dst: usize): void {
+function sumRun<T>(src: usize, outer: i32, len: i32, inner: i32, dst: usize): void {
   if (inner == 1) {
     for (let o = 0; o < outer; o++) {
-      store<f32>(dst + (<usize>o << 2), sumSpan(src + (<usize>(o * len) << 2), len));
+      store<T>(dst + <usize>o * sizeof<T>(), sumSpan<T>(src + <usize>(o * len) * sizeof<T>(), len));
     }
     return;
   }
   for (let o = 0; o < outer; o++) {
-    const row = dst + (<usize>(o * inner) << 2);
-    fillSpan(row, 0, inner);
-    for (let r = 0; r < len; r++) addSpan(row, src + (<usize>((o * len + r) * inner) << 2), inner);
+    sumRows<T>(src + <usize>(o * len * inner) * sizeof<T>(), len, inner, dst + <usize>(o * inner) * sizeof<T>());
   }
 }
 
 // Broadcasts over one run of dims: src [outer, inner] -> dst [outer, len, inner].
-function expandRun(src: usize, outer: i32, len: i32, inner: i32, dst: usize): void {
+function expandRun<T>(src: usize, outer: i32, len: i32, inner: i32, dst: usize): void {
   for (let o = 0; o < outer; o++) {
     if (inner == 1) {
-      fillSpan(dst + (<usize>(o * len) << 2), load<f32>(src + (<usize>o << 2)), len);
+      fillSpan<T>(dst + <usize>(o * len) * sizeof<T>(), load<T>(src + <usize>o * sizeof<T>()), len);
       continue;
     }
-    const from = src + (<usize>(o * inner) << 2);
+    const from = src + <usize>(o * inner) * sizeof<T>();
     for (let r = 0; r < len; r++) {
-      memory.copy(dst + (<usize>((o * len + r) * inner) << 2), from, <usize>inner << 2);
+      memory.copy(dst + <usize>((o * len + r) * inner) * sizeof<T>(), from, <usize>inner * sizeof<T>());
     }
   }
 }
 
 // Applies sumRun (or expandRun) once per run of masked dims, last run first, through
 // temporary buffers. `shape` is the full (unreduced) shape.
-function runsKernel(expanding: bool, src: usize, rank: i32, shape: usize, mask: i32, dst: usize): void {
+function runsKernel<T>(expanding: bool, src: usize, rank: i32, shape: usize, mask: i32, dst: usize): void {
   for (let d = 0; d < rank; d++) put(work, d, expanding && (mask & (1 << d)) ? 1 : at(shape, d));
   let cur = src;
   let curBytes: usize = 0; // size of cur when it is a temporary
   let d = rank - 1;
-  if (mask == 0) { memory.copy(dst, src, <usize>product(shape, 0, rank) << 2); return; }
+  if (mask == 0) { memory.copy(dst, src, <usize>product(shape, 0, rank) * sizeof<T>()); return; }
   while (true) {
     while (d >= 0 && (mask & (1 << d)) == 0) d--;
     const end = d + 1;
@@ -102,16 +153,24 @@ function runsKernel(expanding: bool, src: usize, rank: i32, shape: usize, mask: 
     for (let e = 0; e < start; e++) if (mask & (1 << e)) last = false;
     const outer = product(work, 0, start), inner = product(work, end, rank);
     const len = product(shape, start, end);
-    const nextBytes = <usize>(outer * inner * (expanding ? len : 1)) << 2;
+    const nextBytes = <usize>(outer * inner * (expanding ? len : 1)) * sizeof<T>();
     const next = last ? dst : allocBuffer(nextBytes);
-    if (expanding) expandRun(cur, outer, len, inner, next);
-    else sumRun(cur, outer, len, inner, next);
+    if (expanding) expandRun<T>(cur, outer, len, inner, next);
+    else sumRun<T>(cur, outer, len, inner, next);
     if (cur != src) freeBuffer(cur, curBytes);
     cur = next;
     curBytes = nextBytes;
     for (let e = start; e < end; e++) put(work, e, expanding ? at(shape, e) : 1);
     if (last) return;
   }
+}
+
+// runsKernel for x's dtype, from x's data into out's.
+function runs(expanding: bool, x: i32, rank: i32, shape: usize, mask: i32, out: i32): void {
+  const dtype = dtypeOf(x);
+  if (dtype == F64) runsKernel<f64>(expanding, dataPtr(x), rank, shape, mask, dataPtr(out));
+  else if (dtype == I32) runsKernel<i32>(expanding, dataPtr(x), rank, shape, mask, dataPtr(out));
+  else runsKernel<f32>(expanding, dataPtr(x), rank, shape, mask, dataPtr(out));
 }
 
 // Parameter words of Sum, Mean and Expand, and of Max.
@@ -126,13 +185,16 @@ function countOver(x: i32, mask: i32): i32 {
 }
 
 function sumInto(op: i32, x: i32, mask: i32, out: i32): void {
-  runsKernel(false, dataPtr(x), ndim(x), shapePtr(x), mask, dataPtr(out));
-  if (op == Op.Mean) scaleSpan(dataPtr(out), <f32>(1.0 / <f64>countOver(x, mask)), numel(out));
+  runs(false, x, ndim(x), shapePtr(x), mask, out);
+  if (op != Op.Mean) return;
+  const scale = 1.0 / <f64>countOver(x, mask);
+  if (dtypeOf(x) == F64) scaleSpan<f64>(dataPtr(out), scale, numel(out));
+  else scaleSpan<f32>(dataPtr(out), <f32>scale, numel(out));
 }
 
 // Sum (or Mean) of x over the masked dims, into the shape (of rank `rank`) at `shape`.
 export function reduceSum(op: i32, x: i32, mask: i32, rank: i32, shape: usize): i32 {
-  const out = newTensor(rank, shape);
+  const out = newTensor(rank, shape, dtypeOf(x));
   sumInto(op, x, mask, out);
   setParamI(out, P_MASK, mask);
   setParamI(out, P_RANK, rank);
@@ -147,8 +209,8 @@ export function sumForward(op: i32, x: i32, mask: i32, rank: i32): i32 {
 
 // x, seen with size 1 along the masked dims, broadcast to the given shape.
 export function expand(x: i32, mask: i32, rank: i32, shape: usize): i32 {
-  const out = newTensor(rank, shape);
-  runsKernel(true, dataPtr(x), rank, shapePtr(out), mask, dataPtr(out));
+  const out = newTensor(rank, shape, dtypeOf(x));
+  runs(true, x, rank, shapePtr(out), mask, out);
   setParamI(out, P_MASK, mask);
   setParamI(out, P_RANK, rank);
   record1(out, Op.Expand, x);
@@ -172,61 +234,87 @@ export function sumToLike(g: i32, like: i32): i32 {
   return reduceSum(Op.Sum, g, mask, ndim(like), shapePtr(like));
 }
 
-// Max over one run of dims: src [outer, len, inner] -> dst [outer, inner]. When `mask` is
-// non-zero it receives the gradient routing: one-hot at the first arg-max, or, for a full
-// reduction (`even`), shared equally between tied maxima as PyTorch does.
-function maxRun(src: usize, outer: i32, len: i32, inner: i32, dst: usize, mask: usize, even: bool): void {
+export function maxSpan<T>(p: usize, n: i32): T {
+  const w = width<T>();
+  let i = 0;
+  let m = load<T>(p);
+  if (n >= 2 * w) {
+    let a = v128.load(p), b = v128.load(p, 16);
+    for (i = 2 * w; i + 2 * w <= n; i += 2 * w) {
+      const q = p + <usize>i * sizeof<T>();
+      a = v128.max<T>(a, v128.load(q));
+      b = v128.max<T>(b, v128.load(q, 16));
+    }
+    const v = v128.max<T>(a, b);
+    m = max<T>(v128.extract_lane<T>(v, 0), v128.extract_lane<T>(v, 1));
+    if (w == 4) m = max<T>(m, max<T>(v128.extract_lane<T>(v, 2), v128.extract_lane<T>(v, 3)));
+  }
+  for (; i < n; i++) m = max<T>(m, load<T>(p + <usize>i * sizeof<T>()));
+  return m;
+}
+
+// Max over one run of dims: src [outer, len, inner] -> dst [outer, inner]. NaN is the max
+// of any run holding one, as in PyTorch. When `mask` is non-zero it receives the gradient
+// routing: one-hot at the first arg-max, or (`even`) shared equally between tied maxima, as
+// PyTorch does for max() and amax().
+function maxRun<T>(src: usize, outer: i32, len: i32, inner: i32, dst: usize, mask: usize, even: bool): void {
+  const size = sizeof<T>();
   for (let o = 0; o < outer; o++) {
-    const from = src + (<usize>(o * len * inner) << 2);
+    const from = src + <usize>(o * len * inner) * size;
     if (inner == 1) {
-      store<f32>(dst + (<usize>o << 2), maxSpan(from, len));
+      store<T>(dst + <usize>o * size, maxSpan<T>(from, len));
       continue;
     }
-    const row = dst + (<usize>(o * inner) << 2);
-    memory.copy(row, from, <usize>inner << 2);
-    for (let r = 1; r < len; r++) maxSpanInto(row, from + (<usize>(r * inner) << 2), inner);
+    const row = dst + <usize>(o * inner) * size;
+    memory.copy(row, from, <usize>inner * size);
+    for (let r = 1; r < len; r++) maxSpanInto<T>(row, from + <usize>(r * inner) * size, inner);
   }
   if (mask == 0) return;
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
-      const base = src + (<usize>(o * len * inner + i) << 2);
-      const best = load<f32>(dst + (<usize>(o * inner + i) << 2));
+      const base = src + <usize>(o * len * inner + i) * size;
+      const best = load<T>(dst + <usize>(o * inner + i) * size);
       const isNaN = best != best;
       let first = -1, ties = 0;
       for (let r = 0; r < len; r++) {
-        const v = load<f32>(base + (<usize>(r * inner) << 2));
+        const v = load<T>(base + <usize>(r * inner) * size);
         if (v == best || (isNaN && v != v)) {
           if (first < 0) first = r;
           ties++;
         }
       }
-      const share: f32 = even ? 1.0 / <f32>ties : 1.0;
-      const mbase = mask + (<usize>(o * len * inner + i) << 2);
+      const share = even ? <T>1 / <T>ties : <T>1;
+      const mbase = mask + <usize>(o * len * inner + i) * size;
       for (let r = 0; r < len; r++) {
-        const v = load<f32>(base + (<usize>(r * inner) << 2));
+        const v = load<T>(base + <usize>(r * inner) * size);
         const hit = even ? v == best || (isNaN && v != v) : r == first;
-        store<f32>(mbase + (<usize>(r * inner) << 2), hit ? share : 0);
+        store<T>(mbase + <usize>(r * inner) * size, hit ? share : <T>0);
       }
     }
   }
 }
 
 // Max over dims [start, end) of x (one run; start = 0 and end = rank for a full
-// reduction); the output shape (of rank `rank`) is in the core's scratch.
-export function maxForward(op: i32, x: i32, start: i32, end: i32, rank: i32): i32 {
-  const out = newTensor(rank, scratch);
+// reduction); the output shape (of rank `rank`) is in the core's scratch. `even`: the
+// gradient is shared between tied maxima (max(), amax()) instead of going to the first
+// (max(dim)).
+export function maxForward(op: i32, x: i32, start: i32, end: i32, rank: i32, even: i32): i32 {
+  const dtype = dtypeOf(x);
+  const out = newTensor(rank, scratch, dtype);
   const xr = ndim(x);
   const xs = shapePtr(x);
   const outer = product(xs, 0, start), len = product(xs, start, end), inner = product(xs, end, xr);
   setParamI(out, P_START, start);
   setParamI(out, P_END, end);
+  let routing = 0;
   if (record1(out, op, x)) {
-    const routing = newTensor(xr, xs);
+    routing = newTensor(xr, xs, dtype);
     seti(out, AUX, routing);
-    maxRun(dataPtr(x), outer, len, inner, dataPtr(out), dataPtr(routing), start == 0 && end == xr);
-  } else {
-    maxRun(dataPtr(x), outer, len, inner, dataPtr(out), 0, false);
   }
+  const px = dataPtr(x), po = dataPtr(out), pm = routing != 0 ? dataPtr(routing) : 0;
+  if (dtype == F64) maxRun<f64>(px, outer, len, inner, po, pm, even != 0);
+  else if (dtype == I32) maxRun<i32>(px, outer, len, inner, po, pm, even != 0);
+  else maxRun<f32>(px, outer, len, inner, po, pm, even != 0);
   return out;
 }
 
@@ -244,14 +332,14 @@ export function sumBackward(t: i32, g: i32, grads: usize): void {
   const mean = geti(t, OP_FIELD) == Op.Mean;
   if (constantGradSuffices(t, x, g)) {
     if (!mean) { retain(g); setGrad(grads, 0, g); return; }
-    const c = constant(<f32>(1.0 / <f64>countOver(x, mask)));
+    const c = constant(1.0 / <f64>countOver(x, mask), dtypeOf(x));
     setGrad(grads, 0, mul(g, c));
     release(c);
     return;
   }
   const e = expand(g, mask, ndim(x), shapePtr(x));
   if (!mean) { setGrad(grads, 0, e); return; }
-  const c = constant(<f32>(1.0 / <f64>countOver(x, mask)));
+  const c = constant(1.0 / <f64>countOver(x, mask), dtypeOf(x));
   setGrad(grads, 0, mul(e, c));
   release(c); release(e);
 }

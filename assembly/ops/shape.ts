@@ -1,15 +1,15 @@
 // Shape ops. Every tensor is contiguous, so reshape copies the data into the new shape
 // and transpose materialises the permuted layout.
 
-import { newTensor, dataPtr, numel, ndim, dim, shapePtr, MAX_DIMS } from "../tensors";
+import { newTensor, dataPtr, dataBytes, numel, ndim, dim, shapePtr, dtypeOf, elementShift, MAX_DIMS } from "../tensors";
 import { at, put } from "../memory";
 import { record1, input, paramI, setParamI, setGrad } from "../graph";
 import { Op } from "../generated/table";
 import { scratch } from "../scratch";
 
 export function reshape(x: i32, rank: i32, shape: usize): i32 {
-  const out = newTensor(rank, shape);
-  memory.copy(dataPtr(out), dataPtr(x), <usize>numel(x) << 2);
+  const out = newTensor(rank, shape, dtypeOf(x));
+  memory.copy(dataPtr(out), dataPtr(x), dataBytes(x));
   record1(out, Op.Reshape, x);
   return out;
 }
@@ -24,10 +24,31 @@ const inStride = heap.alloc(MAX_DIMS << 2);   // input stride for each output di
 const counter = heap.alloc(MAX_DIMS << 2);
 
 
+// Copies the rows of x in the permuted order: elements of E (u8, u32 or u64: the bytes of
+// any dtype) read with the input stride of each output dim.
+function permuteRows<E>(src: usize, dst: usize, n: i32, rank: i32): void {
+  const size = sizeof<E>();
+  const row = at(swapped, rank - 1), step = at(inStride, rank - 1);
+  for (let d = 0; d < rank; d++) put(counter, d, 0);
+  let off = 0;
+  for (let r = 0, rows = n / row; r < rows; r++) {
+    const to = dst + <usize>(r * row) * size;
+    if (step == 1) memory.copy(to, src + <usize>off * size, <usize>row * size);
+    else for (let j = 0; j < row; j++) store<E>(to + <usize>j * size, load<E>(src + <usize>(off + j * step) * size));
+    for (let d = rank - 2; d >= 0; d--) {
+      const c = at(counter, d) + 1;
+      off += at(inStride, d);
+      if (c < at(swapped, d)) { put(counter, d, c); break; }
+      put(counter, d, 0);
+      off -= at(inStride, d) * c;
+    }
+  }
+}
+
 export function transpose(x: i32, d0: i32, d1: i32): i32 {
   const rank = ndim(x);
   for (let d = 0; d < rank; d++) put(swapped, d, dim(x, d == d0 ? d1 : d == d1 ? d0 : d));
-  const out = newTensor(rank, swapped);
+  const out = newTensor(rank, swapped, dtypeOf(x));
   let stride = 1;
   for (let d = rank - 1; d >= 0; d--) {
     put(inStride, d == d0 ? d1 : d == d1 ? d0 : d, stride);
@@ -35,22 +56,10 @@ export function transpose(x: i32, d0: i32, d1: i32): i32 {
   }
   const n = numel(out);
   if (n > 0) {
-    const src = dataPtr(x), dst = dataPtr(out);
-    const row = at(swapped, rank - 1), step = at(inStride, rank - 1);
-    for (let d = 0; d < rank; d++) put(counter, d, 0);
-    let off = 0;
-    for (let r = 0, rows = n / row; r < rows; r++) {
-      const to = dst + (<usize>(r * row) << 2);
-      if (step == 1) memory.copy(to, src + (<usize>off << 2), <usize>row << 2);
-      else for (let j = 0; j < row; j++) store<f32>(to + (<usize>j << 2), load<f32>(src + (<usize>(off + j * step) << 2)));
-      for (let d = rank - 2; d >= 0; d--) {
-        const c = at(counter, d) + 1;
-        off += at(inStride, d);
-        if (c < at(swapped, d)) { put(counter, d, c); break; }
-        put(counter, d, 0);
-        off -= at(inStride, d) * c;
-      }
-    }
+    const shift = elementShift(dtypeOf(x));
+    if (shift == 3) permuteRows<u64>(dataPtr(x), dataPtr(out), n, rank);
+    else if (shift == 2) permuteRows<u32>(dataPtr(x), dataPtr(out), n, rank);
+    else permuteRows<u8>(dataPtr(x), dataPtr(out), n, rank);
   }
   setParamI(out, 0, d0);
   setParamI(out, 1, d1);

@@ -172,22 +172,3 @@ const TRIG_LIMIT: f32 = 8192.0;
 function trigScalar(x: f32, cosine: bool): f32 {
   return <f32>(cosine ? Math.cos(<f64>x) : Math.sin(<f64>x));
 }
-
-// Max of n floats at p (NaN if any is NaN, as PyTorch's max). n >= 1.
-export function maxSpan(p: usize, n: i32): f32 {
-  let i = 0;
-  let m: f32 = load<f32>(p);
-  if (n >= 8) {
-    let a = v128.load(p), b = v128.load(p, 16);
-    for (i = 8; i + 8 <= n; i += 8) {
-      const q = p + (<usize>i << 2);
-      a = f32x4.max(a, v128.load(q));
-      b = f32x4.max(b, v128.load(q, 16));
-    }
-    const v = f32x4.max(a, b);
-    m = Mathf.max(Mathf.max(f32x4.extract_lane(v, 0), f32x4.extract_lane(v, 1)),
-      Mathf.max(f32x4.extract_lane(v, 2), f32x4.extract_lane(v, 3)));
-  }
-  for (; i < n; i++) m = Mathf.max(m, load<f32>(p + (<usize>i << 2)));
-  return m;
-}

@@ -1,72 +1,88 @@
 // softmax and log_softmax along one dim, numerically stable (the max is subtracted first).
 
-import { newTensorLike, dataPtr, ndim, dim, release } from "../tensors";
+import { newTensorLike, dataPtr, ndim, dim, release, dtypeOf, F64 } from "../tensors";
 import { record1, paramI, setParamI, setGrad } from "../graph";
 import { Op } from "../generated/table";
-import { expS, expV, hsum, maxSpan } from "./simd";
-import { exp, mul, sub } from "./elementwise";
-import { reduceSum } from "./reduce";
+import { ExpK, exp, mul, sub } from "./elementwise";
+import { reduceSum, hsum, maxSpan } from "./reduce";
 
 const keptShape = heap.alloc(8 << 2);
 
+@inline function expVec<T>(x: v128): v128 { return changetype<ExpK>(0).v<T>(x); }
+@inline function expOne<T>(x: T): T { return changetype<ExpK>(0).s<T>(x); }
+@inline function logOne<T>(x: T): T {
+  if (sizeof<T>() == 8) return <T>Math.log(<f64>x);
+  return <T>Mathf.log(<f32>x);
+}
+
 // One contiguous row (softmax over the last dim), with vector max, exp and scaling.
-function softmaxRow(src: usize, dst: usize, n: i32, log: bool): void {
-  let m = maxSpan(src, n);
-  if (m == -Infinity) m = 0; // an all -inf row gives nan like PyTorch, not via inf - inf
-  const mv = f32x4.splat(m);
-  let sv = f32x4.splat(0);
-  let s: f32 = 0;
+function softmaxRow<T>(src: usize, dst: usize, n: i32, log: bool): void {
+  const w = <i32>(16 / sizeof<T>()), size = sizeof<T>();
+  let m = maxSpan<T>(src, n);
+  if (m == <T>-Infinity) m = <T>0; // an all -inf row gives nan like PyTorch, not via inf - inf
+  const mv = v128.splat<T>(m);
+  let sv = v128.splat<T>(<T>0);
+  let s: T = 0;
   let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const off = <usize>i << 2;
-    const e = expV(f32x4.sub(v128.load(src + off), mv));
-    sv = f32x4.add(sv, e);
+  for (; i + w <= n; i += w) {
+    const off = <usize>i * size;
+    const e = expVec<T>(v128.sub<T>(v128.load(src + off), mv));
+    sv = v128.add<T>(sv, e);
     if (!log) v128.store(dst + off, e);
   }
   for (; i < n; i++) {
-    const off = <usize>i << 2;
-    const e = expS(load<f32>(src + off) - m);
+    const off = <usize>i * size;
+    const e = expOne<T>(load<T>(src + off) - m);
     s += e;
-    if (!log) store<f32>(dst + off, e);
+    if (!log) store<T>(dst + off, e);
   }
-  s += hsum(sv);
+  s += hsum<T>(sv);
   // log: (x - max) first, exact for nearby values, then one rounding for the log term
-  const k: f32 = log ? Mathf.log(s) : 1.0 / s;
-  const kv = f32x4.splat(k);
-  for (i = 0; i + 4 <= n; i += 4) {
-    const off = <usize>i << 2;
-    if (log) v128.store(dst + off, f32x4.sub(f32x4.sub(v128.load(src + off), mv), kv));
-    else v128.store(dst + off, f32x4.mul(v128.load(dst + off), kv));
+  const k: T = log ? logOne<T>(s) : <T>1 / s;
+  const kv = v128.splat<T>(k);
+  for (i = 0; i + w <= n; i += w) {
+    const off = <usize>i * size;
+    if (log) v128.store(dst + off, v128.sub<T>(v128.sub<T>(v128.load(src + off), mv), kv));
+    else v128.store(dst + off, v128.mul<T>(v128.load(dst + off), kv));
   }
   for (; i < n; i++) {
-    const off = <usize>i << 2;
-    if (log) store<f32>(dst + off, (load<f32>(src + off) - m) - k);
-    else store<f32>(dst + off, load<f32>(dst + off) * k);
+    const off = <usize>i * size;
+    if (log) store<T>(dst + off, (load<T>(src + off) - m) - k);
+    else store<T>(dst + off, load<T>(dst + off) * k);
   }
 }
 
 // General layout [outer, len, inner], strided along the softmax dim.
-function softmaxStrided(src: usize, dst: usize, outer: i32, len: i32, inner: i32, log: bool): void {
+function softmaxStrided<T>(src: usize, dst: usize, outer: i32, len: i32, inner: i32, log: bool): void {
+  const size = sizeof<T>();
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       const base = <usize>(o * len * inner + i);
-      let m = -Infinity as f32;
-      for (let r = 0; r < len; r++) m = Mathf.max(m, load<f32>(src + ((base + <usize>(r * inner)) << 2)));
-      if (m == -Infinity) m = 0;
-      let s: f32 = 0;
+      let m = <T>-Infinity;
+      for (let r = 0; r < len; r++) m = max<T>(m, load<T>(src + (base + <usize>(r * inner)) * size));
+      if (m == <T>-Infinity) m = <T>0;
+      let s: T = 0;
       for (let r = 0; r < len; r++) {
-        const at = (base + <usize>(r * inner)) << 2;
-        const e = expS(load<f32>(src + at) - m);
+        const at = (base + <usize>(r * inner)) * size;
+        const e = expOne<T>(load<T>(src + at) - m);
         s += e;
-        if (!log) store<f32>(dst + at, e);
+        if (!log) store<T>(dst + at, e);
       }
-      const k: f32 = log ? Mathf.log(s) : 1.0 / s;
+      const k: T = log ? logOne<T>(s) : <T>1 / s;
       for (let r = 0; r < len; r++) {
-        const at = (base + <usize>(r * inner)) << 2;
-        if (log) store<f32>(dst + at, (load<f32>(src + at) - m) - k);
-        else store<f32>(dst + at, load<f32>(dst + at) * k);
+        const at = (base + <usize>(r * inner)) * size;
+        if (log) store<T>(dst + at, (load<T>(src + at) - m) - k);
+        else store<T>(dst + at, load<T>(dst + at) * k);
       }
     }
+  }
+}
+
+function softmaxInto<T>(src: usize, dst: usize, outer: i32, len: i32, inner: i32, log: bool): void {
+  if (inner != 1) { softmaxStrided<T>(src, dst, outer, len, inner, log); return; }
+  for (let o = 0; o < outer; o++) {
+    const off = <usize>(o * len) * sizeof<T>();
+    softmaxRow<T>(src + off, dst + off, len, log);
   }
 }
 
@@ -79,14 +95,8 @@ export function softmaxForward(op: i32, x: i32, d: i32): i32 {
   for (let e = 0; e < d; e++) outer *= dim(x, e);
   for (let e = d + 1; e < rank; e++) inner *= dim(x, e);
   const src = dataPtr(x), dst = dataPtr(out), len = dim(x, d);
-  if (inner == 1) {
-    for (let o = 0; o < outer; o++) {
-      const off = <usize>(o * len) << 2;
-      softmaxRow(src + off, dst + off, len, log);
-    }
-  } else {
-    softmaxStrided(src, dst, outer, len, inner, log);
-  }
+  if (dtypeOf(x) == F64) softmaxInto<f64>(src, dst, outer, len, inner, log);
+  else softmaxInto<f32>(src, dst, outer, len, inner, log);
   setParamI(out, 0, d);
   record1(out, op, x);
   return out;
