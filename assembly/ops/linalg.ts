@@ -61,7 +61,7 @@ function product(a: i32, b: i32, transA: bool, transB: bool): i32 {
   const out = newTensor(rank, outShape);
   const pa = dataPtr(a), pb = dataPtr(b), pc = dataPtr(out);
   for (let i = 0; i < batch; i++) {
-    gemm(
+    gemm<f32>(
       pa + (<usize>(batchA == 1 ? 0 : i * m * k) << 2),
       pb + (<usize>(batchB == 1 ? 0 : i * k * n) << 2),
       pc + (<usize>(i * m * n) << 2), m, k, n, transA, transB);
