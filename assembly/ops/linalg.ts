@@ -54,21 +54,6 @@ export function normForward(op: i32, a: i32): i32 {
   return out;
 }
 
-// C = op(A) op(B) in float64, plainly, until the packed GEMM serves float64.
-function gemm64(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, transA: bool, transB: bool): void {
-  for (let i = 0; i < m; i++) {
-    for (let j = 0; j < n; j++) {
-      let s: f64 = 0;
-      for (let p = 0; p < k; p++) {
-        const x = load<f64>(a + (<usize>(transA ? p * m + i : i * k + p) << 3));
-        const y = load<f64>(b + (<usize>(transB ? j * k + p : p * n + j) << 3));
-        s += x * y;
-      }
-      store<f64>(c + (<usize>(i * n + j) << 3), s);
-    }
-  }
-}
-
 const outShape = heap.alloc(MAX_DIMS << 2);
 
 // op(a) @ op(b) for a and b both of rank 2 or both of rank 3 (a batch of 1 broadcasts),
@@ -93,8 +78,8 @@ function product(a: i32, b: i32, transA: bool, transB: bool): i32 {
     const ai = pa + (<usize>(batchA == 1 ? 0 : i * m * k) << shift);
     const bi = pb + (<usize>(batchB == 1 ? 0 : i * k * n) << shift);
     const ci = pc + (<usize>(i * m * n) << shift);
-    if (dtype == F64) gemm64(ai, bi, ci, m, k, n, transA, transB);
-    else gemm(ai, bi, ci, m, k, n, transA, transB);
+    if (dtype == F64) gemm<f64>(ai, bi, ci, m, k, n, transA, transB);
+    else gemm<f32>(ai, bi, ci, m, k, n, transA, transB);
   }
   return out;
 }
