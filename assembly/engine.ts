@@ -146,18 +146,15 @@ function accumulateLeaf(t: i32, g: i32): void {
 }
 
 // Adds `grad` (owned), a gradient of input x of a node, into x's pending gradient. A
-// gradient of lower rank than x is a constant one that x's own rule takes as it is (see
-// constantGradSuffices in ops/reduce.ts); any other is summed over broadcast dims first.
+// one-element gradient of a larger x is a constant one that x's own rule takes as it is
+// (see constantGradSuffices in ops/reduce.ts); any other is summed over broadcast dims
+// first. Returns false for a gradient that fits neither (a rule's bug, never the user's).
 function give(x: i32, grad: i32): bool {
-  if (ndim(grad) < ndim(x)) {
-    if (numel(grad) == 1 && !isLeaf(x) && takesScalarGrad(x)) {
-      accumulate(x, grad);
-      return true;
-    }
-    release(grad);
-    return false;
+  if (numel(grad) == numel(x) && ndim(grad) == ndim(x)) { // the usual case: no broadcast
+    accumulate(x, grad);
+    return true;
   }
-  if (ndim(grad) == ndim(x) && numel(grad) == numel(x)) { // the usual case: no broadcast
+  if (numel(grad) == 1 && numel(x) > 1 && !isLeaf(x) && takesScalarGrad(x)) {
     accumulate(x, grad);
     return true;
   }

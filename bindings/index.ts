@@ -15,6 +15,9 @@ export {
   no_grad, enable_grad, is_grad_enabled, set_grad_enabled, grad,
 } from "./autograd.js";
 export type { BackwardOptions, GradOptions } from "./autograd.js";
+export { gradcheck, gradgradcheck, GradcheckError } from "./gradcheck.js";
+export type { GradcheckOptions, GradgradcheckOptions } from "./gradcheck.js";
+export { autograd } from "./autograd-namespace.js";
 export * from "./generated/functions.js";
 export {
   sum, mean, max, dot, matmul, norm, reshape, transpose, unsqueeze, squeeze, softmax, log_softmax,

@@ -60,24 +60,34 @@ function operand(op: string, x: TensorLike, dtype: DType): number {
   return id;
 }
 
-function dtypeOfOperand(x: TensorLike): DType | number {
-  return typeof x === "number" ? x : x._dtype;
-}
-
-/** The dtype op computes in for operands a and b, under the op's dtype rule. */
-function computeDtype(op: string, rule: DtypeRule, a: Tensor, b: TensorLike): DType {
+/**
+ * The dtype op computes in for operands a and b under the op's dtype rule, and the dtype
+ * of its result: bools are added and multiplied as integers, then turned back into bools.
+ */
+function dtypesOf(op: string, rule: DtypeRule, a: Tensor, b: TensorLike): [DType, DType] {
   // The usual case first: a floating tensor with a tensor of its dtype or a number.
   const common = (typeof b === "number" ? isFloating(a._dtype) : b._dtype === a._dtype)
     ? a._dtype : resultType(a, b);
-  if (rule === "float") return floating(common);
-  if (common === "bool" && rule === "promote") {
-    fail(op, `not supported for bool tensors; convert them first, e.g. with .int() or .float()`);
-  }
-  return common === "bool" ? "int32" : common; // comparisons of bools compare them as ints
+  if (rule === "float") return [floating(common), floating(common)];
+  if (rule === "bool") return [common === "bool" ? "int32" : common, "bool"];
+  if (common !== "bool" && a._dtype !== "bool" && (typeof b === "number" || b._dtype !== "bool")) return [common, common];
+  refuseBool(op, a._dtype === "bool" && typeof b !== "number" && b._dtype === "bool");
+  return common === "bool" ? ["int32", "bool"] : [common, common];
 }
 
 function shapeOf(x: TensorLike): Shape {
   return x instanceof Tensor ? x._shape : [];
+}
+
+// PyTorch's refusals of bool arithmetic.
+function refuseBool(op: string, both: boolean): void {
+  if (op === "sub" || op === "sub_") {
+    fail(op, both
+      ? "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead."
+      : "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, " +
+        "use the `~` or `logical_not()` operator instead.");
+  }
+  if (op === "pow" && both) fail(op, `"pow" not implemented for 'Bool'`);
 }
 
 // Whether an in-place op on t must be recorded; throws for a leaf that requires grad.
@@ -332,11 +342,11 @@ export class Tensor extends TableMethods {
     this._live(op);
     checkOperand(op, other, "other");
     const shape = broadcastShapes(op, this._shape, shapeOf(other));
-    const dtype = computeDtype(op, rule, this, other);
+    const [dtype, result] = dtypesOf(op, rule, this, other);
     const a = operand(op, this, dtype), b = operand(op, other, dtype);
-    const out = entry(a, b);
+    const out = new Tensor(entry(a, b), shape, rule === "bool" ? "bool" : dtype);
     releaseTemporaries();
-    return new Tensor(out, shape, rule === "bool" ? "bool" : dtype);
+    return result === out._dtype ? out : convertDropping(out, result);
   }
 
   // ---- reductions ---------------------------------------------------------------------

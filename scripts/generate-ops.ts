@@ -241,12 +241,12 @@ function bindingFunctions(ops: OpSpec[]): string {
     const name = JSON.stringify(op.method);
     return op.binding === "unary"
       ? `export const ${op.method} = (input: TensorLike): Tensor => lift(${name}, input).${op.method}();`
-      : `export const ${op.method} = (input: TensorLike, ${op.inputs[1]}: TensorLike): Tensor =>\n  lift(${name}, input).${op.method}(${op.inputs[1]});`;
+      : `export const ${op.method} = (input: TensorLike, ${op.inputs[1]}: TensorLike): Tensor =>\n  liftBeside(${name}, input, ${op.inputs[1]}).${op.method}(${op.inputs[1]});`;
   };
   return `${BANNER}
 // The function forms of the table's unary and binary ops (wg.exp(x), wg.add(a, b)).
 import type { Tensor, TensorLike } from "../tensor.js";
-import { lift } from "../lift.js";
+import { lift, liftBeside } from "../lift.js";
 
 ${ops.filter((op) => op.binding === "unary" || op.binding === "binary").map(fn).join("\n")}
 `;

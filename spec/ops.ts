@@ -99,7 +99,7 @@ export const OPS: OpSpec[] = [
   binary("Sub", "sub", []),
   binary("Mul", "mul", ["self", "other"]),
   binaryFloat("Div", "div", ["other", "result"]),
-  binaryFloat("Pow", "pow", ["self", "other", "result"]),
+  binary("Pow", "pow", ["self", "other", "result"]),
   comparison("Gt", "gt"),
   comparison("Lt", "lt"),
   comparison("Ge", "ge"),

@@ -1,7 +1,7 @@
 // Every differentiable op against central finite differences of a float64 reference,
 // on random shapes, broadcasting cases and 0-d tensors; second derivatives likewise.
 import { describe, expect, test } from "vitest";
-import { tensor, grad, type Tensor } from "../bindings/index.js";
+import { tensor, grad, gradcheck, gradgradcheck, type Tensor } from "../bindings/index.js";
 import { OPS, type OpName } from "../bindings/generated/ops.js";
 import * as R from "./reference.js";
 import type { Ref } from "./reference.js";
@@ -26,6 +26,8 @@ interface Case {
   ref: (...xs: Ref[]) => Ref;
   /** piecewise-linear ops have no meaningful second derivative check near kinks */
   secondOrder?: boolean;
+  /** false: only the float32 check applies (the case converts dtypes) */
+  float64?: boolean;
 }
 
 /** The table's op whose method is `method`. */
@@ -112,7 +114,7 @@ const otherCases: Case[] = [
   { name: "softmax 3-D middle", covers: ["Softmax"], inputs: [{ shape: [2, 3, 4] }], wg: (a) => a.softmax(1), ref: (a) => R.softmax(a, 1, false) },
   { name: "log_softmax dim -1", covers: ["LogSoftmax"], inputs: [{ shape: [3, 5] }], wg: (a) => a.log_softmax(-1), ref: (a) => R.softmax(a, -1, true) },
   { name: "log_softmax dim 0", covers: ["LogSoftmax"], inputs: [{ shape: [4, 3] }], wg: (a) => a.log_softmax(0), ref: (a) => R.softmax(a, 0, true) },
-  { name: "to float64 and back", covers: ["To"], inputs: [{ shape: [2, 3] }], wg: (a) => a.double().mul(a).float(), ref: (a) => R.map(a, (v) => v * v) },
+  { name: "to float64 and back", covers: ["To"], float64: false, inputs: [{ shape: [2, 3] }], wg: (a) => a.double().mul(a).float(), ref: (a) => R.map(a, (v) => v * v) },
   { name: "same tensor twice", covers: ["Mul", "Add"], inputs: [{ shape: [4] }], wg: (a) => a.mul(a).add(a), ref: (a) => R.map(a, (v) => v * v + v) },
   // Expand is the sum's rule: its own rule runs in the second-order check.
   { name: "composite chain", covers: ["Mul", "Tanh", "Sum", "Exp", "Expand"], inputs: [{ shape: [3, 4] }, { shape: [4] }], wg: (a, b) => a.mul(b).tanh().sum(0).exp(), ref: (a, b) => R.map(R.reduce(R.map(R.zip(a, b, (x, y) => x * y), Math.tanh), [0], false, R.sum), Math.exp) },
@@ -196,7 +198,28 @@ function check(c: Case, seed: number): void {
   });
 }
 
-describe("gradcheck against float64 finite differences", () => {
+// In float64: the forward against the float64 reference, then wg.autograd.gradcheck and
+// gradgradcheck with PyTorch's default tolerances.
+function checkFloat64(c: Case, seed: number): void {
+  const next = rng(seed);
+  const xs = c.inputs.map(({ shape, domain }) => R.ref(shape, sample(shape, domain ?? "any", next)));
+  const outRef = c.ref(...xs);
+  const ts = xs.map((x) => tensor(Float64Array.from(x.data), { shape: x.shape, requires_grad: true }));
+  const out = c.wg(...ts);
+  expect(out.dtype, "output dtype").toBe("float64");
+  expect(out.shape, "output shape").toEqual(outRef.shape);
+  expectNear(out.toTypedArray(), outRef.data, 1e-12, 1e-12, "forward");
+  expect(gradcheck(c.wg, ts)).toBe(true);
+  if (c.secondOrder !== false) expect(gradgradcheck(c.wg, ts)).toBe(true);
+}
+
+describe("gradcheck in float64", () => {
+  const all = [...unaryCases, ...binaryCases, ...otherCases];
+  test.each(all.filter((c) => c.float64 !== false).map((c, i) => [c.name, c, i] as const))("%s",
+    (_name, c, i) => checkFloat64(c, 4321 + i));
+});
+
+describe("gradients in float32 against float64 finite differences", () => {
   const all = [...unaryCases, ...binaryCases, ...otherCases];
 
   test("every differentiable op of the table has a case", () => {

@@ -121,9 +121,23 @@ export function unaryNumeric<K>(op: i32, a: i32): i32 {
 @final export class PowK { @inline vec(): bool { return false; }
   @inline v<T>(a: v128, b: v128): v128 { return a; }
   @inline s<T>(a: T, b: T): T {
+    if (isInteger<T>()) return <T>intPow(<i32>a, <i32>b);
     if (sizeof<T>() == 8) return <T>Math.pow(<f64>a, <f64>b);
     return <T>Mathf.pow(<f32>a, <f32>b);
   } }
+
+// a ** b for integers, wrapping as int32 arithmetic does; a negative b gives 0 unless a is
+// 1 or -1 (the integer part of the true power).
+function intPow(a: i32, b: i32): i32 {
+  if (b < 0) return a == 1 ? 1 : a == -1 ? ((b & 1) != 0 ? -1 : 1) : 0;
+  let result = 1;
+  while (b != 0) {
+    if (b & 1) result *= a;
+    a *= a;
+    b >>= 1;
+  }
+  return result;
+}
 @final export class MaxK { @inline vec(): bool { return true; }
   @inline v<T>(a: v128, b: v128): v128 { return v128.max<T>(a, b); }
   @inline s<T>(a: T, b: T): T { return max<T>(a, b); } }

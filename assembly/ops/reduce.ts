@@ -33,10 +33,21 @@ const work = heap.alloc(MAX_DIMS << 2);
     (v128.extract_lane<T>(v, 2) + v128.extract_lane<T>(v, 3));
 }
 
-// Sums of float32 data are accurate at any length: blocks of BLOCK elements are summed in
-// four vector accumulators (so each lane adds at most BLOCK / 16 values in float32), and
-// the block sums are added in float64, as a pairwise sum would bound the error.
-const BLOCK = 1024;
+// Sums of float32 spans stay accurate at any length (a float32 accumulator of 1e8 values
+// drifts by percents): blocks of BLOCK values are summed in four f32x4 accumulators, so
+// that each lane adds at most 16 values, and the block sums are added in float64.
+const BLOCK = 256;
+
+function sumF32(p: usize, n: i32): f64 {
+  let total: f64 = 0;
+  for (let b = 0; b < n; b += BLOCK) total += <f64>blockSum<f32>(p + (<usize>b << 2), min(BLOCK, n - b));
+  return total;
+}
+
+function sumSpan<T>(p: usize, n: i32): T {
+  if (isFloat<T>() && sizeof<T>() == 4) return <T>sumF32(p, n);
+  return blockSum<T>(p, n);
+}
 
 function blockSum<T>(p: usize, n: i32): T {
   const w = width<T>();
@@ -53,18 +64,6 @@ function blockSum<T>(p: usize, n: i32): T {
   let s = hsum<T>(v128.add<T>(v128.add<T>(a0, a1), v128.add<T>(a2, a3)));
   for (; i < n; i++) s += load<T>(p + <usize>i * sizeof<T>());
   return s;
-}
-
-function sumSpan<T>(p: usize, n: i32): T {
-  if (n <= BLOCK) return blockSum<T>(p, n);
-  if (isInteger<T>()) {
-    let total: T = 0;
-    for (let b = 0; b < n; b += BLOCK) total += blockSum<T>(p + <usize>b * sizeof<T>(), min(BLOCK, n - b));
-    return total;
-  }
-  let total: f64 = 0;
-  for (let b = 0; b < n; b += BLOCK) total += <f64>blockSum<T>(p + <usize>b * sizeof<T>(), min(BLOCK, n - b));
-  return <T>total;
 }
 
 export function fillSpan<T>(dst: usize, value: T, n: i32): void {
@@ -85,7 +84,7 @@ function scaleSpan<T>(dst: usize, value: T, n: i32): void {
 }
 
 // dst[0..inner] = the sum of the len rows of src [len, inner]. For float32 and long runs
-// the rows are summed in blocks, and the block sums added in float64 (see BLOCK).
+// the rows are summed in blocks, and the block sums added in float64.
 const ROW_BLOCK = 64;
 
 function sumRows<T>(src: usize, len: i32, inner: i32, dst: usize): void {
