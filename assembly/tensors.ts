@@ -53,10 +53,11 @@ export const DEPS: i32 = 100;     // consumers not yet swept
 export const PENDING: i32 = 104;  // gradient being accumulated
 export const DTYPE: i32 = 108;    // element type: F32, F64, I32 or BOOL
 // Up to INLINE_INPUTS input pairs live in the slot; more in a buffer that INPUTS points to.
+// Everything a one- or two-input op touches fits the slot's first two cache lines.
 const INLINE_AT: i32 = 112;
-export const INLINE_INPUTS: i32 = 4;
+export const INLINE_INPUTS: i32 = 2;
 // The op's parameters (dims, bounds, scales): PARAM_WORDS 8-byte words.
-export const PARAMS: i32 = 144;
+export const PARAMS: i32 = 128;
 export const PARAM_WORDS: i32 = 6;
 // newTensor zeroes the fields before the inline inputs; the rest is written before it is read.
 const ZEROED_BYTES: usize = <usize>INLINE_AT;
@@ -129,10 +130,19 @@ export function tensorBytes(): usize {
   return liveBytes;
 }
 
+let tableBlock: usize = 0; // the allocation the table sits in, aligned to a cache line
+
 function grow(): void {
   const newCapacity = capacity == 0 ? 1024 : capacity << 1;
   const bytes = <usize>newCapacity * SLOT_BYTES;
-  table = table == 0 ? heap.alloc(bytes) : heap.realloc(table, bytes);
+  const block = heap.alloc(bytes + 64);
+  const aligned = (block + 63) & ~(<usize>63);
+  if (table != 0) {
+    memory.copy(aligned, table, <usize>capacity * SLOT_BYTES);
+    heap.free(tableBlock);
+  }
+  tableBlock = block;
+  table = aligned;
   // Slot 0 stays reserved as "none"; chain the new slots onto the free list.
   for (let id = newCapacity - 1; id >= max(capacity, 1); id--) {
     seti(id, NUMEL, freeHead);

@@ -65,9 +65,7 @@ function operand(op: string, x: TensorLike, dtype: DType): number {
  * of its result: bools are added and multiplied as integers, then turned back into bools.
  */
 function dtypesOf(op: string, rule: DtypeRule, a: Tensor, b: TensorLike): [DType, DType] {
-  // The usual case first: a floating tensor with a tensor of its dtype or a number.
-  const common = (typeof b === "number" ? isFloating(a._dtype) : b._dtype === a._dtype)
-    ? a._dtype : resultType(a, b);
+  const common = resultType(a, b);
   if (rule === "float") return [floating(common), floating(common)];
   if (rule === "bool") return [common === "bool" ? "int32" : common, "bool"];
   if (common !== "bool" && a._dtype !== "bool" && (typeof b === "number" || b._dtype !== "bool")) return [common, common];
@@ -339,12 +337,22 @@ export class Tensor extends TableMethods {
 
   /** @internal */
   _binary(op: string, entry: Entry, other: unknown, rule: DtypeRule): Tensor {
+    const dtype = this._dtype;
+    // The usual case first: floating operands of one dtype, or a floating tensor and a number.
+    if (isFloating(dtype) && (other instanceof Tensor ? other._dtype === dtype : typeof other === "number")) {
+      const a = this._live(op);
+      const shape = broadcastShapes(op, this._shape, shapeOf(other as TensorLike));
+      const b = typeof other === "number" ? operand(op, other, dtype) : (other as Tensor)._live(op);
+      const out = entry(a, b);
+      releaseTemporaries();
+      return new Tensor(out, shape, rule === "bool" ? "bool" : dtype);
+    }
     this._live(op);
     checkOperand(op, other, "other");
     const shape = broadcastShapes(op, this._shape, shapeOf(other));
-    const [dtype, result] = dtypesOf(op, rule, this, other);
-    const a = operand(op, this, dtype), b = operand(op, other, dtype);
-    const out = new Tensor(entry(a, b), shape, rule === "bool" ? "bool" : dtype);
+    const [compute, result] = dtypesOf(op, rule, this, other);
+    const a = operand(op, this, compute), b = operand(op, other, compute);
+    const out = new Tensor(entry(a, b), shape, rule === "bool" ? "bool" : compute);
     releaseTemporaries();
     return result === out._dtype ? out : convertDropping(out, result);
   }
