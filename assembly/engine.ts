@@ -11,7 +11,7 @@
 
 import {
   geti, seti, isLeaf, retain, release, releaseSlot, freeSaved, unlinkInputs, newTensorLike,
-  dataPtr, dataBytes, numel, ndim, dim, inputOf, inputVersion, requiresGrad,
+  dataPtr, dataBytes, numel, ndim, dim, inputOf, versionOf, bumpVersion, isStrided, inputVersion, requiresGrad,
   FLAGS, FLAG_SAVED_FREED, FLAG_SWEPT, NIN, SAVED, AUX, EDGES, VERSION, VER_OUT, MARK, DEPS,
   PENDING, CAPTURE, GRAD, REFS, DATA_REFS, OP, SAVE_OUT,
 } from "./tensors";
@@ -20,6 +20,8 @@ import { gradEnabled, setGradEnabled } from "./graph";
 import { applyRule } from "./generated/dispatch";
 import { add, addInPlace, takesScalarGrad } from "./ops/elementwise";
 import { sumToLike } from "./ops/reduce";
+import { contiguousForward } from "./ops/views";
+import { Op } from "./generated/table";
 
 // ---- the sweep --------------------------------------------------------------------
 
@@ -71,12 +73,12 @@ function checkSaved(t: i32): i32 {
   for (let i = 0; i < n; i++) {
     if ((saved & (1 << i)) == 0) continue;
     const x = inputOf(t, i);
-    if (geti(x, VERSION) != inputVersion(t, i)) {
+    if (versionOf(x) != inputVersion(t, i)) {
       errorTensor = t; errorSaved = x; errorExpected = inputVersion(t, i);
       return ERR_MODIFIED;
     }
   }
-  if ((saved & SAVE_OUT) != 0 && geti(t, VERSION) != geti(t, VER_OUT)) {
+  if ((saved & SAVE_OUT) != 0 && versionOf(t) != geti(t, VER_OUT)) {
     errorTensor = t; errorSaved = t; errorExpected = geti(t, VER_OUT);
     return ERR_MODIFIED;
   }
@@ -141,7 +143,7 @@ function accumulateLeaf(t: i32, g: i32): void {
     release(grad);
   } else {
     addInPlace(grad, g);
-    seti(grad, VERSION, geti(grad, VERSION) + 1);
+    bumpVersion(grad);
   }
 }
 
@@ -150,6 +152,11 @@ function accumulateLeaf(t: i32, g: i32): void {
 // (see constantGradSuffices in ops/reduce.ts); any other is summed over broadcast dims
 // first. Returns false for a gradient that fits neither (a rule's bug, never the user's).
 function give(x: i32, grad: i32): bool {
+  if (isStrided(grad)) { // a view's rule may give a view; pending gradients are contiguous
+    const copy = contiguousForward(Op.Contiguous, grad);
+    release(grad);
+    grad = copy;
+  }
   if (numel(grad) == numel(x) && ndim(grad) == ndim(x)) { // the usual case: no broadcast
     accumulate(x, grad);
     return true;

@@ -4,7 +4,7 @@
 
 import {
   geti, seti, slot, requiresGrad, retainData, FLAGS, FLAG_REQUIRES_GRAD, OP, NIN, SAVED,
-  EDGES, VERSION, VER_OUT, REFS, PARAMS, SAVE_OUT, inputOf, newInputs, dtypeOf, isFloat,
+  EDGES, VER_OUT, REFS, PARAMS, SAVE_OUT, inputOf, newInputs, dtypeOf, isFloat, versionOf,
 } from "./tensors";
 import { savesOf, isDifferentiable } from "./generated/table";
 
@@ -31,7 +31,7 @@ export function recordN(out: i32, op: i32, inputs: usize, n: i32): bool {
     const t = load<i32>(inputs + (<usize>i << 2));
     seti(t, REFS, geti(t, REFS) + 1);
     store<i32>(block + (<usize>i << 3), t);
-    store<i32>(block + (<usize>i << 3), geti(t, VERSION), 4);
+    store<i32>(block + (<usize>i << 3), versionOf(t), 4);
     if (saved & (1 << i)) retainData(t);
   }
   seti(out, OP, op);
@@ -40,7 +40,7 @@ export function recordN(out: i32, op: i32, inputs: usize, n: i32): bool {
   seti(out, FLAGS, geti(out, FLAGS) | FLAG_REQUIRES_GRAD);
   if (saved & SAVE_OUT) {
     retainData(out);
-    seti(out, VER_OUT, geti(out, VERSION));
+    seti(out, VER_OUT, versionOf(out));
   }
   return true;
 }

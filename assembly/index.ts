@@ -5,10 +5,13 @@ import {
   newTensor, dataPtr, numel, ndim, dim, geti, seti, retain, release, requiresGrad, isLeaf,
   tensorCount, tensorBytes, evictable, recoverFromTrap, lastRequest,
   FLAGS, FLAG_REQUIRES_GRAD, FLAG_SAVED_FREED, GRAD, OP, VERSION, CAPTURE, F32, F64, I32,
-  dtypeOf,
+  dtypeOf, rootOf, versionOf as tensorVersion, bumpVersion as bumpTensorVersion, isStrided, strideOf,
+  offsetOf, newTensorLike, sharesData,
 } from "./tensors";
 import { addInPlace as addInto, mulInPlace as mulInto } from "./ops/elementwise";
+import { copyInto } from "./ops/views";
 import { fillSpan } from "./ops/reduce";
+import { constant } from "./ops/elementwise";
 import { gradEnabled, setGradEnabled as setMode } from "./graph";
 import * as engine from "./engine";
 import { scratch } from "./scratch";
@@ -61,7 +64,7 @@ export function setRequiresGrad(t: i32, on: bool): void {
 }
 export function isLeafTensor(t: i32): bool { return isLeaf(t); }
 export function opOf(t: i32): i32 { return geti(t, OP); }
-export function versionOf(t: i32): i32 { return geti(t, VERSION); }
+export function versionOf(t: i32): i32 { return tensorVersion(t); }
 export function gradOf(t: i32): i32 { return geti(t, GRAD); }
 export function clearGrad(t: i32): void {
   const g = geti(t, GRAD);
@@ -86,26 +89,58 @@ export function errorInput(): i32 { return engine.errorInput; }
 // An in-place op that must be recorded runs out of place in the bindings, which then give
 // the result the modified tensor's version.
 
-function bump(t: i32): void { seti(t, VERSION, geti(t, VERSION) + 1); }
+function bump(t: i32): void { bumpTensorVersion(t); }
 export function bumpVersion(t: i32): void { bump(t); }
-export function setVersion(t: i32, version: i32): void { seti(t, VERSION, version); }
+export function setVersion(t: i32, version: i32): void { seti(rootOf(t), VERSION, version); }
 
 export function fill(t: i32, value: f64): void {
-  const p = dataPtr(t), n = numel(t), dtype = dtypeOf(t);
-  if (dtype == F32) fillSpan<f32>(p, <f32>value, n);
-  else if (dtype == F64) fillSpan<f64>(p, value, n);
-  else if (dtype == I32) fillSpan<i32>(p, <i32>value, n);
-  else fillSpan<u8>(p, value != 0 ? 1 : 0, n);
+  if (isStrided(t)) {
+    const one = constant(value, dtypeOf(t));
+    copyInto(t, one);
+    release(one);
+  } else {
+    const p = dataPtr(t), n = numel(t), dtype = dtypeOf(t);
+    if (dtype == F32) fillSpan<f32>(p, <f32>value, n);
+    else if (dtype == F64) fillSpan<f64>(p, value, n);
+    else if (dtype == I32) fillSpan<i32>(p, <i32>value, n);
+    else fillSpan<u8>(p, value != 0 ? 1 : 0, n);
+  }
   bump(t);
 }
 
-// target = target + src and target = target * src, src (of target's dtype) broadcast to
-// target's shape.
-export function addInPlace(target: i32, src: i32): void {
-  addInto(target, src);
+// target = target (op) src, src (of target's dtype, contiguous) broadcast to target's
+// shape. A strided view is computed in a contiguous copy, then written back through it.
+function inPlace(target: i32, src: i32, mul: bool): void {
+  const strided = isStrided(target);
+  const into = strided ? contiguousCopy(target) : target;
+  if (mul) mulInto(into, src);
+  else addInto(into, src);
+  if (strided) {
+    copyInto(target, into);
+    release(into);
+  }
   bump(target);
 }
-export function mulInPlace(target: i32, src: i32): void {
-  mulInto(target, src);
+
+function contiguousCopy(t: i32): i32 {
+  const out = newTensorLike(t);
+  copyInto(out, t);
+  return out;
+}
+
+export function addInPlace(target: i32, src: i32): void { inPlace(target, src, false); }
+export function mulInPlace(target: i32, src: i32): void { inPlace(target, src, true); }
+
+/** target = src (same dtype, broadcast to target's shape), through any strides. */
+export function copyIntoTensor(target: i32, src: i32): void {
+  copyInto(target, src);
   bump(target);
 }
+
+// ---- views ----------------------------------------------------------------------------
+
+export function isContiguous(t: i32): bool { return !isStrided(t); }
+export function strideOfDim(t: i32, d: i32): i32 { return strideOf(t, d); }
+export function storageOffset(t: i32): i32 { return offsetOf(t); }
+export function rootTensor(t: i32): i32 { return rootOf(t); }
+export function sharesStorage(t: i32): bool { return sharesData(t); }

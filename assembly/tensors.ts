@@ -1,4 +1,4 @@
-// The tensor table. Every tensor is a 192-byte slot in linear memory, addressed by an
+// The tensor table. Every tensor is a 256-byte slot in linear memory, addressed by an
 // integer id (0 means "none"). A slot holds the tensor's storage and, for a tensor made by
 // a recorded op, its node in the graph: the op, its inputs and what backward needs saved.
 //
@@ -41,7 +41,7 @@ export const GRAD: i32 = 60;      // a leaf's accumulated .grad (tensor id)
 // The node of the graph that made this tensor (see graph.ts); all 0 for a leaf.
 export const OP: i32 = 64;        // op code
 export const NIN: i32 = 68;       // number of inputs
-export const INPUTS: i32 = 72;    // (input id, its version when recorded) pairs, see inputsAt
+export const BASE: i32 = 72;      // a view's root: the tensor that owns its data; 0 for an owner
 export const SAVED: i32 = 76;     // bit i: input i saved for backward; SAVE_OUT: the output
 export const AUX: i32 = 80;       // an extra tensor the backward rule owns (e.g. max's routing)
 export const VER_OUT: i32 = 84;   // the output's version when saved
@@ -59,16 +59,22 @@ export const INLINE_INPUTS: i32 = 2;
 // The op's parameters (dims, bounds, scales): PARAM_WORDS 8-byte words.
 export const PARAMS: i32 = 128;
 export const PARAM_WORDS: i32 = 6;
+// Written only for nodes of more than INLINE_INPUTS inputs and for views.
+export const INPUTS: i32 = 176;   // pointer to NIN (input id, its version when recorded) pairs
+export const STRIDES: i32 = 180;  // a view's strides, MAX_DIMS i32, in elements
+export const OFFSET: i32 = 212;   // a view's first element within its root's data
+export const VIEWS: i32 = 216;    // a root's live views
 // newTensor zeroes the fields before the inline inputs; the rest is written before it is read.
 const ZEROED_BYTES: usize = <usize>INLINE_AT;
 
 export const FLAG_REQUIRES_GRAD: i32 = 1;
 export const FLAG_SAVED_FREED: i32 = 2; // what it saved was freed by a backward
 export const FLAG_SWEPT: i32 = 4;       // swept by a backward that did not retain the graph
+export const FLAG_STRIDED: i32 = 8;     // a view whose strides are not the contiguous ones
 
 export const SAVE_OUT: i32 = 1 << 30;
 
-const SLOT_BYTES: usize = 192;
+const SLOT_BYTES: usize = 256;
 
 let table: usize = 0;
 let capacity: i32 = 0;
@@ -78,6 +84,7 @@ let liveBytes: usize = 0;
 const releaseQueue = newStack();
 let draining = false;
 const shapeCopy = heap.alloc(MAX_DIMS << 2);
+const stridesCopy = heap.alloc(MAX_DIMS << 2);
 
 @inline export function slot(id: i32): usize {
   return table + <usize>id * SLOT_BYTES;
@@ -182,6 +189,7 @@ export function newTensor(rank: i32, shape: usize, dtype: i32): i32 {
   store<i32>(s, 1, REFS);
   store<i32>(s, 1, DATA_REFS);
   store<i32>(s, dtype, DTYPE);
+  store<i32>(s, 0, VIEWS);
   liveTensors++;
   liveBytes += bytes;
   return id;
@@ -203,11 +211,98 @@ export function retainData(id: i32): void {
 export function releaseData(id: i32): void {
   const n = geti(id, DATA_REFS) - 1;
   seti(id, DATA_REFS, n);
-  if (n == 0) {
+  if (n != 0) return;
+  const base = geti(id, BASE);
+  if (base != 0) {
+    releaseData(base); // a view's data is its root's
+  } else {
     freeBuffer(dataPtr(id), dataBytes(id));
-    seti(id, DATA, 0);
     liveBytes -= dataBytes(id);
   }
+  seti(id, DATA, 0);
+}
+
+// ---- views ------------------------------------------------------------------------------
+
+/** The tensor that owns t's data: t itself, or a view's root. */
+@inline export function rootOf(t: i32): i32 {
+  const base = geti(t, BASE);
+  return base != 0 ? base : t;
+}
+
+/** The version counter, shared by a root and all its views. */
+@inline export function versionOf(t: i32): i32 {
+  return geti(rootOf(t), VERSION);
+}
+@inline export function bumpVersion(t: i32): void {
+  const root = rootOf(t);
+  seti(root, VERSION, geti(root, VERSION) + 1);
+}
+
+@inline export function isStrided(t: i32): bool {
+  return (geti(t, FLAGS) & FLAG_STRIDED) != 0;
+}
+
+/** Stride of dim d in elements: a view's own, or the contiguous one. */
+export function strideOf(t: i32, d: i32): i32 {
+  if (isStrided(t)) return load<i32>(slot(t) + <usize>(STRIDES + (d << 2)));
+  let stride = 1;
+  for (let e = ndim(t) - 1; e > d; e--) stride *= dim(t, e);
+  return stride;
+}
+
+/** A view's first element within its root's data (0 for an owner). */
+export function offsetOf(t: i32): i32 {
+  return geti(t, BASE) != 0 ? geti(t, OFFSET) : 0;
+}
+
+/**
+ * A view of x's root: `rank` dims of the given shape and strides (elements), starting at
+ * element `offset` of the root's data. It holds the root's slot and data.
+ */
+export function newView(x: i32, rank: i32, shape: usize, strides: usize, offset: i32): i32 {
+  const root = rootOf(x);
+  if (freeHead == 0) {
+    // `shape` and `strides` may point into the table itself, which grow() moves.
+    memory.copy(shapeCopy, shape, <usize>rank << 2);
+    memory.copy(stridesCopy, strides, <usize>rank << 2);
+    shape = shapeCopy;
+    strides = stridesCopy;
+    grow();
+  }
+  const id = freeHead;
+  freeHead = geti(id, NUMEL);
+  const s = slot(id);
+  memory.fill(s, 0, ZEROED_BYTES);
+  memory.copy(s + <usize>SHAPE, shape, <usize>rank << 2);
+  memory.copy(s + <usize>STRIDES, strides, <usize>rank << 2);
+  let n: i32 = 1, contiguous = true, expected = 1;
+  for (let d = rank - 1; d >= 0; d--) {
+    const size = load<i32>(shape + (<usize>d << 2));
+    n *= size;
+    if (size != 1 && load<i32>(strides + (<usize>d << 2)) != expected) contiguous = false;
+    expected *= size;
+  }
+  const dtype = dtypeOf(root);
+  store<i32>(s, n, NUMEL);
+  store<i32>(s, rank, NDIM);
+  store<u32>(s, <u32>(dataPtr(root) + (<usize>offset << elementShift(dtype))), DATA);
+  store<i32>(s, 1, REFS);
+  store<i32>(s, 1, DATA_REFS);
+  store<i32>(s, dtype, DTYPE);
+  store<i32>(s, root, BASE);
+  store<i32>(s, offset, OFFSET);
+  store<i32>(s, contiguous ? 0 : FLAG_STRIDED, FLAGS);
+  seti(root, REFS, geti(root, REFS) + 1);
+  seti(root, DATA_REFS, geti(root, DATA_REFS) + 1);
+  seti(root, VIEWS, geti(root, VIEWS) + 1);
+  liveTensors++;
+  return id;
+}
+
+/** Whether t shares its data: it is a view, or views of it are alive. */
+export function sharesData(t: i32): bool {
+  return geti(t, BASE) != 0 || geti(t, VIEWS) != 0;
 }
 
 // Where a node's NIN (input id, version) pairs are. Valid until the table next grows.
@@ -280,8 +375,11 @@ export function releaseSlot(id: i32): void {
     freeSaved(t);
     const grad = geti(t, GRAD);
     if (geti(t, DATA) != 0) {
-      freeBuffer(dataPtr(t), dataBytes(t));
-      liveBytes -= dataBytes(t);
+      if (geti(t, BASE) != 0) releaseData(geti(t, BASE));
+      else {
+        freeBuffer(dataPtr(t), dataBytes(t));
+        liveBytes -= dataBytes(t);
+      }
     }
     const n = geti(t, NIN);
     if (n > 0) {
@@ -291,6 +389,11 @@ export function releaseSlot(id: i32): void {
         if (dropRef(x)) stackPush(releaseQueue, x);
       }
       freeInputs(n, inputs);
+    }
+    const base = geti(t, BASE);
+    if (base != 0) {
+      seti(base, VIEWS, geti(base, VIEWS) - 1);
+      if (dropRef(base)) stackPush(releaseQueue, base);
     }
     seti(t, DATA, 0);
     seti(t, NUMEL, freeHead);
@@ -313,12 +416,14 @@ export function release(id: i32): void {
 }
 
 // Whether only its one JavaScript handle holds this tensor, with no graph to keep: no
-// node uses it or saved it, it has no .grad, and it is a leaf that does not require grad
+// node uses it or saved it, no view shares its data, it is no view itself, it has no .grad,
+// and it is a leaf that does not require grad
 // or a node whose graph a backward has already swept (evicting it drops the rest of that
 // graph, so it comes back as a spent node, see index.ts). The bindings may then move its
 // data out of linear memory and free the slot (see bindings/lifetime.ts).
 export function evictable(id: i32): bool {
   if (geti(id, REFS) != 1 || geti(id, DATA_REFS) != 1 || geti(id, DATA) == 0) return false;
+  if (geti(id, BASE) != 0) return false; // a view: its writes must keep reaching its root
   if (geti(id, GRAD) != 0 || geti(id, CAPTURE) != 0) return false;
   if (isLeaf(id)) return !requiresGrad(id);
   return (geti(id, FLAGS) & FLAG_SWEPT) != 0;

@@ -1,7 +1,7 @@
 // Grad mode and the entry points of the reverse sweep: Tensor.backward() and the
 // functional grad(). Both check everything first, then make one call into the core.
 
-import { core, heapI32, scratchByteOffset, SCRATCH_INTS } from "./core.js";
+import { core, ops, heapI32, scratchByteOffset, SCRATCH_INTS } from "./core.js";
 import { Tensor, allocate, type TensorLike } from "./tensor.js";
 import { describe, fail, formatShape, sameShape } from "./shape.js";
 import { gradFnOf } from "./ops.js";
@@ -104,7 +104,10 @@ function seeds(op: string, roots: Tensor[], gradients: (TensorLike | null)[], te
       fail(op, `Mismatch in shape: grad_output[${i}] has a shape of ${formatShape(given._shape)} ` +
         `and output[${i}] has a shape of ${formatShape(root._shape)}`);
     }
-    return given._live(op);
+    if (given._contiguous) return given._live(op);
+    const copy = ops.opContiguous(given._live(op)); // the sweep adds seeds as contiguous data
+    temps.push(copy);
+    return copy;
   });
 }
 

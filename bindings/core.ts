@@ -44,6 +44,12 @@ export interface Core {
   errorExpected(): number;
   errorInput(): number;
   fill(t: number, value: number): void;
+  copyIntoTensor(target: number, src: number): void;
+  isContiguous(t: number): number;
+  strideOfDim(t: number, d: number): number;
+  storageOffset(t: number): number;
+  rootTensor(t: number): number;
+  sharesStorage(t: number): number;
   addInPlace(target: number, src: number): void;
   mulInPlace(target: number, src: number): void;
 }
@@ -130,6 +136,12 @@ export const core: Core = {
   errorExpected: raw.errorExpected,
   errorInput: raw.errorInput,
   fill: raw.fill,
+  copyIntoTensor: raw.copyIntoTensor,
+  isContiguous: raw.isContiguous,
+  strideOfDim: raw.strideOfDim,
+  storageOffset: raw.storageOffset,
+  rootTensor: raw.rootTensor,
+  sharesStorage: raw.sharesStorage,
   addInPlace: raw.addInPlace,
   mulInPlace: raw.mulInPlace,
 };
@@ -193,10 +205,10 @@ export function dataIndex(t: number, dtype: DType): number {
 const scratch = core.scratchPointer() >>> 2;
 export const SCRATCH_INTS = 1024;
 
-/** Writes a shape into the core's scratch area; the next create/reshape/reduce reads it. */
-export function writeScratch(values: readonly number[]): void {
+/** Writes a shape into the core's scratch area (from int `at`); the next call reads it. */
+export function writeScratch(values: readonly number[], at = 0): void {
   const view = heapI32();
-  for (let i = 0; i < values.length; i++) view[scratch + i] = values[i];
+  for (let i = 0; i < values.length; i++) view[scratch + at + i] = values[i];
 }
 
 /** Reads `count` i32s from the scratch area at `offset`. */

@@ -12,6 +12,8 @@ import { formatTensor } from "./format.js";
 import { no_grad, runBackward, type BackwardOptions } from "./autograd.js";
 import { adopt, epoch, releaseHandle, restore, transfer, type Evicted } from "./lifetime.js";
 import { checkOptions } from "./options.js";
+import { MAX_DIMS } from "./shape.js";
+import { contiguousStrides, expanded, isContiguousLayout, transposed, viewStrides } from "./views.js";
 import {
   DTYPES, DTYPE_CODE, ITEM_SIZE, type AnyTypedArray, type DType, canCast, checkDtype, floating,
   isFloating, resultType, torchName,
@@ -46,16 +48,22 @@ function checkOperand(op: string, x: unknown, name: string): asserts x is Tensor
   }
 }
 
-// The core id of operand x in dtype `dtype`: a tensor (converted if need be, by a recorded
-// op, so gradients flow back in the tensor's own dtype) or a number (a 0-d temporary).
+// The core id of operand x in dtype `dtype`, contiguous: a tensor (copied or converted if
+// need be, by recorded ops, so gradients flow back in the tensor's own dtype and layout)
+// or a number (a 0-d temporary).
 function operand(op: string, x: TensorLike, dtype: DType): number {
   if (typeof x === "number") {
     const id = scalarId(x, dtype);
     temporaries.push(id);
     return id;
   }
-  if (x._dtype === dtype) return x._live(op);
-  const id = ops.opTo(x._live(op), DTYPE_CODE[dtype]);
+  let id = x._live(op);
+  if (!x._contiguous) {
+    id = ops.opContiguous(id);
+    temporaries.push(id);
+  }
+  if (x._dtype === dtype) return id;
+  id = ops.opTo(id, DTYPE_CODE[dtype]);
   temporaries.push(id);
   return id;
 }
@@ -115,6 +123,8 @@ export class Tensor extends TableMethods {
   readonly _shape: readonly number[];
   /** @internal */
   readonly _dtype: DType;
+  /** @internal whether the data is laid out row-major without gaps (false for some views) */
+  _contiguous: boolean;
   /** @internal the data and state of an evicted tensor (see lifetime.ts) */
   _evicted: Evicted | null = null;
   /** @internal the eviction pass during which the handle was last used */
@@ -122,11 +132,12 @@ export class Tensor extends TableMethods {
   private _gradHandle: Tensor | null = null;
 
   /** @internal Use tensor(), zeros(), ... to create tensors. */
-  constructor(id: number, shape: readonly number[], dtype?: DType) {
+  constructor(id: number, shape: readonly number[], dtype?: DType, contiguous = true) {
     super();
     this._id = id;
     this._shape = shape;
     this._dtype = dtype ?? DTYPES[core.dtypeCode(id)];
+    this._contiguous = contiguous;
     adopt(this);
   }
 
@@ -162,7 +173,9 @@ export class Tensor extends TableMethods {
     const id = this._live("to");
     const d = checkDtype("to", dtype);
     if (d === this._dtype) return this;
-    return new Tensor(ops.opTo(id, DTYPE_CODE[d]), this._shape, d);
+    const out = ops.opTo(operand("to", this, this._dtype), DTYPE_CODE[d]);
+    releaseTemporaries();
+    return new Tensor(out, this._shape, d);
   }
 
   float(): Tensor { return this.to("float32"); }
@@ -250,6 +263,13 @@ export class Tensor extends TableMethods {
    */
   toTypedArray(): AnyTypedArray {
     const id = this._live("toTypedArray");
+    if (!this._contiguous) {
+      const copy = ops.opContiguous(id);
+      const start = dataIndex(copy, this._dtype);
+      const values = heapOf(this._dtype).slice(start, start + this.numel());
+      core.releaseTensor(copy);
+      return values;
+    }
     const start = dataIndex(id, this._dtype);
     return heapOf(this._dtype).slice(start, start + this.numel());
   }
@@ -307,18 +327,14 @@ export class Tensor extends TableMethods {
     runBackward([this], gradient === undefined || gradient === null ? [null] : [gradient], options);
   }
 
-  /** A new tensor with the same values, outside the graph. */
+  /** The same data (a view: writes show in both), outside the graph. */
   detach(): Tensor {
-    const id = this._live("detach");
-    const out = allocate(this._shape, this._dtype);
-    const heap = heapOf(this._dtype);
-    const from = dataIndex(id, this._dtype);
-    heap.copyWithin(dataIndex(out, this._dtype), from, from + this.numel());
-    return new Tensor(out, this._shape, this._dtype);
+    return this._alias();
   }
 
+  /** A copy, in the graph (its gradient passes straight through). */
   clone(): Tensor {
-    return this.reshape(this._shape);
+    return new Tensor(ops.opContiguous(this._live("clone")), this._shape, this._dtype);
   }
 
   // ---- elementwise --------------------------------------------------------------------
@@ -339,7 +355,8 @@ export class Tensor extends TableMethods {
   _binary(op: string, entry: Entry, other: unknown, rule: DtypeRule): Tensor {
     const dtype = this._dtype;
     // The usual case first: floating operands of one dtype, or a floating tensor and a number.
-    if (isFloating(dtype) && (other instanceof Tensor ? other._dtype === dtype : typeof other === "number")) {
+    if (isFloating(dtype) && this._contiguous &&
+        (other instanceof Tensor ? other._dtype === dtype && other._contiguous : typeof other === "number")) {
       const a = this._live(op);
       const shape = broadcastShapes(op, this._shape, shapeOf(other as TensorLike));
       const b = typeof other === "number" ? operand(op, other, dtype) : (other as Tensor)._live(op);
@@ -490,7 +507,9 @@ export class Tensor extends TableMethods {
     checkSize("matmul", [a._shape[a.ndim - 2], b._shape[b.ndim - 1],
       Math.max(a.ndim === 3 ? a._shape[0] : 1, b.ndim === 3 ? b._shape[0] : 1)]);
     const dtype = linalgDtype("matmul", this, other);
-    if (a._dtype !== dtype || b._dtype !== dtype) return a.to(dtype).matmul(b.to(dtype));
+    if (a._dtype !== dtype || b._dtype !== dtype || !a._contiguous || !b._contiguous) {
+      return a.to(dtype).contiguous().matmul(b.to(dtype).contiguous());
+    }
     let result: Tensor;
     if (a.ndim === 2 && b.ndim === 2) {
       result = new Tensor(ops.opMatmul(a._live("matmul"), b._live("matmul")), [a._shape[0], b._shape[1]], dtype);
@@ -515,21 +534,77 @@ export class Tensor extends TableMethods {
     if (!isFloating(this._dtype)) {
       fail("norm", `linalg.vector_norm: Expected a floating point or complex tensor as input. Got ${this._dtype}`);
     }
-    return new Tensor(ops.opNorm(id), [], this._dtype);
+    const out = ops.opNorm(operand("norm", this, this._dtype));
+    releaseTemporaries();
+    return new Tensor(out, [], this._dtype);
   }
 
-  // ---- shape --------------------------------------------------------------------------
+  // ---- views --------------------------------------------------------------------------
 
+  // Views share this tensor's data (in-place writes through one show in all) and its
+  // version counter; each is one call into the core with the geometry computed here.
+
+  /** Whether the elements are laid out in row-major order without gaps. */
+  is_contiguous(): boolean {
+    this._live("is_contiguous");
+    return this._contiguous;
+  }
+
+  /** This tensor if contiguous, else a contiguous copy (recorded, as PyTorch's). */
+  contiguous(): Tensor {
+    const id = this._live("contiguous");
+    return this._contiguous ? this : new Tensor(ops.opContiguous(id), this._shape, this._dtype);
+  }
+
+  /** The step in elements between neighbours along each dim (or along `dim`). */
+  stride(dim?: number): number | number[] {
+    const strides = this._strides();
+    return dim === undefined ? strides : strides[normalizeDim("stride", dim, this.ndim)];
+  }
+
+  /** Where the first element sits in the data it shares, in elements. */
+  storage_offset(): number {
+    return core.storageOffset(this._live("storage_offset"));
+  }
+
+  /** @internal */
+  _strides(): number[] {
+    const id = this._live("stride");
+    return Array.from({ length: this.ndim }, (_, d) => core.strideOfDim(id, d));
+  }
+
+  // Makes the view of this tensor with the given geometry through op's entry point (whose
+  // arguments after the input are the rank, the offset and `params`).
+  private _view(entry: Entry, shape: number[], strides: number[], offset: number, ...params: number[]): Tensor {
+    const id = this._live("view");
+    writeScratch(shape);
+    writeScratch(strides, MAX_DIMS);
+    return new Tensor(entry(id, shape.length, offset, ...params), shape, this._dtype, isContiguousLayout(shape, strides));
+  }
+
+  /** The same data seen with another shape (one -1 is inferred); never copies. */
+  view(...shape: number[] | [readonly number[]]): Tensor {
+    const requested = Array.isArray(shape[0]) ? shape[0] : shape;
+    const out = inferShape("view", requested, this.numel());
+    const strides = viewStrides(this._shape, this._strides(), out);
+    if (strides === null) {
+      fail("view", "view size is not compatible with input tensor's size and stride (at least one dimension " +
+        `spans across two contiguous subspaces). Use .reshape(...) instead. (shape ${formatShape(this._shape)}, ` +
+        `stride ${formatShape(this._strides())}, requested ${formatShape(out)})`);
+    }
+    return this._view(ops.opView, out, strides, this.storage_offset());
+  }
+
+  /** A view with another shape when the strides allow it, else a reshaped copy. */
   reshape(...shape: number[] | [readonly number[]]): Tensor {
-    const id = this._live("reshape");
     const requested = Array.isArray(shape[0]) ? shape[0] : shape;
     const out = inferShape("reshape", requested, this.numel());
-    writeScratch(out);
-    return new Tensor(ops.opReshape(id, out.length), out, this._dtype);
-  }
-
-  view(...shape: number[] | [readonly number[]]): Tensor {
-    return this.reshape(...shape);
+    const strides = viewStrides(this._shape, this._strides(), out);
+    if (strides !== null) return this._view(ops.opView, out, strides, this.storage_offset());
+    const copy = this.contiguous();
+    const result = copy.view(out);
+    copy.dispose();
+    return result;
   }
 
   flatten(): Tensor {
@@ -537,39 +612,127 @@ export class Tensor extends TableMethods {
   }
 
   transpose(dim0: number, dim1: number): Tensor {
-    const id = this._live("transpose");
+    this._live("transpose");
     const d0 = normalizeDim("transpose", dim0, this.ndim);
     const d1 = normalizeDim("transpose", dim1, this.ndim);
-    if (this.ndim < 2 || d0 === d1) return this.clone();
-    const shape = this._shape.slice();
-    [shape[d0], shape[d1]] = [shape[d1], shape[d0]];
-    return new Tensor(ops.opTranspose(id, Math.min(d0, d1), Math.max(d0, d1)), shape, this._dtype);
+    const [shape, strides] = transposed(this._shape, this._strides(), d0, d1);
+    return this._view(ops.opTranspose, shape, strides, this.storage_offset(), d0, d1);
   }
 
-  /** The transpose of a matrix (dims reversed in general, as PyTorch's .T). */
+  /** dims reordered: dim d of the result is dim dims[d] of this tensor. */
+  permute(...dims: number[] | [readonly number[]]): Tensor {
+    this._live("permute");
+    const order = (Array.isArray(dims[0]) ? dims[0] : dims) as number[];
+    if (order.length !== this.ndim) {
+      fail("permute", `number of dims don't match in permute: got ${order.length} dims for a tensor of shape ` +
+        formatShape(this._shape));
+    }
+    const ds = order.map((d) => normalizeDim("permute", d, this.ndim));
+    if (new Set(ds).size !== ds.length) fail("permute", `repeated dim in permute: ${formatShape(order)}`);
+    const strides = this._strides();
+    let packed = 0;
+    ds.forEach((d, i) => { packed |= d << (4 * i); });
+    return this._view(ops.opPermute, ds.map((d) => this._shape[d]), ds.map((d) => strides[d]), this.storage_offset(), packed);
+  }
+
+  /**
+   * The dims reversed: the transpose of a matrix. On other ranks PyTorch 1.13 also reverses
+   * the dims (with a deprecation warning), and so does this.
+   */
   get T(): Tensor {
-    if (this.ndim > 2) fail("T", `expected a tensor of at most 2 dims, got shape ${formatShape(this._shape)}; use transpose(d0, d1)`);
-    return this.ndim < 2 ? this : this.transpose(0, 1);
+    this._live("T");
+    return this.permute(Array.from({ length: this.ndim }, (_, d) => this.ndim - 1 - d));
   }
 
+  /** The last two dims swapped (a batch of matrix transposes). */
+  get mT(): Tensor {
+    this._live("mT");
+    if (this.ndim === 0) return this._alias();
+    if (this.ndim < 2) {
+      fail("mT", `tensor.mT is only supported on matrices or batches of matrices. Got ${this.ndim}-D tensor.`);
+    }
+    return this.transpose(-2, -1);
+  }
+
+  /** The transpose of a tensor of at most 2 dims. */
   t(): Tensor {
-    return this.T;
+    this._live("t");
+    if (this.ndim > 2) fail("t", `t() expects a tensor with <= 2 dimensions, but self is ${this.ndim}D`);
+    return this.ndim < 2 ? this._alias() : this.transpose(0, 1);
   }
 
   unsqueeze(dim: number): Tensor {
+    this._live("unsqueeze");
     const d = normalizeDim("unsqueeze", dim, this.ndim + 1);
-    const shape = this._shape.slice();
+    const shape = this._shape.slice(), strides = this._strides();
+    // PyTorch's stride for the new dim: that of the dim it precedes, times its size
+    const stride = d < this.ndim ? shape[d] * strides[d] : 1;
     shape.splice(d, 0, 1);
-    return this.reshape(shape);
+    strides.splice(d, 0, stride);
+    return this._view(ops.opView, shape, strides, this.storage_offset());
   }
 
   squeeze(dim?: number): Tensor {
-    if (dim === undefined) return this.reshape(this._shape.filter((s) => s !== 1));
-    const d = normalizeDim("squeeze", dim, this.ndim);
-    if (this.ndim === 0 || this._shape[d] !== 1) return this.clone();
-    const shape = this._shape.slice();
-    shape.splice(d, 1);
-    return this.reshape(shape);
+    this._live("squeeze");
+    const keep = this._shape.map((s, d) => {
+      if (dim === undefined) return s !== 1;
+      return s !== 1 || d !== normalizeDim("squeeze", dim, this.ndim);
+    });
+    const strides = this._strides();
+    return this._view(ops.opView, this._shape.filter((_, d) => keep[d]), strides.filter((_, d) => keep[d]),
+      this.storage_offset());
+  }
+
+  /** A view repeating size-1 dims (and new leading ones) up to `sizes`; -1 keeps a size. */
+  expand(...sizes: number[] | [readonly number[]]): Tensor {
+    this._live("expand");
+    const target = (Array.isArray(sizes[0]) ? sizes[0] : sizes) as number[];
+    const [shape, strides] = expanded("expand", this._shape, this._strides(), target);
+    checkSize("expand", shape);
+    return this._view(ops.opExpand, shape, strides, this.storage_offset());
+  }
+
+  expand_as(other: Tensor): Tensor {
+    return this.expand(other._shape.slice());
+  }
+
+  /** The elements [start, start + length) along dim: a view. */
+  narrow(dim: number, start: number, length: number): Tensor {
+    this._live("narrow");
+    const d = normalizeDim("narrow", dim, this.ndim);
+    if (this.ndim === 0) fail("narrow", "narrow() cannot be applied to a 0-dim tensor.");
+    const size = this._shape[d];
+    if (!Number.isInteger(start) || !Number.isInteger(length)) fail("narrow", "start and length must be integers");
+    const from = start < 0 ? start + size : start;
+    if (from < 0 || from > size) {
+      throw new RangeError(`narrow(): start out of range (expected to be in range of [${-size}, ${size}], but got ${start})`);
+    }
+    if (length < 0 || from + length > size) {
+      fail("narrow", `start (${from}) + length (${length}) exceeds dimension size (${size}).`);
+    }
+    const shape = this._shape.slice(), strides = this._strides();
+    shape[d] = length;
+    return this._view(ops.opNarrow, shape, strides, this.storage_offset() + from * strides[d], d, from, length);
+  }
+
+  /** The slice at `index` along dim, without that dim: a view. */
+  select(dim: number, index: number): Tensor {
+    this._live("select");
+    if (this.ndim === 0) fail("select", "select() cannot be applied to a 0-dim tensor.");
+    const d = normalizeDim("select", dim, this.ndim);
+    const size = this._shape[d];
+    if (!Number.isInteger(index) || index < -size || index >= size) {
+      throw new RangeError(`select(): index ${index} out of range for tensor of size ${formatShape(this._shape)} at dimension ${d}`);
+    }
+    const i = index < 0 ? index + size : index;
+    const strides = this._strides();
+    return this._view(ops.opSelect, this._shape.filter((_, e) => e !== d), strides.filter((_, e) => e !== d),
+      this.storage_offset() + i * strides[d], d, i);
+  }
+
+  // A view of all of this tensor, outside the graph.
+  private _alias(): Tensor {
+    return new Tensor(ops.opAlias(this._live("alias")), this._shape, this._dtype, this._contiguous);
   }
 
   softmax(dim: number): Tensor {
@@ -633,6 +796,10 @@ export class Tensor extends TableMethods {
 
   private _rebind(op: string, compute: () => Tensor): this {
     const id = this._live(op);
+    if (core.sharesStorage(id)) {
+      fail(op, "an in-place operation on a view (or on a tensor with views) that has to be recorded in the " +
+        "graph is not supported yet; write into a clone(), or run it under no_grad()");
+    }
     core.bumpVersion(id);
     const version = core.versionOf(id);
     const result = compute();
@@ -702,27 +869,10 @@ export class Tensor extends TableMethods {
         }
       });
     }
-    if (this._dtype === "bool" || (src instanceof Tensor && !canCast(src._dtype, this._dtype))) {
-      // copy_ converts any dtype (unlike the arithmetic in-place ops): through a converted copy
-      const converted = src instanceof Tensor ? src.to(this._dtype) : src;
-      if (this._dtype === "bool") {
-        const widened = this.int().mul(0).add(converted instanceof Tensor ? converted.int() : Number(converted !== 0));
-        core.fill(id, 0);
-        const back = widened.to("bool");
-        heapOf("bool").copyWithin(dataIndex(id, "bool"), dataIndex(back._live("copy_"), "bool"),
-          dataIndex(back._live("copy_"), "bool") + this.numel());
-        widened.dispose(); back.dispose();
-        if (converted !== src && converted instanceof Tensor) converted.dispose();
-        core.bumpVersion(id);
-        return this;
-      }
-      core.fill(id, 0);
-      core.addInPlace(id, (converted as Tensor)._live("copy_"));
-      if (converted !== src) (converted as Tensor).dispose();
-      return this;
-    }
-    core.fill(id, 0);
-    return this._inPlace("add", "copy_", src);
+    // copy_ converts any dtype, unlike the arithmetic in-place ops
+    core.copyIntoTensor(id, operand("copy_", src, this._dtype));
+    releaseTemporaries();
+    return this;
   }
 }
 

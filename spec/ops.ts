@@ -10,7 +10,7 @@
 // sums them over broadcast dims and accumulates them. A differentiable op without a rule,
 // or a rule that no op names, fails the build.
 
-export type Family = "elementwise" | "reduce" | "linalg" | "shape" | "softmax";
+export type Family = "elementwise" | "reduce" | "linalg" | "views" | "softmax";
 
 /** How the bindings expose an op; "custom" ops are written by hand in bindings/tensor.ts. */
 export type Binding = "unary" | "binary" | "custom" | "internal";
@@ -71,6 +71,12 @@ const comparison = (name: string, method: string): OpSpec => ({
   forward: `compare<${name}K>`, backward: null,
 });
 
+const view = (name: string, method: string, params: Param[], gradFn?: string): OpSpec => ({
+  name, method, gradFn, binding: "custom", family: "views", inputs: ["self"], dtype: "same",
+  params: [{ name: "rank", type: "i32" }, { name: "offset", type: "i32" }, ...params],
+  forward: "viewForward", backward: `${method}Backward`,
+});
+
 const reduction: Param[] = [{ name: "mask", type: "i32" }, { name: "rank", type: "i32" }];
 
 export const OPS: OpSpec[] = [
@@ -118,8 +124,8 @@ export const OPS: OpSpec[] = [
       { name: "even", type: "i32" }],
     forward: "maxForward", backward: "maxBackward" },
   // The adjoint of Sum: broadcasts over the dims in `mask` up to the shape in scratch.
-  { name: "Expand", binding: "internal", family: "reduce", inputs: ["self"], dtype: "same",
-    params: reduction, forward: "expandForward", backward: "expandBackward" },
+  { name: "Broadcast", gradFn: "ExpandBackward", binding: "internal", family: "reduce", inputs: ["self"],
+    dtype: "same", params: reduction, forward: "broadcastForward", backward: "broadcastBackward" },
 
   { name: "Dot", method: "dot", binding: "custom", family: "linalg", inputs: ["self", "tensor"],
     dtype: "promote", saves: ["self", "tensor"], forward: "dotForward", backward: "dotBackward" },
@@ -129,13 +135,25 @@ export const OPS: OpSpec[] = [
   { name: "Norm", method: "norm", binding: "custom", family: "linalg", inputs: ["self"], dtype: "same",
     saves: ["self", "result"], forward: "normForward", backward: "normBackward" },
 
-  // Reshape to the shape (of rank `rank`) in scratch.
-  { name: "Reshape", method: "reshape", gradFn: "ViewBackward", binding: "custom", family: "shape",
-    inputs: ["self"], params: [{ name: "rank", type: "i32" }], dtype: "same",
-    forward: "reshapeForward", backward: "reshapeBackward" },
-  { name: "Transpose", method: "transpose", binding: "custom", family: "shape", inputs: ["self"],
-    params: [{ name: "dim0", type: "i32" }, { name: "dim1", type: "i32" }], dtype: "same",
-    forward: "transposeForward", backward: "transposeBackward" },
+  // Views: the output shares the input's data. The bindings compute the geometry (shape and
+  // strides in scratch, `offset` into the root's data); the rest are the rule's parameters.
+  view("View", "view", [], "ViewBackward"),
+  view("Transpose", "transpose", [{ name: "dim0", type: "i32" }, { name: "dim1", type: "i32" }]),
+  // dims packed four bits each: output dim d is input dim (dims >> 4d) & 15
+  view("Permute", "permute", [{ name: "dims", type: "i32" }]),
+  view("Expand", "expand", []),
+  view("Narrow", "narrow", [{ name: "dim", type: "i32" }, { name: "start", type: "i32" }, { name: "length", type: "i32" }],
+    "SliceBackward"),
+  view("Select", "select", [{ name: "dim", type: "i32" }, { name: "index", type: "i32" }]),
+  // detach(): a view outside the graph
+  { name: "Alias", binding: "internal", family: "views", inputs: ["self"], dtype: "same",
+    forward: "aliasForward", backward: null },
+  { name: "Contiguous", method: "contiguous", gradFn: "CloneBackward", binding: "custom", family: "views",
+    inputs: ["self"], dtype: "same", forward: "contiguousForward", backward: "contiguousBackward" },
+  // narrow's adjoint: zeros of the shape in scratch, the input written along `dim` from `start`
+  { name: "NarrowScatter", binding: "internal", family: "views", inputs: ["self"], dtype: "same",
+    params: [{ name: "dim", type: "i32" }, { name: "start", type: "i32" }, { name: "rank", type: "i32" }],
+    forward: "narrowScatterForward", backward: "narrowScatterBackward" },
 
   { name: "Softmax", method: "softmax", binding: "custom", family: "softmax", inputs: ["self"],
     params: [{ name: "dim", type: "i32" }], dtype: "float", saves: ["result"],

@@ -50,7 +50,7 @@ const cases: [string, () => unknown, RegExp][] = [
     /add\(\): cannot allocate a tensor of shape \[100000, 100000\]/],
   ["a matmul larger than wasm memory", () => zeros([100000, 1]).matmul(zeros([1, 100000])),
     /matmul\(\): cannot allocate a tensor of shape/],
-  ["T of a 3-D tensor", () => zeros([2, 2, 2]).T, /T\(\): expected a tensor of at most 2 dims/],
+  ["t() of a 3-D tensor", () => zeros([2, 2, 2]).t(), /t\(\): t\(\) expects a tensor with <= 2 dimensions, but self is 3D/],
 ];
 
 describe("bad input", () => {

@@ -101,8 +101,9 @@ function apply(live: Entry[], c: Call): void {
     }
     case "scale": if (!big(e)) push(e.t.mul(c.c), e.shape, e.values.map((v) => v * c.c)); return;
     case "neg": push(e.t.neg(), e.shape, e.values.map((v) => -v)); return;
+    // detach and flatten are views: they share the values array, which writes update in place
     case "detach": live.push({ t: e.t.detach(), shape: e.shape, values: e.values, grad: null, leaf: true }); return;
-    case "clone": push(e.t.clone(), e.shape, e.values); return;
+    case "clone": push(e.t.clone(), e.shape, e.values.slice()); return;
     case "flatten": push(e.t.flatten(), [numel(e.shape)], e.values); return;
     case "sum": push(e.t.sum(), [], [e.values.reduce((x, y) => x + y, 0)]); return;
     case "backward":
@@ -117,7 +118,7 @@ function apply(live: Entry[], c: Call): void {
       return;
     case "noGradAdd":
       no_grad(() => e.t.add_(c.c));
-      e.values = e.values.map((v) => v + c.c);
+      for (let i = 0; i < e.values.length; i++) e.values[i] = Math.fround(e.values[i] + c.c);
       return;
     case "scoped": {
       if (big(e)) return;

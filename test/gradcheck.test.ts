@@ -104,11 +104,25 @@ const otherCases: Case[] = [
   { name: "matmul 2-D @ batched", covers: ["Matmul"], inputs: [{ shape: [3, 4] }, { shape: [2, 4, 5] }], wg: (a, b) => a.matmul(b), ref: (a, b) => R.matmul(R.ref([1, ...a.shape], a.data), b) },
   { name: "matmul odd sizes", covers: ["Matmul"], inputs: [{ shape: [7, 9] }, { shape: [9, 6] }], wg: (a, b) => a.matmul(b), ref: R.matmul },
   { name: "norm", covers: ["Norm"], inputs: [{ shape: [2, 3] }], wg: (a) => a.norm(), ref: (a) => R.ref([], [Math.hypot(...a.data)]) },
-  { name: "reshape", covers: ["Reshape"], inputs: [{ shape: [2, 6] }], wg: (a) => a.reshape([3, -1]).mul(a.reshape(3, 4)), ref: (a) => R.map(R.ref([3, 4], a.data), (v) => v * v) },
+  { name: "reshape", covers: ["View"], inputs: [{ shape: [2, 6] }], wg: (a) => a.reshape([3, -1]).mul(a.reshape(3, 4)), ref: (a) => R.map(R.ref([3, 4], a.data), (v) => v * v) },
   { name: "transpose", covers: ["Transpose"], inputs: [{ shape: [2, 3, 4] }], wg: (a) => a.transpose(0, 2), ref: (a) => R.transpose(a, 0, 2) },
   { name: "transpose last two", covers: ["Transpose"], inputs: [{ shape: [2, 3, 4] }], wg: (a) => a.transpose(-1, -2), ref: (a) => R.transpose(a, 1, 2) },
   { name: ".T", covers: ["Transpose"], inputs: [{ shape: [3, 5] }], wg: (a) => a.T, ref: (a) => R.transpose(a, 0, 1) },
-  { name: "unsqueeze, squeeze", covers: ["Reshape"], inputs: [{ shape: [3, 1, 2] }], wg: (a) => a.squeeze(1).unsqueeze(0), ref: (a) => R.ref([1, 3, 2], a.data) },
+  { name: "permute", covers: ["Permute"], inputs: [{ shape: [2, 3, 4] }], wg: (a) => a.permute(2, 0, 1),
+    ref: (a) => R.take(a, [4, 2, 3], ([i, j, k]) => [j, k, i]) },
+  { name: "permute of a transpose, then a product", covers: ["Permute", "Transpose", "Contiguous"], inputs: [{ shape: [2, 3, 4] }],
+    wg: (a) => a.transpose(0, 1).permute(2, 0, 1).mul(2),
+    ref: (a) => R.map(R.take(a, [4, 3, 2], ([i, j, k]) => [k, j, i]), (v) => 2 * v) },
+  { name: "expand", covers: ["Expand"], inputs: [{ shape: [3, 1] }], wg: (a) => a.expand(2, 3, 4),
+    ref: (a) => R.take(a, [2, 3, 4], ([, j]) => [j, 0]) },
+  { name: "narrow", covers: ["Narrow", "NarrowScatter"], inputs: [{ shape: [3, 5] }], wg: (a) => a.narrow(1, 1, 3).exp(),
+    ref: (a) => R.map(R.take(a, [3, 3], ([i, j]) => [i, j + 1]), Math.exp) },
+  { name: "select", covers: ["Select", "NarrowScatter"], inputs: [{ shape: [3, 4] }], wg: (a) => a.select(0, -1).sin(),
+    ref: (a) => R.map(R.take(a, [4], ([j]) => [2, j]), Math.sin) },
+  { name: "contiguous copy of a strided view", covers: ["Contiguous", "Transpose"], inputs: [{ shape: [3, 4] }],
+    wg: (a) => a.t().contiguous().mul(a.t()), ref: (a) => R.map(R.transpose(a, 0, 1), (v) => v * v) },
+  { name: "clone", covers: ["Contiguous"], inputs: [{ shape: [4] }], wg: (a) => a.clone().mul(a), ref: (a) => R.map(a, (v) => v * v) },
+  { name: "unsqueeze, squeeze", covers: ["View"], inputs: [{ shape: [3, 1, 2] }], wg: (a) => a.squeeze(1).unsqueeze(0), ref: (a) => R.ref([1, 3, 2], a.data) },
   { name: "softmax dim -1", covers: ["Softmax"], inputs: [{ shape: [3, 5] }], wg: (a) => a.softmax(-1), ref: (a) => R.softmax(a, -1, false) },
   { name: "softmax dim 0", covers: ["Softmax"], inputs: [{ shape: [4, 3] }], wg: (a) => a.softmax(0), ref: (a) => R.softmax(a, 0, false) },
   { name: "softmax 3-D middle", covers: ["Softmax"], inputs: [{ shape: [2, 3, 4] }], wg: (a) => a.softmax(1), ref: (a) => R.softmax(a, 1, false) },
@@ -116,8 +130,8 @@ const otherCases: Case[] = [
   { name: "log_softmax dim 0", covers: ["LogSoftmax"], inputs: [{ shape: [4, 3] }], wg: (a) => a.log_softmax(0), ref: (a) => R.softmax(a, 0, true) },
   { name: "to float64 and back", covers: ["To"], float64: false, inputs: [{ shape: [2, 3] }], wg: (a) => a.double().mul(a).float(), ref: (a) => R.map(a, (v) => v * v) },
   { name: "same tensor twice", covers: ["Mul", "Add"], inputs: [{ shape: [4] }], wg: (a) => a.mul(a).add(a), ref: (a) => R.map(a, (v) => v * v + v) },
-  // Expand is the sum's rule: its own rule runs in the second-order check.
-  { name: "composite chain", covers: ["Mul", "Tanh", "Sum", "Exp", "Expand"], inputs: [{ shape: [3, 4] }, { shape: [4] }], wg: (a, b) => a.mul(b).tanh().sum(0).exp(), ref: (a, b) => R.map(R.reduce(R.map(R.zip(a, b, (x, y) => x * y), Math.tanh), [0], false, R.sum), Math.exp) },
+  // Broadcast is the sum's rule: its own rule runs in the second-order check.
+  { name: "composite chain", covers: ["Mul", "Tanh", "Sum", "Exp", "Broadcast"], inputs: [{ shape: [3, 4] }, { shape: [4] }], wg: (a, b) => a.mul(b).tanh().sum(0).exp(), ref: (a, b) => R.map(R.reduce(R.map(R.zip(a, b, (x, y) => x * y), Math.tanh), [0], false, R.sum), Math.exp) },
 ];
 
 function sample(shape: number[], domain: Domain, next: () => number): Float64Array {

@@ -119,3 +119,13 @@ export function softmax(x: Ref, dim: number, log: boolean): Ref {
   }
   return { shape: x.shape.slice(), data: out };
 }
+
+/** The tensor of `shape` whose element at each index is x's element at source(index). */
+export function take(x: Ref, shape: number[], source: (idx: number[]) => number[]): Ref {
+  const st = stridesOf(x.shape);
+  const out = new Float64Array(size(shape));
+  for (let i = 0; i < out.length; i++) {
+    out[i] = x.data[source(unravel(i, shape)).reduce((acc, v, d) => acc + v * st[d], 0)];
+  }
+  return { shape: shape.slice(), data: out };
+}

@@ -6,7 +6,7 @@ import { gemm } from "./gemm";
 import { Op } from "../generated/table";
 import { hsum } from "./reduce";
 import { mul, div } from "./elementwise";
-import { transpose } from "./shape";
+import { transposedCopy } from "./views";
 
 function dotSpan<T>(a: usize, b: usize, n: i32): T {
   const w = <i32>(16 / sizeof<T>()), size = sizeof<T>();
@@ -120,12 +120,12 @@ export function matmulBackward(t: i32, g: i32, grads: usize): void {
   // create_graph: the same products as recorded ops, so they can be differentiated
   const r = ndim(a);
   if (needsGrad(t, 0)) {
-    const bt = transpose(b, r - 2, r - 1);
+    const bt = transposedCopy(b, r - 2, r - 1);
     setGrad(grads, 0, matmulForward(Op.Matmul, g, bt));
     release(bt);
   }
   if (needsGrad(t, 1)) {
-    const at = transpose(a, r - 2, r - 1);
+    const at = transposedCopy(a, r - 2, r - 1);
     setGrad(grads, 1, matmulForward(Op.Matmul, at, g));
     release(at);
   }

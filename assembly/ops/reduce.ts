@@ -212,12 +212,12 @@ export function expand(x: i32, mask: i32, rank: i32, shape: usize): i32 {
   runs(true, x, rank, shapePtr(out), mask, out);
   setParamI(out, P_MASK, mask);
   setParamI(out, P_RANK, rank);
-  record1(out, Op.Expand, x);
+  record1(out, Op.Broadcast, x);
   return out;
 }
 
 /** Expand to the shape in the core's scratch. */
-export function expandForward(op: i32, x: i32, mask: i32, rank: i32): i32 {
+export function broadcastForward(op: i32, x: i32, mask: i32, rank: i32): i32 {
   return expand(x, mask, rank, scratch);
 }
 
@@ -343,7 +343,7 @@ export function sumBackward(t: i32, g: i32, grads: usize): void {
   release(c); release(e);
 }
 
-export function expandBackward(t: i32, g: i32, grads: usize): void {
+export function broadcastBackward(t: i32, g: i32, grads: usize): void {
   const x = input(t, 0);
   setGrad(grads, 0, reduceSum(Op.Sum, g, paramI(t, P_MASK), ndim(x), shapePtr(x)));
 }

@@ -1,0 +1,234 @@
+// View ops: their outputs share their input's data (its root's storage), described by a
+// shape, strides and an offset that the bindings compute (as PyTorch does), and written
+// by in-place ops through the view. Contiguous is the one strided copy every other op
+// relies on: kernels read contiguous data, and the bindings hand them a contiguous copy
+// of a strided view. Each view's backward rule is the reverse view, or a scatter of the
+// gradient into zeros for the views that select part of their input.
+
+import {
+  newTensor, newView, dataPtr, numel, ndim, dim, shapePtr, release, retain, dtypeOf, strideOf, offsetOf,
+  elementShift, MAX_DIMS,
+} from "../tensors";
+import { at, put } from "../memory";
+import { record1, input, paramI, setParamI, setGrad } from "../graph";
+import { Op } from "../generated/table";
+import { scratch } from "../scratch";
+import { sumToLike } from "./reduce";
+
+// Geometry of views made inside the core (by backward rules); the bindings pass theirs in
+// scratch: the shape at scratch, the strides MAX_DIMS ints later.
+const viewShape = heap.alloc(MAX_DIMS << 2);
+const viewStrides = heap.alloc(MAX_DIMS << 2);
+
+function makeView(op: i32, x: i32, rank: i32, shape: usize, strides: usize, offset: i32, p0: i32, p1: i32, p2: i32): i32 {
+  const out = newView(x, rank, shape, strides, offset);
+  setParamI(out, 0, p0);
+  setParamI(out, 1, p1);
+  setParamI(out, 2, p2);
+  record1(out, op, x);
+  return out;
+}
+
+/**
+ * A view of x (any of the view ops): `rank` dims whose shape and strides are in scratch,
+ * starting at element `offset` of x's root. p0..p2 are the op's own parameters, kept for
+ * its backward rule.
+ */
+export function viewForward(op: i32, x: i32, rank: i32, offset: i32, p0: i32 = 0, p1: i32 = 0, p2: i32 = 0): i32 {
+  return makeView(op, x, rank, scratch, scratch + (<usize>MAX_DIMS << 2), offset, p0, p1, p2);
+}
+
+// ---- views made by the rules --------------------------------------------------------
+
+// x's strides into viewStrides, with dims d0 and d1 swapped (d0 == d1: as they are).
+function transposedOf(x: i32, d0: i32, d1: i32): void {
+  for (let d = 0; d < ndim(x); d++) {
+    const e = d == d0 ? d1 : d == d1 ? d0 : d;
+    put(viewShape, d, dim(x, e));
+    put(viewStrides, d, strideOf(x, e));
+  }
+}
+
+function transposeView(x: i32, d0: i32, d1: i32): i32 {
+  transposedOf(x, d0, d1);
+  return makeView(Op.Transpose, x, ndim(x), viewShape, viewStrides, offsetOf(x), d0, d1, 0);
+}
+
+// Permutation dims are packed four bits each: dim d of the output is dim ((p >> 4d) & 15).
+@inline function permuted(packed: i32, d: i32): i32 {
+  return (packed >> (d << 2)) & 15;
+}
+
+function permuteView(x: i32, packed: i32): i32 {
+  for (let d = 0; d < ndim(x); d++) {
+    put(viewShape, d, dim(x, permuted(packed, d)));
+    put(viewStrides, d, strideOf(x, permuted(packed, d)));
+  }
+  return makeView(Op.Permute, x, ndim(x), viewShape, viewStrides, offsetOf(x), packed, 0, 0);
+}
+
+/** g (contiguous) seen with the shape of `like`: a view. */
+function reshapeViewLike(g: i32, like: i32): i32 {
+  const rank = ndim(like);
+  let stride = 1;
+  for (let d = rank - 1; d >= 0; d--) {
+    put(viewShape, d, dim(like, d));
+    put(viewStrides, d, stride);
+    stride *= dim(like, d);
+  }
+  return makeView(Op.View, g, rank, viewShape, viewStrides, offsetOf(g), 0, 0, 0);
+}
+
+/** x narrowed to [start, start + length) along dim d. */
+function narrowView(x: i32, d: i32, start: i32, length: i32): i32 {
+  for (let e = 0; e < ndim(x); e++) {
+    put(viewShape, e, e == d ? length : dim(x, e));
+    put(viewStrides, e, strideOf(x, e));
+  }
+  return makeView(Op.Narrow, x, ndim(x), viewShape, viewStrides, offsetOf(x) + start * strideOf(x, d), d, start, length);
+}
+
+// ---- the strided copy ----------------------------------------------------------------
+
+const counter = heap.alloc(MAX_DIMS << 2);
+const srcStrides = heap.alloc(MAX_DIMS << 2);
+const dstStrides = heap.alloc(MAX_DIMS << 2);
+
+// Copies elements of E (the bytes of any dtype) from src to dst over `shape` (rank dims),
+// each side walking its own strides (in elements; 0 repeats along a dim).
+function copyWalk<E>(dst: usize, src: usize, shape: usize, rank: i32, n: i32): void {
+  const size = sizeof<E>();
+  if (n == 0) return;
+  if (rank == 0) { store<E>(dst, load<E>(src)); return; }
+  const row = at(shape, rank - 1), ss = at(srcStrides, rank - 1), ds = at(dstStrides, rank - 1);
+  for (let d = 0; d < rank; d++) put(counter, d, 0);
+  let offS = 0, offD = 0;
+  for (let r = 0, rows = n / row; r < rows; r++) {
+    const ps = src + <usize>offS * size, pd = dst + <usize>offD * size;
+    if (ss == 1 && ds == 1) memory.copy(pd, ps, <usize>row * size);
+    else for (let j = 0; j < row; j++) store<E>(pd + <usize>(j * ds) * size, load<E>(ps + <usize>(j * ss) * size));
+    for (let d = rank - 2; d >= 0; d--) {
+      const c = at(counter, d) + 1;
+      offS += at(srcStrides, d);
+      offD += at(dstStrides, d);
+      if (c < at(shape, d)) { put(counter, d, c); break; }
+      put(counter, d, 0);
+      offS -= at(srcStrides, d) * c;
+      offD -= at(dstStrides, d) * c;
+    }
+  }
+}
+
+function copyElements(dst: usize, src: usize, shape: usize, rank: i32, n: i32, shift: i32): void {
+  if (shift == 3) copyWalk<u64>(dst, src, shape, rank, n);
+  else if (shift == 2) copyWalk<u32>(dst, src, shape, rank, n);
+  else copyWalk<u8>(dst, src, shape, rank, n);
+}
+
+/**
+ * Writes src into the view (or tensor) dst, src broadcast to dst's shape: each side's
+ * elements walked with its own strides. Same dtype. Not recorded.
+ */
+export function copyInto(dst: i32, src: i32): void {
+  const rank = ndim(dst), offset = rank - ndim(src);
+  for (let d = 0; d < rank; d++) {
+    put(dstStrides, d, strideOf(dst, d));
+    const sd = d - offset;
+    put(srcStrides, d, sd < 0 || dim(src, sd) == 1 ? 0 : strideOf(src, sd));
+  }
+  copyElements(dataPtr(dst), dataPtr(src), shapePtr(dst), rank, numel(dst), elementShift(dtypeOf(dst)));
+}
+
+/** A contiguous copy of x, recorded (its gradient passes straight through). */
+export function contiguousForward(op: i32, x: i32): i32 {
+  const out = newTensor(ndim(x), shapePtr(x), dtypeOf(x));
+  copyInto(out, x);
+  record1(out, op, x);
+  return out;
+}
+
+/** A view that shares x's data with no graph: detach(). */
+export function aliasForward(op: i32, x: i32): i32 {
+  for (let d = 0; d < ndim(x); d++) {
+    put(viewShape, d, dim(x, d));
+    put(viewStrides, d, strideOf(x, d));
+  }
+  return newView(x, ndim(x), viewShape, viewStrides, offsetOf(x));
+}
+
+/** A contiguous copy of x with dims d0 and d1 swapped, recorded (for the matmul rule). */
+export function transposedCopy(x: i32, d0: i32, d1: i32): i32 {
+  const view = transposeView(x, d0, d1);
+  const out = contiguousForward(Op.Contiguous, view);
+  release(view);
+  return out;
+}
+
+// Zeros of the shape of `like`, with g written along dim d from `start`: narrow's adjoint.
+const scatterShape = heap.alloc(MAX_DIMS << 2);
+
+function narrowScatter(g: i32, like: i32, d: i32, start: i32): i32 {
+  for (let e = 0; e < ndim(like); e++) put(scatterShape, e, dim(like, e));
+  return narrowScatterForward(Op.NarrowScatter, g, d, start, ndim(like));
+}
+
+/** Zeros of the shape in scatterShape (rank `rank`), with g written along dim d from start. */
+export function narrowScatterForward(op: i32, g: i32, d: i32, start: i32, rank: i32): i32 {
+  const out = newTensor(rank, scatterShape, dtypeOf(g));
+  memory.fill(dataPtr(out), 0, <usize>numel(out) << elementShift(dtypeOf(g)));
+  const region = narrowView(out, d, start, dim(g, d));
+  copyInto(region, g);
+  release(region);
+  setParamI(out, 0, d);
+  setParamI(out, 1, start);
+  record1(out, op, g);
+  return out;
+}
+
+// ---- backward rules -------------------------------------------------------------------
+
+export function viewBackward(t: i32, g: i32, grads: usize): void {
+  setGrad(grads, 0, reshapeViewLike(g, input(t, 0)));
+}
+
+export function transposeBackward(t: i32, g: i32, grads: usize): void {
+  setGrad(grads, 0, transposeView(g, paramI(t, 0), paramI(t, 1)));
+}
+
+export function permuteBackward(t: i32, g: i32, grads: usize): void {
+  const packed = paramI(t, 0);
+  let inverse = 0;
+  for (let d = 0; d < ndim(t); d++) inverse |= d << (permuted(packed, d) << 2);
+  setGrad(grads, 0, permuteView(g, inverse));
+}
+
+export function expandBackward(t: i32, g: i32, grads: usize): void {
+  setGrad(grads, 0, sumToLike(g, input(t, 0)));
+}
+
+export function narrowBackward(t: i32, g: i32, grads: usize): void {
+  setGrad(grads, 0, narrowScatter(g, input(t, 0), paramI(t, 0), paramI(t, 1)));
+}
+
+export function selectBackward(t: i32, g: i32, grads: usize): void {
+  // g with the selected dim back, of size 1, then scattered like a narrow of length 1
+  const x = input(t, 0), d = paramI(t, 0);
+  for (let e = 0, f = 0; e < ndim(x); e++) {
+    put(viewShape, e, e == d ? 1 : dim(g, f));
+    put(viewStrides, e, e == d ? 1 : strideOf(g, f));
+    if (e != d) f++;
+  }
+  const widened = makeView(Op.View, g, ndim(x), viewShape, viewStrides, offsetOf(g), 0, 0, 0);
+  setGrad(grads, 0, narrowScatter(widened, x, d, paramI(t, 1)));
+  release(widened);
+}
+
+export function contiguousBackward(t: i32, g: i32, grads: usize): void {
+  retain(g);
+  setGrad(grads, 0, g);
+}
+
+export function narrowScatterBackward(t: i32, g: i32, grads: usize): void {
+  const d = paramI(t, 0);
+  setGrad(grads, 0, narrowView(g, d, paramI(t, 1), dim(input(t, 0), d)));
+}

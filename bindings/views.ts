@@ -1,0 +1,99 @@
+// The geometry of views, computed as PyTorch computes it: shape, strides (in elements) and
+// the offset of the first element within the root's data. The core makes the view from it.
+
+import { fail, formatShape, type Shape } from "./shape.js";
+
+export interface Geometry {
+  shape: number[];
+  strides: number[];
+  offset: number;
+}
+
+export function contiguousStrides(shape: Shape): number[] {
+  const strides = new Array<number>(shape.length);
+  let s = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    strides[d] = s;
+    s *= shape[d];
+  }
+  return strides;
+}
+
+/** Whether the layout is row-major contiguous (size-1 dims may have any stride, as in PyTorch). */
+export function isContiguousLayout(shape: Shape, strides: readonly number[]): boolean {
+  let expected = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    if (shape[d] !== 1 && strides[d] !== expected) return false;
+    expected *= shape[d];
+  }
+  return true;
+}
+
+/**
+ * The strides that show a tensor of `shape` and `strides` with `newShape` without copying,
+ * or null when its dims cannot be regrouped so (PyTorch's computeStride).
+ */
+export function viewStrides(shape: Shape, strides: readonly number[], newShape: Shape): number[] | null {
+  if (shape.length === 0) return newShape.map(() => 1);
+  if (newShape.reduce((a, b) => a * b, 1) === 0) return contiguousStrides(newShape);
+  const result = new Array<number>(newShape.length);
+  let viewD = newShape.length - 1;
+  let chunkBase = strides[strides.length - 1];
+  let tensorNumel = 1, viewNumel = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    tensorNumel *= shape[d];
+    // a chunk ends where the next dim does not continue this one
+    if (d === 0 || (shape[d - 1] !== 1 && strides[d - 1] !== tensorNumel * chunkBase)) {
+      while (viewD >= 0 && (viewNumel < tensorNumel || newShape[viewD] === 1)) {
+        result[viewD] = viewNumel * chunkBase;
+        viewNumel *= newShape[viewD];
+        viewD--;
+      }
+      if (viewNumel !== tensorNumel) return null;
+      if (d > 0) {
+        chunkBase = strides[d - 1];
+        tensorNumel = 1;
+        viewNumel = 1;
+      }
+    }
+  }
+  return viewD === -1 ? result : null;
+}
+
+export function transposed(shape: Shape, strides: readonly number[], d0: number, d1: number): [number[], number[]] {
+  const s = shape.slice(), st = strides.slice();
+  [s[d0], s[d1]] = [s[d1], s[d0]];
+  [st[d0], st[d1]] = [st[d1], st[d0]];
+  return [s, st];
+}
+
+/** PyTorch's expand: -1 keeps a size, a size-1 dim (or a new leading one) repeats with stride 0. */
+export function expanded(op: string, shape: Shape, strides: readonly number[], sizes: readonly number[]): [number[], number[]] {
+  if (sizes.length < shape.length) {
+    fail(op, `the number of sizes provided (${sizes.length}) must be greater or equal to the number of ` +
+      `dimensions in the tensor (${shape.length})`);
+  }
+  const lead = sizes.length - shape.length;
+  const outShape: number[] = [], outStrides: number[] = [];
+  sizes.forEach((size, d) => {
+    const own = d - lead;
+    if (own < 0) {
+      if (size === -1) fail(op, `The expanded size of the tensor (-1) isn't allowed in a leading, non-existing dimension ${d}`);
+      outShape.push(size);
+      outStrides.push(0);
+      return;
+    }
+    const current = shape[own];
+    if (size === -1 || size === current) {
+      outShape.push(current);
+      outStrides.push(strides[own]);
+    } else if (current === 1) {
+      outShape.push(size);
+      outStrides.push(0);
+    } else {
+      fail(op, `The expanded size of the tensor (${size}) must match the existing size (${current}) at ` +
+        `non-singleton dimension ${d}.  Target sizes: ${formatShape(sizes)}.  Tensor sizes: ${formatShape(shape)}`);
+    }
+  });
+  return [outShape, outStrides];
+}
