@@ -13,7 +13,7 @@ import {
   geti, seti, isLeaf, retain, release, releaseSlot, freeSaved, unlinkInputs, newTensorLike,
   dataPtr, dataBytes, numel, ndim, dim, inputOf, versionOf, bumpVersion, isStrided, inputVersion, requiresGrad,
   FLAGS, FLAG_SAVED_FREED, FLAG_SWEPT, NIN, SAVED, AUX, EDGES, VERSION, VER_OUT, MARK, DEPS,
-  PENDING, CAPTURE, GRAD, REFS, DATA_REFS, OP, SAVE_OUT,
+  PENDING, CAPTURE, GRAD, REFS, DATA_REFS, OP, SAVE_OUT, BASE,
 } from "./tensors";
 import { newStack, stackPush, stackPop, stackLength, stackClear, allocBuffer, freeBuffer } from "./memory";
 import { gradEnabled, setGradEnabled } from "./graph";
@@ -46,12 +46,18 @@ let ruleError: i32 = 0;           // the first ERR_RULE node of the running swee
 let grads: usize = heap.alloc(64 << 2);
 let gradsCapacity: i32 = 64;
 
+// Whether nothing but its one holder sees t's data, so it may be added into in place: not
+// a view (whose data is its root's), and held once.
+@inline function ownsData(t: i32): bool {
+  return geti(t, REFS) == 1 && geti(t, DATA_REFS) == 1 && geti(t, BASE) == 0;
+}
+
 // Adds `grad` (owned) into the pending gradient of `t`.
 function accumulate(t: i32, grad: i32): void {
   const pending = geti(t, PENDING);
   if (pending == 0) {
     seti(t, PENDING, grad);
-  } else if (!createGraph && geti(pending, REFS) == 1 && geti(pending, DATA_REFS) == 1) {
+  } else if (!createGraph && ownsData(pending)) {
     addInPlace(pending, grad);
     release(grad);
   } else {
@@ -127,7 +133,7 @@ function consumed(input: i32): void {
 // then accumulated into in place (out of place under create_graph, to keep the graph).
 function accumulateLeaf(t: i32, g: i32): void {
   const grad = geti(t, GRAD);
-  const exclusive = geti(g, REFS) == 1 && geti(g, DATA_REFS) == 1;
+  const exclusive = ownsData(g);
   if (grad == 0) {
     if (exclusive || (createGraph && requiresGrad(g))) {
       retain(g);

@@ -64,6 +64,8 @@ export const INPUTS: i32 = 176;   // pointer to NIN (input id, its version when 
 export const STRIDES: i32 = 180;  // a view's strides, MAX_DIMS i32, in elements
 export const OFFSET: i32 = 212;   // a view's first element within its root's data
 export const VIEWS: i32 = 216;    // a root's live views
+export const REWRITES: i32 = 220; // a root's history rewrites by in-place ops through views
+export const SEEN: i32 = 224;     // a view's root's REWRITES when the view was made
 // newTensor zeroes the fields before the inline inputs; the rest is written before it is read.
 const ZEROED_BYTES: usize = <usize>INLINE_AT;
 
@@ -190,6 +192,7 @@ export function newTensor(rank: i32, shape: usize, dtype: i32): i32 {
   store<i32>(s, 1, DATA_REFS);
   store<i32>(s, dtype, DTYPE);
   store<i32>(s, 0, VIEWS);
+  store<i32>(s, 0, REWRITES);
   liveTensors++;
   liveBytes += bytes;
   return id;
@@ -296,8 +299,15 @@ export function newView(x: i32, rank: i32, shape: usize, strides: usize, offset:
   seti(root, REFS, geti(root, REFS) + 1);
   seti(root, DATA_REFS, geti(root, DATA_REFS) + 1);
   seti(root, VIEWS, geti(root, VIEWS) + 1);
+  seti(id, SEEN, geti(root, REWRITES));
   liveTensors++;
   return id;
+}
+
+/** Whether view t predates a rewrite of its root's history (so its own is out of date). */
+export function isStale(t: i32): bool {
+  const base = geti(t, BASE);
+  return base != 0 && geti(t, SEEN) != geti(base, REWRITES);
 }
 
 /** Whether t shares its data: it is a view, or views of it are alive. */

@@ -50,6 +50,7 @@ export interface Core {
   storageOffset(t: number): number;
   rootTensor(t: number): number;
   sharesStorage(t: number): number;
+  isStaleView(t: number): number;
   addInPlace(target: number, src: number): void;
   mulInPlace(target: number, src: number): void;
 }
@@ -142,6 +143,7 @@ export const core: Core = {
   storageOffset: raw.storageOffset,
   rootTensor: raw.rootTensor,
   sharesStorage: raw.sharesStorage,
+  isStaleView: raw.isStaleView,
   addInPlace: raw.addInPlace,
   mulInPlace: raw.mulInPlace,
 };

@@ -58,6 +58,7 @@ function operand(op: string, x: TensorLike, dtype: DType): number {
     return id;
   }
   let id = x._live(op);
+  checkFresh(op, x, id);
   if (!x._contiguous) {
     id = ops.opContiguous(id);
     temporaries.push(id);
@@ -72,6 +73,17 @@ function operand(op: string, x: TensorLike, dtype: DType): number {
  * The dtype op computes in for operands a and b under the op's dtype rule, and the dtype
  * of its result: bools are added and multiplied as integers, then turned back into bools.
  */
+// Set by the first in-place op recorded through a view: from then on, operands are checked
+// for views whose history such an op made out of date.
+let historyRewritten = false;
+
+function checkFresh(op: string, x: Tensor, id: number): void {
+  if (historyRewritten && core.isStaleView(id)) {
+    fail(op, "this view was taken before an in-place operation through another view of the same data, " +
+      "which changed the history of that data; take the view again after the in-place operation");
+  }
+}
+
 function dtypesOf(op: string, rule: DtypeRule, a: Tensor, b: TensorLike): [DType, DType] {
   const common = resultType(a, b);
   if (rule === "float") return [floating(common), floating(common)];
@@ -125,6 +137,8 @@ export class Tensor extends TableMethods {
   readonly _dtype: DType;
   /** @internal whether the data is laid out row-major without gaps (false for some views) */
   _contiguous: boolean;
+  /** @internal for a view, the tensor whose data it shares (PyTorch's _base) */
+  _base: Tensor | null = null;
   /** @internal the data and state of an evicted tensor (see lifetime.ts) */
   _evicted: Evicted | null = null;
   /** @internal the eviction pass during which the handle was last used */
@@ -577,9 +591,12 @@ export class Tensor extends TableMethods {
   // arguments after the input are the rank, the offset and `params`).
   private _view(entry: Entry, shape: number[], strides: number[], offset: number, ...params: number[]): Tensor {
     const id = this._live("view");
+    checkFresh("view", this, id);
     writeScratch(shape);
     writeScratch(strides, MAX_DIMS);
-    return new Tensor(entry(id, shape.length, offset, ...params), shape, this._dtype, isContiguousLayout(shape, strides));
+    const out = new Tensor(entry(id, shape.length, offset, ...params), shape, this._dtype, isContiguousLayout(shape, strides));
+    out._base = this._base ?? this;
+    return out;
   }
 
   /** The same data seen with another shape (one -1 is inferred); never copies. */
@@ -730,6 +747,38 @@ export class Tensor extends TableMethods {
       this.storage_offset() + i * strides[d], d, i);
   }
 
+  /** The diagonal of dims dim1 and dim2 (offset above it, or below for a negative one), as a last dim. */
+  diagonal(offset = 0, dim1 = 0, dim2 = 1): Tensor {
+    this._live("diagonal");
+    const d1 = normalizeDim("diagonal", dim1, this.ndim), d2 = normalizeDim("diagonal", dim2, this.ndim);
+    if (this.ndim < 2) fail("diagonal", `diagonal dimensions require a tensor of at least 2 dims, got ${this.ndim}`);
+    if (d1 === d2) fail("diagonal", `diagonal dimensions cannot be identical ${dim1}, ${dim2}`);
+    if (!Number.isInteger(offset)) fail("diagonal", `offset must be an integer, got ${describe(offset)}`);
+    const s1 = this._shape[d1], s2 = this._shape[d2], strides = this._strides();
+    const length = Math.max(offset >= 0 ? Math.min(s1, s2 - offset) : Math.min(s1 + offset, s2), 0);
+    const start = length === 0 ? 0 : offset >= 0 ? offset * strides[d2] : -offset * strides[d1];
+    const keep = (_: number, d: number) => d !== d1 && d !== d2;
+    return this._view(ops.opDiagonal, [...this._shape.filter(keep), length], [...strides.filter(keep), strides[d1] + strides[d2]],
+      this.storage_offset() + start);
+  }
+
+  /** Windows of `size` elements along dim, every `step`, as a new last dim (they may overlap). */
+  unfold(dimension: number, size: number, step: number): Tensor {
+    this._live("unfold");
+    const d = normalizeDim("unfold", dimension, this.ndim);
+    const extent = this.ndim === 0 ? 1 : this._shape[d];
+    if (!Number.isInteger(size) || size < 0 || size > extent) {
+      fail("unfold", `maximum size for tensor at dimension ${d} is ${extent} but size is ${size}`);
+    }
+    if (!Number.isInteger(step) || step <= 0) fail("unfold", `step is ${step} but must be > 0`);
+    const shape = this._shape.slice(), strides = this._strides();
+    if (this.ndim === 0) return this._view(ops.opUnfold, [size], [1], this.storage_offset());
+    shape[d] = Math.floor((extent - size) / step) + 1;
+    const stride = strides[d];
+    strides[d] = stride * step;
+    return this._view(ops.opUnfold, [...shape, size], [...strides, stride], this.storage_offset());
+  }
+
   // A view of all of this tensor, outside the graph.
   private _alias(): Tensor {
     return new Tensor(ops.opAlias(this._live("alias")), this._shape, this._dtype, this._contiguous);
@@ -766,8 +815,8 @@ export class Tensor extends TableMethods {
     this._checkInPlaceShape(op, other);
     this._checkInPlaceDtype(op, other);
     if (recordsInPlace(op, this, other)) {
-      return this._rebind(op, () => {
-        const result = this._binary(op, kind === "add" ? ops.opAdd : ops.opMul, other, "promote");
+      return this._rebind(op, (old) => {
+        const result = old._binary(op, kind === "add" ? ops.opAdd : ops.opMul, other, "promote");
         return result._dtype === this._dtype ? result : convertDropping(result, this._dtype);
       });
     }
@@ -794,17 +843,39 @@ export class Tensor extends TableMethods {
     }
   }
 
-  private _rebind(op: string, compute: () => Tensor): this {
+  // Records an in-place op: compute(old) gives the new value from the old one. A tensor that
+  // shares no data takes the new value's node (and data) under its handle. Through a view,
+  // or on a tensor with views, the new value is written into the shared data, as PyTorch
+  // does: the base's history becomes CopySlices(old history, new value) and the view's a
+  // region of it (assembly/ops/views.ts).
+  private _rebind(op: string, compute: (old: Tensor) => Tensor): this {
     const id = this._live(op);
-    if (core.sharesStorage(id)) {
-      fail(op, "an in-place operation on a view (or on a tensor with views) that has to be recorded in the " +
-        "graph is not supported yet; write into a clone(), or run it under no_grad()");
-    }
+    if (core.sharesStorage(id)) return this._writeThrough(op, id, compute);
     core.bumpVersion(id);
     const version = core.versionOf(id);
-    const result = compute();
+    const result = compute(this);
     transfer(result, this);
     core.setVersion(this._id, version);
+    return this;
+  }
+
+  private _writeThrough(op: string, id: number, compute: (old: Tensor) => Tensor): this {
+    checkFresh(op, this, id);
+    const old = this.clone(); // the old values stay readable by the new value's node
+    const value = compute(old);
+    old.dispose();
+    // the base's history is rewritten; with the base disposed, nothing but this view can see it
+    const base = this._base !== null && (this._base._id !== 0 || this._base._evicted !== null) ? this._base : this;
+    core.copyIntoTensor(id, value._live(op));
+    const rebased = new Tensor(ops.opCopySlices(base._live(op), value._live(op), id), base._shape, base._dtype,
+      base._contiguous);
+    historyRewritten = true;
+    transfer(rebased, base);
+    if (base !== this) {
+      const region = new Tensor(ops.opRegion(base._live(op), id), this._shape, this._dtype, this._contiguous);
+      transfer(region, this);
+    }
+    value.dispose();
     return this;
   }
 
@@ -819,8 +890,8 @@ export class Tensor extends TableMethods {
     }
     value = Number(value);
     if (recordsInPlace("fill_", this, null)) {
-      return this._rebind("fill_", () => {
-        const filled = this.mul(0); // a node whose gradient to this is zero, as PyTorch's
+      return this._rebind("fill_", (old) => {
+        const filled = old.mul(0); // a node whose gradient to the old value is zero, as PyTorch's
         core.fill(filled._live("fill_"), value);
         return filled;
       });
@@ -859,8 +930,8 @@ export class Tensor extends TableMethods {
     this._checkInPlaceShape("copy_", src);
     if (src === this) return this;
     if (recordsInPlace("copy_", this, src)) {
-      return this._rebind("copy_", () => {
-        const zeros = this.mul(0);
+      return this._rebind("copy_", (old) => {
+        const zeros = old.mul(0);
         core.fill(zeros._live("copy_"), 0);
         try {
           return zeros.add(src);

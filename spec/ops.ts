@@ -145,11 +145,23 @@ export const OPS: OpSpec[] = [
   view("Narrow", "narrow", [{ name: "dim", type: "i32" }, { name: "start", type: "i32" }, { name: "length", type: "i32" }],
     "SliceBackward"),
   view("Select", "select", [{ name: "dim", type: "i32" }, { name: "index", type: "i32" }]),
+  // geometry computed by the bindings; the gradient is scattered back through it
+  { ...view("Diagonal", "diagonal", []), backward: "regionBackward" },
+  { ...view("Unfold", "unfold", []), backward: "regionBackward" },
   // detach(): a view outside the graph
   { name: "Alias", binding: "internal", family: "views", inputs: ["self"], dtype: "same",
     forward: "aliasForward", backward: null },
   { name: "Contiguous", method: "contiguous", gradFn: "CloneBackward", binding: "custom", family: "views",
     inputs: ["self"], dtype: "same", forward: "contiguousForward", backward: "contiguousBackward" },
+  // In-place ops through views (see assembly/ops/views.ts): the base's new history, a view
+  // seen through another view's geometry, and that view's adjoint. "view", "template" and
+  // "like" are only read for their geometry: they are not inputs of the graph.
+  { name: "CopySlices", gradFn: "CopySlices", binding: "internal", family: "views", inputs: ["self", "src", "view"], dtype: "same",
+    forward: "copySlicesForward", backward: "copySlicesBackward" },
+  { name: "Region", gradFn: "AsStridedBackward", binding: "internal", family: "views", inputs: ["self", "template"],
+    dtype: "same", forward: "regionForward", backward: "regionBackward" },
+  { name: "ScatterRegion", binding: "internal", family: "views", inputs: ["self", "like", "template"], dtype: "same",
+    forward: "scatterRegionForward", backward: "scatterRegionBackward" },
   // narrow's adjoint: zeros of the shape in scratch, the input written along `dim` from `start`
   { name: "NarrowScatter", binding: "internal", family: "views", inputs: ["self"], dtype: "same",
     params: [{ name: "dim", type: "i32" }, { name: "start", type: "i32" }, { name: "rank", type: "i32" }],

@@ -7,10 +7,11 @@
 
 import {
   newTensor, newView, dataPtr, numel, ndim, dim, shapePtr, release, retain, dtypeOf, strideOf, offsetOf,
-  elementShift, MAX_DIMS,
+  elementShift, rootOf, geti, seti, slot, isStrided, MAX_DIMS, AUX, REWRITES, STRIDES, OFFSET, F64,
 } from "../tensors";
 import { at, put } from "../memory";
-import { record1, input, paramI, setParamI, setGrad } from "../graph";
+import { record1, record2, input, needsGrad as needsGradOf, paramI, setParamI, setGrad } from "../graph";
+import { sub } from "./elementwise";
 import { Op } from "../generated/table";
 import { scratch } from "../scratch";
 import { sumToLike } from "./reduce";
@@ -139,10 +140,46 @@ export function copyInto(dst: i32, src: i32): void {
   copyElements(dataPtr(dst), dataPtr(src), shapePtr(dst), rank, numel(dst), elementShift(dtypeOf(dst)));
 }
 
-/** A contiguous copy of x, recorded (its gradient passes straight through). */
-export function contiguousForward(op: i32, x: i32): i32 {
+// dst[i] += src[i] through dst's strides (src contiguous, floating), one element at a time
+// so that elements a view shows more than once receive every addition.
+function addWalk<T>(dst: usize, src: usize, shape: usize, rank: i32, n: i32): void {
+  if (rank == 0) { store<T>(dst, load<T>(dst) + load<T>(src)); return; }
+  for (let d = 0; d < rank; d++) put(counter, d, 0);
+  let offD = 0;
+  const row = at(shape, rank - 1), ds = at(dstStrides, rank - 1);
+  for (let r = 0, rows = n / row; r < rows; r++) {
+    const pd = dst + <usize>offD * sizeof<T>(), ps = src + <usize>(r * row) * sizeof<T>();
+    for (let j = 0; j < row; j++) {
+      const at_ = pd + <usize>(j * ds) * sizeof<T>();
+      store<T>(at_, load<T>(at_) + load<T>(ps + <usize>j * sizeof<T>()));
+    }
+    for (let d = rank - 2; d >= 0; d--) {
+      const c = at(counter, d) + 1;
+      offD += at(dstStrides, d);
+      if (c < at(shape, d)) { put(counter, d, c); break; }
+      put(counter, d, 0);
+      offD -= at(dstStrides, d) * c;
+    }
+  }
+}
+
+function addThrough(dst: i32, src: i32): void {
+  const rank = ndim(dst);
+  for (let d = 0; d < rank; d++) put(dstStrides, d, strideOf(dst, d));
+  if (numel(dst) == 0) return;
+  if (dtypeOf(dst) == F64) addWalk<f64>(dataPtr(dst), dataPtr(src), shapePtr(dst), rank, numel(dst));
+  else addWalk<f32>(dataPtr(dst), dataPtr(src), shapePtr(dst), rank, numel(dst));
+}
+
+function contiguousCopy(x: i32): i32 {
   const out = newTensor(ndim(x), shapePtr(x), dtypeOf(x));
   copyInto(out, x);
+  return out;
+}
+
+/** A contiguous copy of x, recorded (its gradient passes straight through). */
+export function contiguousForward(op: i32, x: i32): i32 {
+  const out = contiguousCopy(x);
   record1(out, op, x);
   return out;
 }
@@ -231,4 +268,102 @@ export function contiguousBackward(t: i32, g: i32, grads: usize): void {
 export function narrowScatterBackward(t: i32, g: i32, grads: usize): void {
   const d = paramI(t, 0);
   setGrad(grads, 0, narrowView(g, d, paramI(t, 1), dim(input(t, 0), d)));
+}
+
+// ---- in-place ops through views ------------------------------------------------------
+//
+// An in-place op in the graph on a view v of a base b (or on a b that has views) is
+// recorded as PyTorch records it: the new values r of v are written into the shared data,
+// b's history becomes CopySlices(b's old history, r), whose gradient goes to r inside v's
+// region and to the old history outside it, and v's becomes a Region of the new b. Views
+// of b taken before that keep an out-of-date history (they are "stale", and the bindings
+// refuse to differentiate through them).
+
+// Region: a view of x with the shape and strides of `tmpl`, at tmpl's offset from x's
+// start. Its rule scatters the gradient into zeros of x's shape at the same place.
+function region(x: i32, tmpl: i32): i32 {
+  for (let d = 0; d < ndim(tmpl); d++) {
+    put(viewShape, d, dim(tmpl, d));
+    put(viewStrides, d, strideOf(tmpl, d));
+  }
+  return makeView(Op.Region, x, ndim(tmpl), viewShape, viewStrides, offsetOf(x) + offsetOf(tmpl), 0, 0, 0);
+}
+
+/** Region's entry point: x seen through the geometry of view `tmpl`. */
+export function regionForward(op: i32, x: i32, tmpl: i32): i32 {
+  return region(x, tmpl);
+}
+
+// Also the rule of diagonal and unfold, views whose geometry the bindings compute: their
+// gradient is scattered back (and added up where unfold's windows overlap).
+export function regionBackward(t: i32, g: i32, grads: usize): void {
+  setGrad(grads, 0, scatterRegion(g, input(t, 0), t));
+}
+
+
+// Zeros of the shape of `like` with g written through the strides of view `tmpl`, at
+// tmpl's offset relative to like's. The geometry is kept in the output's own (unused)
+// stride and offset fields, for its rule.
+function scatterRegion(g: i32, like: i32, tmpl: i32): i32 {
+  for (let e = 0; e < ndim(like); e++) put(scatterShape, e, dim(like, e));
+  const out = newTensor(ndim(like), scatterShape, dtypeOf(g));
+  memory.fill(dataPtr(out), 0, <usize>numel(out) << elementShift(dtypeOf(g)));
+  const offset = offsetOf(tmpl) - offsetOf(like);
+  for (let d = 0; d < ndim(g); d++) store<i32>(slot(out) + <usize>(STRIDES + (d << 2)), strideOf(tmpl, d));
+  seti(out, OFFSET, offset);
+  for (let d = 0; d < ndim(g); d++) {
+    put(viewShape, d, dim(g, d));
+    put(viewStrides, d, strideOf(tmpl, d));
+  }
+  const target = newView(out, ndim(g), viewShape, viewStrides, offset);
+  const values = isStrided(g) ? contiguousCopy(g) : g;
+  addThrough(target, values); // adds: where a view overlaps itself (unfold), gradients accumulate
+  if (values != g) release(values);
+  release(target);
+  record1(out, Op.ScatterRegion, g);
+  return out;
+}
+
+/** ScatterRegion's entry point (used by rules; the bindings never call it). */
+export function scatterRegionForward(op: i32, g: i32, like: i32, tmpl: i32): i32 {
+  return scatterRegion(g, like, tmpl);
+}
+
+export function scatterRegionBackward(t: i32, g: i32, grads: usize): void {
+  const x = input(t, 0);
+  for (let d = 0; d < ndim(x); d++) {
+    put(viewShape, d, dim(x, d));
+    put(viewStrides, d, load<i32>(slot(t) + <usize>(STRIDES + (d << 2))));
+  }
+  setGrad(grads, 0, makeView(Op.Region, g, ndim(x), viewShape, viewStrides, offsetOf(g) + geti(t, OFFSET), 0, 0, 0));
+}
+
+/**
+ * The new history of base b after r was written into its view v: a view of b's data
+ * recorded as CopySlices(b, r), keeping v's geometry (an unrecorded alias of v) for its
+ * rule. Counts a rewrite of the root, so that older views are known to be stale.
+ */
+export function copySlicesForward(op: i32, b: i32, r: i32, v: i32): i32 {
+  const root = rootOf(b);
+  seti(root, REWRITES, geti(root, REWRITES) + 1);
+  for (let d = 0; d < ndim(b); d++) {
+    put(viewShape, d, dim(b, d));
+    put(viewStrides, d, strideOf(b, d));
+  }
+  const out = newView(b, ndim(b), viewShape, viewStrides, offsetOf(b));
+  seti(out, AUX, aliasForward(Op.Alias, v));
+  record2(out, op, b, r);
+  return out;
+}
+
+export function copySlicesBackward(t: i32, g: i32, grads: usize): void {
+  const place = geti(t, AUX);
+  const inside = region(g, place); // the gradient of r
+  if (needsGradOf(t, 0)) {
+    const scattered = scatterRegion(inside, g, place);
+    setGrad(grads, 0, sub(g, scattered)); // the old history keeps what was not overwritten
+    release(scattered);
+  }
+  if (needsGradOf(t, 1)) setGrad(grads, 1, inside);
+  else release(inside);
 }
