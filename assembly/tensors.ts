@@ -248,7 +248,7 @@ export function releaseData(id: i32): void {
 
 /** Stride of dim d in elements: a view's own, or the contiguous one. */
 export function strideOf(t: i32, d: i32): i32 {
-  if (isStrided(t)) return load<i32>(slot(t) + <usize>(STRIDES + (d << 2)));
+  if (geti(t, BASE) != 0) return load<i32>(slot(t) + <usize>(STRIDES + (d << 2))); // views keep theirs
   let stride = 1;
   for (let e = ndim(t) - 1; e > d; e--) stride *= dim(t, e);
   return stride;
@@ -286,6 +286,7 @@ export function newView(x: i32, rank: i32, shape: usize, strides: usize, offset:
     if (size != 1 && load<i32>(strides + (<usize>d << 2)) != expected) contiguous = false;
     expected *= size;
   }
+  if (n == 0) contiguous = true; // no elements: nothing to lay out, as PyTorch says
   const dtype = dtypeOf(root);
   store<i32>(s, n, NUMEL);
   store<i32>(s, rank, NDIM);

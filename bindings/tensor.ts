@@ -811,6 +811,7 @@ export class Tensor extends TableMethods {
   // backward, with PyTorch's message.
   private _inPlace(kind: "add" | "mul", op: string, other: unknown): this {
     const id = this._live(op);
+    this._checkWritable(op);
     checkOperand(op, other, "other");
     this._checkInPlaceShape(op, other);
     this._checkInPlaceDtype(op, other);
@@ -825,6 +826,16 @@ export class Tensor extends TableMethods {
     else core.mulInPlace(id, src);
     releaseTemporaries();
     return this;
+  }
+
+  // An expanded view shows one element in several places: writing through it is refused.
+  private _checkWritable(op: string): void {
+    if (this._base === null) return;
+    const strides = this._strides();
+    if (this._shape.some((size, d) => size > 1 && strides[d] === 0)) {
+      fail(op, "unsupported operation: more than one element of the written-to tensor refers to a single " +
+        "memory location. Please clone() the tensor before performing the operation.");
+    }
   }
 
   // PyTorch's rule: the result type of the op must be castable to this tensor's dtype.
@@ -885,6 +896,7 @@ export class Tensor extends TableMethods {
 
   fill_(value: number | boolean): this {
     const id = this._live("fill_");
+    this._checkWritable("fill_");
     if (typeof value !== "number" && typeof value !== "boolean") {
       throw new TypeError(`fill_(): value must be a number or a boolean, got ${describe(value)}`);
     }
@@ -926,6 +938,7 @@ export class Tensor extends TableMethods {
   /** Copies src (broadcast to this tensor's shape) into this tensor. */
   copy_(src: TensorLike): this {
     const id = this._live("copy_");
+    this._checkWritable("copy_");
     checkOperand("copy_", src, "src");
     this._checkInPlaceShape("copy_", src);
     if (src === this) return this;

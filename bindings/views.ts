@@ -21,6 +21,7 @@ export function contiguousStrides(shape: Shape): number[] {
 
 /** Whether the layout is row-major contiguous (size-1 dims may have any stride, as in PyTorch). */
 export function isContiguousLayout(shape: Shape, strides: readonly number[]): boolean {
+  if (shape.includes(0)) return true;
   let expected = 1;
   for (let d = shape.length - 1; d >= 0; d--) {
     if (shape[d] !== 1 && strides[d] !== expected) return false;
