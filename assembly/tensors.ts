@@ -152,6 +152,9 @@ function grow(): void {
   }
   tableBlock = block;
   table = aligned;
+  // VIEWS starts at 0 and is back at 0 when a slot is freed (its views hold it), so new
+  // tensors need not touch the slot's cold fields; REWRITES only has to agree with SEEN.
+  memory.fill(table + <usize>capacity * SLOT_BYTES, 0, <usize>(newCapacity - capacity) * SLOT_BYTES);
   // Slot 0 stays reserved as "none"; chain the new slots onto the free list.
   for (let id = newCapacity - 1; id >= max(capacity, 1); id--) {
     seti(id, NUMEL, freeHead);
@@ -191,8 +194,6 @@ export function newTensor(rank: i32, shape: usize, dtype: i32): i32 {
   store<i32>(s, 1, REFS);
   store<i32>(s, 1, DATA_REFS);
   store<i32>(s, dtype, DTYPE);
-  store<i32>(s, 0, VIEWS);
-  store<i32>(s, 0, REWRITES);
   liveTensors++;
   liveBytes += bytes;
   return id;

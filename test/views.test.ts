@@ -64,7 +64,7 @@ describe("view geometry and values match PyTorch", () => {
 describe("versions are shared by a base and its views", () => {
   test.each(fixture.versions.map((c) => [c.name, c] as const))("%s", (_name, c) => {
     const named: Record<string, Tensor> = { x: base(c.base_shape) };
-    for (const step of c.steps as { define?: string; from?: string; on?: string; op: Step; versions: Record<string, number> }[]) {
+    for (const step of c.steps as unknown as { define?: string; from?: string; on?: string; op: Step; versions: Record<string, number> }[]) {
       if (step.define !== undefined) named[step.define] = apply(named[step.from!], step.op);
       else apply(named[step.on!], step.op);
       for (const [name, version] of Object.entries(step.versions)) {
@@ -84,12 +84,12 @@ describe("gradients through views and in-place writes match PyTorch (float64)", 
   const cases = fixture.view_grads.filter((c) => !c.name.startsWith("unfold_overlapping") && !gaps.includes(c.name));
   test.each(cases.map((c) => [c.name, c] as const))("%s", (_name, c) => {
     const env: Record<string, Tensor> = {};
-    for (const [name, spec] of Object.entries(c.inputs as Record<string, { shape: number[]; values: number[]; requires_grad: boolean }>)) {
+    for (const [name, spec] of Object.entries(c.inputs as unknown as Record<string, { shape: number[]; values: number[]; requires_grad: boolean }>)) {
       env[name] = tensor(Float64Array.from(spec.values), { shape: spec.shape, requires_grad: spec.requires_grad });
     }
     const arg = (a: unknown) => (typeof a === "string" ? env[a] : a);
     const run = () => {
-      (c.program as Instr[]).forEach(([dest, method, self, ...args]) => {
+      (c.program as unknown as Instr[]).forEach(([dest, method, self, ...args]) => {
         let out: Tensor;
         if (method === "zeros") out = zeros(args[0] as number[], { dtype: "float64" });
         else if (method === "sum") out = env[self!].sum();
@@ -106,7 +106,7 @@ describe("gradients through views and in-place writes match PyTorch (float64)", 
       return;
     }
     run();
-    const want = c.expect as { grads: Record<string, number[] | null>; values: Record<string, { values: number[] }> };
+    const want = c.expect as unknown as { grads: Record<string, number[] | null>; values: Record<string, { values: number[] }> };
     for (const [name, grad] of Object.entries(want.grads)) {
       if (grad === null) expect(env[name].grad, name).toBeNull();
       else flat(env[name].grad!).forEach((g, i) => expect(g, `${name}.grad[${i}]`).toBeCloseTo(grad[i], 10));
