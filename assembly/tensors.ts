@@ -167,6 +167,28 @@ function grow(): void {
 // traps, and the bindings name this size in the error.
 export let lastRequest: usize = 0;
 
+// A free slot with its fields before the inline inputs zeroed, the shape (and, unless 0,
+// the strides) copied in. `shape` and `strides` may point into the table itself, which
+// growing moves: they are copied out first.
+function takeSlot(rank: i32, shape: usize, strides: usize): i32 {
+  if (freeHead == 0) {
+    memory.copy(shapeCopy, shape, <usize>rank << 2);
+    shape = shapeCopy;
+    if (strides != 0) {
+      memory.copy(stridesCopy, strides, <usize>rank << 2);
+      strides = stridesCopy;
+    }
+    grow();
+  }
+  const id = freeHead;
+  freeHead = geti(id, NUMEL);
+  const s = slot(id);
+  memory.fill(s, 0, ZEROED_BYTES);
+  memory.copy(s + <usize>SHAPE, shape, <usize>rank << 2);
+  if (strides != 0) memory.copy(s + <usize>STRIDES, strides, <usize>rank << 2);
+  return id;
+}
+
 // A new tensor with the given shape (read from shape memory), uninitialised data,
 // one reference of each kind, owned by the caller.
 // Callers must re-derive any pointer into the table afterwards: growing it may move it.
@@ -177,17 +199,8 @@ export function newTensor(rank: i32, shape: usize, dtype: i32): i32 {
   // Data first: if memory cannot grow, the trap leaves the table untouched.
   lastRequest = bytes;
   const data = allocBuffer(bytes);
-  if (freeHead == 0) {
-    // `shape` may point into the table itself, which grow() moves.
-    memory.copy(shapeCopy, shape, <usize>rank << 2);
-    shape = shapeCopy;
-    grow();
-  }
-  const id = freeHead;
-  freeHead = geti(id, NUMEL);
+  const id = takeSlot(rank, shape, 0);
   const s = slot(id);
-  memory.fill(s, 0, ZEROED_BYTES);
-  memory.copy(s + <usize>SHAPE, shape, <usize>rank << 2);
   store<i32>(s, n, NUMEL);
   store<i32>(s, rank, NDIM);
   store<u32>(s, <u32>data, DATA);
@@ -266,25 +279,13 @@ export function offsetOf(t: i32): i32 {
  */
 export function newView(x: i32, rank: i32, shape: usize, strides: usize, offset: i32): i32 {
   const root = rootOf(x);
-  if (freeHead == 0) {
-    // `shape` and `strides` may point into the table itself, which grow() moves.
-    memory.copy(shapeCopy, shape, <usize>rank << 2);
-    memory.copy(stridesCopy, strides, <usize>rank << 2);
-    shape = shapeCopy;
-    strides = stridesCopy;
-    grow();
-  }
-  const id = freeHead;
-  freeHead = geti(id, NUMEL);
+  const id = takeSlot(rank, shape, strides);
   const s = slot(id);
-  memory.fill(s, 0, ZEROED_BYTES);
-  memory.copy(s + <usize>SHAPE, shape, <usize>rank << 2);
-  memory.copy(s + <usize>STRIDES, strides, <usize>rank << 2);
   let n: i32 = 1, contiguous = true, expected = 1;
   for (let d = rank - 1; d >= 0; d--) {
-    const size = load<i32>(shape + (<usize>d << 2));
+    const size = load<i32>(s + <usize>(SHAPE + (d << 2)));
     n *= size;
-    if (size != 1 && load<i32>(strides + (<usize>d << 2)) != expected) contiguous = false;
+    if (size != 1 && load<i32>(s + <usize>(STRIDES + (d << 2))) != expected) contiguous = false;
     expected *= size;
   }
   if (n == 0) contiguous = true; // no elements: nothing to lay out, as PyTorch says

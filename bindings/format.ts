@@ -4,6 +4,7 @@
 
 import type { Shape } from "./shape.js";
 import type { DType } from "./dtype.js";
+import { contiguousStrides } from "./views.js";
 
 const PRECISION = 4;
 const LINEWIDTH = 80;
@@ -98,16 +99,6 @@ class Formatter implements CellFormat {
   }
 }
 
-function stridesOf(shape: Shape): number[] {
-  const strides = new Array<number>(shape.length);
-  let s = 1;
-  for (let d = shape.length - 1; d >= 0; d--) {
-    strides[d] = s;
-    s *= shape[d];
-  }
-  return strides;
-}
-
 /** The indices printed along a dim of the given size (all, or the edges when summarising). */
 function shown(size: number, summarize: boolean): (number | null)[] {
   if (!summarize || size <= 2 * EDGEITEMS) return Array.from({ length: size }, (_, i) => i);
@@ -153,7 +144,7 @@ export function formatTensor(data: ArrayLike<number>, shape: Shape, suffixes: st
     text = "[]";
   } else {
     const summarize = data.length > THRESHOLD;
-    const strides = stridesOf(shape);
+    const strides = contiguousStrides(shape);
     const sample: number[] = [];
     collect(data, shape, strides, summarize, 0, 0, sample);
     const fmt = dtype === "float32" || dtype === "float64" ? new Formatter(sample)

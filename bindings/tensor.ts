@@ -7,15 +7,15 @@ import { TableMethods } from "./generated/methods.js";
 import {
   type Shape, broadcastShapes, checkSize, describe, fail, formatShape, inferShape, normalizeDim,
   numelOf, sameShape,
+  MAX_DIMS,
 } from "./shape.js";
 import { formatTensor } from "./format.js";
-import { no_grad, runBackward, type BackwardOptions } from "./autograd.js";
+import { runBackward, type BackwardOptions } from "./autograd.js";
 import { adopt, epoch, releaseHandle, restore, transfer, type Evicted } from "./lifetime.js";
 import { checkOptions } from "./options.js";
-import { MAX_DIMS } from "./shape.js";
-import { contiguousStrides, expanded, isContiguousLayout, transposed, viewStrides } from "./views.js";
+import { expanded, isContiguousLayout, transposed, viewStrides } from "./views.js";
 import {
-  DTYPES, DTYPE_CODE, ITEM_SIZE, type AnyTypedArray, type DType, canCast, checkDtype, floating,
+  DTYPES, DTYPE_CODE, type AnyTypedArray, type DType, canCast, checkDtype, floating,
   isFloating, resultType, torchName,
 } from "./dtype.js";
 
@@ -184,7 +184,7 @@ export class Tensor extends TableMethods {
 
   /** A copy converted to `dtype` (this tensor itself when it has that dtype already). */
   to(dtype: DType): Tensor {
-    const id = this._live("to");
+    this._live("to");
     const d = checkDtype("to", dtype);
     if (d === this._dtype) return this;
     const out = ops.opTo(operand("to", this, this._dtype), DTYPE_CODE[d]);
@@ -442,7 +442,7 @@ export class Tensor extends TableMethods {
   max(): Tensor;
   max(dim: number, keepdim?: boolean): MaxResult;
   max(dim?: number, keepdim = false): Tensor | MaxResult {
-    const id = this._live("max");
+    this._live("max");
     if (this.numel() === 0) {
       fail("max", "Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.");
     }
@@ -481,9 +481,9 @@ export class Tensor extends TableMethods {
   // ---- linear algebra -----------------------------------------------------------------
 
   dot(other: Tensor): Tensor {
-    const a = this._live("dot");
+    this._live("dot");
     if (!(other instanceof Tensor)) throw new TypeError(`dot(): argument 'tensor' must be a Tensor, got ${describe(other)}`);
-    const b = other._live("dot");
+    other._live("dot");
     if (this.ndim !== 1 || other.ndim !== 1) {
       fail("dot", `1D tensors expected, but got ${this.ndim}D and ${other.ndim}D tensors`);
     }
@@ -544,7 +544,7 @@ export class Tensor extends TableMethods {
 
   /** The 2-norm of all elements. */
   norm(): Tensor {
-    const id = this._live("norm");
+    this._live("norm");
     if (!isFloating(this._dtype)) {
       fail("norm", `linalg.vector_norm: Expected a floating point or complex tensor as input. Got ${this._dtype}`);
     }
@@ -793,7 +793,7 @@ export class Tensor extends TableMethods {
   }
 
   private _softmax(op: string, dim: number, log: boolean): Tensor {
-    const id = this._live(op);
+    this._live(op);
     const d = normalizeDim(op, dim, this.ndim);
     if (this.ndim === 0) return this.reshape([1])._softmax(op, 0, log).reshape([]);
     const dtype = floating(this._dtype);
