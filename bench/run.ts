@@ -17,6 +17,10 @@ const option = (name: string) => {
 };
 const workloads = (option("only") ?? WORKLOADS) as WorkloadId[];
 const contenders = option("contenders") ?? Object.keys(CONTENDERS);
+for (const [given, known] of [[workloads, WORKLOADS], [contenders, Object.keys(CONTENDERS)]] as const) {
+  const unknown = given.filter((name) => !(known as readonly string[]).includes(name));
+  if (unknown.length) throw new Error(`bench: unknown ${unknown.join(", ")}; known: ${known.join(", ")}`);
+}
 
 // jax-js's deep chains overflow V8's default stack (about 1 MB); such a run is reported,
 // then repeated with a larger one (within Linux's default 8 MB main-thread stack).
@@ -47,6 +51,7 @@ for (const workload of workloads) {
       r = runChild(contender, workload, [BIG_STACK]);
       r.note = `overflows the default stack (${overflow.slice(0, 60)}); run with ${BIG_STACK}`;
     }
+    if (r.skipped) continue;
     results.push(r);
     console.error(`${workload} / ${contender}: ${r.failed ?? `${r.median!.toFixed(2)} ms`}`);
   }

@@ -1,12 +1,15 @@
 // The benchmark's workloads: seeded float32 data, the same for every contender, and the
 // float64 reference gradients every contender is checked against.
 import * as plain from "./plain.js";
+import type { Floats } from "./plain.js";
 
-export const WORKLOADS = ["ew", "mm256", "mm512", "mlp", "stress"] as const;
+export const WORKLOADS = ["ew", "ew-f64", "mm256", "mm512", "mm512-f64", "mlp", "stress"] as const;
 export type WorkloadId = (typeof WORKLOADS)[number];
 
-export interface EwData { kind: "ew"; n: number; x: Float32Array; w: Float32Array; b: Float32Array }
-export interface MmData { kind: "mm"; n: number; a: Float32Array; b: Float32Array }
+// ew and mm also run in float64 (the -f64 workloads): their arrays are then Float64Arrays.
+export type Precision = "float32" | "float64";
+export interface EwData { kind: "ew"; dtype: Precision; n: number; x: Floats; w: Floats; b: Floats }
+export interface MmData { kind: "mm"; dtype: Precision; n: number; a: Floats; b: Floats }
 export interface MlpData {
   kind: "mlp"; batch: number; inputs: number; hidden: number; classes: number; lr: number;
   x: Float32Array; y: Float32Array; w1: Float32Array; b1: Float32Array; w2: Float32Array; b2: Float32Array;
@@ -16,8 +19,10 @@ export type Data = EwData | MmData | MlpData | StressData;
 
 export const DESCRIPTIONS: Record<WorkloadId, string> = {
   ew: "N = 1e6: sum(tanh(x*w + b) * x), grads x, w",
+  "ew-f64": "ew in float64",
   mm256: "sum(A @ B), 256x256, grads A, B",
   mm512: "sum(A @ B), 512x512, grads A, B",
+  "mm512-f64": "mm512 in float64",
   mlp: "784-128-10 MLP, ReLU, mean softmax cross-entropy, batch 64, one SGD step",
   stress: "0-d: y = y*a + b x 5000 (10,000 ops), then backward",
 };
@@ -31,15 +36,19 @@ export function uniform(n: number, seed: number, scale = 1): Float32Array {
   });
 }
 
+const precisionOf = (id: WorkloadId): Precision => (id.endsWith("-f64") ? "float64" : "float32");
+// The float64 workloads take the same (float32-representable) values as the float32 ones.
+const cast = (a: Float32Array, dtype: Precision): Floats => (dtype === "float64" ? Float64Array.from(a) : a);
+
 export function makeData(id: WorkloadId): Data {
   switch (id) {
-    case "ew": {
-      const n = 1_000_000;
-      return { kind: "ew", n, x: uniform(n, 1), w: uniform(n, 2), b: uniform(n, 3) };
+    case "ew": case "ew-f64": {
+      const n = 1_000_000, dtype = precisionOf(id);
+      return { kind: "ew", dtype, n, x: cast(uniform(n, 1), dtype), w: cast(uniform(n, 2), dtype), b: cast(uniform(n, 3), dtype) };
     }
-    case "mm256": case "mm512": {
-      const n = id === "mm256" ? 256 : 512;
-      return { kind: "mm", n, a: uniform(n * n, 4), b: uniform(n * n, 5) };
+    case "mm256": case "mm512": case "mm512-f64": {
+      const n = id === "mm256" ? 256 : 512, dtype = precisionOf(id);
+      return { kind: "mm", dtype, n, a: cast(uniform(n * n, 4), dtype), b: cast(uniform(n * n, 5), dtype) };
     }
     case "mlp": {
       const batch = 64, inputs = 784, hidden = 128, classes = 10;
@@ -58,7 +67,7 @@ export function makeData(id: WorkloadId): Data {
 }
 
 const f64 = (n: number) => new Float64Array(n);
-const wide = (a: Float32Array) => Float64Array.from(a);
+const wide = (a: Floats) => Float64Array.from(a);
 
 /** The float64 reference gradients, in the order contenders return theirs. */
 export function referenceGrads(d: Data): ArrayLike<number>[] {

@@ -96,6 +96,11 @@ export const OPS: OpSpec[] = [
     forward: "unaryFloat<SignK>", backward: null },
   { name: "Positive", binding: "internal", family: "elementwise", inputs: ["self"], dtype: "same",
     forward: "unaryFloat<PositiveK>", backward: null },
+  // self with 0 where mask (a 0/1 tensor of self's dtype) is 1: masked_fill(mask, 0), for
+  // rules whose formula is 0 * inf at some points (pow at base 0); differentiable in self.
+  { name: "ZeroWhere", gradFn: "MaskedFillBackward", binding: "internal", family: "elementwise",
+    inputs: ["self", "mask"], dtype: "same", saves: ["mask"], forward: "binaryFloat<ZeroWhereK>",
+    backward: "zeroWhereBackward" },
   // Conversion to dtype code `dtype` (a copy); differentiable between floating dtypes.
   { name: "To", method: "to", gradFn: "ToCopyBackward", binding: "custom", family: "elementwise",
     inputs: ["self"], params: [{ name: "dtype", type: "i32" }], dtype: "same",

@@ -167,6 +167,22 @@ describe("reductions and shapes", () => {
     expect(ones([4, 4]).matmul(ones([4, 4])).sum().item()).toBe(64);
   });
 
+  // Reference values from PyTorch 1.13: a.pow(b).sum().backward(); x.pow(0).sum().backward().
+  // Unmasked, 0 * 0^-1 and 0 * log(0) would make the 0 entries NaN.
+  test("pow's gradients at base 0 and exponent 0 are PyTorch's", () => {
+    const a = tensor([0, 0, 2, 0], { dtype: "float64", requires_grad: true });
+    const b = tensor([2, 0, 3, -1], { dtype: "float64", requires_grad: true });
+    a.pow(b).sum().backward();
+    expect(a.grad!.tolist()).toEqual([0, 0, 12, -Infinity]);
+    expect(b.grad!.tolist()[0]).toBe(0);
+    expect(b.grad!.tolist()[1]).toBe(0);
+    expect(b.grad!.tolist()[2]).toBeCloseTo(8 * Math.log(2), 12);
+    expect(b.grad!.tolist()[3]).toBe(-Infinity);
+    const x = tensor([0, 1], { requires_grad: true });
+    x.pow(0).sum().backward();
+    expect(x.grad!.tolist()).toEqual([0, 0]);
+  });
+
   test("function forms accept numbers on either side", () => {
     expect(wg.sub(10, tensor([1, 2])).tolist()).toEqual([9, 8]);
     expect(wg.div(1, tensor([2, 4])).tolist()).toEqual([0.5, 0.25]);

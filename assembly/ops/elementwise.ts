@@ -141,6 +141,9 @@ function intPow(a: i32, b: i32): i32 {
 @final export class MaxK { @inline vec(): bool { return true; }
   @inline v<T>(a: v128, b: v128): v128 { return v128.max<T>(a, b); }
   @inline s<T>(a: T, b: T): T { return max<T>(a, b); } }
+@final export class ZeroWhereK { @inline vec(): bool { return true; } // a, or 0 where m != 0
+  @inline v<T>(a: v128, m: v128): v128 { return v128.andnot(a, v128.ne<T>(m, v128.splat<T>(<T>0))); }
+  @inline s<T>(a: T, m: T): T { return m != <T>0 ? <T>0 : a; } }
 // Comparisons give 1 or 0 in their inputs' type; compare() then narrows that to bool.
 @final export class GtK { @inline vec(): bool { return true; }
   @inline v<T>(a: v128, b: v128): v128 { return v128.and(v128.gt<T>(a, b), v128.splat<T>(<T>1)); }
@@ -360,6 +363,7 @@ export function sin(a: i32): i32 { return unaryFloat<SinK>(Op.Sin, a); }
 export function cos(a: i32): i32 { return unaryFloat<CosK>(Op.Cos, a); }
 export function sign(a: i32): i32 { return unaryFloat<SignK>(Op.Sign, a); }
 export function positive(a: i32): i32 { return unaryFloat<PositiveK>(Op.Positive, a); }
+export function zeroWhere(a: i32, mask: i32): i32 { return binaryFloat<ZeroWhereK>(Op.ZeroWhere, a, mask); }
 
 // dst[0..n] += src[0..n] and dst = max(dst, src) on raw spans of T, for the reductions.
 export function addSpan<T>(dst: usize, src: usize, n: i32): void {
@@ -539,16 +543,38 @@ export function divBackward(t: i32, g: i32, grads: usize): void {
   if (needsGrad(t, 1)) { const m = mul(gb, t); setGrad(grads, 1, neg(m)); release(m); }
   if (needsGrad(t, 0)) setGrad(grads, 0, gb); else release(gb);
 }
+export function zeroWhereBackward(t: i32, g: i32, grads: usize): void {
+  setGrad(grads, 0, zeroWhere(g, input(t, 1)));
+}
+
+// A 0/1 mask of a (K) b in their (common) dtype, outside the graph.
+function maskOf<K>(a: i32, b: i32): i32 {
+  const m = newTensor(broadcastShape(a, b), outShape, dtypeOf(a));
+  binaryInto<K>(a, b, m);
+  return m;
+}
+
 export function powBackward(t: i32, g: i32, grads: usize): void {
-  // d/da = g b a^(b-1);  d/db = g out log(a)
+  // d/da = g b a^(b-1), 0 where b = 0;  d/db = g out log(a), 0 where a = 0 and b >= 0.
+  // The masks are PyTorch's: without them 0^-1 and log(0) turn the gradient into NaN.
   const a = input(t, 0), b = input(t, 1);
+  const zero = constantLike(0, b);
   if (needsGrad(t, 0)) {
     const one = constantLike(1, b);
     const bm1 = sub(b, one);
     release(one);
     const p = pow(a, bm1);
     release(bm1);
-    setGrad(grads, 0, mulBoth(mul(g, b), p));
+    const d = mulBoth(mul(g, b), p);
+    const m = maskOf<EqK>(b, zero);
+    setGrad(grads, 0, zeroWhere(d, m));
+    release(d); release(m);
   }
-  if (needsGrad(t, 1)) setGrad(grads, 1, mulBoth(mul(g, t), log(a)));
+  if (needsGrad(t, 1)) {
+    const d = mulBoth(mul(g, t), log(a));
+    const m = mulBoth(maskOf<EqK>(a, zero), maskOf<GeK>(b, zero));
+    setGrad(grads, 1, zeroWhere(d, m));
+    release(d); release(m);
+  }
+  release(zero);
 }

@@ -6,8 +6,12 @@ import type { Data, Session } from "../workloads.js";
 
 type A = np.Array;
 
-function values(ts: A[]): Float32Array[] {
-  return ts.map((t) => t.dataSync() as Float32Array);
+// jax-js 0.1.25 reads typed arrays with an `instanceof Float16Array`, a global Node 20 lacks;
+// a stand-in that nothing is an instance of lets it read Float64Arrays.
+(globalThis as { Float16Array?: unknown }).Float16Array ??= class {};
+
+function values(ts: A[]): (Float32Array | Float64Array)[] {
+  return ts.map((t) => t.dataSync() as Float32Array | Float64Array);
 }
 
 export function setupWith(useJit: boolean) {

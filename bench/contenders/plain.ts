@@ -1,17 +1,21 @@
-// The plain-TypeScript reference (bench/plain.ts) in float32.
+// The plain-TypeScript reference (bench/plain.ts), in float32 (and in float64 for the -f64
+// workloads).
 import * as plain from "../plain.js";
 import type { Data, Session } from "../workloads.js";
 
 const f32 = (n: number) => new Float32Array(n);
+const f64 = (n: number) => new Float64Array(n);
 
 export async function setup(d: Data): Promise<Session> {
   switch (d.kind) {
     case "ew": {
-      const run = () => plain.ew(f32, d.x, d.w, d.b).slice(1) as Float32Array[];
+      const make = d.dtype === "float64" ? f64 : f32;
+      const run = () => plain.ew(make, d.x, d.w, d.b).slice(1);
       return { step: run, grads: run };
     }
     case "mm": {
-      const run = () => plain.mm(f32, d.a, d.b, d.n).slice(1) as Float32Array[];
+      const make = d.dtype === "float64" ? f64 : f32;
+      const run = () => plain.mm(make, d.a, d.b, d.n).slice(1);
       return { step: run, grads: run };
     }
     case "mlp": {

@@ -18,7 +18,8 @@ async function use(backend: "cpu" | "wasm"): Promise<void> {
 const values = (ts: tf.Tensor[]) => ts.map((t) => t.dataSync() as Float32Array);
 
 export function setupOn(backend: "cpu" | "wasm") {
-  return async (d: Data): Promise<Session> => {
+  return async (d: Data): Promise<Session | null> => {
+    if ("dtype" in d && d.dtype === "float64") return null; // tfjs computes in float32 only
     await use(backend);
     switch (d.kind) {
       case "ew": {
