@@ -28,7 +28,7 @@ const BIG_STACK = "--stack-size=7800";
 
 interface Result {
   contender: string; workload: WorkloadId; median?: number; min?: number; max?: number; times?: number[];
-  gradError?: number; peakRssMiB: number; failed?: string; note?: string;
+  gradError?: number; peakRssMiB: number; failed?: string; skipped?: string; note?: string;
 }
 
 function runChild(contender: string, workload: WorkloadId, nodeFlags: string[]): Result {

@@ -58,7 +58,6 @@ function operand(op: string, x: TensorLike, dtype: DType): number {
     return id;
   }
   let id = x._live(op);
-  checkFresh(op, x, id);
   if (!x._contiguous) {
     id = ops.opContiguous(id);
     temporaries.push(id);
@@ -73,16 +72,9 @@ function operand(op: string, x: TensorLike, dtype: DType): number {
  * The dtype op computes in for operands a and b under the op's dtype rule, and the dtype
  * of its result: bools are added and multiplied as integers, then turned back into bools.
  */
-// Set by the first in-place op recorded through a view: from then on, operands are checked
-// for views whose history such an op made out of date.
+// Set by the first in-place op recorded on shared data: from then on, views are checked for
+// a history that such an op made out of date (see Tensor._regenerate).
 let historyRewritten = false;
-
-function checkFresh(op: string, x: Tensor, id: number): void {
-  if (historyRewritten && core.isStaleView(id)) {
-    fail(op, "this view was taken before an in-place operation through another view of the same data, " +
-      "which changed the history of that data; take the view again after the in-place operation");
-  }
-}
 
 function dtypesOf(op: string, rule: DtypeRule, a: Tensor, b: TensorLike): [DType, DType] {
   const common = resultType(a, b);
@@ -115,6 +107,13 @@ function recordsInPlace(op: string, t: Tensor, src: unknown): boolean {
   if (core.requiresGradOf(id) && core.isLeafTensor(id)) {
     fail(op, "a leaf Variable that requires grad is being used in an in-place operation. " +
       "Update parameters inside no_grad(() => ...)");
+  }
+  if (t._base !== null && core.requiresGradOf(id)) {
+    const root = core.rootTensor(id);
+    if (core.requiresGradOf(root) && core.isLeafTensor(root)) {
+      fail(op, "a view of a leaf Variable that requires grad is being used in an in-place operation. " +
+        "Update parameters inside no_grad(() => ...)");
+    }
   }
   return core.requiresGradOf(id) !== 0 || (src instanceof Tensor && core.requiresGradOf(src._live(op)) !== 0);
 }
@@ -160,10 +159,26 @@ export class Tensor extends TableMethods {
     const id = this._id;
     if (id !== 0) {
       this._used = epoch;
+      if (historyRewritten && this._base !== null && core.isStaleView(id)) return this._regenerate(op, id);
       return id;
     }
     if (this._evicted === null) fail(op, "this tensor was disposed and can no longer be used");
     return restore(this, this._evicted);
+  }
+
+  // A view taken before an in-place op rewrote its base's history sees the new values. As
+  // in PyTorch, its history is then regenerated from the base's current one (a region of
+  // it, AsStridedBackward), so gradients flow through what was written.
+  private _regenerate(op: string, id: number): number {
+    if (!core.isGradEnabled()) return id; // nothing is recorded: the shared values suffice
+    const base = this._base!;
+    if (base._id === 0 && base._evicted === null) {
+      fail(op, "this view was taken before an in-place operation changed the history of its data, and the " +
+        "tensor it is a view of was disposed since; take the view again after the in-place operation");
+    }
+    const region = new Tensor(ops.opRegion(base._live(op), id), this._shape, this._dtype, this._contiguous);
+    transfer(region, this);
+    return this._id;
   }
 
   // ---- properties ---------------------------------------------------------------------
@@ -591,7 +606,6 @@ export class Tensor extends TableMethods {
   // arguments after the input are the rank, the offset and `params`).
   private _view(entry: Entry, shape: number[], strides: number[], offset: number, ...params: number[]): Tensor {
     const id = this._live("view");
-    checkFresh("view", this, id);
     writeScratch(shape);
     writeScratch(strides, MAX_DIMS);
     const out = new Tensor(entry(id, shape.length, offset, ...params), shape, this._dtype, isContiguousLayout(shape, strides));
@@ -871,7 +885,6 @@ export class Tensor extends TableMethods {
   }
 
   private _writeThrough(op: string, id: number, compute: (old: Tensor) => Tensor): this {
-    checkFresh(op, this, id);
     const old = this.clone(); // the old values stay readable by the new value's node
     const value = compute(old);
     old.dispose();

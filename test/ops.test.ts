@@ -174,10 +174,9 @@ describe("reductions and shapes", () => {
     const b = tensor([2, 0, 3, -1], { dtype: "float64", requires_grad: true });
     a.pow(b).sum().backward();
     expect(a.grad!.tolist()).toEqual([0, 0, 12, -Infinity]);
-    expect(b.grad!.tolist()[0]).toBe(0);
-    expect(b.grad!.tolist()[1]).toBe(0);
-    expect(b.grad!.tolist()[2]).toBeCloseTo(8 * Math.log(2), 12);
-    expect(b.grad!.tolist()[3]).toBe(-Infinity);
+    const gb = Array.from(b.grad!.toTypedArray());
+    expect([gb[0], gb[1], gb[3]]).toEqual([0, 0, -Infinity]);
+    expect(gb[2]).toBeCloseTo(8 * Math.log(2), 12);
     const x = tensor([0, 1], { requires_grad: true });
     x.pow(0).sum().backward();
     expect(x.grad!.tolist()).toEqual([0, 0]);

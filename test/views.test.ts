@@ -77,10 +77,8 @@ describe("versions are shared by a base and its views", () => {
 
 describe("gradients through views and in-place writes match PyTorch (float64)", () => {
   type Instr = [string | null, string, string | null, ...unknown[]];
-  // Known gaps, listed in the README: a view taken before an in-place op on its base is not
-  // regenerated, a saved view written through its base is not caught, and an in-place op
-  // on a view of a leaf that requires grad is not refused.
-  const gaps = ["view_taken_before_base_in_place", "saved_view_modified_through_base", "in_place_on_view_of_leaf"];
+  // A known gap, listed in the README: a saved view written through its base is not caught.
+  const gaps = ["saved_view_modified_through_base"];
   const cases = fixture.view_grads.filter((c) => !c.name.startsWith("unfold_overlapping") && !gaps.includes(c.name));
   test.each(cases.map((c) => [c.name, c] as const))("%s", (_name, c) => {
     const env: Record<string, Tensor> = {};

@@ -10,12 +10,12 @@ export async function setup(d: Data): Promise<Session> {
   switch (d.kind) {
     case "ew": {
       const make = d.dtype === "float64" ? f64 : f32;
-      const run = () => plain.ew(make, d.x, d.w, d.b).slice(1);
+      const run = () => plain.ew(make, d.x, d.w, d.b).slice(1) as plain.Floats[];
       return { step: run, grads: run };
     }
     case "mm": {
       const make = d.dtype === "float64" ? f64 : f32;
-      const run = () => plain.mm(make, d.a, d.b, d.n).slice(1);
+      const run = () => plain.mm(make, d.a, d.b, d.n).slice(1) as plain.Floats[];
       return { step: run, grads: run };
     }
     case "mlp": {

@@ -23,7 +23,7 @@ export function setupOn(backend: "cpu" | "wasm") {
     await use(backend);
     switch (d.kind) {
       case "ew": {
-        const x = tf.tensor1d(d.x), w = tf.tensor1d(d.w), b = tf.tensor1d(d.b);
+        const x = tf.tensor1d(d.x as Float32Array), w = tf.tensor1d(d.w as Float32Array), b = tf.tensor1d(d.b as Float32Array);
         const f = tf.valueAndGrads((xs: tf.Tensor, ws: tf.Tensor) => tf.sum(tf.mul(tf.tanh(tf.add(tf.mul(xs, ws), b)), xs)));
         return {
           step: () => tf.tidy(() => { f([x, w]); }),
@@ -31,7 +31,7 @@ export function setupOn(backend: "cpu" | "wasm") {
         };
       }
       case "mm": {
-        const a = tf.tensor2d(d.a, [d.n, d.n]), b = tf.tensor2d(d.b, [d.n, d.n]);
+        const a = tf.tensor2d(d.a as Float32Array, [d.n, d.n]), b = tf.tensor2d(d.b as Float32Array, [d.n, d.n]);
         const f = tf.valueAndGrads((as: tf.Tensor, bs: tf.Tensor) => tf.sum(tf.matMul(as as tf.Tensor2D, bs as tf.Tensor2D)));
         return {
           step: () => tf.tidy(() => { f([a, b]); }),
