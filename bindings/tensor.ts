@@ -48,16 +48,18 @@ function checkOperand(op: string, x: unknown, name: string): asserts x is Tensor
   }
 }
 
-// The core id of operand x in dtype `dtype`, contiguous: a tensor (copied or converted if
-// need be, by recorded ops, so gradients flow back in the tensor's own dtype and layout)
-// or a number (a 0-d temporary).
-function operand(op: string, x: TensorLike, dtype: DType): number {
+// The core id of operand x in dtype `dtype`: a tensor (converted if need be, by recorded
+// ops, so gradients flow back in the tensor's own dtype and layout) or a number (a 0-d
+// temporary). Contiguous, copied once if need be, unless the op reads any strides
+// (`strided`: the elementwise ops).
+function operand(op: string, x: TensorLike, dtype: DType, strided = false): number {
   if (typeof x === "number") {
     const id = scalarId(x, dtype);
     temporaries.push(id);
     return id;
   }
   let id = x._live(op);
+  if (strided && x._dtype === dtype) return id;
   if (!x._contiguous) {
     id = ops.opContiguous(id);
     temporaries.push(id);
@@ -375,7 +377,7 @@ export class Tensor extends TableMethods {
     let dtype = this._dtype;
     if (rule === "float") dtype = floating(dtype);
     else if (dtype === "bool") fail(op, "not supported for bool tensors; convert it first, e.g. with .int() or .float()");
-    const out = entry(operand(op, this, dtype));
+    const out = entry(operand(op, this, dtype, true));
     releaseTemporaries();
     return new Tensor(out, this._shape, dtype);
   }
@@ -384,8 +386,7 @@ export class Tensor extends TableMethods {
   _binary(op: string, entry: Entry, other: unknown, rule: DtypeRule): Tensor {
     const dtype = this._dtype;
     // The usual case first: floating operands of one dtype, or a floating tensor and a number.
-    if (isFloating(dtype) && this._contiguous &&
-        (other instanceof Tensor ? other._dtype === dtype && other._contiguous : typeof other === "number")) {
+    if (isFloating(dtype) && (other instanceof Tensor ? other._dtype === dtype : typeof other === "number")) {
       const a = this._live(op);
       const shape = broadcastShapes(op, this._shape, shapeOf(other as TensorLike));
       const b = typeof other === "number" ? operand(op, other, dtype) : (other as Tensor)._live(op);
@@ -397,7 +398,7 @@ export class Tensor extends TableMethods {
     checkOperand(op, other, "other");
     const shape = broadcastShapes(op, this._shape, shapeOf(other));
     const [compute, result] = dtypesOf(op, rule, this, other);
-    const a = operand(op, this, compute), b = operand(op, other, compute);
+    const a = operand(op, this, compute, true), b = operand(op, other, compute, true);
     const out = new Tensor(entry(a, b), shape, rule === "bool" ? "bool" : compute);
     releaseTemporaries();
     return result === out._dtype ? out : convertDropping(out, result);

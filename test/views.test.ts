@@ -77,9 +77,7 @@ describe("versions are shared by a base and its views", () => {
 
 describe("gradients through views and in-place writes match PyTorch (float64)", () => {
   type Instr = [string | null, string, string | null, ...unknown[]];
-  // A known gap, listed in the README: a saved view written through its base is not caught.
-  const gaps = ["saved_view_modified_through_base"];
-  const cases = fixture.view_grads.filter((c) => !c.name.startsWith("unfold_overlapping") && !gaps.includes(c.name));
+  const cases = fixture.view_grads.filter((c) => !c.name.startsWith("unfold_overlapping"));
   test.each(cases.map((c) => [c.name, c] as const))("%s", (_name, c) => {
     const env: Record<string, Tensor> = {};
     for (const [name, spec] of Object.entries(c.inputs as unknown as Record<string, { shape: number[]; values: number[]; requires_grad: boolean }>)) {

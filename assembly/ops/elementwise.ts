@@ -7,7 +7,7 @@
 
 import {
   newTensor, newTensorLike, dataPtr, dataBytes, numel, ndim, dim, shapePtr, geti, release, retain, dtypeOf,
-  MAX_DIMS, OP, EDGES, F32, F64, I32, BOOL,
+  isStrided, strideOf, MAX_DIMS, OP, EDGES, F32, F64, I32, BOOL,
 } from "../tensors";
 import { at, put } from "../memory";
 import { record1, record2, gradEnabled, input, needsGrad, setGrad } from "../graph";
@@ -86,11 +86,39 @@ function unaryLoop<K, T>(src: usize, dst: usize, n: i32): void {
   }
 }
 
-/** A unary op of floating tensors (the bindings convert other inputs first). */
+// Scratch for walking a strided input row by row (its last dim): counters over the other dims.
+const walkCounter = heap.alloc(MAX_DIMS << 2);
+
+// out = K(a) for a contiguous out and an a of any strides: a contiguous a (or a
+// contiguous row of a view) takes the vector loop, a row with gaps the scalar one.
+function unaryInto<K, T>(a: i32, out: i32): void {
+  const src = dataPtr(a), dst = dataPtr(out), n = numel(a);
+  if (!isStrided(a)) { unaryLoop<K, T>(src, dst, n); return; }
+  const k = changetype<K>(0);
+  const rank = ndim(a), row = dim(a, rank - 1), step = strideOf(a, rank - 1);
+  for (let d = 0; d < rank; d++) put(walkCounter, d, 0);
+  let offset = 0;
+  for (let r = 0, rows = n / row; r < rows; r++) {
+    const from = src + <usize>offset * sizeof<T>(), to = dst + <usize>(r * row) * sizeof<T>();
+    if (step == 1) unaryLoop<K, T>(from, to, row);
+    else for (let j = 0; j < row; j++) store<T>(to + <usize>j * sizeof<T>(), k.s<T>(load<T>(from + <usize>(j * step) * sizeof<T>())));
+    for (let d = rank - 2; d >= 0; d--) {
+      const c = at(walkCounter, d) + 1, stride = strideOf(a, d);
+      offset += stride;
+      if (c < dim(a, d)) { put(walkCounter, d, c); break; }
+      put(walkCounter, d, 0);
+      offset -= stride * c;
+    }
+  }
+}
+
+/** A unary op of floating tensors (the bindings convert other inputs first), of any strides. */
 export function unaryFloat<K>(op: i32, a: i32): i32 {
   const out = newTensorLike(a);
-  if (dtypeOf(a) == F64) unaryLoop<K, f64>(dataPtr(a), dataPtr(out), numel(a));
-  else unaryLoop<K, f32>(dataPtr(a), dataPtr(out), numel(a));
+  if (numel(a) > 0) {
+    if (dtypeOf(a) == F64) unaryInto<K, f64>(a, out);
+    else unaryInto<K, f32>(a, out);
+  }
   record1(out, op, a);
   return out;
 }
@@ -100,7 +128,7 @@ export function unaryNumeric<K>(op: i32, a: i32): i32 {
   const dtype = dtypeOf(a);
   if (dtype != I32) return unaryFloat<K>(op, a);
   const out = newTensorLike(a);
-  unaryLoop<K, i32>(dataPtr(a), dataPtr(out), numel(a));
+  if (numel(a) > 0) unaryInto<K, i32>(a, out);
   return out;
 }
 
@@ -161,7 +189,8 @@ function intPow(a: i32, b: i32): i32 {
   @inline v<T>(a: v128, b: v128): v128 { return v128.and(v128.eq<T>(a, b), v128.splat<T>(<T>1)); }
   @inline s<T>(a: T, b: T): T { return a == b ? <T>1 : <T>0; } }
 
-// One row: n outputs; each input steps by 1 (contiguous) or 0 (broadcast).
+// One row: n outputs; each input steps by 1 (contiguous), 0 (broadcast) or, along the last
+// dim of a strided view, by its stride.
 function binaryRow<K, T>(pa: usize, sa: i32, pb: usize, sb: i32, po: usize, n: i32): void {
   const k = changetype<K>(0);
   const w = width<T>();
@@ -177,7 +206,7 @@ function binaryRow<K, T>(pa: usize, sa: i32, pb: usize, sb: i32, po: usize, n: i
       const off = <usize>i * sizeof<T>();
       store<T>(po + off, k.s<T>(load<T>(pa + off), load<T>(pb + off)));
     }
-  } else if (sa == 1) {
+  } else if (sa == 1 && sb == 0) {
     const y = load<T>(pb);
     if (k.vec()) {
       const yv = v128.splat<T>(y);
@@ -190,7 +219,7 @@ function binaryRow<K, T>(pa: usize, sa: i32, pb: usize, sb: i32, po: usize, n: i
       const off = <usize>i * sizeof<T>();
       store<T>(po + off, k.s<T>(load<T>(pa + off), y));
     }
-  } else if (sb == 1) {
+  } else if (sa == 0 && sb == 1) {
     const x = load<T>(pa);
     if (k.vec()) {
       const xv = v128.splat<T>(x);
@@ -203,9 +232,14 @@ function binaryRow<K, T>(pa: usize, sa: i32, pb: usize, sb: i32, po: usize, n: i
       const off = <usize>i * sizeof<T>();
       store<T>(po + off, k.s<T>(x, load<T>(pb + off)));
     }
-  } else {
+  } else if (sa == 0 && sb == 0) {
     const r = k.s<T>(load<T>(pa), load<T>(pb));
     for (; i < n; i++) store<T>(po + <usize>i * sizeof<T>(), r);
+  } else { // a row of a strided view
+    for (; i < n; i++) {
+      const x = load<T>(pa + <usize>(i * sa) * sizeof<T>()), y = load<T>(pb + <usize>(i * sb) * sizeof<T>());
+      store<T>(po + <usize>i * sizeof<T>(), k.s<T>(x, y));
+    }
   }
 }
 
@@ -215,15 +249,14 @@ const strideA = heap.alloc(MAX_DIMS << 2);
 const strideB = heap.alloc(MAX_DIMS << 2);
 const counter = heap.alloc(MAX_DIMS << 2);
 
-// Strides (in elements) of tensor t broadcast to a rank-`rank` shape: 0 along broadcast dims.
+// Strides (in elements) of tensor t, a view or not, broadcast to a rank-`rank` shape: 0
+// along broadcast dims.
 function broadcastStrides(t: i32, rank: i32, shape: usize, strides: usize): void {
   const offset = rank - ndim(t);
-  let stride = 1;
   for (let d = rank - 1; d >= 0; d--) {
     const td = d - offset;
     const size = td >= 0 ? dim(t, td) : 1;
-    put(strides, d, size == 1 && at(shape, d) != 1 ? 0 : stride);
-    stride *= size;
+    put(strides, d, size == 1 && at(shape, d) != 1 ? 0 : td >= 0 ? strideOf(t, td) : 0);
   }
 }
 
@@ -233,10 +266,13 @@ function binaryKernel<K, T>(a: i32, b: i32, out: i32): void {
   if (n == 0) return;
   const pa = dataPtr(a), pb = dataPtr(b), po = dataPtr(out);
   const na = numel(a), nb = numel(b);
-  if (na == n && nb == n) { binaryRow<K, T>(pa, 1, pb, 1, po, n); return; }
-  if (na == n && nb == 1) { binaryRow<K, T>(pa, 1, pb, 0, po, n); return; }
-  if (na == 1 && nb == n) { binaryRow<K, T>(pa, 0, pb, 1, po, n); return; }
-  // General broadcast: walk the output row by row (last dim), stepping each input's offset.
+  if (!isStrided(a) && !isStrided(b)) {
+    if (na == n && nb == n) { binaryRow<K, T>(pa, 1, pb, 1, po, n); return; }
+    if (na == n && nb == 1) { binaryRow<K, T>(pa, 1, pb, 0, po, n); return; }
+    if (na == 1 && nb == n) { binaryRow<K, T>(pa, 0, pb, 1, po, n); return; }
+  }
+  // Broadcasting or strided inputs: walk the output row by row (last dim), stepping each
+  // input's offset.
   const rank = ndim(out);
   const shape = shapePtr(out);
   broadcastStrides(a, rank, shape, strideA);
@@ -435,8 +471,9 @@ function fusedGrad<K>(g: i32, y: i32): i32 {
 export function takesScalarGrad(t: i32): bool {
   const op = geti(t, OP);
   if (op == Op.Tanh || op == Op.Sigmoid || op == Op.Relu) return true;
-  return op == Op.Mul && (geti(t, EDGES) & 3) == 3 &&
-    numel(input(t, 0)) == numel(t) && numel(input(t, 1)) == numel(t);
+  if (op != Op.Mul || (geti(t, EDGES) & 3) != 3) return false;
+  const a = input(t, 0), b = input(t, 1);
+  return numel(a) == numel(t) && numel(b) == numel(t) && !isStrided(a) && !isStrided(b);
 }
 
 // Both gradients of a product of same-shape a and b in one pass: g*b and g*a.

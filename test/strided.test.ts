@@ -1,0 +1,83 @@
+// Elementwise kernels read strided views in place (no copy first): each op on a view must
+// give what it gives on a contiguous copy of the view, element for element, in every
+// dtype, with broadcasting, and its gradient must reach the view's base.
+import { describe, expect, test } from "vitest";
+import { arange, tensor, type Tensor } from "../bindings/index.js";
+
+type Dtype = "float32" | "float64" | "int32";
+
+// Views of a [4, 3, 5] base with gaps, overlaps or permuted strides.
+const VIEWS: [string, (x: Tensor) => Tensor][] = [
+  ["transpose", (x) => x.transpose(0, 2)],
+  ["permute", (x) => x.permute([1, 2, 0])],
+  ["narrow last dim", (x) => x.narrow(2, 1, 3)],
+  ["select middle", (x) => x.select(1, 2)],
+  ["select last", (x) => x.select(2, 4)],
+  ["diagonal", (x) => x.diagonal(0, 0, 2)],
+  ["unfold (overlapping)", (x) => x.unfold(2, 2, 1)],
+  ["expand", (x) => x.select(2, 0).unsqueeze(-1).expand([4, 3, 6])],
+  ["narrow of transpose", (x) => x.transpose(0, 1).narrow(1, 1, 2)],
+];
+
+const base = (dtype: Dtype) => arange(60, { dtype }).reshape([4, 3, 5]).sub(30);
+const flat = (t: Tensor) => Array.from(t.toTypedArray() as ArrayLike<number>);
+
+describe("elementwise ops on strided views equal the same ops on contiguous copies", () => {
+  for (const [name, make] of VIEWS) {
+    for (const dtype of ["float32", "float64", "int32"] as const) {
+      test(`${name}, ${dtype}`, () => {
+        const v = make(base(dtype));
+        expect(v.is_contiguous()).toBe(false);
+        const c = v.contiguous();
+        const same = (f: (t: Tensor) => Tensor) => {
+          const got = f(v), want = f(c);
+          expect(got.shape).toEqual(want.shape);
+          expect(got.dtype).toBe(want.dtype);
+          expect(flat(got)).toEqual(flat(want));
+        };
+        same((t) => t.neg());
+        same((t) => t.abs());
+        same((t) => t.mul(t));
+        same((t) => t.add(3));
+        same((t) => t.sub(c)); // strided with contiguous
+        same((t) => c.mul(t));
+        same((t) => t.gt(0));
+        same((t) => t.eq(c));
+        if (dtype !== "int32") {
+          same((t) => t.exp());
+          same((t) => t.tanh());
+          same((t) => t.div(7));
+        }
+        // broadcast: the view against a row of its own last dim
+        const row = c.select(0, 0).select(0, 0);
+        same((t) => t.add(row));
+        same((t) => row.mul(t));
+      });
+    }
+  }
+});
+
+describe("gradients through elementwise ops on strided views", () => {
+  test("tanh and mul of a transposed view reach the base (float64)", () => {
+    const x = tensor(Float64Array.from({ length: 12 }, (_, i) => (i - 6) / 5), { shape: [3, 4], requires_grad: true });
+    const w = tensor(Float64Array.from({ length: 12 }, (_, i) => 1 + i / 10), { shape: [4, 3] });
+    const v = x.T;
+    v.tanh().mul(v).mul(w).sum().backward();
+    // d/dx of sum(tanh(x^T) * x^T * w) = (tanh(x) + x (1 - tanh(x)^2)) * w^T
+    const xs = flat(x), ws = flat(w);
+    const want = xs.map((xi, k) => {
+      const i = Math.floor(k / 4), j = k % 4, t = Math.tanh(xi);
+      return (t + xi * (1 - t * t)) * ws[j * 3 + i];
+    });
+    flat(x.grad!).forEach((g, k) => expect(g).toBeCloseTo(want[k], 12));
+  });
+
+  test("a saved view that its base then modifies in place is caught", () => {
+    const w = tensor(Float64Array.from([0.5, -1, 2, 1.5]), { shape: [2, 2], requires_grad: true });
+    const h = w.mul(1);
+    const v = h.t();
+    const b = v.mul(v);
+    h.add_(1);
+    expect(() => b.sum().backward()).toThrow(/modified by an inplace operation/);
+  });
+});
