@@ -48,22 +48,16 @@ function checkOperand(op: string, x: unknown, name: string): asserts x is Tensor
   }
 }
 
-// The core id of operand x in dtype `dtype`: a tensor (converted if need be, by recorded
-// ops, so gradients flow back in the tensor's own dtype and layout) or a number (a 0-d
-// temporary). Contiguous, copied once if need be, unless the op reads any strides
-// (`strided`: the elementwise ops).
-function operand(op: string, x: TensorLike, dtype: DType, strided = false): number {
+// The core id of operand x in dtype `dtype`: a tensor, of any strides (every kernel reads
+// views), converted if need be by a recorded op, so that gradients flow back in the
+// tensor's own dtype; or a number (a 0-d temporary).
+function operand(op: string, x: TensorLike, dtype: DType): number {
   if (typeof x === "number") {
     const id = scalarId(x, dtype);
     temporaries.push(id);
     return id;
   }
   let id = x._live(op);
-  if (strided && x._dtype === dtype) return id;
-  if (!x._contiguous) {
-    id = ops.opContiguous(id);
-    temporaries.push(id);
-  }
   if (x._dtype === dtype) return id;
   id = ops.opTo(id, DTYPE_CODE[dtype]);
   temporaries.push(id);
@@ -377,7 +371,7 @@ export class Tensor extends TableMethods {
     let dtype = this._dtype;
     if (rule === "float") dtype = floating(dtype);
     else if (dtype === "bool") fail(op, "not supported for bool tensors; convert it first, e.g. with .int() or .float()");
-    const out = entry(operand(op, this, dtype, true));
+    const out = entry(operand(op, this, dtype));
     releaseTemporaries();
     return new Tensor(out, this._shape, dtype);
   }
@@ -398,7 +392,7 @@ export class Tensor extends TableMethods {
     checkOperand(op, other, "other");
     const shape = broadcastShapes(op, this._shape, shapeOf(other));
     const [compute, result] = dtypesOf(op, rule, this, other);
-    const a = operand(op, this, compute, true), b = operand(op, other, compute, true);
+    const a = operand(op, this, compute), b = operand(op, other, compute);
     const out = new Tensor(entry(a, b), shape, rule === "bool" ? "bool" : compute);
     releaseTemporaries();
     return result === out._dtype ? out : convertDropping(out, result);
@@ -537,9 +531,7 @@ export class Tensor extends TableMethods {
     checkSize("matmul", [a._shape[a.ndim - 2], b._shape[b.ndim - 1],
       Math.max(a.ndim === 3 ? a._shape[0] : 1, b.ndim === 3 ? b._shape[0] : 1)]);
     const dtype = linalgDtype("matmul", this, other);
-    if (a._dtype !== dtype || b._dtype !== dtype || !a._contiguous || !b._contiguous) {
-      return a.to(dtype).contiguous().matmul(b.to(dtype).contiguous());
-    }
+    if (a._dtype !== dtype || b._dtype !== dtype) return a.to(dtype).matmul(b.to(dtype));
     let result: Tensor;
     if (a.ndim === 2 && b.ndim === 2) {
       result = new Tensor(ops.opMatmul(a._live("matmul"), b._live("matmul")), [a._shape[0], b._shape[1]], dtype);

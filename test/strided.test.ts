@@ -1,8 +1,9 @@
-// Elementwise kernels read strided views in place (no copy first): each op on a view must
+// Kernels take strided views (elementwise ops walk their strides, the matrix product reads
+// transposed views in place, reductions and softmax gather rows): each op on a view must
 // give what it gives on a contiguous copy of the view, element for element, in every
 // dtype, with broadcasting, and its gradient must reach the view's base.
 import { describe, expect, test } from "vitest";
-import { arange, tensor, type Tensor } from "../bindings/index.js";
+import { arange, gradcheck, gradgradcheck, rand, tensor, type Tensor } from "../bindings/index.js";
 
 type Dtype = "float32" | "float64" | "int32";
 
@@ -55,6 +56,60 @@ describe("elementwise ops on strided views equal the same ops on contiguous copi
       });
     }
   }
+});
+
+describe("reductions, softmax, dot and conversion of strided views equal those of contiguous copies", () => {
+  for (const [name, make] of VIEWS) {
+    test(name, () => {
+      const v = make(base("float64"));
+      const c = v.contiguous();
+      const same = (f: (t: Tensor) => Tensor) => expect(flat(f(v))).toEqual(flat(f(c)));
+      same((t) => t.sum());
+      same((t) => t.sum(0));
+      same((t) => t.sum(-1, true));
+      same((t) => t.mean([0, t.ndim - 1]));
+      same((t) => t.amax(-1));
+      same((t) => t.max(0).values);
+      same((t) => t.max(0).indices);
+      same((t) => t.softmax(-1));
+      same((t) => t.log_softmax(0));
+      same((t) => t.flatten().dot(c.flatten()));
+      same((t) => t.norm());
+      same((t) => t.to("float32"));
+      same((t) => t.int());
+    });
+  }
+});
+
+describe("matmul reads transposed views in place and gathers other views", () => {
+  const a = rand([5, 7], { dtype: "float64" }), b = rand([7, 4], { dtype: "float64" });
+  const cases: [string, Tensor, Tensor][] = [
+    ["a @ b", a, b],
+    ["(a.T).T @ b", a.T.T, b],
+    ["a.T.T @ b.T.T", a.T.T, b.T.T],
+    ["transposed left", a.T.contiguous().T, b],
+    ["transposed right", a, b.T.contiguous().T],
+    ["both transposed", a.T.contiguous().T, b.T.contiguous().T],
+    ["narrowed (gathered)", rand([5, 9], { dtype: "float64" }).narrow(1, 1, 7), b],
+    ["batched mT", rand([3, 7, 5], { dtype: "float64" }).mT, rand([3, 7, 4], { dtype: "float64" })],
+    ["1-D transposed-view operand", a.T.select(1, 2), b],
+  ];
+  for (const [name, x, y] of cases) {
+    test(name, () => {
+      const got = x.matmul(y), want = x.contiguous().matmul(y.contiguous());
+      expect(got.shape).toEqual(want.shape);
+      flat(got).forEach((g, i) => expect(g).toBeCloseTo(flat(want)[i], 12));
+    });
+  }
+
+  test("its gradients and second derivatives through transposed views (gradcheck, float64)", () => {
+    const x = rand([4, 3], { dtype: "float64", requires_grad: true });
+    const y = rand([4, 5], { dtype: "float64", requires_grad: true });
+    expect(gradcheck((p: Tensor, q: Tensor) => p.T.matmul(q), [x, y])).toBe(true);
+    expect(gradgradcheck((p: Tensor, q: Tensor) => p.T.matmul(q).tanh(), [x, y])).toBe(true);
+    const z = rand([2, 3, 4], { dtype: "float64", requires_grad: true });
+    expect(gradcheck((p: Tensor) => p.mT.matmul(p).sum(0), [z])).toBe(true);
+  });
 });
 
 describe("gradients through elementwise ops on strided views", () => {

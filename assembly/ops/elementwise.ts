@@ -14,6 +14,7 @@ import { record1, record2, gradEnabled, input, needsGrad, setGrad } from "../gra
 import { Op } from "../generated/table";
 import { expV, expS, logV, logS, tanhV, tanhS, sinCosV } from "./simd";
 import { expV64, expS64, logV64, logS64, tanhV64, tanhS64, sinCosV64 } from "./simd64";
+import { gathered } from "./views";
 
 /** Lanes of T in a v128. */
 @inline function width<T>(): i32 {
@@ -376,7 +377,9 @@ export function convertInto(src: i32, dst: i32): void {
 /** x as dtype `dtype` (a new tensor, also when the dtype is the same). */
 export function toForward(op: i32, x: i32, dtype: i32): i32 {
   const out = newTensor(ndim(x), shapePtr(x), dtype);
-  convertInto(x, out);
+  const src = gathered(x);
+  convertInto(src, out);
+  if (src != x) release(src);
   record1(out, op, x);
   return out;
 }

@@ -1,12 +1,14 @@
 // Linear algebra: dot, (batched) matmul and the 2-norm.
 
-import { newTensor, dataPtr, numel, ndim, dim, shapePtr, release, dtypeOf, MAX_DIMS, F64 } from "../tensors";
+import {
+  newTensor, dataPtr, numel, ndim, dim, shapePtr, release, dtypeOf, isStrided, strideOf, MAX_DIMS, F64,
+} from "../tensors";
 import { record2, record1, gradEnabled, input, needsGrad, setGrad } from "../graph";
 import { gemm } from "./gemm";
 import { Op } from "../generated/table";
 import { hsum } from "./reduce";
 import { mul, div } from "./elementwise";
-import { transposedCopy } from "./views";
+import { gathered, transposed } from "./views";
 
 function dotSpan<T>(a: usize, b: usize, n: i32): T {
   const w = <i32>(16 / sizeof<T>()), size = sizeof<T>();
@@ -29,7 +31,14 @@ function dotSpan<T>(a: usize, b: usize, n: i32): T {
 }
 
 // A 0-d result: the dot product of a and b, or with `root` its square root.
-function dotInto(out: i32, a: i32, b: i32, root: bool): void {
+function dotInto(out: i32, x: i32, y: i32, root: bool): void {
+  const a = gathered(x), b = y == x ? a : gathered(y);
+  dotOf(out, a, b, root);
+  if (a != x) release(a);
+  if (b != y && b != a) release(b);
+}
+
+function dotOf(out: i32, a: i32, b: i32, root: bool): void {
   const p = dataPtr(out);
   if (dtypeOf(a) == F64) {
     const s = dotSpan<f64>(dataPtr(a), dataPtr(b), numel(a));
@@ -56,12 +65,35 @@ export function normForward(op: i32, a: i32): i32 {
 
 const outShape = heap.alloc(MAX_DIMS << 2);
 
+// Whether t's last two dims lie in memory as the transpose of a contiguous matrix (x.T,
+// x.mT or x.transpose(-1, -2) of a contiguous x), each matrix of a batch after the other:
+// the GEMM then reads it in place, transposed.
+function storedTransposed(t: i32): bool {
+  const r = ndim(t);
+  if (!isStrided(t) || r < 2) return false;
+  const rows = dim(t, r - 2), cols = dim(t, r - 1);
+  if (strideOf(t, r - 2) != 1 || strideOf(t, r - 1) != rows) return false;
+  return r == 2 || dim(t, 0) == 1 || strideOf(t, 0) == rows * cols;
+}
+
 // op(a) @ op(b) for a and b both of rank 2 or both of rank 3 (a batch of 1 broadcasts),
-// where op transposes the last two dims when asked. Not recorded.
-function product(a: i32, b: i32, transA: bool, transB: bool): i32 {
+// where op transposes the last two dims when asked; a and b contiguous or transposed
+// views (storedTransposed), other views are gathered first. Not recorded.
+function product(x: i32, y: i32, transA: bool, transB: bool): i32 {
+  const a = isStrided(x) && !storedTransposed(x) ? gathered(x) : x;
+  const b = isStrided(y) && !storedTransposed(y) ? gathered(y) : y;
+  const out = productOf(a, b, transA != storedTransposed(a), transB != storedTransposed(b), transA, transB);
+  if (a != x) release(a);
+  if (b != y) release(b);
+  return out;
+}
+
+// The product with the shapes read through the op's transposes (opA, opB) and the data
+// through the layout's (transA, transB).
+function productOf(a: i32, b: i32, transA: bool, transB: bool, opA: bool, opB: bool): i32 {
   const rank = ndim(a);
-  const m = dim(a, transA ? rank - 1 : rank - 2), k = dim(a, transA ? rank - 2 : rank - 1);
-  const n = dim(b, transB ? rank - 2 : rank - 1);
+  const m = dim(a, opA ? rank - 1 : rank - 2), k = dim(a, opA ? rank - 2 : rank - 1);
+  const n = dim(b, opB ? rank - 2 : rank - 1);
   let batch = 1, batchA = 1, batchB = 1;
   if (rank == 3) {
     batchA = dim(a, 0); batchB = dim(b, 0);
@@ -117,15 +149,16 @@ export function matmulBackward(t: i32, g: i32, grads: usize): void {
     if (needsGrad(t, 1)) setGrad(grads, 1, product(a, g, true, false));
     return;
   }
-  // create_graph: the same products as recorded ops, so they can be differentiated
+  // create_graph: the same products as recorded ops (of recorded transposed views, read in
+  // place), so they can be differentiated
   const r = ndim(a);
   if (needsGrad(t, 0)) {
-    const bt = transposedCopy(b, r - 2, r - 1);
+    const bt = transposed(b, r - 2, r - 1);
     setGrad(grads, 0, matmulForward(Op.Matmul, g, bt));
     release(bt);
   }
   if (needsGrad(t, 1)) {
-    const at = transposedCopy(a, r - 2, r - 1);
+    const at = transposed(a, r - 2, r - 1);
     setGrad(grads, 1, matmulForward(Op.Matmul, at, g));
     release(at);
   }

@@ -13,6 +13,7 @@ import { record1, gradEnabled, input, paramI, setParamI, setGrad } from "../grap
 import { Op } from "../generated/table";
 import { scratch } from "../scratch";
 import { mul, constant, addSpan, maxSpanInto, takesScalarGrad } from "./elementwise";
+import { gathered } from "./views";
 
 const work = heap.alloc(MAX_DIMS << 2);
 
@@ -194,7 +195,9 @@ function sumInto(op: i32, x: i32, mask: i32, out: i32): void {
 // Sum (or Mean) of x over the masked dims, into the shape (of rank `rank`) at `shape`.
 export function reduceSum(op: i32, x: i32, mask: i32, rank: i32, shape: usize): i32 {
   const out = newTensor(rank, shape, dtypeOf(x));
-  sumInto(op, x, mask, out);
+  const src = gathered(x);
+  sumInto(op, src, mask, out);
+  if (src != x) release(src);
   setParamI(out, P_MASK, mask);
   setParamI(out, P_RANK, rank);
   record1(out, op, x);
@@ -310,10 +313,12 @@ export function maxForward(op: i32, x: i32, start: i32, end: i32, rank: i32, eve
     routing = newTensor(xr, xs, dtype);
     seti(out, AUX, routing);
   }
-  const px = dataPtr(x), po = dataPtr(out), pm = routing != 0 ? dataPtr(routing) : 0;
+  const src = gathered(x);
+  const px = dataPtr(src), po = dataPtr(out), pm = routing != 0 ? dataPtr(routing) : 0;
   if (dtype == F64) maxRun<f64>(px, outer, len, inner, po, pm, even != 0);
   else if (dtype == I32) maxRun<i32>(px, outer, len, inner, po, pm, even != 0);
   else maxRun<f32>(px, outer, len, inner, po, pm, even != 0);
+  if (src != x) release(src);
   return out;
 }
 

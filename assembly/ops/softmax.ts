@@ -5,6 +5,7 @@ import { record1, paramI, setParamI, setGrad } from "../graph";
 import { Op } from "../generated/table";
 import { ExpK, exp, mul, sub } from "./elementwise";
 import { reduceSum, hsum, maxSpan } from "./reduce";
+import { gathered } from "./views";
 
 const keptShape = heap.alloc(8 << 2);
 
@@ -94,9 +95,11 @@ export function softmaxForward(op: i32, x: i32, d: i32): i32 {
   let outer = 1, inner = 1;
   for (let e = 0; e < d; e++) outer *= dim(x, e);
   for (let e = d + 1; e < rank; e++) inner *= dim(x, e);
-  const src = dataPtr(x), dst = dataPtr(out), len = dim(x, d);
+  const rows = gathered(x);
+  const src = dataPtr(rows), dst = dataPtr(out), len = dim(x, d);
   if (dtypeOf(x) == F64) softmaxInto<f64>(src, dst, outer, len, inner, log);
   else softmaxInto<f32>(src, dst, outer, len, inner, log);
+  if (rows != x) release(rows);
   setParamI(out, 0, d);
   record1(out, op, x);
   return out;

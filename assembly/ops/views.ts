@@ -194,11 +194,18 @@ export function aliasForward(op: i32, x: i32): i32 {
 }
 
 /** A contiguous copy of x with dims d0 and d1 swapped, recorded (for the matmul rule). */
-export function transposedCopy(x: i32, d0: i32, d1: i32): i32 {
-  const view = transposeView(x, d0, d1);
-  const out = contiguousForward(Op.Contiguous, view);
-  release(view);
-  return out;
+/**
+ * x itself when contiguous, else a contiguous copy outside the graph: how the kernels that
+ * read whole rows (reductions, softmax, dot, conversion) take a strided view. The caller
+ * releases the copy (`if (src != x) release(src)`); the op still records x itself.
+ */
+export function gathered(x: i32): i32 {
+  return isStrided(x) ? contiguousCopy(x) : x;
+}
+
+/** A transposed view of x, recorded (Transpose), for rules whose products read it in place. */
+export function transposed(x: i32, d0: i32, d1: i32): i32 {
+  return transposeView(x, d0, d1);
 }
 
 // Zeros of the shape of `like`, with g written along dim d from `start`: narrow's adjoint.
