@@ -112,3 +112,25 @@ describe("gradients through views and in-place writes match PyTorch (float64)", 
     }
   });
 });
+
+describe("a view older than an in-place op on its data", () => {
+  // PyTorch 1.13: v.grad_fn is AsStridedBackward0 after h.mul_(2), and w.grad = 2 c in row 0.
+  test("has its history regenerated from the base's, so its gradient includes the write", () => {
+    const w = tensor(Float64Array.from([1, 2, 3, 4, 5, 6]), { shape: [2, 3], requires_grad: true });
+    const c = tensor(Float64Array.from([1, -2, 0.5]));
+    const h = w.mul(1);
+    const v = h.select(0, 0);
+    expect(v.grad_fn!.name).toBe("SelectBackward");
+    h.mul_(2);
+    expect(v.grad_fn!.name).toBe("AsStridedBackward");
+    expect(flat(v)).toEqual([2, 4, 6]);
+    v.mul(c).sum().backward();
+    expect(flat(w.grad!)).toEqual([2, -4, 1, 0, 0, 0]);
+  });
+
+  test("an in-place op on a view of a leaf that requires grad is refused", () => {
+    const w = tensor([1, 2, 3], { requires_grad: true });
+    expect(() => w.narrow(0, 0, 2).mul_(2)).toThrow(
+      "a view of a leaf Variable that requires grad is being used in an in-place operation");
+  });
+});
