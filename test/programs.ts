@@ -10,12 +10,15 @@ export const UNARY = ["neg", "sin", "cos", "tanh", "sigmoid", "expTanh", "logOne
 export const BINARY = ["add", "sub", "mul", "divByOnePlusSquare"] as const;
 export const REDUCE = ["sum", "mean", "sumAll", "softmax", "log_softmax"] as const;
 export const SHAPE = ["transposeLastTwo", "flatten", "unsqueeze", "matmulTransposed"] as const;
+/** Views with gaps, broadcast strides or permuted dims (not in the PyTorch fixtures' programs). */
+export const VIEW = ["narrowLast", "selectLast", "expandNew", "reverseDims", "permuteCycle"] as const;
 
 export type Step =
   | { kind: "unary"; op: (typeof UNARY)[number]; src: number }
   | { kind: "binary"; op: (typeof BINARY)[number]; a: number; b: number }
   | { kind: "reduce"; op: (typeof REDUCE)[number]; src: number; dim: number; keepdim: boolean }
-  | { kind: "shape"; op: (typeof SHAPE)[number]; src: number };
+  | { kind: "shape"; op: (typeof SHAPE)[number]; src: number }
+  | { kind: "view"; op: (typeof VIEW)[number]; src: number };
 
 /** The same program on two backends: wasmgrad tensors and float64 references. */
 export interface Backend<T> {
@@ -26,6 +29,8 @@ export interface Backend<T> {
   transpose(t: T, d0: number, d1: number): T;
   reshape(t: T, shape: number[]): T;
   matmul(a: T, b: T): T;
+  /** A view op of VIEW on a tensor whose shape allows it (see run). */
+  view(op: (typeof VIEW)[number], t: T): T;
 }
 
 const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
@@ -54,6 +59,17 @@ export const reference: Backend<Ref> = {
   transpose: (t, d0, d1) => R.transpose(t, d0, d1),
   reshape: (t, shape) => R.ref(shape, t.data),
   matmul: R.matmul,
+  view(op, t) {
+    const shape = t.shape, rank = shape.length;
+    switch (op) {
+      case "narrowLast": return R.take(t, [...shape.slice(0, -1), shape[rank - 1] - 1],
+        (idx) => [...idx.slice(0, -1), idx[rank - 1] + 1]);
+      case "selectLast": return R.take(t, shape.slice(1), (idx) => [shape[0] - 1, ...idx]);
+      case "expandNew": return R.take(t, [2, ...shape], (idx) => idx.slice(1));
+      case "reverseDims": return R.take(t, shape.slice().reverse(), (idx) => idx.slice().reverse());
+      case "permuteCycle": return R.take(t, [...shape.slice(1), shape[0]], (idx) => [idx[rank - 1], ...idx.slice(0, -1)]);
+    }
+  },
 };
 
 export const wasmgrad: Backend<Tensor> = {
@@ -76,6 +92,16 @@ export const wasmgrad: Backend<Tensor> = {
   transpose: (t, d0, d1) => t.transpose(d0, d1),
   reshape: (t, shape) => t.reshape(shape),
   matmul: (a, b) => a.matmul(b),
+  view(op, t) {
+    const shape = t.shape, rank = shape.length;
+    switch (op) {
+      case "narrowLast": return t.narrow(rank - 1, 1, shape[rank - 1] - 1);
+      case "selectLast": return t.select(0, shape[0] - 1);
+      case "expandNew": return t.unsqueeze(0).expand([2, ...shape]);
+      case "reverseDims": return t.T;
+      case "permuteCycle": return t.permute([...Array.from({ length: rank - 1 }, (_, d) => d + 1), 0]);
+    }
+  },
 };
 
 function broadcasts(a: number[], b: number[]): boolean {
@@ -101,13 +127,21 @@ export function run<T>(be: Backend<T>, inputs: T[], steps: Step[]): T {
       const t = pick(s.src);
       const rank = be.shape(t).length;
       values.push(be.reduce(s.op, t, rank === 0 ? 0 : s.dim % rank, s.keepdim));
-    } else {
+    } else if (s.kind === "shape") {
       const t = pick(s.src);
       const shape = be.shape(t);
       if (s.op === "transposeLastTwo" && shape.length >= 2) values.push(be.transpose(t, shape.length - 2, shape.length - 1));
       else if (s.op === "matmulTransposed" && shape.length === 2) values.push(be.matmul(t, be.transpose(t, 0, 1)));
       else if (s.op === "unsqueeze") values.push(be.reshape(t, [1, ...shape]));
       else values.push(be.reshape(t, [shape.reduce((x, y) => x * y, 1)]));
+    } else if (s.kind === "view") {
+      const t = pick(s.src);
+      const shape = be.shape(t), rank = shape.length;
+      const fits = s.op === "narrowLast" ? rank >= 1 && shape[rank - 1] >= 2
+        : s.op === "selectLast" ? rank >= 1
+        : s.op === "expandNew" ? rank <= 3
+        : rank >= 2;
+      values.push(fits ? be.view(s.op, t) : t);
     }
   }
   return values[values.length - 1];
