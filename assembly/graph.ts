@@ -6,7 +6,7 @@ import {
   geti, seti, slot, requiresGrad, retainData, FLAGS, FLAG_REQUIRES_GRAD, OP, NIN, SAVED,
   EDGES, VER_OUT, REFS, PARAMS, SAVE_OUT, inputOf, newInputs, dtypeOf, isFloat, versionOf,
 } from "./tensors";
-import { savesOf, isDifferentiable } from "./generated/table";
+import { savesOf, savedForOf, isDifferentiable } from "./generated/table";
 
 export let gradEnabled = true;
 
@@ -26,13 +26,17 @@ export function recordN(out: i32, op: i32, inputs: usize, n: i32): bool {
   if (edges == 0) return false;
   seti(out, NIN, n);
   const block = newInputs(out, n);
-  const saved = savesOf(op);
+  let saved = savesOf(op);
   for (let i = 0; i < n; i++) {
     const t = load<i32>(inputs + (<usize>i << 2));
     seti(t, REFS, geti(t, REFS) + 1);
     store<i32>(block + (<usize>i << 3), t);
     store<i32>(block + (<usize>i << 3), versionOf(t), 4);
-    if (saved & (1 << i)) retainData(t);
+    if (saved & (1 << i)) {
+      const readers = savedForOf(op, i); // saved only for the gradients that read it
+      if (readers == 0 || (edges & readers) != 0) retainData(t);
+      else saved &= ~(1 << i);
+    }
   }
   seti(out, OP, op);
   seti(out, EDGES, edges);

@@ -6,7 +6,7 @@ import {
   tensorCount, tensorBytes, evictable, recoverFromTrap, lastRequest,
   FLAGS, FLAG_REQUIRES_GRAD, FLAG_SAVED_FREED, GRAD, OP, VERSION, CAPTURE, F32, F64, I32,
   dtypeOf, rootOf, versionOf as tensorVersion, bumpVersion as bumpTensorVersion, isStrided, strideOf,
-  offsetOf, newTensorLike, sharesData, isStale,
+  offsetOf, newTensorLike, sharesData, isStale, historyOf,
 } from "./tensors";
 import { addInPlace as addInto, mulInPlace as mulInto } from "./ops/elementwise";
 import { copyInto } from "./ops/views";
@@ -145,3 +145,4 @@ export function storageOffset(t: i32): i32 { return offsetOf(t); }
 export function rootTensor(t: i32): i32 { return rootOf(t); }
 export function sharesStorage(t: i32): bool { return sharesData(t); }
 export function isStaleView(t: i32): bool { return isStale(t); }
+export function currentHistory(t: i32): i32 { return historyOf(t); }

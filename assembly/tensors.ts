@@ -66,6 +66,7 @@ export const OFFSET: i32 = 212;   // a view's first element within its root's da
 export const VIEWS: i32 = 216;    // a root's live views
 export const REWRITES: i32 = 220; // a root's history rewrites by in-place ops through views
 export const SEEN: i32 = 224;     // a view's root's REWRITES when the view was made
+export const HISTORY: i32 = 228;  // a root's latest CopySlices node, held (see holdHistory)
 // newTensor zeroes the fields before the inline inputs; the rest is written before it is read.
 const ZEROED_BYTES: usize = <usize>INLINE_AT;
 
@@ -73,6 +74,7 @@ export const FLAG_REQUIRES_GRAD: i32 = 1;
 export const FLAG_SAVED_FREED: i32 = 2; // what it saved was freed by a backward
 export const FLAG_SWEPT: i32 = 4;       // swept by a backward that did not retain the graph
 export const FLAG_STRIDED: i32 = 8;     // a view whose strides are not the contiguous ones
+export const FLAG_HISTORY: i32 = 16;    // a root that holds its HISTORY node, and that node
 
 export const SAVE_OUT: i32 = 1 << 30;
 
@@ -368,20 +370,58 @@ export function unlinkInputs(id: i32): void {
   freeInputs(n, inputs);
 }
 
-// Drops one slot reference; whether that was the last.
-@inline function dropRef(id: i32): bool {
+// ---- a root's current history ---------------------------------------------------------
+// After an in-place op through a view, a root's history is a CopySlices node (a view of the
+// root) that older views regenerate theirs from, even once the base's handle is gone, as
+// PyTorch's views keep their base alive. The root holds that node and the node holds the
+// root: when nothing else holds either, the pair is released (see drop).
+
+/** Makes node h (a view of t's root) the root's current history, held by the root. */
+export function holdHistory(t: i32, h: i32): void {
+  const root = rootOf(t);
+  const old = historyOf(root);
+  seti(h, REFS, geti(h, REFS) + 1);
+  seti(h, FLAGS, geti(h, FLAGS) | FLAG_HISTORY);
+  seti(root, HISTORY, h);
+  seti(root, FLAGS, geti(root, FLAGS) | FLAG_HISTORY);
+  if (old != 0) {
+    seti(old, FLAGS, geti(old, FLAGS) & ~FLAG_HISTORY);
+    releaseSlot(old);
+  }
+}
+
+/** t's root's current history node, or 0 when no in-place op through a view rewrote it. */
+export function historyOf(t: i32): i32 {
+  const root = rootOf(t);
+  return (geti(root, FLAGS) & FLAG_HISTORY) != 0 ? geti(root, HISTORY) : 0;
+}
+
+// t, a root or its history node, is down to one reference: if that is the other's, nothing
+// else holds the pair, and the root lets go of the node (which then frees the root).
+function releaseHistoryCycle(t: i32): void {
+  const root = rootOf(t);
+  const h = geti(root, HISTORY);
+  if (geti(root, REFS) != 1 || geti(h, REFS) != 1) return;
+  seti(root, FLAGS, geti(root, FLAGS) & ~FLAG_HISTORY);
+  seti(h, FLAGS, geti(h, FLAGS) & ~FLAG_HISTORY);
+  seti(h, REFS, 0);
+  stackPush(releaseQueue, h);
+}
+
+// Drops one slot reference; a slot left with none is queued to be freed.
+@inline function drop(id: i32): void {
   const refs = geti(id, REFS) - 1;
   seti(id, REFS, refs);
-  return refs == 0;
+  if (refs == 0) stackPush(releaseQueue, id);
+  else if (refs == 1 && (geti(id, FLAGS) & FLAG_HISTORY) != 0) releaseHistoryCycle(id);
 }
 
 // Drops a slot reference. Freeing a slot releases its inputs, which may free theirs, and
 // so on down a chain: the queue of slots to free keeps that iterative however deep the
 // graph is.
 export function releaseSlot(id: i32): void {
-  if (!dropRef(id)) return;
-  stackPush(releaseQueue, id);
-  if (draining) return; // an outer call is already draining the queue
+  drop(id);
+  if (draining || stackLength(releaseQueue) == 0) return; // an outer call drains the queue
   draining = true;
   while (stackLength(releaseQueue) > 0) {
     const t = stackPop(releaseQueue);
@@ -398,15 +438,14 @@ export function releaseSlot(id: i32): void {
     if (n > 0) {
       const inputs = inputsAt(t);
       for (let i = 0; i < n; i++) {
-        const x = load<i32>(inputs + (<usize>i << 3));
-        if (dropRef(x)) stackPush(releaseQueue, x);
+        drop(load<i32>(inputs + (<usize>i << 3)));
       }
       freeInputs(n, inputs);
     }
     const base = geti(t, BASE);
     if (base != 0) {
       seti(base, VIEWS, geti(base, VIEWS) - 1);
-      if (dropRef(base)) stackPush(releaseQueue, base);
+      drop(base);
     }
     seti(t, DATA, 0);
     seti(t, NUMEL, freeHead);
@@ -416,7 +455,7 @@ export function releaseSlot(id: i32): void {
     liveTensors--;
     if (grad != 0) {
       releaseData(grad);
-      if (dropRef(grad)) stackPush(releaseQueue, grad);
+      drop(grad);
     }
   }
   draining = false;

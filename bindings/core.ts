@@ -51,6 +51,7 @@ export interface Core {
   rootTensor(t: number): number;
   sharesStorage(t: number): number;
   isStaleView(t: number): number;
+  currentHistory(t: number): number;
   addInPlace(target: number, src: number): void;
   mulInPlace(target: number, src: number): void;
 }
@@ -144,6 +145,7 @@ export const core: Core = {
   rootTensor: raw.rootTensor,
   sharesStorage: raw.sharesStorage,
   isStaleView: raw.isStaleView,
+  currentHistory: raw.currentHistory,
   addInPlace: raw.addInPlace,
   mulInPlace: raw.mulInPlace,
 };

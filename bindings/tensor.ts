@@ -13,7 +13,7 @@ import { formatTensor } from "./format.js";
 import { runBackward, type BackwardOptions } from "./autograd.js";
 import { adopt, epoch, releaseHandle, restore, transfer, type Evicted } from "./lifetime.js";
 import { checkOptions } from "./options.js";
-import { expanded, isContiguousLayout, transposed, viewStrides } from "./views.js";
+import { expanded, isContiguousLayout, mayOverlap, transposed, viewStrides } from "./views.js";
 import {
   DTYPES, DTYPE_CODE, type AnyTypedArray, type DType, canCast, checkDtype, floating,
   isFloating, resultType, torchName,
@@ -168,11 +168,12 @@ export class Tensor extends TableMethods {
   private _regenerate(op: string, id: number): number {
     if (!core.isGradEnabled()) return id; // nothing is recorded: the shared values suffice
     const base = this._base!;
-    if (base._id === 0 && base._evicted === null) {
-      fail(op, "this view was taken before an in-place operation changed the history of its data, and the " +
-        "tensor it is a view of was disposed since; take the view again after the in-place operation");
+    const history = base._id !== 0 || base._evicted !== null ? base._live(op) : core.currentHistory(id);
+    if (history === 0) {
+      fail(op, "this view was taken before an in-place operation changed the history of its data, and nothing " +
+        "holds that history any more (the tensor it is a view of was disposed); keep that tensor alive");
     }
-    const region = new Tensor(ops.opRegion(base._live(op), id), this._shape, this._dtype, this._contiguous);
+    const region = new Tensor(ops.opRegion(history, id), this._shape, this._dtype, this._contiguous);
     transfer(region, this);
     return this._id;
   }
@@ -639,6 +640,7 @@ export class Tensor extends TableMethods {
     this._live("transpose");
     const d0 = normalizeDim("transpose", dim0, this.ndim);
     const d1 = normalizeDim("transpose", dim1, this.ndim);
+    if (this.ndim === 0) return this.view([]); // PyTorch lets a 0-d tensor's dims be 0 or -1
     const [shape, strides] = transposed(this._shape, this._strides(), d0, d1);
     return this._view(ops.opTranspose, shape, strides, this.storage_offset(), d0, d1);
   }
@@ -671,7 +673,7 @@ export class Tensor extends TableMethods {
   /** The last two dims swapped (a batch of matrix transposes). */
   get mT(): Tensor {
     this._live("mT");
-    if (this.ndim === 0) return this._alias();
+    if (this.ndim === 0) return this; // as PyTorch: the tensor itself
     if (this.ndim < 2) {
       fail("mT", `tensor.mT is only supported on matrices or batches of matrices. Got ${this.ndim}-D tensor.`);
     }
@@ -682,7 +684,7 @@ export class Tensor extends TableMethods {
   t(): Tensor {
     this._live("t");
     if (this.ndim > 2) fail("t", `t() expects a tensor with <= 2 dimensions, but self is ${this.ndim}D`);
-    return this.ndim < 2 ? this._alias() : this.transpose(0, 1);
+    return this.ndim < 2 ? this.view(this._shape) : this.transpose(0, 1); // a view in the graph, as PyTorch's
   }
 
   unsqueeze(dim: number): Tensor {
@@ -761,6 +763,7 @@ export class Tensor extends TableMethods {
     if (this.ndim < 2) fail("diagonal", `diagonal dimensions require a tensor of at least 2 dims, got ${this.ndim}`);
     if (d1 === d2) fail("diagonal", `diagonal dimensions cannot be identical ${dim1}, ${dim2}`);
     if (!Number.isInteger(offset)) fail("diagonal", `offset must be an integer, got ${describe(offset)}`);
+    this._refuseOverlappingRegion("diagonal");
     const s1 = this._shape[d1], s2 = this._shape[d2], strides = this._strides();
     const length = Math.max(offset >= 0 ? Math.min(s1, s2 - offset) : Math.min(s1 + offset, s2), 0);
     const start = length === 0 ? 0 : offset >= 0 ? offset * strides[d2] : -offset * strides[d1];
@@ -778,12 +781,22 @@ export class Tensor extends TableMethods {
       fail("unfold", `maximum size for tensor at dimension ${d} is ${extent} but size is ${size}`);
     }
     if (!Number.isInteger(step) || step <= 0) fail("unfold", `step is ${step} but must be > 0`);
+    this._refuseOverlappingRegion("unfold");
     const shape = this._shape.slice(), strides = this._strides();
     if (this.ndim === 0) return this._view(ops.opUnfold, [size], [1], this.storage_offset());
     shape[d] = Math.floor((extent - size) / step) + 1;
     const stride = strides[d];
     strides[d] = stride * step;
     return this._view(ops.opUnfold, [...shape, size], [...strides, stride], this.storage_offset());
+  }
+
+  // diagonal's and unfold's gradient is scattered back through the storage, which cannot
+  // tell apart the elements of a tensor that shows one element in several places.
+  private _refuseOverlappingRegion(op: string): void {
+    if (core.isGradEnabled() && this.requires_grad && mayOverlap(this._shape, this._strides())) {
+      fail(op, "not supported inside the graph on a tensor whose elements share memory (an expanded view); " +
+        "call .contiguous() first");
+    }
   }
 
   // A view of all of this tensor, outside the graph.
@@ -878,19 +891,24 @@ export class Tensor extends TableMethods {
   }
 
   private _writeThrough(op: string, id: number, compute: (old: Tensor) => Tensor): this {
+    // The base's current history is its handle's; with the handle disposed, the newest
+    // rewrite of the data (while it lives), else the root's own.
+    const base = this._base;
+    const baseAlive = base !== null && (base._id !== 0 || base._evicted !== null);
     const old = this.clone(); // the old values stay readable by the new value's node
     const value = compute(old);
     old.dispose();
-    // the base's history is rewritten; with the base disposed, nothing but this view can see it
-    const base = this._base !== null && (this._base._id !== 0 || this._base._evicted !== null) ? this._base : this;
     core.copyIntoTensor(id, value._live(op));
-    const rebased = new Tensor(ops.opCopySlices(base._live(op), value._live(op), id), base._shape, base._dtype,
-      base._contiguous);
+    const baseId = base === null ? id : baseAlive ? base._live(op) : core.currentHistory(id) || core.rootTensor(id);
+    const rebased = ops.opCopySlices(baseId, value._live(op), id);
     historyRewritten = true;
-    transfer(rebased, base);
-    if (base !== this) {
-      const region = new Tensor(ops.opRegion(base._live(op), id), this._shape, this._dtype, this._contiguous);
-      transfer(region, this);
+    if (base === null) {
+      transfer(new Tensor(rebased, this._shape, this._dtype, this._contiguous), this);
+    } else {
+      const region = ops.opRegion(rebased, id);
+      if (baseAlive) transfer(new Tensor(rebased, base._shape, base._dtype, base._contiguous), base);
+      else core.releaseTensor(rebased); // held by the region alone
+      transfer(new Tensor(region, this._shape, this._dtype, this._contiguous), this);
     }
     value.dispose();
     return this;

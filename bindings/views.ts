@@ -98,3 +98,18 @@ export function expanded(op: string, shape: Shape, strides: readonly number[], s
   });
   return [outShape, outStrides];
 }
+
+/**
+ * Whether two indices of the geometry may name one element: false when, with the dims of
+ * more than one element sorted by stride, each stride clears the extent of the smaller ones
+ * (an expanded dim's stride 0 never does).
+ */
+export function mayOverlap(shape: Shape, strides: readonly number[]): boolean {
+  const dims = shape.map((size, d) => [size, strides[d]]).filter(([size]) => size > 1).sort((a, b) => a[1] - b[1]);
+  let extent = 1;
+  for (const [size, stride] of dims) {
+    if (stride < extent) return true;
+    extent += (size - 1) * stride;
+  }
+  return false;
+}

@@ -64,6 +64,12 @@ export function checkTable(ops: OpSpec[], familySource: (family: string) => stri
     for (const s of op.saves ?? []) {
       if (s !== "result" && !op.inputs.includes(s)) fail(`op ${op.name} saves '${s}', which is not one of its inputs`);
     }
+    for (const [input, readers] of Object.entries(op.savedFor ?? {})) {
+      if (!(op.saves ?? []).includes(input)) fail(`op ${op.name}: savedFor names '${input}', which it does not save`);
+      for (const r of readers) {
+        if (!op.inputs.includes(r)) fail(`op ${op.name}: savedFor '${input}' names '${r}', which is not one of its inputs`);
+      }
+    }
     if ((op.params?.length ?? 0) > 6) fail(`op ${op.name} has more than 6 parameters (the node's parameter block)`);
     const defined = exportsOf(op.family);
     const classes = exportedClasses(familySource(op.family));
@@ -96,7 +102,18 @@ function savesMask(op: OpSpec): number {
   return mask;
 }
 
+// Per input: the mask of inputs whose gradients read it when saved (0: always saved).
+function savedForMasks(op: OpSpec): number[] {
+  return op.inputs.map((input) => (op.savedFor?.[input] ?? []).reduce((m, r) => m | (1 << op.inputs.indexOf(r)), 0));
+}
+
 function coreTable(ops: OpSpec[]): string {
+  const starts: number[] = [0];
+  const savedFor: number[] = [];
+  for (const op of ops) {
+    starts.push(savedFor.length);
+    savedFor.push(...savedForMasks(op));
+  }
   return `${BANNER}
 export enum Op {
   None = 0,
@@ -109,7 +126,13 @@ const SAVES: StaticArray<i32> = [0, ${ops.map(savesMask).join(", ")}];
 const DIFFERENTIABLE: StaticArray<bool> = [false, ${ops.map((op) => String(op.backward !== null)).join(", ")}];
 export const INPUT_COUNTS: StaticArray<i32> = [0, ${ops.map((op) => op.inputs.length).join(", ")}];
 
+// Input i of op is saved only when an input of mask SAVED_FOR[SAVED_FOR_AT[op] + i] needs a
+// gradient (0: whenever it is in SAVES).
+const SAVED_FOR_AT: StaticArray<i32> = [${starts.join(", ")}];
+const SAVED_FOR: StaticArray<i32> = [${savedFor.join(", ")}];
+
 @inline export function savesOf(op: i32): i32 { return unchecked(SAVES[op]); }
+@inline export function savedForOf(op: i32, i: i32): i32 { return unchecked(SAVED_FOR[unchecked(SAVED_FOR_AT[op]) + i]); }
 @inline export function isDifferentiable(op: i32): bool { return unchecked(DIFFERENTIABLE[op]); }
 `;
 }

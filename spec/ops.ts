@@ -38,6 +38,12 @@ export interface OpSpec {
   dtype: DtypeRule;
   /** What the backward rule reads: input names and/or "result". */
   saves?: string[];
+  /**
+   * Saved inputs that only some gradients read: input -> the inputs whose gradients read it.
+   * Such an input is saved only when one of those needs a gradient (mul saves x for y's
+   * gradient), so an in-place write to it afterwards is refused only when it matters.
+   */
+  savedFor?: Record<string, string[]>;
   /** Forward function in assembly/ops/<family>.ts, or a generic instantiation of one. */
   forward: string;
   /** Backward rule in assembly/ops/<family>.ts; null for an op that is not differentiable. */
@@ -108,7 +114,7 @@ export const OPS: OpSpec[] = [
 
   binary("Add", "add", []),
   binary("Sub", "sub", []),
-  binary("Mul", "mul", ["self", "other"]),
+  { ...binary("Mul", "mul", ["self", "other"]), savedFor: { self: ["other"], other: ["self"] } },
   binaryFloat("Div", "div", ["other", "result"]),
   binary("Pow", "pow", ["self", "other", "result"]),
   comparison("Gt", "gt"),
@@ -133,10 +139,11 @@ export const OPS: OpSpec[] = [
     dtype: "same", params: reduction, forward: "broadcastForward", backward: "broadcastBackward" },
 
   { name: "Dot", method: "dot", binding: "custom", family: "linalg", inputs: ["self", "tensor"],
-    dtype: "promote", saves: ["self", "tensor"], forward: "dotForward", backward: "dotBackward" },
+    dtype: "promote", saves: ["self", "tensor"], savedFor: { self: ["tensor"], tensor: ["self"] },
+    forward: "dotForward", backward: "dotBackward" },
   { name: "Matmul", method: "matmul", gradFn: "MmBackward", binding: "custom", family: "linalg",
-    inputs: ["self", "other"], dtype: "promote", saves: ["self", "other"], forward: "matmulForward",
-    backward: "matmulBackward" },
+    inputs: ["self", "other"], dtype: "promote", saves: ["self", "other"],
+    savedFor: { self: ["other"], other: ["self"] }, forward: "matmulForward", backward: "matmulBackward" },
   { name: "Norm", method: "norm", binding: "custom", family: "linalg", inputs: ["self"], dtype: "same",
     saves: ["self", "result"], forward: "normForward", backward: "normBackward" },
 

@@ -21,7 +21,7 @@ import type { Geometry, ModelDtype, Storage } from "./storage-model.js";
 // while it stands (set a flag to false to generate it again). Repros:
 const GAPS = {
   // tensor(1).transpose(0, -1).shape is [undefined]; PyTorch: [] (an alias)
-  transpose0d: true,
+  transpose0d: false,
   // zeros([2, 0, 3]).stride() is [0, 3, 1], PyTorch (3, 3, 1) (a 0 size counts as 1); and
   // zeros([2, 0, 3]).view(6, 0).stride() is [0, 1], PyTorch (1, 1)
   zeroSizeStrides: true,
@@ -52,27 +52,27 @@ const GAPS = {
   // refuse. So do b.add_(h, { alpha: 2 }) and b.sub_(h) (they multiply h first) before
   // h.add_(1). With the flag on, a linear term is taken of h.clone() (same gradient, nothing
   // written later saved) instead of h itself, and handles are no operands of sub_ or of an alpha.
-  mulSavesBoth: true,
+  mulSavesBoth: false,
   // a view older than an in-place op on its data is refused once its base is disposed, even by
   // stride() and toTypedArray() ("this view was taken before an in-place operation ... and the
   // tensor it is a view of was disposed since"): h = x.mul(1), v = h.view(-1), h.add_(1),
   // h.dispose(), v.stride() throws; PyTorch's view keeps its base alive and regenerates.
   // With the flag on, such views are not used again.
-  staleViewOfDisposedBase: true,
+  staleViewOfDisposedBase: false,
   // t() of a tensor with fewer than 2 dims and mT of a 0-d tensor return a detached alias:
   // tensor([1, 2], { requires_grad: true }).t().requires_grad is false and no gradient flows
   // through it; PyTorch's t() is a view in the graph (TBackward0), mT of a 0-d tensor is itself
-  tDetaches: true,
+  tDetaches: false,
   // an in-place op recorded through a view whose base was disposed reads the gradient at the
   // root's offset and strides instead of the view's: h = x.mul(1) (x 2x2), v = h.t(),
   // h.dispose(), v.mul_(3), v.mul(w).sum().backward() gives x.grad 3w, PyTorch 3w^T; with
   // v = h.select(0, 2) (x of 3) and v.add_(1), it reads past the gradient's buffer (x.grad[2]
   // is whatever memory held). With the flag on, such views are not written in the graph.
-  writeViewOfDisposedBase: true,
+  writeViewOfDisposedBase: false,
   // diagonal() and unfold() of a non-contiguous tensor scatter the gradient with the root's
   // strides into a contiguous buffer: x (2x3) requiring grad, x.t().diagonal().sum().backward()
   // gives x.grad [[1, 0, 1], [0, 0, 0]], PyTorch [[1, 0, 0], [0, 1, 0]]
-  regionOfStridedView: true,
+  regionOfStridedView: false,
   // fill_() or zero_() in the graph through a view whose elements overlap (unfold with step <
   // size) gives the overwritten elements a gradient of -(count - 1) times theirs: h = x.mul(1)
   // (x of 3), h.unfold(0, 2, 1).fill_(0), h.mul(w).sum().backward() gives x.grad [0, -w1, 0];
@@ -185,7 +185,8 @@ function planView(g: Geometry, dtype: ModelDtype, op: ViewOp, p: number[], maxRa
       return { kind: "view", geo: M.permuteGeo(g, g.shape.map((_, d) => rank - 1 - d)), expr: ".T", call: (t) => t.T };
     case "mT":
       if (rank === 1) return { kind: "error", re: /mT is only supported on matrices or batches of matrices/, expr: ".mT", call: (t) => t.mT };
-      return { kind: "view", geo: rank === 0 ? g : M.transposeGeo(g, rank - 2, rank - 1), expr: ".mT", call: (t) => t.mT };
+      if (rank === 0) return { kind: "same", expr: ".mT", call: (t) => t.mT }; // PyTorch: the tensor itself
+      return { kind: "view", geo: M.transposeGeo(g, rank - 2, rank - 1), expr: ".mT", call: (t) => t.mT };
     case "t":
       if (rank > 2) return { kind: "error", re: /t\(\) expects a tensor with <= 2 dimensions, but self is 3D|but self is 4D/, expr: ".t()", call: (t) => t.t() };
       return { kind: "view", geo: rank < 2 ? g : M.transposeGeo(g, 0, 1), expr: ".t()", call: (t) => t.t() };
@@ -720,6 +721,17 @@ class GradRun {
     const rank = h.geo.shape.length;
     if (GAPS.tDetaches && ((s.op === "t" && rank < 2) || (s.op === "mT" && rank === 0))) return;
     if (GAPS.regionOfStridedView && (s.op === "diagonal" || s.op === "unfold") && !M.isContiguous(h.geo)) return;
+    // wasmgrad scatters their gradient through the storage, so it refuses them on a tensor
+    // in the graph that shows an element twice (PyTorch differentiates those too)
+    if ((s.op === "diagonal" || s.op === "unfold") && h.st.requiresGrad && M.internalOverlap(h.geo) !== "none") {
+      const expr = `${h.name}.${s.op}(...)`;
+      this.log(`${expr}; // refused`);
+      if (this.wg) {
+        const plan = planView(h.geo, "float64", s.op, s.p);
+        if (plan !== null && plan.kind !== "error") expectThrow(this.fail, () => plan.call(h.t!), [/elements share memory/], expr);
+      }
+      return;
+    }
     const plan = planView(h.geo, "float64", s.op, s.p);
     if (plan === null) return;
     const expr = `${h.name}${plan.expr}`;

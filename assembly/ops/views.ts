@@ -7,11 +7,11 @@
 
 import {
   newTensor, newView, dataPtr, numel, ndim, dim, shapePtr, release, retain, dtypeOf, strideOf, offsetOf,
-  elementShift, rootOf, geti, seti, slot, isStrided, MAX_DIMS, AUX, REWRITES, STRIDES, OFFSET, F64,
+  elementShift, rootOf, geti, seti, slot, isStrided, MAX_DIMS, AUX, REWRITES, STRIDES, OFFSET, F64, holdHistory,
 } from "../tensors";
 import { at, put } from "../memory";
-import { record1, record2, input, needsGrad as needsGradOf, paramI, setParamI, setGrad } from "../graph";
-import { sub } from "./elementwise";
+import { record1, record2, input, needsGrad as needsGradOf, paramI, setParamI, setGrad, gradEnabled, setGradEnabled } from "../graph";
+import { zeroWhere, constant } from "./elementwise";
 import { Op } from "../generated/table";
 import { scratch } from "../scratch";
 import { sumToLike } from "./reduce";
@@ -304,7 +304,16 @@ export function regionForward(op: i32, x: i32, tmpl: i32): i32 {
 // Also the rule of diagonal and unfold, views whose geometry the bindings compute: their
 // gradient is scattered back (and added up where unfold's windows overlap).
 export function regionBackward(t: i32, g: i32, grads: usize): void {
-  setGrad(grads, 0, scatterRegion(g, input(t, 0), t));
+  const x = input(t, 0);
+  if (!isStrided(x)) {
+    setGrad(grads, 0, scatterRegion(g, x, t));
+    return;
+  }
+  // t's strides step through the root's data, not through a contiguous x: scatter g over
+  // the whole (contiguous) root, then read x's own region of that.
+  const whole = scatterRegion(g, rootOf(x), t);
+  setGrad(grads, 0, region(whole, x));
+  release(whole);
 }
 
 
@@ -345,6 +354,21 @@ export function scatterRegionBackward(t: i32, g: i32, grads: usize): void {
   setGrad(grads, 0, makeView(Op.Region, g, ndim(x), viewShape, viewStrides, offsetOf(g) + geti(t, OFFSET), 0, 0, 0));
 }
 
+// A tensor shaped like `like`, nonzero exactly at the elements view `place` shows: the
+// number of times it shows each. A constant, outside the graph.
+function writtenMask(like: i32, place: i32): i32 {
+  const enabled = gradEnabled;
+  setGradEnabled(false);
+  const ones = newTensor(ndim(place), shapePtr(place), dtypeOf(like));
+  const one = constant(1, dtypeOf(like));
+  copyInto(ones, one);
+  release(one);
+  const mask = scatterRegion(ones, like, place);
+  release(ones);
+  setGradEnabled(enabled);
+  return mask;
+}
+
 /**
  * The new history of base b after r was written into its view v: a view of b's data
  * recorded as CopySlices(b, r), keeping v's geometry (an unrecorded alias of v) for its
@@ -360,16 +384,21 @@ export function copySlicesForward(op: i32, b: i32, r: i32, v: i32): i32 {
   const out = newView(b, ndim(b), viewShape, viewStrides, offsetOf(b));
   seti(out, AUX, aliasForward(Op.Alias, v));
   record2(out, op, b, r);
+  holdHistory(root, out);
   return out;
 }
+
+
 
 export function copySlicesBackward(t: i32, g: i32, grads: usize): void {
   const place = geti(t, AUX);
   const inside = region(g, place); // the gradient of r
   if (needsGradOf(t, 0)) {
-    const scattered = scatterRegion(inside, g, place);
-    setGrad(grads, 0, sub(g, scattered)); // the old history keeps what was not overwritten
-    release(scattered);
+    // the old history keeps the gradient of what was not overwritten: g with the written
+    // elements zeroed (counted, not subtracted, so that overlapping views zero them once)
+    const written = writtenMask(g, place);
+    setGrad(grads, 0, zeroWhere(g, written));
+    release(written);
   }
   if (needsGradOf(t, 1)) setGrad(grads, 1, inside);
   else release(inside);
