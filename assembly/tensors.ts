@@ -266,7 +266,7 @@ export function releaseData(id: i32): void {
 export function strideOf(t: i32, d: i32): i32 {
   if (geti(t, BASE) != 0) return load<i32>(slot(t) + <usize>(STRIDES + (d << 2))); // views keep theirs
   let stride = 1;
-  for (let e = ndim(t) - 1; e > d; e--) stride *= dim(t, e);
+  for (let e = ndim(t) - 1; e > d; e--) stride *= max(dim(t, e), 1); // a size 0 counts as 1, as in PyTorch
   return stride;
 }
 

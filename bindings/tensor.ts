@@ -13,7 +13,7 @@ import { formatTensor } from "./format.js";
 import { runBackward, type BackwardOptions } from "./autograd.js";
 import { adopt, epoch, releaseHandle, restore, transfer, type Evicted } from "./lifetime.js";
 import { checkOptions } from "./options.js";
-import { expanded, isContiguousLayout, mayOverlap, transposed, viewStrides } from "./views.js";
+import { expanded, isContiguousLayout, overlaps, transposed, viewStrides } from "./views.js";
 import {
   DTYPES, DTYPE_CODE, type AnyTypedArray, type DType, canCast, checkDtype, floating,
   isFloating, resultType, torchName,
@@ -793,7 +793,7 @@ export class Tensor extends TableMethods {
   // diagonal's and unfold's gradient is scattered back through the storage, which cannot
   // tell apart the elements of a tensor that shows one element in several places.
   private _refuseOverlappingRegion(op: string): void {
-    if (core.isGradEnabled() && this.requires_grad && mayOverlap(this._shape, this._strides())) {
+    if (core.isGradEnabled() && this.requires_grad && overlaps(this._shape, this._strides())) {
       fail(op, "not supported inside the graph on a tensor whose elements share memory (an expanded view); " +
         "call .contiguous() first");
     }
@@ -850,9 +850,9 @@ export class Tensor extends TableMethods {
 
   // An expanded view shows one element in several places: writing through it is refused.
   private _checkWritable(op: string): void {
-    if (this._base === null) return;
+    if (this._contiguous) return;
     const strides = this._strides();
-    if (this._shape.some((size, d) => size > 1 && strides[d] === 0)) {
+    if (this.numel() > 0 && this._shape.some((size, d) => size > 1 && strides[d] === 0)) {
       fail(op, "unsupported operation: more than one element of the written-to tensor refers to a single " +
         "memory location. Please clone() the tensor before performing the operation.");
     }
@@ -915,20 +915,25 @@ export class Tensor extends TableMethods {
   }
 
   zero_(): this {
-    return this.fill_(0);
+    return this._fill("zero_", 0);
   }
 
   fill_(value: number | boolean): this {
-    const id = this._live("fill_");
-    this._checkWritable("fill_");
     if (typeof value !== "number" && typeof value !== "boolean") {
       throw new TypeError(`fill_(): value must be a number or a boolean, got ${describe(value)}`);
     }
-    value = Number(value);
-    if (recordsInPlace("fill_", this, null)) {
-      return this._rebind("fill_", (old) => {
+    return this._fill("fill_", Number(value));
+  }
+
+  // Writing one value is the same however often an element is shown, so an expanded view
+  // may be filled; inside the graph PyTorch still refuses fill_ there (not zero_).
+  private _fill(op: "fill_" | "zero_", value: number): this {
+    const id = this._live(op);
+    if (recordsInPlace(op, this, null)) {
+      if (op === "fill_") this._checkWritable(op);
+      return this._rebind(op, (old) => {
         const filled = old.mul(0); // a node whose gradient to the old value is zero, as PyTorch's
-        core.fill(filled._live("fill_"), value);
+        core.fill(filled._live(op), value);
         return filled;
       });
     }
@@ -939,7 +944,11 @@ export class Tensor extends TableMethods {
   add_(other: TensorLike, options: { alpha?: number } = {}): this {
     checkOptions("add_", options, { alpha: "number" });
     const alpha = options.alpha ?? 1;
+    if (!isFloating(this._dtype) && !Number.isInteger(alpha)) {
+      fail("add_", "For integral input tensors, argument alpha must not be a floating point number.");
+    }
     if (alpha === 1 || !(other instanceof Tensor)) {
+      if (typeof other === "number") this._checkInPlaceDtype("add_", other); // before alpha folds in
       return this._inPlace("add", "add_", typeof other === "number" ? other * alpha : other);
     }
     const scaled = other.mul(alpha);
@@ -965,7 +974,10 @@ export class Tensor extends TableMethods {
     this._checkWritable("copy_");
     checkOperand("copy_", src, "src");
     this._checkInPlaceShape("copy_", src);
-    if (src === this) return this;
+    if (src === this) { // nothing to copy, but it counts as a write, as in PyTorch
+      core.bumpVersion(id);
+      return this;
+    }
     if (recordsInPlace("copy_", this, src)) {
       return this._rebind("copy_", (old) => {
         const zeros = old.mul(0);

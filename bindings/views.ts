@@ -9,12 +9,13 @@ export interface Geometry {
   offset: number;
 }
 
+/** Row-major strides; a size 0 counts as 1, as in PyTorch. */
 export function contiguousStrides(shape: Shape): number[] {
   const strides = new Array<number>(shape.length);
   let s = 1;
   for (let d = shape.length - 1; d >= 0; d--) {
     strides[d] = s;
-    s *= shape[d];
+    s *= Math.max(shape[d], 1);
   }
   return strides;
 }
@@ -36,7 +37,9 @@ export function isContiguousLayout(shape: Shape, strides: readonly number[]): bo
  */
 export function viewStrides(shape: Shape, strides: readonly number[], newShape: Shape): number[] | null {
   if (shape.length === 0) return newShape.map(() => 1);
-  if (newShape.reduce((a, b) => a * b, 1) === 0) return contiguousStrides(newShape);
+  if (newShape.reduce((a, b) => a * b, 1) === 0) { // as PyTorch: the same shape keeps its strides
+    return shape.length === newShape.length && shape.every((s, d) => s === newShape[d]) ? strides.slice() : contiguousStrides(newShape);
+  }
   const result = new Array<number>(newShape.length);
   let viewD = newShape.length - 1;
   let chunkBase = strides[strides.length - 1];
@@ -75,41 +78,56 @@ export function expanded(op: string, shape: Shape, strides: readonly number[], s
       `dimensions in the tensor (${shape.length})`);
   }
   const lead = sizes.length - shape.length;
-  const outShape: number[] = [], outStrides: number[] = [];
-  sizes.forEach((size, d) => {
-    const own = d - lead;
+  const outShape = new Array<number>(sizes.length), outStrides = new Array<number>(sizes.length);
+  // From the last dim back, as PyTorch's inferExpandGeometry: a new leading dim of size 1
+  // continues the dim after it; an expanded one gets stride 0.
+  for (let d = sizes.length - 1; d >= 0; d--) {
+    const own = d - lead, size = sizes[d];
     if (own < 0) {
       if (size === -1) fail(op, `The expanded size of the tensor (-1) isn't allowed in a leading, non-existing dimension ${d}`);
-      outShape.push(size);
-      outStrides.push(0);
-      return;
+      outShape[d] = size;
+      outStrides[d] = size !== 1 || d === sizes.length - 1 ? 0 : outShape[d + 1] * outStrides[d + 1];
+      continue;
     }
     const current = shape[own];
     if (size === -1 || size === current) {
-      outShape.push(current);
-      outStrides.push(strides[own]);
+      outShape[d] = current;
+      outStrides[d] = strides[own];
     } else if (current === 1) {
-      outShape.push(size);
-      outStrides.push(0);
+      outShape[d] = size;
+      outStrides[d] = 0;
     } else {
       fail(op, `The expanded size of the tensor (${size}) must match the existing size (${current}) at ` +
         `non-singleton dimension ${d}.  Target sizes: ${formatShape(sizes)}.  Tensor sizes: ${formatShape(shape)}`);
     }
-  });
+  }
   return [outShape, outStrides];
 }
 
 /**
- * Whether two indices of the geometry may name one element: false when, with the dims of
- * more than one element sorted by stride, each stride clears the extent of the smaller ones
- * (an expanded dim's stride 0 never does).
+ * Whether two indices of the geometry name one element. Quick when, with the dims of more
+ * than one element sorted by stride, each stride clears the extent of the smaller ones (an
+ * expanded dim's stride 0 never does); otherwise the addresses are counted (up to 2^22
+ * elements; a larger geometry counts as overlapping).
  */
-export function mayOverlap(shape: Shape, strides: readonly number[]): boolean {
+export function overlaps(shape: Shape, strides: readonly number[]): boolean {
+  if (shape.includes(0)) return false;
   const dims = shape.map((size, d) => [size, strides[d]]).filter(([size]) => size > 1).sort((a, b) => a[1] - b[1]);
-  let extent = 1;
+  let extent = 1, sorted = true;
   for (const [size, stride] of dims) {
-    if (stride < extent) return true;
+    if (stride < extent) sorted = false;
     extent += (size - 1) * stride;
+  }
+  if (sorted) return false;
+  const n = shape.reduce((a, b) => a * b, 1);
+  if (n > 1 << 22) return true;
+  const seen = new Set<number>();
+  const index = new Array<number>(shape.length).fill(0);
+  for (let i = 0; i < n; i++) {
+    const at = index.reduce((acc, v, d) => acc + v * strides[d], 0);
+    if (seen.has(at)) return true;
+    seen.add(at);
+    for (let d = shape.length - 1; d >= 0 && ++index[d] === shape[d]; d--) index[d] = 0;
   }
   return false;
 }
