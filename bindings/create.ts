@@ -63,6 +63,7 @@ function filled(shape: Shape, value: number, options: CreateOptions | undefined,
   const dtype = options?.dtype ?? like ?? get_default_dtype();
   const id = allocate(shape, dtype);
   core.fill(id, value);
+  core.setVersion(id, 0); // a new tensor, not a write (PyTorch's factories start at version 0)
   return finish(new Tensor(id, shape.slice(), dtype), options);
 }
 

@@ -134,3 +134,7 @@ describe("a view older than an in-place op on its data", () => {
       "a view of a leaf Variable that requires grad is being used in an in-place operation");
   });
 });
+
+test("factories start at version 0, as PyTorch's do", () => {
+  expect([zeros([2])._version, zeros([2], { dtype: "int32" })._version, arange(3)._version]).toEqual([0, 0, 0]);
+});
