@@ -13,31 +13,43 @@
 //           subnormal results [-745.2, -708.3]      0.68   0
 //           overflow edge [709, 710]                0.75   0
 //           |x| log-uniform 1e-320..1e3, specials   0.67   1  (Math.exp(1) is special-cased)
-//   log     all binades, subnormals through max     0.73   1
-//           [0.5, 2], 1 +- 1e-3, 1 + 1e-16..0.4     0.77   1
+//   log     all binades, subnormals through max     0.69   1
+//           [0.5, 2], 1 +- 1e-3, 1 + 1e-16..0.4     0.76   1
 //           negatives, 0, inf, NaN                  exact  0
-//   tanh    |x| log-uniform 1e-320..1, |x| < 1e-3   0.99   2
-//           [-0.7, 0.7], [-3, 3], [-25, 25]         1.08   2
-//           |x| log-uniform 1..1e300, specials      0.59   1
-//   sin     |x| log-uniform 1e-320..1               0.65   1
-//   cos     [-pi, pi] .. [-1.6e6, 1.6e6]            0.74   1
+//   tanh    |x| log-uniform 1e-320..1, |x| < 1e-3   0.98   2
+//           [-0.9, 0.9], |x| in [0.7, 1.3],         1.26   2
+//             [-3, 3], [-25, 25]
+//           |x| log-uniform 1..1e300, specials      0.84   1
+//   sin     |x| log-uniform 1e-320..1               0.68   1
+//   cos     [-pi, pi] .. [-1.6e6, 1.6e6]            0.75   1
 //           doubles closest to n pi/2, |x| < 1.6e6  0.50   0
 //           |x| > 1.6e6 (NativeMath lanes)          2.50   2
 //
-// Speed, 1e6 doubles, ms (median of 41 runs after warm-up; node 20, x64, shared machine:
-// ratios varied by about +-0.15 between runs):
+// tanh's worst errors are at |x| in [0.75, 1.2] (its large form with k = 2 and 3; the
+// rational form alone, |x| < 0.75, stays below 0.9): with 2e5 exact points per range
+// (--only tanh --points 10000000 --exact 200000) the largest was 1.29, Math.tanh's 2.12.
+//
+// Speed, 1e6 doubles, ms (median of 42 runs, in rounds of short blocks per loop; node 20,
+// x64, shared machine: times moved by up to 15% between runs, so compare within a run):
 //
 //   kernel  input                    vector  NativeMath loop  speed-up
-//   exp     [-20, 20]                4.3     5.1              1.2x
-//   log     log-uniform 1e-10..1e10  5.8     5.9-8.7          1.0-1.2x
-//   tanh    [-5, 5]                  9.0     19-21            2.1x
-//   sin     [-100, 100]              7.2     16.9             2.1-2.4x
-//   cos     [-100, 100]              7.1     17.4             2.4x
+//   exp     [-20, 20]                2.61    3.94             1.5x
+//   log     log-uniform 1e-10..1e10  4.15    5.28             1.3x
+//   tanh    [-5, 5]                  2.82    15.1             5.4x
+//   sin     [-100, 100]              6.17    21.4             3.5x
+//   cos     [-100, 100]              5.82    21.0             3.6x
 //
-// The scalar forms (for loop tails) cost a whole vector evaluation each: about 2.5x the
-// NativeMath call, which is fine for at most one element per loop.
+// tanh took 1.08x exp's time in this run, 1.04-1.3x over a dozen runs (the most while other
+// processes loaded the machine). The previous tanh (a full expV64(2|x|) and Cephes' rational
+// on |x| <= 0.625, both computed for every lane) took 6.7-7.0 ms in the same harness, 2.6x
+// exp's time.
 //
-// The kernels are fdlibm/Cephes algorithms with their double coefficients, written
+// The scalar forms (for loop tails) cost a whole vector evaluation each: 2-2.3x the
+// NativeMath call for exp and log, 0.5-0.75x for tanh, sin and cos; fine for at most one
+// element per loop.
+//
+// The kernels are fdlibm/Cephes algorithms with their double coefficients (tanh: Cephes'
+// rational form, refitted for a wider interval and combined with exp's reduction), written
 // without branches: each lane evaluates every path and masks pick the result, because a
 // lane-dependent branch would have to split the vector and run scalar code. (The one
 // exception: sin/cos arguments beyond 1.6e6, see sinCosV64.) Plain wasm
@@ -46,7 +58,7 @@
 
 const ROUND64: f64 = 6755399441055744.0; // 1.5 * 2^52: adding it rounds to an integer
 const ROUND64_BITS: i64 = 0x4338000000000000;
-const TINY64: f64 = 7.450580596923828125e-9; // 2^-27: below it sin(x) and tanh(x) round to x
+const TINY64: f64 = 7.450580596923828125e-9; // 2^-27: below it sin(x) rounds to x
 
 // Rounds x to the nearest integer (ties to even) and also gives that integer as an i64
 // (the low mantissa bits of x + 1.5 * 2^52): f64x2 has no conversion to 64-bit integers.
@@ -163,41 +175,60 @@ const TWO54: f64 = 18014398509481984.0;
   return f64x2.extract_lane(logV64(f64x2.splat(x)), 0);
 }
 
-const TP0: f64 = -9.64399179425052238628e-1;
-const TP1: f64 = -9.92877231001918586564e1;
-const TP2: f64 = -1.61468768441708447952e3;
-const TQ0: f64 = 1.12811678491632931402e2;
-const TQ1: f64 = 2.23548839060100448583e3;
-const TQ2: f64 = 4.84406305325125486048e3;
-const TANH_SPLIT: f64 = 0.625;
-const TANH_CLAMP: f64 = 22.0; // tanh rounds to +-1 from |x| = 19.1 on
+// tanh(h) = h + h s P(s)/Q(s), s = h^2: Cephes' rational form (P of degree 2, Q monic of
+// degree 3), its coefficients refitted for |h| <= 0.75 instead of Cephes' 0.625 (weighted
+// minimax of the relative error of tanh; 7e-18 in exact arithmetic, 1e-17 with these
+// rounded coefficients).
+const TP0: f64 = -0.9644483176495601;
+const TP1: f64 = -99.41344388094447;
+const TP2: f64 = -1617.2842969759552;
+const TQ0: f64 = 112.94785306110163;
+const TQ1: f64 = 2238.981488013543;
+const TQ2: f64 = 4851.8528909278775;
+const TANH_SPLIT: f64 = 0.75;
+// |x| is clamped to TQ0 = 112.9 (tanh rounds to +-1 from 19.06 on): any bound in
+// [19.1, 354] works, and reusing a constant keeps one register free in the loops.
+const TANH_CLAMP: f64 = TQ0;
+const LOG2E64_2: f64 = 2.0 * LOG2E64;
+const LN2_HI64_H: f64 = 0.5 * LN2_HI64; // still 32 significant bits: kf * LN2_HI64_H is exact
+const LN2_LO64_H: f64 = 0.5 * LN2_LO64;
+// 1.5 * 2^52 + 1022: a + ROUND64_K rounds a to the integer k and leaves k + 1022 in the low
+// mantissa bits, which one shift turns into the exponent field of 2^(k - 1).
+const ROUND64_K: f64 = 6755399441055744.0 + 1022.0;
 
-// tanh(x) for two lanes (Cephes tanh): |x| <= 0.625 takes x + x^3 P(x^2)/Q(x^2), which
-// never subtracts nearly equal numbers, so tiny |x| and subnormals are exact; beyond,
-// 1 - 2/(exp(2|x|) + 1) with the sign of x. Both forms share one division. Odd; saturates
-// to +-1; NaN propagates.
+// tanh(x) for two lanes, on a = |x| (the sign is put back last, so the result is odd and
+// tanh(-0) = -0):
+// - a < 0.75: t = tanh(a) by the rational form above, which never subtracts nearly equal
+//   numbers, so tiny a and subnormals come out exact.
+// - a >= 0.75 (t >= 0.63): 2a = k ln2 + 2h with |h| <= ln2/4 (k = round(2a/ln2) >= 2,
+//   ln2/2 in two parts as in exp), tau = tanh(h) by the same rational (one evaluation
+//   serves both kinds of lanes), so e^2a = 2^k (1 + tau)/(1 - tau) and
+//   t = 1 - 2/(e^2a + 1) = 1 - (1 - tau)/((2^(k-1) + 1/2) + (2^(k-1) - 1/2) tau):
+//   the division's error is scaled by d = 1 - t <= 0.37. k <= 326 after the clamp.
+// Two divisions and no exp call; the small lanes get k = 0 and 2^(k-1) = 0, which makes
+// the large form exactly -1 there, so a max picks the lane's result. NaN propagates; +-inf
+// gives +-1.
 @inline export function tanhV64(x: v128): v128 {
   const ax = f64x2.abs(x);
-  const big = f64x2.gt(ax, f64x2.splat(TANH_SPLIT));
-  const s = f64x2.mul(x, x);
+  const v = f64x2.pmin(ax, f64x2.splat(TANH_CLAMP)); // NaN stays NaN (see expV64)
+  const large = f64x2.ge(v, f64x2.splat(TANH_SPLIT));
+  const t = f64x2.add(f64x2.mul(v, f64x2.splat(LOG2E64_2)), f64x2.splat(ROUND64_K));
+  const kf = v128.and(f64x2.sub(t, f64x2.splat(ROUND64_K)), large);
+  const hi = f64x2.sub(v, f64x2.mul(kf, f64x2.splat(LN2_HI64_H))); // exact
+  const h = f64x2.sub(hi, f64x2.mul(kf, f64x2.splat(LN2_LO64_H)));
+  const s = f64x2.mul(h, h);
   let p = f64x2.add(f64x2.mul(f64x2.splat(TP0), s), f64x2.splat(TP1));
   p = f64x2.add(f64x2.mul(p, s), f64x2.splat(TP2));
   let q = f64x2.add(s, f64x2.splat(TQ0));
   q = f64x2.add(f64x2.mul(q, s), f64x2.splat(TQ1));
   q = f64x2.add(f64x2.mul(q, s), f64x2.splat(TQ2));
-  const e = expV64(f64x2.mul(f64x2.pmin(ax, f64x2.splat(TANH_CLAMP)), f64x2.splat(2.0)));
-  // e + 1 = e1 + lo exactly (e >= 1 in the lanes that use it), and 2 / (e1 + lo) =
-  // d (1 - lo / e1) = d - d^2 lo / 2: without it the rounding of e + 1 alone costs 0.4 ulp.
-  const e1 = f64x2.add(e, f64x2.splat(1.0));
-  const lo = f64x2.sub(f64x2.splat(1.0), f64x2.sub(e1, e));
-  const num = v128.bitselect(f64x2.splat(2.0), f64x2.mul(f64x2.mul(x, s), p), big);
-  const den = v128.bitselect(e1, q, big);
-  const d = f64x2.div(num, den);
-  const dl = f64x2.sub(d, f64x2.mul(f64x2.mul(f64x2.mul(d, d), lo), f64x2.splat(0.5)));
-  const large = v128.or(f64x2.sub(f64x2.splat(1.0), dl), v128.and(x, i64x2.splat(0x8000000000000000)));
-  // x itself below 2^-27 (where tanh rounds to x): keeps -0, which x + d turns into +0
-  const small = v128.bitselect(x, f64x2.add(x, d), f64x2.lt(ax, f64x2.splat(TINY64)));
-  return v128.bitselect(large, small, big);
+  const tau = f64x2.add(h, f64x2.div(f64x2.mul(f64x2.mul(h, s), p), q));
+  const sc = v128.and(i64x2.shl(t, 52), large); // 2^(k-1); +0 in the small lanes
+  const den = f64x2.add(f64x2.add(sc, f64x2.splat(0.5)), f64x2.mul(f64x2.sub(sc, f64x2.splat(0.5)), tau));
+  const far = f64x2.sub(f64x2.splat(1.0), f64x2.div(f64x2.sub(f64x2.splat(1.0), tau), den));
+  // far >= 0.63 > tau in the large lanes; far = 1 - (1 - tau)/((1 - tau)/2) = -1 < tau in
+  // the small ones (halving commutes with rounding). pmax keeps NaN (both are NaN then).
+  return v128.or(f64x2.pmax(far, tau), v128.and(x, i64x2.splat(0x8000000000000000)));
 }
 
 @inline export function tanhS64(x: f64): f64 {
