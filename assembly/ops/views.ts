@@ -193,7 +193,6 @@ export function aliasForward(op: i32, x: i32): i32 {
   return newView(x, ndim(x), viewShape, viewStrides, offsetOf(x));
 }
 
-/** A contiguous copy of x with dims d0 and d1 swapped, recorded (for the matmul rule). */
 /**
  * x itself when contiguous, else a contiguous copy outside the graph: how the kernels that
  * read whole rows (reductions, softmax, dot, conversion) take a strided view. The caller
@@ -387,8 +386,6 @@ export function copySlicesForward(op: i32, b: i32, r: i32, v: i32): i32 {
   holdHistory(root, out);
   return out;
 }
-
-
 
 export function copySlicesBackward(t: i32, g: i32, grads: usize): void {
   const place = geti(t, AUX);

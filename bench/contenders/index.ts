@@ -6,14 +6,17 @@ const wasmgrad = async (scoped: boolean) =>
 // WASMGRAD_BASELINE=<path to an earlier build's dist/index.js> adds that build as a contender.
 const baseline = process.env.WASMGRAD_BASELINE;
 
+const before = async (path: string, scoped: boolean): Promise<Setup> => {
+  const setup = (await import("./wasmgrad.js")).setupScoped(await import(path), scoped);
+  return (d) => ("dtype" in d && d.dtype === "float64" ? Promise.resolve(null) : setup(d)); // float32-only builds
+};
+
 export const CONTENDERS: Record<string, () => Promise<Setup>> = {
   wasmgrad: () => wasmgrad(true),
   "wasmgrad (no scope)": () => wasmgrad(false),
   ...(baseline ? {
-    "wasmgrad before": async () => {
-      const setup = (await import("./wasmgrad.js")).setupScoped(await import(baseline), true);
-      return (d) => ("dtype" in d && d.dtype === "float64" ? Promise.resolve(null) : setup(d)); // float32-only builds
-    },
+    "wasmgrad before": () => before(baseline, true),
+    "wasmgrad before (no scope)": () => before(baseline, false),
   } : {}),
   "plain TS": async () => (await import("./plain.js")).setup,
   "tfjs-cpu": async () => (await import("./tfjs.js")).setupOn("cpu"),
