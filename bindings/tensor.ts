@@ -64,14 +64,14 @@ function operand(op: string, x: TensorLike, dtype: DType): number {
   return id;
 }
 
-/**
- * The dtype op computes in for operands a and b under the op's dtype rule, and the dtype
- * of its result: bools are added and multiplied as integers, then turned back into bools.
- */
 // Set by the first in-place op recorded on shared data: from then on, views are checked for
 // a history that such an op made out of date (see Tensor._regenerate).
 let historyRewritten = false;
 
+/**
+ * The dtype op computes in for operands a and b under the op's dtype rule, and the dtype
+ * of its result: bools are added and multiplied as integers, then turned back into bools.
+ */
 function dtypesOf(op: string, rule: DtypeRule, a: Tensor, b: TensorLike): [DType, DType] {
   const common = resultType(a, b);
   if (rule === "float") return [floating(common), floating(common)];

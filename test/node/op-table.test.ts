@@ -63,6 +63,9 @@ describe("the op table", () => {
   test("names and saves are checked", () => {
     expectRefused([...SPEC, SPEC[0]], /op Neg is declared twice/);
     expectRefused(withOp("Mul", (op) => ({ ...op, saves: ["self", "input"] })), /op Mul saves 'input', which is not one of its inputs/);
+    expectRefused(withOp("Mul", (op) => ({ ...op, saves: ["self"] })), /op Mul: savedFor names 'other', which it does not save/);
+    expectRefused(withOp("Mul", (op) => ({ ...op, savedFor: { self: ["input"] } })),
+      /op Mul: savedFor 'self' names 'input', which is not one of its inputs/);
     expectRefused(withOp("Exp", (op) => ({ ...op, method: "log" })), /method log is declared by two ops/);
   });
 });
