@@ -1,9 +1,9 @@
-// Kernels take strided views (elementwise ops walk their strides, the matrix product reads
-// transposed views in place, reductions and softmax gather rows): each op on a view must
+// Kernels take strided views (elementwise ops and sums walk their strides, the matrix
+// product reads transposed views in place, max, softmax and dot gather rows): each op on a view must
 // give what it gives on a contiguous copy of the view, element for element, in every
 // dtype, with broadcasting, and its gradient must reach the view's base.
 import { describe, expect, test } from "vitest";
-import { arange, gradcheck, gradgradcheck, rand, tensor, type Tensor } from "../bindings/index.js";
+import { arange, full, gradcheck, gradgradcheck, rand, tensor, type Tensor } from "../bindings/index.js";
 
 type Dtype = "float32" | "float64" | "int32";
 
@@ -79,6 +79,14 @@ describe("reductions, softmax, dot and conversion of strided views equal those o
       same((t) => t.int());
     });
   }
+});
+
+test("a float32 sum walked through a transposed view stays accurate at scale", () => {
+  const v = full([1000, 3000], 0.1).T; // 3e6 elements of fround(0.1), walked column by column
+  const exact = 3e6 * Math.fround(0.1);
+  expect(Math.abs(v.sum().item() - exact) / exact).toBeLessThan(1e-6);
+  const means = 1000 * Math.fround(0.1); // v.mean(0): 1000 means of 3000 equal values
+  expect(Math.abs(v.mean(0).sum().item() - means) / means).toBeLessThan(1e-6);
 });
 
 describe("matmul reads transposed views in place and gathers other views", () => {

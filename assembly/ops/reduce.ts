@@ -6,7 +6,7 @@
 
 import {
   newTensor, dataPtr, numel, ndim, dim, shapePtr, geti, seti, release, retain, dtypeOf,
-  isLeaf, OP as OP_FIELD, AUX, DEPS, PENDING, CAPTURE, MAX_DIMS, F64, I32, elementShift,
+  isLeaf, isStrided, strideOf, OP as OP_FIELD, AUX, DEPS, PENDING, CAPTURE, MAX_DIMS, F64, I32, elementShift,
 } from "../tensors";
 import { allocBuffer, freeBuffer, at, put } from "../memory";
 import { record1, gradEnabled, input, paramI, setParamI, setGrad } from "../graph";
@@ -184,8 +184,49 @@ function countOver(x: i32, mask: i32): i32 {
   return n;
 }
 
+const walkCounter = heap.alloc(MAX_DIMS << 2);
+const outStrides = heap.alloc(MAX_DIMS << 2);
+
+// The sum over the masked dims of a strided view, walked through its own strides row by
+// row (its last dim), each element added into a float64 accumulator of its output element
+// (as accurate as the blocked sums at any length), which is then rounded into out.
+function sumStrided<T>(x: i32, mask: i32, out: i32): void {
+  const rank = ndim(x), n = numel(x), m = numel(out);
+  const acc = allocBuffer(<usize>m << 3);
+  fillSpan<f64>(acc, 0, m);
+  let size = 1;
+  for (let d = rank - 1; d >= 0; d--) { // out's strides over x's dims: 0 along reduced ones
+    const reduced = (mask & (1 << d)) != 0;
+    put(outStrides, d, reduced ? 0 : size);
+    if (!reduced) size *= dim(x, d);
+    put(walkCounter, d, 0);
+  }
+  const src = dataPtr(x), row = dim(x, rank - 1), step = strideOf(x, rank - 1), os = at(outStrides, rank - 1);
+  let offset = 0, o = 0;
+  for (let r = 0, rows = n / row; r < rows; r++) {
+    for (let j = 0; j < row; j++) {
+      const p = acc + (<usize>(o + j * os) << 3);
+      store<f64>(p, load<f64>(p) + <f64>load<T>(src + <usize>(offset + j * step) * sizeof<T>()));
+    }
+    for (let d = rank - 2; d >= 0; d--) {
+      const c = at(walkCounter, d) + 1, stride = strideOf(x, d), ostride = at(outStrides, d);
+      offset += stride;
+      o += ostride;
+      if (c < dim(x, d)) { put(walkCounter, d, c); break; }
+      put(walkCounter, d, 0);
+      offset -= stride * c;
+      o -= ostride * c;
+    }
+  }
+  const dst = dataPtr(out);
+  for (let i = 0; i < m; i++) store<T>(dst + <usize>i * sizeof<T>(), <T>load<f64>(acc + (<usize>i << 3)));
+  freeBuffer(acc, <usize>m << 3);
+}
+
 function sumInto(op: i32, x: i32, mask: i32, out: i32): void {
-  runs(false, x, ndim(x), shapePtr(x), mask, out);
+  if (!isStrided(x) || numel(x) == 0) runs(false, x, ndim(x), shapePtr(x), mask, out);
+  else if (dtypeOf(x) == F64) sumStrided<f64>(x, mask, out);
+  else sumStrided<f32>(x, mask, out);
   if (op != Op.Mean) return;
   const scale = 1.0 / <f64>countOver(x, mask);
   if (dtypeOf(x) == F64) scaleSpan<f64>(dataPtr(out), scale, numel(out));
@@ -195,7 +236,7 @@ function sumInto(op: i32, x: i32, mask: i32, out: i32): void {
 // Sum (or Mean) of x over the masked dims, into the shape (of rank `rank`) at `shape`.
 export function reduceSum(op: i32, x: i32, mask: i32, rank: i32, shape: usize): i32 {
   const out = newTensor(rank, shape, dtypeOf(x));
-  const src = gathered(x);
+  const src = dtypeOf(x) == I32 ? gathered(x) : x; // floating views are walked in place
   sumInto(op, src, mask, out);
   if (src != x) release(src);
   setParamI(out, P_MASK, mask);
