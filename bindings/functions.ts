@@ -3,7 +3,7 @@
 // table (generated/functions.ts).
 
 import type { Tensor, MaxResult } from "./tensor.js";
-import { lift } from "./lift.js";
+import { lift, liftBeside } from "./lift.js";
 
 export const sum = (x: Tensor, dim?: number | number[] | null, keepdim = false): Tensor => lift("sum", x).sum(dim, keepdim);
 export const mean = (x: Tensor, dim?: number | number[] | null, keepdim = false): Tensor => lift("mean", x).mean(dim, keepdim);
@@ -16,6 +16,9 @@ export function max(x: Tensor, dim?: number, keepdim = false): Tensor | MaxResul
 export const dot = (a: Tensor, b: Tensor): Tensor => lift("dot", a).dot(b);
 export const matmul = (a: Tensor, b: Tensor): Tensor => lift("matmul", a).matmul(b);
 export const norm = (x: Tensor): Tensor => lift("norm", x).norm();
+/** torch.where(condition, input, other); input and other may be numbers. */
+export const where = (condition: Tensor, input: Tensor | number, other: Tensor | number): Tensor =>
+  liftBeside("where", input, other).where(condition, other);
 
 export const reshape = (x: Tensor, shape: number[]): Tensor => lift("reshape", x).reshape(shape);
 export const transpose = (x: Tensor, d0: number, d1: number): Tensor => lift("transpose", x).transpose(d0, d1);

@@ -551,6 +551,27 @@ export class Tensor extends TableMethods {
     return result;
   }
 
+  /**
+   * torch.where(condition, this, other): this tensor's elements where condition (a bool
+   * tensor) holds and other's elsewhere, all three broadcast together. The gradient reaches
+   * only the chosen elements.
+   */
+  where(condition: Tensor, other: TensorLike): Tensor {
+    this._live("where");
+    if (!(condition instanceof Tensor)) {
+      throw new TypeError(`where(): argument 'condition' must be a Tensor, got ${describe(condition)}`);
+    }
+    checkOperand("where", other, "other");
+    if (condition._dtype !== "bool") {
+      fail("where", `expected condition to be a boolean tensor, but got a tensor with dtype ${capitalized(condition._dtype)}`);
+    }
+    const shape = broadcastShapes("where", broadcastShapes("where", condition._shape, this._shape), shapeOf(other));
+    const dtype = resultType(this, other);
+    const out = ops.opWhere(condition._live("where"), operand("where", this, dtype), operand("where", other, dtype));
+    releaseTemporaries();
+    return new Tensor(out, shape, dtype);
+  }
+
   /** The 2-norm of all elements. */
   norm(): Tensor {
     this._live("norm");

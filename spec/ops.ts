@@ -10,7 +10,7 @@
 // sums them over broadcast dims and accumulates them. A differentiable op without a rule,
 // or a rule that no op names, fails the build.
 
-export type Family = "elementwise" | "reduce" | "linalg" | "views" | "softmax";
+export type Family = "elementwise" | "select" | "reduce" | "linalg" | "views" | "softmax";
 
 /** How the bindings expose an op; "custom" ops are written by hand in bindings/tensor.ts. */
 export type Binding = "unary" | "binary" | "custom" | "internal";
@@ -122,6 +122,10 @@ export const OPS: OpSpec[] = [
   comparison("Ge", "ge"),
   comparison("Le", "le"),
   comparison("Eq", "eq"),
+
+  // where(condition, self, other): the condition is bool, self and other promoted together.
+  { name: "Where", method: "where", binding: "custom", family: "select", inputs: ["condition", "self", "other"],
+    dtype: "promote", saves: ["condition"], forward: "whereForward", backward: "whereBackward" },
 
   // Reductions over the dims in `mask`; the output shape (of rank `rank`) is in scratch.
   { name: "Sum", method: "sum", binding: "custom", family: "reduce", inputs: ["self"], dtype: "same",

@@ -1,7 +1,7 @@
 // Every differentiable op against central finite differences of a float64 reference,
 // on random shapes, broadcasting cases and 0-d tensors; second derivatives likewise.
 import { describe, expect, test } from "vitest";
-import { tensor, grad, gradcheck, gradgradcheck, type Tensor } from "../bindings/index.js";
+import { tensor, grad, gradcheck, gradgradcheck, where, type Tensor } from "../bindings/index.js";
 import { OPS, type OpName } from "../bindings/generated/ops.js";
 import * as R from "./reference.js";
 import type { Ref } from "./reference.js";
@@ -82,6 +82,8 @@ const binaryCases: Case[] = ([
 const otherCases: Case[] = [
   { name: "sub with a number on the left", covers: ["Neg", "Add"], inputs: [{ shape: [3] }], wg: (a) => a.neg().add(2), ref: (a) => R.map(a, (v) => 2 - v) },
   { name: "pow with a number exponent", covers: ["Pow"], inputs: [{ shape: [2, 3], domain: "any" }], wg: (a) => a.pow(3), ref: (a) => R.map(a, (v) => v ** 3) },
+  { name: "where with broadcasting", covers: ["Where"], inputs: [{ shape: [3, 4], domain: "awayFromZero" }, { shape: [4] }],
+    wg: (a, b) => where(a.gt(0), a.mul(a), b.sin()), ref: (a, b) => R.zip(a, b, (x, y) => (x > 0 ? x * x : Math.sin(y))) },
   // pow's rules mask 0 * inf points with ZeroWhere, whose own rule the second-order check runs
   { name: "pow with a tensor exponent", covers: ["Pow", "ZeroWhere"], inputs: [{ shape: [2, 3], domain: "positive" }, { shape: [3] }], wg: (a, b) => a.pow(b), ref: (a, b) => R.zip(a, b, (x, y) => x ** y) },
   { name: "pow with a fractional exponent", covers: ["Pow"], inputs: [{ shape: [4], domain: "positive" }], wg: (a) => a.pow(0.5), ref: (a) => R.map(a, Math.sqrt) },

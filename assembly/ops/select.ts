@@ -1,0 +1,128 @@
+// Selection: where(condition, self, other), which takes each element from self where the
+// condition holds and from other elsewhere, all three broadcast together. Its gradient goes
+// to the chosen branch only, so a NaN or an infinity in the other branch never leaks into it.
+
+import {
+  newTensor, dataPtr, numel, ndim, dim, shapePtr, release, dtypeOf, strideOf,
+  MAX_DIMS, F64, I32, BOOL,
+} from "../tensors";
+import { at, put } from "../memory";
+import { recordN, input, needsGrad, setGrad } from "../graph";
+import { convertInto, zeroWhere, constant, EqK, binaryInto } from "./elementwise";
+import { gathered } from "./views";
+
+const shape = heap.alloc(MAX_DIMS << 2);
+const stridesC = heap.alloc(MAX_DIMS << 2);
+const stridesA = heap.alloc(MAX_DIMS << 2);
+const stridesB = heap.alloc(MAX_DIMS << 2);
+const counter = heap.alloc(MAX_DIMS << 2);
+const inputs = heap.alloc(3 << 2);
+
+// The broadcast shape of c, a and b, written to `shape`; returns its rank.
+function broadcast3(c: i32, a: i32, b: i32): i32 {
+  const rank = max(ndim(c), max(ndim(a), ndim(b)));
+  for (let d = 0; d < rank; d++) {
+    let size = 1;
+    for (let k = 0; k < 3; k++) {
+      const t = k == 0 ? c : k == 1 ? a : b;
+      const td = d - (rank - ndim(t));
+      if (td >= 0 && dim(t, td) != 1) size = dim(t, td);
+    }
+    put(shape, d, size);
+  }
+  return rank;
+}
+
+// Strides of t (a view or not) seen with the broadcast shape: 0 along broadcast dims.
+function stridesOf(t: i32, rank: i32, strides: usize): void {
+  const offset = rank - ndim(t);
+  for (let d = 0; d < rank; d++) {
+    const td = d - offset;
+    put(strides, d, td < 0 || (dim(t, td) == 1 && at(shape, d) != 1) ? 0 : strideOf(t, td));
+  }
+}
+
+// out = m ? a : b, elementwise, m a 0/1 tensor of a's element type T; all broadcast to
+// out's shape (rank `rank`), any strides. Rows (the last dim) that step by 1 in every
+// input take the vector loop.
+function selectInto<T>(m: i32, a: i32, b: i32, out: i32, rank: i32): void {
+  const n = numel(out);
+  if (n == 0) return;
+  const pm = dataPtr(m), pa = dataPtr(a), pb = dataPtr(b), po = dataPtr(out);
+  if (rank == 0) {
+    store<T>(po, load<T>(pm) != <T>0 ? load<T>(pa) : load<T>(pb));
+    return;
+  }
+  stridesOf(m, rank, stridesC);
+  stridesOf(a, rank, stridesA);
+  stridesOf(b, rank, stridesB);
+  const row = at(shape, rank - 1);
+  const sm = at(stridesC, rank - 1), sa = at(stridesA, rank - 1), sb = at(stridesB, rank - 1);
+  const w = <i32>(16 / sizeof<T>());
+  for (let d = 0; d < rank; d++) put(counter, d, 0);
+  let om = 0, oa = 0, ob = 0;
+  for (let r = 0, rows = n / row; r < rows; r++) {
+    const rm = pm + <usize>om * sizeof<T>(), ra = pa + <usize>oa * sizeof<T>(), rb = pb + <usize>ob * sizeof<T>();
+    const ro = po + <usize>(r * row) * sizeof<T>();
+    let j = 0;
+    if (sm == 1 && sa == 1 && sb == 1) {
+      for (; j + w <= row; j += w) {
+        const off = <usize>j * sizeof<T>();
+        const keep = v128.ne<T>(v128.load(rm + off), v128.splat<T>(<T>0));
+        v128.store(ro + off, v128.bitselect(v128.load(ra + off), v128.load(rb + off), keep));
+      }
+    }
+    for (; j < row; j++) {
+      const pick = load<T>(rm + <usize>(j * sm) * sizeof<T>()) != <T>0;
+      store<T>(ro + <usize>j * sizeof<T>(), pick ? load<T>(ra + <usize>(j * sa) * sizeof<T>()) : load<T>(rb + <usize>(j * sb) * sizeof<T>()));
+    }
+    for (let d = rank - 2; d >= 0; d--) {
+      const c = at(counter, d) + 1;
+      om += at(stridesC, d); oa += at(stridesA, d); ob += at(stridesB, d);
+      if (c < at(shape, d)) { put(counter, d, c); break; }
+      put(counter, d, 0);
+      om -= at(stridesC, d) * c; oa -= at(stridesA, d) * c; ob -= at(stridesB, d) * c;
+    }
+  }
+}
+
+// The condition as 0/1 in dtype `dtype`, contiguous, outside the graph.
+function maskIn(c: i32, dtype: i32): i32 {
+  const src = gathered(c);
+  const m = newTensor(ndim(c), shapePtr(c), dtype);
+  convertInto(src, m);
+  if (src != c) release(src);
+  return m;
+}
+
+/** where(c, a, b): c bool, a and b of one dtype (the bindings promote them first). */
+export function whereForward(op: i32, c: i32, a: i32, b: i32): i32 {
+  const dtype = dtypeOf(a);
+  const rank = broadcast3(c, a, b);
+  const out = newTensor(rank, shape, dtype);
+  const m = maskIn(c, dtype);
+  if (dtype == F64) selectInto<f64>(m, a, b, out, rank);
+  else if (dtype == I32) selectInto<i32>(m, a, b, out, rank);
+  else if (dtype == BOOL) selectInto<u8>(m, a, b, out, rank);
+  else selectInto<f32>(m, a, b, out, rank);
+  release(m);
+  store<i32>(inputs, c);
+  store<i32>(inputs, a, 4);
+  store<i32>(inputs, b, 8);
+  recordN(out, op, inputs, 3);
+  return out;
+}
+
+export function whereBackward(t: i32, g: i32, grads: usize): void {
+  const m = maskIn(input(t, 0), dtypeOf(g));
+  if (needsGrad(t, 2)) setGrad(grads, 2, zeroWhere(g, m)); // other: g where the condition fails
+  if (needsGrad(t, 1)) {
+    const zero = constant(0, dtypeOf(g));
+    const off = newTensor(ndim(m), shapePtr(m), dtypeOf(g));
+    binaryInto<EqK>(m, zero, off); // 1 where the condition fails
+    setGrad(grads, 1, zeroWhere(g, off)); // self: g where it holds
+    release(off);
+    release(zero);
+  }
+  release(m);
+}

@@ -1,0 +1,92 @@
+// Selection ops against PyTorch 1.13 (test/fixtures/ops.json, from generate_ops.py): values,
+// dtypes, shapes and the gradients of sum(out * weights), with broadcasting, 0-d tensors,
+// empty dims and transposed (non-contiguous) inputs; plus float64 gradchecks and errors.
+import { describe, expect, test } from "vitest";
+import { gradcheck, gradgradcheck, rand, tensor, where, type DType, type Tensor } from "../bindings/index.js";
+import fixture from "./fixtures/ops.json" with { type: "json" };
+
+interface Spec { shape: number[]; dtype?: DType; values: (number | boolean)[]; transposed?: boolean; requires_grad?: boolean }
+interface Described { shape: number[]; dtype: string; values: (number | null)[] }
+
+const flat = (t: Tensor) => Array.from(t.toTypedArray() as ArrayLike<number>);
+const numbers = (vs: (number | null)[]) => vs.map((v) => (v === null ? NaN : v));
+
+// A fixture operand: the leaf that holds the values, and what the op is given (its transpose
+// when the case says so).
+function operand(spec: Spec | number): { leaf: Tensor | null; arg: Tensor | number } {
+  if (typeof spec === "number") return { leaf: null, arg: spec };
+  const stored = spec.transposed ? spec.shape.slice().reverse() : spec.shape;
+  const dtype = spec.dtype ?? "float64";
+  const typed = { float32: Float32Array, float64: Float64Array, int32: Int32Array, bool: Uint8Array }[dtype];
+  const data = typed.from(spec.values.map(Number));
+  const leaf = dtype === "bool"
+    ? tensor(spec.values.map(Boolean), { dtype: "bool" }).reshape(stored)
+    : tensor(data, { shape: stored, requires_grad: spec.requires_grad ?? false });
+  return { leaf, arg: spec.transposed ? leaf.T : leaf };
+}
+
+function expectValues(t: Tensor, want: Described, what: string) {
+  expect(t.shape, what).toEqual(want.shape);
+  expect(t.dtype, what).toBe(want.dtype);
+  const got = flat(t);
+  numbers(want.values).forEach((v, i) => {
+    if (Number.isNaN(v)) expect(got[i], `${what}[${i}]`).toBeNaN();
+    else expect(got[i], `${what}[${i}]`).toBeCloseTo(v, 6);
+  });
+}
+
+describe("where matches PyTorch", () => {
+  const cases = fixture.cases.filter((c) => c.op === "where");
+  test.each(cases.map((c) => [c.name, c] as const))("%s", (_name, c) => {
+    const cond = tensor((c.condition as { values: boolean[] }).values, { dtype: "bool" }).reshape((c.condition as Spec).shape);
+    const a = operand(c.input as Spec | number), b = operand(c.other as Spec | number);
+    const out = where(cond, a.arg, b.arg);
+    expectValues(out, c.out as Described, "out");
+    if (!("grads" in c)) return;
+    out.mul(tensor(Float64Array.from(c.weights as number[]), { shape: out.shape }).to(out.dtype)).sum().backward();
+    const grads = c.grads as unknown as Record<string, number[] | null>;
+    for (const [name, given] of [["input", a], ["other", b]] as const) {
+      const want = grads[name];
+      if (want === null || given.leaf === null) continue;
+      const got = flat(given.leaf.grad!);
+      want.forEach((v, i) => expect(got[i], `${name}.grad[${i}]`).toBeCloseTo(v, 6));
+    }
+  });
+
+  test("the unused branch's log(0) stays out of the value, and the gradient is PyTorch's", () => {
+    const c = fixture.cases.find((k) => k.op === "where_log")!;
+    const x = tensor(Float64Array.from(numbers(c.x as number[])), { requires_grad: true });
+    const y = where(x.gt(0.75), x.log(), x.mul(3));
+    expectValues(y, c.out as Described, "out");
+    y.sum().backward();
+    const got = flat(x.grad!);
+    numbers((c.grads as { x: (number | null)[] }).x).forEach((v, i) => {
+      if (Number.isNaN(v)) expect(got[i]).toBeNaN();
+      else expect(got[i]).toBeCloseTo(v, 12);
+    });
+  });
+});
+
+describe("where", () => {
+  test("gradients and second derivatives (gradcheck, float64)", () => {
+    const a = rand([3, 4], { dtype: "float64", requires_grad: true });
+    const b = rand([4], { dtype: "float64", requires_grad: true });
+    const f = (p: Tensor, q: Tensor) => where(p.gt(0.5), p.mul(p), q.sin());
+    expect(gradcheck(f, [a, b])).toBe(true);
+    expect(gradgradcheck(f, [a, b])).toBe(true);
+  });
+
+  test("the method form is torch.where(condition, self, other)", () => {
+    const x = tensor([1, 2, 3]), y = tensor([10, 20, 30]);
+    expect(x.where(x.gt(1.5), y).tolist()).toEqual([10, 2, 3]);
+    expect(where(tensor([true, false]), 1, 0).tolist()).toEqual([1, 0]);
+  });
+
+  test("bad input gets PyTorch's messages", () => {
+    expect(() => where(tensor([1, 0]), tensor([1, 2]), tensor([3, 4]))).toThrow(
+      "where(): expected condition to be a boolean tensor, but got a tensor with dtype Float");
+    expect(() => where(tensor([true, false]), tensor([1, 2]), tensor([1, 2, 3]))).toThrow(
+      /The size of tensor a \(2\) must match the size of tensor b \(3\) at non-singleton dimension 0/);
+    expect(() => where(tensor([true]), tensor([1]), "x" as unknown as number)).toThrow(/argument 'other' must be a Tensor or a number/);
+  });
+});
