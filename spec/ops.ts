@@ -117,6 +117,8 @@ export const OPS: OpSpec[] = [
   { ...binary("Mul", "mul", ["self", "other"]), savedFor: { self: ["other"], other: ["self"] } },
   binaryFloat("Div", "div", ["other", "result"]),
   binary("Pow", "pow", ["self", "other", "result"]),
+  binary("Maximum", "maximum", ["self", "other"]),
+  binary("Minimum", "minimum", ["self", "other"]),
   comparison("Gt", "gt"),
   comparison("Lt", "lt"),
   comparison("Ge", "ge"),

@@ -84,6 +84,10 @@ const otherCases: Case[] = [
   { name: "pow with a number exponent", covers: ["Pow"], inputs: [{ shape: [2, 3], domain: "any" }], wg: (a) => a.pow(3), ref: (a) => R.map(a, (v) => v ** 3) },
   { name: "where with broadcasting", covers: ["Where"], inputs: [{ shape: [3, 4], domain: "awayFromZero" }, { shape: [4] }],
     wg: (a, b) => where(a.gt(0), a.mul(a), b.sin()), ref: (a, b) => R.zip(a, b, (x, y) => (x > 0 ? x * x : Math.sin(y))) },
+  { name: "maximum with broadcasting", covers: ["Maximum"], inputs: [{ shape: [3, 4] }, { shape: [4] }],
+    wg: (a, b) => a.maximum(b.mul(0.7)), ref: (a, b) => R.zip(a, b, (x, y) => Math.max(x, 0.7 * y)) },
+  { name: "minimum with broadcasting", covers: ["Minimum"], inputs: [{ shape: [2, 3] }, { shape: [2, 1] }],
+    wg: (a, b) => a.minimum(b.mul(0.7)), ref: (a, b) => R.zip(a, b, (x, y) => Math.min(x, 0.7 * y)) },
   // pow's rules mask 0 * inf points with ZeroWhere, whose own rule the second-order check runs
   { name: "pow with a tensor exponent", covers: ["Pow", "ZeroWhere"], inputs: [{ shape: [2, 3], domain: "positive" }, { shape: [3] }], wg: (a, b) => a.pow(b), ref: (a, b) => R.zip(a, b, (x, y) => x ** y) },
   { name: "pow with a fractional exponent", covers: ["Pow"], inputs: [{ shape: [4], domain: "positive" }], wg: (a) => a.pow(0.5), ref: (a) => R.map(a, Math.sqrt) },

@@ -2,10 +2,10 @@
 // dtypes, shapes and the gradients of sum(out * weights), with broadcasting, 0-d tensors,
 // empty dims and transposed (non-contiguous) inputs; plus float64 gradchecks and errors.
 import { describe, expect, test } from "vitest";
-import { gradcheck, gradgradcheck, rand, tensor, where, type DType, type Tensor } from "../bindings/index.js";
+import { gradcheck, gradgradcheck, maximum, minimum, rand, tensor, where, type DType, type Tensor } from "../bindings/index.js";
 import fixture from "./fixtures/ops.json" with { type: "json" };
 
-interface Spec { shape: number[]; dtype?: DType; values: (number | boolean)[]; transposed?: boolean; requires_grad?: boolean }
+interface Spec { shape: number[]; dtype?: DType; values: (number | boolean | null)[]; transposed?: boolean; requires_grad?: boolean }
 interface Described { shape: number[]; dtype: string; values: (number | null)[] }
 
 const flat = (t: Tensor) => Array.from(t.toTypedArray() as ArrayLike<number>);
@@ -18,7 +18,7 @@ function operand(spec: Spec | number): { leaf: Tensor | null; arg: Tensor | numb
   const stored = spec.transposed ? spec.shape.slice().reverse() : spec.shape;
   const dtype = spec.dtype ?? "float64";
   const typed = { float32: Float32Array, float64: Float64Array, int32: Int32Array, bool: Uint8Array }[dtype];
-  const data = typed.from(spec.values.map(Number));
+  const data = typed.from(spec.values.map((v) => (v === null ? NaN : Number(v)))); // null: NaN in JSON
   const leaf = dtype === "bool"
     ? tensor(spec.values.map(Boolean), { dtype: "bool" }).reshape(stored)
     : tensor(data, { shape: stored, requires_grad: spec.requires_grad ?? false });
@@ -35,21 +35,26 @@ function expectValues(t: Tensor, want: Described, what: string) {
   });
 }
 
-describe("where matches PyTorch", () => {
-  const cases = fixture.cases.filter((c) => c.op === "where");
-  test.each(cases.map((c) => [c.name, c] as const))("%s", (_name, c) => {
-    const cond = tensor((c.condition as { values: boolean[] }).values, { dtype: "bool" }).reshape((c.condition as Spec).shape);
+const OPS: Record<string, (c: Record<string, unknown>, a: Tensor | number, b: Tensor | number) => Tensor> = {
+  where: (c, a, b) => where(tensor((c.condition as Spec).values as boolean[], { dtype: "bool" }).reshape((c.condition as Spec).shape), a, b),
+  maximum: (_c, a, b) => maximum(a as Tensor, b),
+  minimum: (_c, a, b) => minimum(a as Tensor, b),
+};
+
+describe("where, maximum and minimum match PyTorch", () => {
+  const cases = fixture.cases.filter((c) => c.op in OPS);
+  test.each(cases.map((c) => [`${c.op}: ${c.name}`, c] as const))("%s", (_name, c) => {
     const a = operand(c.input as Spec | number), b = operand(c.other as Spec | number);
-    const out = where(cond, a.arg, b.arg);
+    const out = OPS[c.op](c as Record<string, unknown>, a.arg, b.arg);
     expectValues(out, c.out as Described, "out");
     if (!("grads" in c)) return;
     out.mul(tensor(Float64Array.from(c.weights as number[]), { shape: out.shape }).to(out.dtype)).sum().backward();
-    const grads = c.grads as unknown as Record<string, number[] | null>;
+    const grads = c.grads as unknown as Record<string, (number | null)[] | null>;
     for (const [name, given] of [["input", a], ["other", b]] as const) {
       const want = grads[name];
       if (want === null || given.leaf === null) continue;
       const got = flat(given.leaf.grad!);
-      want.forEach((v, i) => expect(got[i], `${name}.grad[${i}]`).toBeCloseTo(v, 6));
+      numbers(want).forEach((v, i) => expect(got[i], `${name}.grad[${i}]`).toBeCloseTo(v, 6));
     }
   });
 

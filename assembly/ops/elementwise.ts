@@ -167,6 +167,13 @@ function intPow(a: i32, b: i32): i32 {
   }
   return result;
 }
+// maximum and minimum propagate NaN, as PyTorch's do (wasm's min and max do)
+@final export class MaximumK { @inline vec(): bool { return true; }
+  @inline v<T>(a: v128, b: v128): v128 { return v128.max<T>(a, b); }
+  @inline s<T>(a: T, b: T): T { return max<T>(a, b); } }
+@final export class MinimumK { @inline vec(): bool { return true; }
+  @inline v<T>(a: v128, b: v128): v128 { return v128.min<T>(a, b); }
+  @inline s<T>(a: T, b: T): T { return min<T>(a, b); } }
 @final export class MaxK { @inline vec(): bool { return true; }
   @inline v<T>(a: v128, b: v128): v128 { return v128.max<T>(a, b); }
   @inline s<T>(a: T, b: T): T { return max<T>(a, b); } }
@@ -583,12 +590,34 @@ export function divBackward(t: i32, g: i32, grads: usize): void {
   if (needsGrad(t, 1)) { const m = mul(gb, t); setGrad(grads, 1, neg(m)); release(m); }
   if (needsGrad(t, 0)) setGrad(grads, 0, gb); else release(gb);
 }
+// maximum's and minimum's gradients (PyTorch's): each input takes g where it is the one
+// chosen, half of g where the two are equal, and g where the other is NaN.
+// Loses is the comparison under which input 0 is not chosen (Lt for maximum), Wins input 1's.
+function extremumBackward<Loses, Wins>(t: i32, g: i32, grads: usize): void {
+  const a = input(t, 0), b = input(t, 1);
+  const weight = maskOf<EqK>(a, b); // then 1 - tie / 2: a constant, outside the graph
+  const half = constantLike(0.5, g), one = constantLike(1, g);
+  binaryInto<MulK>(weight, half, weight);
+  binaryInto<SubK>(one, weight, weight);
+  release(half); release(one);
+  for (let i = 0; i < 2; i++) {
+    if (!needsGrad(t, i)) continue;
+    const other = i == 0 ? maskOf<Loses>(a, b) : maskOf<Wins>(a, b); // 1 where input i is not chosen
+    const share = mul(g, weight);
+    setGrad(grads, i, zeroWhere(share, other));
+    release(share); release(other);
+  }
+  release(weight);
+}
+export function maximumBackward(t: i32, g: i32, grads: usize): void { extremumBackward<LtK, GtK>(t, g, grads); }
+export function minimumBackward(t: i32, g: i32, grads: usize): void { extremumBackward<GtK, LtK>(t, g, grads); }
+
 export function zeroWhereBackward(t: i32, g: i32, grads: usize): void {
   setGrad(grads, 0, zeroWhere(g, input(t, 1)));
 }
 
 // A 0/1 mask of a (K) b in their (common) dtype, outside the graph.
-function maskOf<K>(a: i32, b: i32): i32 {
+export function maskOf<K>(a: i32, b: i32): i32 {
   const m = newTensor(broadcastShape(a, b), outShape, dtypeOf(a));
   binaryInto<K>(a, b, m);
   return m;
