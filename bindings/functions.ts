@@ -16,6 +16,11 @@ export function max(x: Tensor, dim?: number, keepdim = false): Tensor | MaxResul
 export const dot = (a: Tensor, b: Tensor): Tensor => lift("dot", a).dot(b);
 export const matmul = (a: Tensor, b: Tensor): Tensor => lift("matmul", a).matmul(b);
 export const norm = (x: Tensor): Tensor => lift("norm", x).norm();
+type Bound = Tensor | number | null;
+export const clamp = (x: Tensor, min?: Bound | { min?: Bound; max?: Bound }, max?: Bound): Tensor => lift("clamp", x).clamp(min, max);
+export const clip = clamp;
+export const clamp_min = (x: Tensor, min: Tensor | number): Tensor => lift("clamp_min", x).clamp_min(min);
+export const clamp_max = (x: Tensor, max: Tensor | number): Tensor => lift("clamp_max", x).clamp_max(max);
 /** torch.where(condition, input, other); input and other may be numbers. */
 export const where = (condition: Tensor, input: Tensor | number, other: Tensor | number): Tensor =>
   liftBeside("where", input, other).where(condition, other);

@@ -572,6 +572,49 @@ export class Tensor extends TableMethods {
     return new Tensor(out, shape, dtype);
   }
 
+  /**
+   * Each element limited to [min, max], as torch.clamp: either bound may be a number, a
+   * tensor (broadcast) or null; also as clamp({ min, max }). With min > max every element
+   * is max. The gradient reaches the input inside the bounds and a tensor bound outside.
+   */
+  clamp(min?: TensorLike | null | { min?: TensorLike | null; max?: TensorLike | null }, max?: TensorLike | null): Tensor {
+    this._live("clamp");
+    if (min !== null && typeof min === "object" && !(min instanceof Tensor)) {
+      checkOptions("clamp", min, { min: BOUND, max: BOUND });
+      return this.clamp(min.min ?? null, min.max ?? null);
+    }
+    const lo = min ?? null, hi = max ?? null;
+    if (lo === null && hi === null) fail("clamp", "At least one of 'min' or 'max' must not be None");
+    if (lo !== null) checkOperand("clamp", lo, "min");
+    if (hi !== null) checkOperand("clamp", hi, "max");
+    const bounds = [lo, hi].filter((b): b is TensorLike => b !== null);
+    const dtype = resultType(this, ...bounds);
+    if (dtype === "bool") fail("clamp", "not implemented for 'Bool'");
+    let shape = this._shape;
+    for (const b of bounds) shape = broadcastShapes("clamp", shape, shapeOf(b));
+    // a missing bound: the dtype's own extreme
+    const none = (sign: number) => (isFloating(dtype) ? sign * Infinity : sign < 0 ? -(2 ** 31) : 2 ** 31 - 1);
+    const out = ops.opClamp(operand("clamp", this, dtype), operand("clamp", lo ?? none(-1), dtype),
+      operand("clamp", hi ?? none(1), dtype));
+    releaseTemporaries();
+    return new Tensor(out, shape, dtype);
+  }
+
+  /** clamp(min, null). */
+  clamp_min(min: TensorLike): Tensor {
+    return this.clamp(min, null);
+  }
+
+  /** clamp(null, max). */
+  clamp_max(max: TensorLike): Tensor {
+    return this.clamp(null, max);
+  }
+
+  /** PyTorch's alias of clamp. */
+  clip(min?: TensorLike | null | { min?: TensorLike | null; max?: TensorLike | null }, max?: TensorLike | null): Tensor {
+    return this.clamp(min, max);
+  }
+
   /** The 2-norm of all elements. */
   norm(): Tensor {
     this._live("norm");
@@ -1046,6 +1089,9 @@ function argmaxAlong(x: Tensor, values: Tensor, d: number, shape: readonly numbe
 }
 
 /** The dtype dot and matmul compute in: floating only (PyTorch also multiplies integers). */
+// clamp's bounds, given as options.
+const BOUND = { expected: "a number, a Tensor or null", test: (v: unknown) => v === null || typeof v === "number" || v instanceof Tensor };
+
 function linalgDtype(op: string, a: Tensor, b: Tensor): DType {
   const dtype = resultType(a, b);
   if (!isFloating(dtype)) {

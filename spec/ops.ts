@@ -129,6 +129,10 @@ export const OPS: OpSpec[] = [
   { name: "Where", method: "where", binding: "custom", family: "select", inputs: ["condition", "self", "other"],
     dtype: "promote", saves: ["condition"], forward: "whereForward", backward: "whereBackward" },
 
+  // clamp(self, min, max): the bindings pass a missing bound as an infinite (or extreme) one.
+  { name: "Clamp", method: "clamp", binding: "custom", family: "select", inputs: ["self", "min", "max"],
+    dtype: "promote", saves: ["self", "min", "max"], forward: "clampForward", backward: "clampBackward" },
+
   // Reductions over the dims in `mask`; the output shape (of rank `rank`) is in scratch.
   { name: "Sum", method: "sum", binding: "custom", family: "reduce", inputs: ["self"], dtype: "same",
     params: reduction, forward: "sumForward", backward: "sumBackward" },

@@ -88,6 +88,9 @@ const otherCases: Case[] = [
     wg: (a, b) => a.maximum(b.mul(0.7)), ref: (a, b) => R.zip(a, b, (x, y) => Math.max(x, 0.7 * y)) },
   { name: "minimum with broadcasting", covers: ["Minimum"], inputs: [{ shape: [2, 3] }, { shape: [2, 1] }],
     wg: (a, b) => a.minimum(b.mul(0.7)), ref: (a, b) => R.zip(a, b, (x, y) => Math.min(x, 0.7 * y)) },
+  { name: "clamp with tensor bounds", covers: ["Clamp"], inputs: [{ shape: [3, 4] }, { shape: [4] }, { shape: [3, 1] }],
+    wg: (x, lo, hi) => x.mul(2).clamp(lo.mul(0.5), hi.mul(0.5).add(1)),
+    ref: (x, lo, hi) => R.zip(R.zip(x, lo, (v, l) => Math.max(2 * v, 0.5 * l)), hi, (v, h) => Math.min(v, 0.5 * h + 1)) },
   // pow's rules mask 0 * inf points with ZeroWhere, whose own rule the second-order check runs
   { name: "pow with a tensor exponent", covers: ["Pow", "ZeroWhere"], inputs: [{ shape: [2, 3], domain: "positive" }, { shape: [3] }], wg: (a, b) => a.pow(b), ref: (a, b) => R.zip(a, b, (x, y) => x ** y) },
   { name: "pow with a fractional exponent", covers: ["Pow"], inputs: [{ shape: [4], domain: "positive" }], wg: (a) => a.pow(0.5), ref: (a) => R.map(a, Math.sqrt) },

@@ -2,7 +2,7 @@
 // dtypes, shapes and the gradients of sum(out * weights), with broadcasting, 0-d tensors,
 // empty dims and transposed (non-contiguous) inputs; plus float64 gradchecks and errors.
 import { describe, expect, test } from "vitest";
-import { gradcheck, gradgradcheck, maximum, minimum, rand, tensor, where, type DType, type Tensor } from "../bindings/index.js";
+import { clamp, gradcheck, gradgradcheck, maximum, minimum, rand, tensor, where, type DType, type Tensor } from "../bindings/index.js";
 import fixture from "./fixtures/ops.json" with { type: "json" };
 
 interface Spec { shape: number[]; dtype?: DType; values: (number | boolean | null)[]; transposed?: boolean; requires_grad?: boolean }
@@ -25,6 +25,11 @@ function operand(spec: Spec | number): { leaf: Tensor | null; arg: Tensor | numb
   return { leaf, arg: spec.transposed ? leaf.T : leaf };
 }
 
+// A missing clamp bound stays null.
+function operandOrNull(spec: Spec | number | null): { leaf: Tensor | null; arg: Tensor | number | null } {
+  return spec === null ? { leaf: null, arg: null } : operand(spec);
+}
+
 function expectValues(t: Tensor, want: Described, what: string) {
   expect(t.shape, what).toEqual(want.shape);
   expect(t.dtype, what).toBe(want.dtype);
@@ -41,16 +46,20 @@ const OPS: Record<string, (c: Record<string, unknown>, a: Tensor | number, b: Te
   minimum: (_c, a, b) => minimum(a as Tensor, b),
 };
 
-describe("where, maximum and minimum match PyTorch", () => {
-  const cases = fixture.cases.filter((c) => c.op in OPS);
+describe("where, maximum, minimum and clamp match PyTorch", () => {
+  const cases = fixture.cases.filter((c) => c.op in OPS || c.op === "clamp");
   test.each(cases.map((c) => [`${c.op}: ${c.name}`, c] as const))("%s", (_name, c) => {
-    const a = operand(c.input as Spec | number), b = operand(c.other as Spec | number);
-    const out = OPS[c.op](c as Record<string, unknown>, a.arg, b.arg);
+    const clamping = c.op === "clamp";
+    const a = operand(c.input as Spec | number);
+    const b = operandOrNull((clamping ? (c as { min: Spec | number | null }).min : c.other) as Spec | number | null);
+    const m = operandOrNull(clamping ? (c as { max: Spec | number | null }).max : null);
+    const out = clamping ? clamp(a.arg as Tensor, b.arg, m.arg) : OPS[c.op](c as Record<string, unknown>, a.arg, b.arg!);
     expectValues(out, c.out as Described, "out");
     if (!("grads" in c)) return;
     out.mul(tensor(Float64Array.from(c.weights as number[]), { shape: out.shape }).to(out.dtype)).sum().backward();
     const grads = c.grads as unknown as Record<string, (number | null)[] | null>;
-    for (const [name, given] of [["input", a], ["other", b]] as const) {
+    const inputs = clamping ? [["input", a], ["min", b], ["max", m]] as const : [["input", a], ["other", b]] as const;
+    for (const [name, given] of inputs) {
       const want = grads[name];
       if (want === null || given.leaf === null) continue;
       const got = flat(given.leaf.grad!);
@@ -69,6 +78,25 @@ describe("where, maximum and minimum match PyTorch", () => {
       if (Number.isNaN(v)) expect(got[i]).toBeNaN();
       else expect(got[i]).toBeCloseTo(v, 12);
     });
+  });
+});
+
+describe("clamp", () => {
+  test("gradients and second derivatives with tensor and number bounds (gradcheck, float64)", () => {
+    const x = rand([3, 4], { dtype: "float64", requires_grad: true });
+    const lo = rand([4], { dtype: "float64", requires_grad: true }), hi = rand([3, 1], { dtype: "float64", requires_grad: true });
+    expect(gradcheck((p: Tensor, q: Tensor, r: Tensor) => p.mul(2).clamp(q.mul(0.5), r.add(0.5)), [x, lo, hi])).toBe(true);
+    expect(gradgradcheck((p: Tensor) => p.mul(p).clamp(0.2, 0.6), [x])).toBe(true);
+  });
+
+  test("forms and errors", () => {
+    const x = tensor([-2, 0, 2]);
+    expect(x.clamp({ max: 1 }).tolist()).toEqual([-2, 0, 1]);
+    expect(x.clamp_min(-1).tolist()).toEqual([-1, 0, 2]);
+    expect(x.clip(null, 0).tolist()).toEqual([-2, 0, 0]);
+    expect(() => x.clamp()).toThrow("clamp(): At least one of 'min' or 'max' must not be None");
+    expect(() => x.clamp({ mn: 1 } as never)).toThrow(/unexpected option 'mn' \(did you mean 'min'\?\)/);
+    expect(() => x.clamp(tensor([1, 2]))).toThrow(/size of tensor a \(3\) must match the size of tensor b \(2\)/);
   });
 });
 

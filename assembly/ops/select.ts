@@ -1,6 +1,7 @@
 // Selection: where(condition, self, other), which takes each element from self where the
 // condition holds and from other elsewhere, all three broadcast together. Its gradient goes
 // to the chosen branch only, so a NaN or an infinity in the other branch never leaks into it.
+// And clamp, whose gradient goes to the input inside the bounds and to a bound outside.
 
 import {
   newTensor, dataPtr, numel, ndim, dim, shapePtr, release, dtypeOf, strideOf,
@@ -8,7 +9,9 @@ import {
 } from "../tensors";
 import { at, put } from "../memory";
 import { recordN, input, needsGrad, setGrad } from "../graph";
-import { convertInto, zeroWhere, constant, EqK, binaryInto } from "./elementwise";
+import {
+  convertInto, zeroWhere, constant, maskOf, binaryInto, EqK, GeK, LeK, LtK, GtK, AddK, SubK, MulK, MaximumK, MinimumK,
+} from "./elementwise";
 import { gathered } from "./views";
 
 const shape = heap.alloc(MAX_DIMS << 2);
@@ -125,4 +128,65 @@ export function whereBackward(t: i32, g: i32, grads: usize): void {
     release(zero);
   }
   release(m);
+}
+
+// ---- clamp --------------------------------------------------------------------------
+
+/**
+ * clamp(x, lo, hi) = min(max(x, lo), hi), all three broadcast together and of one dtype
+ * (a missing bound is passed as -inf or +inf, or int32's extremes). NaN propagates; with
+ * lo > hi every element is hi, as in PyTorch.
+ */
+export function clampForward(op: i32, x: i32, lo: i32, hi: i32): i32 {
+  const rank = broadcast3(x, lo, hi);
+  const out = newTensor(rank, shape, dtypeOf(x));
+  if (numel(out) > 0) {
+    binaryInto<MaximumK>(x, lo, out);
+    binaryInto<MinimumK>(out, hi, out);
+  }
+  store<i32>(inputs, x);
+  store<i32>(inputs, lo, 4);
+  store<i32>(inputs, hi, 8);
+  recordN(out, op, inputs, 3);
+  return out;
+}
+
+// 1 - keep: the mask of the elements whose gradient is dropped. Releases keep.
+function dropping(keep: i32): i32 {
+  const one = constant(1, dtypeOf(keep));
+  const drop = newTensor(ndim(keep), shapePtr(keep), dtypeOf(keep));
+  binaryInto<SubK>(one, keep, drop);
+  release(one);
+  release(keep);
+  return drop;
+}
+
+// a * b (logical and of 0/1 masks), or a + b - a b (or). Releases a and b.
+function both(a: i32, b: i32, or: bool): i32 {
+  const rank = broadcast3(a, b, a);
+  const r = newTensor(rank, shape, dtypeOf(a));
+  binaryInto<MulK>(a, b, r);
+  if (or) {
+    binaryInto<SubK>(b, r, r);
+    binaryInto<AddK>(a, r, r);
+  }
+  release(a);
+  release(b);
+  return r;
+}
+
+// g where input i keeps the gradient (mask `keep`, released), 0 elsewhere.
+function kept(grads: usize, i: i32, g: i32, keep: i32): void {
+  const drop = dropping(keep);
+  setGrad(grads, i, zeroWhere(g, drop));
+  release(drop);
+}
+
+// PyTorch's clamp gradients: x keeps g where lo <= x <= hi (so not at NaN); lo where x < lo
+// and lo < hi; hi where x > hi or hi < lo.
+export function clampBackward(t: i32, g: i32, grads: usize): void {
+  const x = input(t, 0), lo = input(t, 1), hi = input(t, 2);
+  if (needsGrad(t, 0)) kept(grads, 0, g, both(maskOf<GeK>(x, lo), maskOf<LeK>(x, hi), false));
+  if (needsGrad(t, 1)) kept(grads, 1, g, both(maskOf<LtK>(x, lo), maskOf<LtK>(lo, hi), false));
+  if (needsGrad(t, 2)) kept(grads, 2, g, both(maskOf<GtK>(x, hi), maskOf<LtK>(hi, lo), true));
 }
