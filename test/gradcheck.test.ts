@@ -50,6 +50,14 @@ const unaryCases: Case[] = ([
   ["sigmoid", (t: Tensor) => t.sigmoid(), (x: Ref) => R.map(x, (v) => 1 / (1 + Math.exp(-v))), "any"],
   ["relu", (t: Tensor) => t.relu(), (x: Ref) => R.map(x, (v) => Math.max(v, 0)), "awayFromZero"],
   ["reciprocal", (t: Tensor) => t.reciprocal(), (x: Ref) => R.map(x, (v) => 1 / v), "awayFromZero"],
+  ["square", (t: Tensor) => t.square(), (x: Ref) => R.map(x, (v) => v * v), "any"],
+  ["rsqrt", (t: Tensor) => t.rsqrt(), (x: Ref) => R.map(x, (v) => 1 / Math.sqrt(v)), "positive"],
+  ["silu", (t: Tensor) => t.silu(), (x: Ref) => R.map(x, (v) => v / (1 + Math.exp(-v))), "any"],
+  ["log1p", (t: Tensor) => t.log1p(), (x: Ref) => R.map(x, Math.log1p), "positive"],
+  ["expm1", (t: Tensor) => t.expm1(), (x: Ref) => R.map(x, Math.expm1), "any"],
+  ["log2", (t: Tensor) => t.log2(), (x: Ref) => R.map(x, Math.log2), "positive"],
+  ["log10", (t: Tensor) => t.log10(), (x: Ref) => R.map(x, Math.log10), "positive"],
+  ["exp2", (t: Tensor) => t.exp2(), (x: Ref) => R.map(x, (v) => 2 ** v), "any"],
 ] as const).flatMap(([name, wg, ref, domain]) =>
   [[], [5], [3, 4], [2, 3, 2]].map((shape) => ({
     name: `${name} ${JSON.stringify(shape)}`,

@@ -60,6 +60,33 @@ import { gathered } from "./views";
 @final export class ReciprocalK { @inline vec(): bool { return true; }
   @inline v<T>(x: v128): v128 { return v128.div<T>(v128.splat<T>(<T>1), x); }
   @inline s<T>(x: T): T { return <T>1 / x; } }
+@final export class SquareK { @inline vec(): bool { return true; }
+  @inline v<T>(x: v128): v128 { return v128.mul<T>(x, x); }
+  @inline s<T>(x: T): T { return x * x; } }
+@final export class RsqrtK { @inline vec(): bool { return true; }
+  @inline v<T>(x: v128): v128 { return v128.div<T>(v128.splat<T>(<T>1), v128.sqrt<T>(x)); }
+  @inline s<T>(x: T): T { return <T>1 / sqrt<T>(x); } }
+@final export class SiluK { @inline vec(): bool { return true; } // x sigmoid(x)
+  @inline v<T>(x: v128): v128 {
+    return v128.div<T>(x, v128.add<T>(v128.splat<T>(<T>1), changetype<ExpK>(0).v<T>(v128.neg<T>(x))));
+  }
+  @inline s<T>(x: T): T { return x / (<T>1 + changetype<ExpK>(0).s<T>(-x)); } }
+// Accurate near 0 (and not hot enough for vector forms yet): the libm functions, per element.
+@final export class Log1pK { @inline vec(): bool { return false; }
+  @inline v<T>(x: v128): v128 { return x; }
+  @inline s<T>(x: T): T { if (sizeof<T>() == 8) return <T>NativeMath.log1p(<f64>x); return <T>NativeMathf.log1p(<f32>x); } }
+@final export class Expm1K { @inline vec(): bool { return false; }
+  @inline v<T>(x: v128): v128 { return x; }
+  @inline s<T>(x: T): T { if (sizeof<T>() == 8) return <T>NativeMath.expm1(<f64>x); return <T>NativeMathf.expm1(<f32>x); } }
+@final export class Log2K { @inline vec(): bool { return false; }
+  @inline v<T>(x: v128): v128 { return x; }
+  @inline s<T>(x: T): T { if (sizeof<T>() == 8) return <T>NativeMath.log2(<f64>x); return <T>NativeMathf.log2(<f32>x); } }
+@final export class Log10K { @inline vec(): bool { return false; }
+  @inline v<T>(x: v128): v128 { return x; }
+  @inline s<T>(x: T): T { if (sizeof<T>() == 8) return <T>NativeMath.log10(<f64>x); return <T>NativeMathf.log10(<f32>x); } }
+@final export class Exp2K { @inline vec(): bool { return false; }
+  @inline v<T>(x: v128): v128 { return x; }
+  @inline s<T>(x: T): T { if (sizeof<T>() == 8) return <T>NativeMath.pow(2.0, <f64>x); return <T>NativeMathf.pow(2.0, <f32>x); } }
 @final export class SignK { @inline vec(): bool { return false; }
   @inline v<T>(x: v128): v128 { return x; }
   @inline s<T>(x: T): T { return x > <T>0 ? <T>1 : x < <T>0 ? <T>-1 : x == <T>0 ? <T>0 : x; } }
@@ -409,6 +436,7 @@ export function sin(a: i32): i32 { return unaryFloat<SinK>(Op.Sin, a); }
 export function cos(a: i32): i32 { return unaryFloat<CosK>(Op.Cos, a); }
 export function sign(a: i32): i32 { return unaryFloat<SignK>(Op.Sign, a); }
 export function positive(a: i32): i32 { return unaryFloat<PositiveK>(Op.Positive, a); }
+export function sigmoid(a: i32): i32 { return unaryFloat<SigmoidK>(Op.Sigmoid, a); }
 export function zeroWhere(a: i32, mask: i32): i32 { return binaryFloat<ZeroWhereK>(Op.ZeroWhere, a, mask); }
 
 // dst[0..n] += src[0..n] and dst = max(dst, src) on raw spans of T, for the reductions.
@@ -569,6 +597,44 @@ export function reciprocalBackward(t: i32, g: i32, grads: usize): void {
   const m = mulBoth(mul(g, t), same(t)); // g y², then negated
   setGrad(grads, 0, neg(m));
   release(m);
+}
+export function squareBackward(t: i32, g: i32, grads: usize): void {
+  setGrad(grads, 0, mulBoth(mul(g, input(t, 0)), constantLike(2, t))); // 2 x g
+}
+export function rsqrtBackward(t: i32, g: i32, grads: usize): void {
+  const cube = mulBoth(mul(t, t), same(t)); // y^3, then times -g/2
+  setGrad(grads, 0, mulBoth(mulDrop(g, cube), constantLike(-0.5, t)));
+}
+export function siluBackward(t: i32, g: i32, grads: usize): void {
+  // d/dx x s(x) = s (1 + x (1 - s)), s = sigmoid(x)
+  const x = input(t, 0), s = sigmoid(x), one = constantLike(1, t);
+  const xs = mulDrop(x, sub(one, s));
+  const inner = add(one, xs);
+  release(xs);
+  setGrad(grads, 0, mulDrop(g, mulBoth(s, inner)));
+  release(one);
+}
+export function log1pBackward(t: i32, g: i32, grads: usize): void {
+  const one = constantLike(1, t);
+  const u = add(input(t, 0), one);
+  setGrad(grads, 0, div(g, u));
+  release(u); release(one);
+}
+export function expm1Backward(t: i32, g: i32, grads: usize): void {
+  const one = constantLike(1, t);
+  const u = add(t, one); // e^x = y + 1
+  setGrad(grads, 0, mulDrop(g, u));
+  release(one);
+}
+// g / (x ln b) for log base b, with 1 / ln b given
+function logBaseBackward(t: i32, g: i32, grads: usize, invLn: f64): void {
+  const scale = constantLike(invLn, t);
+  setGrad(grads, 0, mulBoth(div(g, input(t, 0)), scale));
+}
+export function log2Backward(t: i32, g: i32, grads: usize): void { logBaseBackward(t, g, grads, 1 / Math.LN2); }
+export function log10Backward(t: i32, g: i32, grads: usize): void { logBaseBackward(t, g, grads, 1 / Math.LN10); }
+export function exp2Backward(t: i32, g: i32, grads: usize): void {
+  setGrad(grads, 0, mulBoth(mul(g, t), constantLike(Math.LN2, t))); // g y ln 2
 }
 export function addBackward(t: i32, g: i32, grads: usize): void {
   if (needsGrad(t, 0)) setGrad(grads, 0, same(g));
