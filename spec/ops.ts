@@ -105,9 +105,24 @@ export const OPS: OpSpec[] = [
   unary("Log2", "log2", ["self"]),
   unary("Log10", "log10", ["self"]),
   unary("Exp2", "exp2", ["result"]),
+  unary("Tan", "tan", ["result"]),
+  unary("Sinh", "sinh", ["self"]),
+  unary("Cosh", "cosh", ["self"]),
+  unary("Asin", "asin", ["self"]),
+  unary("Acos", "acos", ["self"]),
+  unary("Atan", "atan", ["self"]),
+  unary("Asinh", "asinh", ["self"]),
+  unary("Acosh", "acosh", ["self"]),
+  unary("Atanh", "atanh", ["self"]),
+  // piecewise constant: zero gradients (frac's is the identity); integers keep their dtype
+  unaryNumeric("Floor", "floor", []),
+  unaryNumeric("Ceil", "ceil", []),
+  unaryNumeric("Round", "round", []),
+  unaryNumeric("Trunc", "trunc", []),
+  unary("Frac", "frac", []),
+  unaryNumeric("Sign", "sign", []),
   // Used by backward rules; not differentiable, not exposed.
-  { name: "Sign", binding: "internal", family: "elementwise", inputs: ["self"], dtype: "same",
-    forward: "unaryFloat<SignK>", backward: null },
+
   { name: "Positive", binding: "internal", family: "elementwise", inputs: ["self"], dtype: "same",
     forward: "unaryFloat<PositiveK>", backward: null },
   // self with 0 where mask (a 0/1 tensor of self's dtype) is 1: masked_fill(mask, 0), for

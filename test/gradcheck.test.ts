@@ -58,6 +58,23 @@ const unaryCases: Case[] = ([
   ["log2", (t: Tensor) => t.log2(), (x: Ref) => R.map(x, Math.log2), "positive"],
   ["log10", (t: Tensor) => t.log10(), (x: Ref) => R.map(x, Math.log10), "positive"],
   ["exp2", (t: Tensor) => t.exp2(), (x: Ref) => R.map(x, (v) => 2 ** v), "any"],
+  ["tan", (t: Tensor) => t.tan(), (x: Ref) => R.map(x, Math.tan), "any"],
+  ["sinh", (t: Tensor) => t.sinh(), (x: Ref) => R.map(x, Math.sinh), "any"],
+  ["cosh", (t: Tensor) => t.cosh(), (x: Ref) => R.map(x, Math.cosh), "any"],
+  // the inverse functions away from their singular points
+  ["asin", (t: Tensor) => t.mul(0.8).asin(), (x: Ref) => R.map(x, (v) => Math.asin(0.8 * v)), "any"],
+  ["acos", (t: Tensor) => t.mul(0.8).acos(), (x: Ref) => R.map(x, (v) => Math.acos(0.8 * v)), "any"],
+  ["atan", (t: Tensor) => t.atan(), (x: Ref) => R.map(x, Math.atan), "any"],
+  ["asinh", (t: Tensor) => t.asinh(), (x: Ref) => R.map(x, Math.asinh), "any"],
+  ["acosh", (t: Tensor) => t.add(1).acosh(), (x: Ref) => R.map(x, (v) => Math.acosh(v + 1)), "positive"],
+  ["atanh", (t: Tensor) => t.mul(0.8).atanh(), (x: Ref) => R.map(x, (v) => Math.atanh(0.8 * v)), "any"],
+  // piecewise constant, on (0.15, 0.35) where no step lies
+  ["floor", (t: Tensor) => t.mul(0.1).add(0.25).floor(), (x: Ref) => R.map(x, (v) => Math.floor(0.1 * v + 0.25)), "any"],
+  ["ceil", (t: Tensor) => t.mul(0.1).add(0.25).ceil(), (x: Ref) => R.map(x, (v) => Math.ceil(0.1 * v + 0.25)), "any"],
+  ["round", (t: Tensor) => t.mul(0.1).add(0.25).round(), (x: Ref) => R.map(x, (v) => Math.round(0.1 * v + 0.25)), "any"],
+  ["trunc", (t: Tensor) => t.mul(0.1).add(0.25).trunc(), (x: Ref) => R.map(x, (v) => Math.trunc(0.1 * v + 0.25)), "any"],
+  ["frac", (t: Tensor) => t.mul(0.1).add(0.25).frac(), (x: Ref) => R.map(x, (v) => 0.1 * v + 0.25), "any"],
+  ["sign", (t: Tensor) => t.mul(0.1).add(0.25).sign(), (x: Ref) => R.map(x, () => 1), "any"],
 ] as const).flatMap(([name, wg, ref, domain]) =>
   [[], [5], [3, 4], [2, 3, 2]].map((shape) => ({
     name: `${name} ${JSON.stringify(shape)}`,

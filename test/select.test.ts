@@ -126,7 +126,7 @@ describe("where", () => {
 
 // Not selection ops, but checked the same way: values and gradients at ordinary and edge
 // points against PyTorch, within a few ulps of its float32 and float64 results.
-describe("square, rsqrt, silu, log1p, expm1, log2, log10 and exp2 match PyTorch", () => {
+describe("unary ops (logs, exponentials, trigonometric, hyperbolic, rounding) match PyTorch", () => {
   const parse = (v: number | string) => (typeof v === "number" ? v : Number(v.replace("inf", "Infinity")));
   const close = (got: number, want: number, rel: number) =>
     Number.isNaN(want) ? Number.isNaN(got) : !Number.isFinite(want) ? got === want
@@ -143,4 +143,14 @@ describe("square, rsqrt, silu, log1p, expm1, log2, log10 and exp2 match PyTorch"
     c.y.map(parse).forEach((want, i) => expect(close(ys[i], want, rel), `${c.fn}(${c.x[i]}) = ${ys[i]}, PyTorch ${want}`).toBe(true));
     c.grad.map(parse).forEach((want, i) => expect(close(gs[i], want, rel * 4), `${c.fn}'(${c.x[i]}) = ${gs[i]}, PyTorch ${want}`).toBe(true));
   });
+});
+
+test("rounding and sign keep an integer tensor's dtype and values, as PyTorch's", () => {
+  const x = tensor(Int32Array.from([-3, 0, 7]));
+  for (const op of ["floor", "ceil", "round", "trunc"] as const) {
+    expect(x[op]().dtype).toBe("int32");
+    expect(x[op]().tolist()).toEqual([-3, 0, 7]);
+  }
+  expect(x.sign().tolist()).toEqual([-1, 0, 1]);
+  expect(x.frac().dtype).toBe("float32"); // converted first, as the other floating ops (PyTorch refuses)
 });

@@ -87,9 +87,54 @@ import { gathered } from "./views";
 @final export class Exp2K { @inline vec(): bool { return false; }
   @inline v<T>(x: v128): v128 { return x; }
   @inline s<T>(x: T): T { if (sizeof<T>() == 8) return <T>NativeMath.pow(2.0, <f64>x); return <T>NativeMathf.pow(2.0, <f32>x); } }
+// Trigonometric and hyperbolic functions beyond sin, cos and tanh: libm, per element.
+@final export class TanK { @inline vec(): bool { return false; }
+  @inline v<T>(x: v128): v128 { return x; }
+  @inline s<T>(x: T): T { if (sizeof<T>() == 8) return <T>NativeMath.tan(<f64>x); return <T>NativeMathf.tan(<f32>x); } }
+@final export class SinhK { @inline vec(): bool { return false; }
+  @inline v<T>(x: v128): v128 { return x; }
+  @inline s<T>(x: T): T { if (sizeof<T>() == 8) return <T>NativeMath.sinh(<f64>x); return <T>NativeMathf.sinh(<f32>x); } }
+@final export class CoshK { @inline vec(): bool { return false; }
+  @inline v<T>(x: v128): v128 { return x; }
+  @inline s<T>(x: T): T { if (sizeof<T>() == 8) return <T>NativeMath.cosh(<f64>x); return <T>NativeMathf.cosh(<f32>x); } }
+@final export class AsinK { @inline vec(): bool { return false; }
+  @inline v<T>(x: v128): v128 { return x; }
+  @inline s<T>(x: T): T { if (sizeof<T>() == 8) return <T>NativeMath.asin(<f64>x); return <T>NativeMathf.asin(<f32>x); } }
+@final export class AcosK { @inline vec(): bool { return false; }
+  @inline v<T>(x: v128): v128 { return x; }
+  @inline s<T>(x: T): T { if (sizeof<T>() == 8) return <T>NativeMath.acos(<f64>x); return <T>NativeMathf.acos(<f32>x); } }
+@final export class AtanK { @inline vec(): bool { return false; }
+  @inline v<T>(x: v128): v128 { return x; }
+  @inline s<T>(x: T): T { if (sizeof<T>() == 8) return <T>NativeMath.atan(<f64>x); return <T>NativeMathf.atan(<f32>x); } }
+@final export class AsinhK { @inline vec(): bool { return false; }
+  @inline v<T>(x: v128): v128 { return x; }
+  @inline s<T>(x: T): T { if (sizeof<T>() == 8) return <T>NativeMath.asinh(<f64>x); return <T>NativeMathf.asinh(<f32>x); } }
+@final export class AcoshK { @inline vec(): bool { return false; }
+  @inline v<T>(x: v128): v128 { return x; }
+  @inline s<T>(x: T): T { if (sizeof<T>() == 8) return <T>NativeMath.acosh(<f64>x); return <T>NativeMathf.acosh(<f32>x); } }
+@final export class AtanhK { @inline vec(): bool { return false; }
+  @inline v<T>(x: v128): v128 { return x; }
+  @inline s<T>(x: T): T { if (sizeof<T>() == 8) return <T>NativeMath.atanh(<f64>x); return <T>NativeMathf.atanh(<f32>x); } }
+// Rounding, SIMD; integers are their own floor, ceil, round and trunc. round() rounds half
+// to even, as PyTorch's does. frac(x) = x - trunc(x).
+@final export class FloorK { @inline vec(): bool { return true; }
+  @inline v<T>(x: v128): v128 { if (isInteger<T>()) return x; return v128.floor<T>(x); }
+  @inline s<T>(x: T): T { if (isInteger<T>()) return x; return floor<T>(x); } }
+@final export class CeilK { @inline vec(): bool { return true; }
+  @inline v<T>(x: v128): v128 { if (isInteger<T>()) return x; return v128.ceil<T>(x); }
+  @inline s<T>(x: T): T { if (isInteger<T>()) return x; return ceil<T>(x); } }
+@final export class RoundK { @inline vec(): bool { return true; }
+  @inline v<T>(x: v128): v128 { if (isInteger<T>()) return x; return v128.nearest<T>(x); }
+  @inline s<T>(x: T): T { if (isInteger<T>()) return x; return nearest<T>(x); } }
+@final export class TruncK { @inline vec(): bool { return true; }
+  @inline v<T>(x: v128): v128 { if (isInteger<T>()) return x; return v128.trunc<T>(x); }
+  @inline s<T>(x: T): T { if (isInteger<T>()) return x; return trunc<T>(x); } }
+@final export class FracK { @inline vec(): bool { return true; }
+  @inline v<T>(x: v128): v128 { return v128.sub<T>(x, v128.trunc<T>(x)); }
+  @inline s<T>(x: T): T { return x - trunc<T>(x); } }
 @final export class SignK { @inline vec(): bool { return false; }
   @inline v<T>(x: v128): v128 { return x; }
-  @inline s<T>(x: T): T { return x > <T>0 ? <T>1 : x < <T>0 ? <T>-1 : x == <T>0 ? <T>0 : x; } }
+  @inline s<T>(x: T): T { return x > <T>0 ? <T>1 : x < <T>0 ? <T>-1 : <T>0; } } // NaN: 0, as PyTorch 1.13
 @final export class PositiveK { @inline vec(): bool { return true; } // 1 where x > 0, else 0
   @inline v<T>(x: v128): v128 { return v128.and(v128.gt<T>(x, v128.splat<T>(<T>0)), v128.splat<T>(<T>1)); }
   @inline s<T>(x: T): T { return x > <T>0 ? <T>1 : <T>0; } }
@@ -545,6 +590,8 @@ function mulGrads(g: i32, a: i32, b: i32, grads: usize): void {
 
 // g * x, releasing the temporary x: keeps the rules below to one line per formula.
 function mulDrop(g: i32, x: i32): i32 { const r = mul(g, x); release(x); return r; }
+// x + y, releasing both temporaries.
+function addBoth(x: i32, y: i32): i32 { const r = add(x, y); release(x); release(y); return r; }
 // x * y, releasing both temporaries.
 function mulBoth(x: i32, y: i32): i32 { const r = mul(x, y); release(x); release(y); return r; }
 // g itself, as a new reference.
@@ -636,6 +683,48 @@ export function log10Backward(t: i32, g: i32, grads: usize): void { logBaseBackw
 export function exp2Backward(t: i32, g: i32, grads: usize): void {
   setGrad(grads, 0, mulBoth(mul(g, t), constantLike(Math.LN2, t))); // g y ln 2
 }
+export function tanBackward(t: i32, g: i32, grads: usize): void {
+  const one = constantLike(1, t);
+  setGrad(grads, 0, mulDrop(g, addBoth(same(one), mul(t, t)))); // g (1 + y^2)
+  release(one);
+}
+export function sinhBackward(t: i32, g: i32, grads: usize): void {
+  setGrad(grads, 0, mulDrop(g, unaryFloat<CoshK>(Op.Cosh, input(t, 0))));
+}
+export function coshBackward(t: i32, g: i32, grads: usize): void {
+  setGrad(grads, 0, mulDrop(g, unaryFloat<SinhK>(Op.Sinh, input(t, 0))));
+}
+// g / f(x^2) for the inverse functions, f(s) = c + k s (k = +-1), under a square root or not
+function overSquareForm(t: i32, g: i32, grads: usize, c: f64, k: f64, root: bool, negate: bool): void {
+  const x = input(t, 0);
+  const cs = constantLike(c, t), ks = constantLike(k, t);
+  let d = addBoth(same(cs), mulBoth(mul(x, x), same(ks)));
+  if (root) { const r = unaryFloat<SqrtK>(Op.Sqrt, d); release(d); d = r; }
+  const q = div(g, d);
+  release(d); release(cs); release(ks);
+  if (negate) { setGrad(grads, 0, neg(q)); release(q); } else setGrad(grads, 0, q);
+}
+export function asinBackward(t: i32, g: i32, grads: usize): void { overSquareForm(t, g, grads, 1, -1, true, false); }
+export function acosBackward(t: i32, g: i32, grads: usize): void { overSquareForm(t, g, grads, 1, -1, true, true); }
+export function atanBackward(t: i32, g: i32, grads: usize): void { overSquareForm(t, g, grads, 1, 1, false, false); }
+export function asinhBackward(t: i32, g: i32, grads: usize): void { overSquareForm(t, g, grads, 1, 1, true, false); }
+export function acoshBackward(t: i32, g: i32, grads: usize): void { overSquareForm(t, g, grads, -1, 1, true, false); }
+export function atanhBackward(t: i32, g: i32, grads: usize): void { overSquareForm(t, g, grads, 1, -1, false, false); }
+
+// Piecewise-constant ops: a zero gradient, a constant outside the graph (as PyTorch's
+// zeros_like), so that even a NaN in g gives 0.
+function zeroGrad(t: i32, g: i32, grads: usize): void {
+  const z = newTensorLike(g);
+  memory.fill(dataPtr(z), 0, dataBytes(z));
+  setGrad(grads, 0, z);
+}
+export function floorBackward(t: i32, g: i32, grads: usize): void { zeroGrad(t, g, grads); }
+export function ceilBackward(t: i32, g: i32, grads: usize): void { zeroGrad(t, g, grads); }
+export function roundBackward(t: i32, g: i32, grads: usize): void { zeroGrad(t, g, grads); }
+export function truncBackward(t: i32, g: i32, grads: usize): void { zeroGrad(t, g, grads); }
+export function signBackward(t: i32, g: i32, grads: usize): void { zeroGrad(t, g, grads); }
+export function fracBackward(t: i32, g: i32, grads: usize): void { setGrad(grads, 0, same(g)); }
+
 export function addBackward(t: i32, g: i32, grads: usize): void {
   if (needsGrad(t, 0)) setGrad(grads, 0, same(g));
   if (needsGrad(t, 1)) setGrad(grads, 1, same(g));
