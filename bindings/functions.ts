@@ -16,6 +16,13 @@ export function max(x: Tensor, dim?: number, keepdim = false): Tensor | MaxResul
 export const dot = (a: Tensor, b: Tensor): Tensor => lift("dot", a).dot(b);
 export const matmul = (a: Tensor, b: Tensor): Tensor => lift("matmul", a).matmul(b);
 export const norm = (x: Tensor): Tensor => lift("norm", x).norm();
+export const leaky_relu = (x: Tensor, negative_slope = 0.01): Tensor => lift("leaky_relu", x).leaky_relu(negative_slope);
+export const elu = (x: Tensor, alpha = 1): Tensor => lift("elu", x).elu(alpha);
+export const selu = (x: Tensor): Tensor => lift("selu", x).selu();
+export const hardtanh = (x: Tensor, min_val = -1, max_val = 1): Tensor => lift("hardtanh", x).hardtanh(min_val, max_val);
+export const relu6 = (x: Tensor): Tensor => lift("relu6", x).relu6();
+export const softplus = (x: Tensor, beta = 1, threshold = 20): Tensor => lift("softplus", x).softplus(beta, threshold);
+
 type Bound = Tensor | number | null;
 export const clamp = (x: Tensor, min?: Bound | { min?: Bound; max?: Bound }, max?: Bound): Tensor => lift("clamp", x).clamp(min, max);
 export const clip = clamp;

@@ -20,5 +20,6 @@ export type { GradcheckOptions, GradgradcheckOptions } from "./gradcheck.js";
 export { autograd } from "./autograd-namespace.js";
 export * from "./generated/functions.js";
 export {
-  sum, mean, max, dot, matmul, norm, where, clamp, clip, clamp_min, clamp_max, reshape, transpose, unsqueeze, squeeze, softmax, log_softmax,
+  sum, mean, max, dot, matmul, norm, where, clamp, clip, clamp_min, clamp_max, leaky_relu, elu, selu, hardtanh, relu6,
+  softplus, reshape, transpose, unsqueeze, squeeze, softmax, log_softmax,
 } from "./functions.js";

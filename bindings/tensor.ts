@@ -615,6 +615,48 @@ export class Tensor extends TableMethods {
     return this.clamp(min, max);
   }
 
+  // ---- activations with parameters (torch.nn.functional's, also as methods) ------------
+
+  /** x where x > 0, else negative_slope x. */
+  leaky_relu(negative_slope = 0.01): Tensor {
+    return this._activation("leaky_relu", ops.opLeakyRelu, negative_slope);
+  }
+
+  /** x where x > 0, else alpha (e^x - 1). */
+  elu(alpha = 1): Tensor {
+    return this._activation("elu", ops.opElu, alpha, 1);
+  }
+
+  /** scale elu(x, alpha) with PyTorch's fixed constants. */
+  selu(): Tensor {
+    return this._activation("selu", ops.opElu, 1.6732632423543772848170429916717, 1.0507009873554804934193349852946);
+  }
+
+  /** x clamped to [min_val, max_val], with no gradient at the bounds themselves. */
+  hardtanh(min_val = -1, max_val = 1): Tensor {
+    return this._activation("hardtanh", ops.opHardtanh, min_val, max_val);
+  }
+
+  /** hardtanh(0, 6). */
+  relu6(): Tensor {
+    return this._activation("relu6", ops.opHardtanh, 0, 6);
+  }
+
+  /** log(1 + e^(beta x)) / beta, or x where beta x > threshold. */
+  softplus(beta = 1, threshold = 20): Tensor {
+    return this._activation("softplus", ops.opSoftplus, beta, threshold);
+  }
+
+  private _activation(op: string, entry: Entry, ...params: number[]): Tensor {
+    params.forEach((p) => {
+      if (typeof p !== "number") throw new TypeError(`${op}(): parameters must be numbers, got ${describe(p)}`);
+    });
+    const dtype = floating(this._dtype);
+    const out = entry(operand(op, this, dtype), ...params);
+    releaseTemporaries();
+    return new Tensor(out, this._shape, dtype);
+  }
+
   /** The 2-norm of all elements. */
   norm(): Tensor {
     this._live("norm");

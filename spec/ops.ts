@@ -10,7 +10,7 @@
 // sums them over broadcast dims and accumulates them. A differentiable op without a rule,
 // or a rule that no op names, fails the build.
 
-export type Family = "elementwise" | "select" | "reduce" | "linalg" | "views" | "softmax";
+export type Family = "elementwise" | "select" | "activations" | "reduce" | "linalg" | "views" | "softmax";
 
 /** How the bindings expose an op; "custom" ops are written by hand in bindings/tensor.ts. */
 export type Binding = "unary" | "binary" | "custom" | "internal";
@@ -155,6 +155,21 @@ export const OPS: OpSpec[] = [
   // clamp(self, min, max): the bindings pass a missing bound as an infinite (or extreme) one.
   { name: "Clamp", method: "clamp", binding: "custom", family: "select", inputs: ["self", "min", "max"],
     dtype: "promote", saves: ["self", "min", "max"], forward: "clampForward", backward: "clampBackward" },
+
+  // Activations with parameters (assembly/ops/activations.ts); selu is elu with fixed
+  // constants and relu6 is hardtanh(0, 6), as in PyTorch.
+  { name: "LeakyRelu", method: "leaky_relu", binding: "custom", family: "activations", inputs: ["self"],
+    params: [{ name: "negative_slope", type: "f64" }], dtype: "float", saves: ["self"],
+    forward: "leakyReluForward", backward: "leakyReluBackward" },
+  { name: "Elu", method: "elu", binding: "custom", family: "activations", inputs: ["self"],
+    params: [{ name: "alpha", type: "f64" }, { name: "scale", type: "f64" }], dtype: "float", saves: ["self"],
+    forward: "eluForward", backward: "eluBackward" },
+  { name: "Hardtanh", method: "hardtanh", binding: "custom", family: "activations", inputs: ["self"],
+    params: [{ name: "min_val", type: "f64" }, { name: "max_val", type: "f64" }], dtype: "float", saves: ["self"],
+    forward: "hardtanhForward", backward: "hardtanhBackward" },
+  { name: "Softplus", method: "softplus", binding: "custom", family: "activations", inputs: ["self"],
+    params: [{ name: "beta", type: "f64" }, { name: "threshold", type: "f64" }], dtype: "float", saves: ["self"],
+    forward: "softplusForward", backward: "softplusBackward" },
 
   // Reductions over the dims in `mask`; the output shape (of rank `rank`) is in scratch.
   { name: "Sum", method: "sum", binding: "custom", family: "reduce", inputs: ["self"], dtype: "same",

@@ -116,6 +116,16 @@ const otherCases: Case[] = [
   { name: "clamp with tensor bounds", covers: ["Clamp"], inputs: [{ shape: [3, 4] }, { shape: [4] }, { shape: [3, 1] }],
     wg: (x, lo, hi) => x.mul(2).clamp(lo.mul(0.5), hi.mul(0.5).add(1)),
     ref: (x, lo, hi) => R.zip(R.zip(x, lo, (v, l) => Math.max(2 * v, 0.5 * l)), hi, (v, h) => Math.min(v, 0.5 * h + 1)) },
+  // activations with parameters, on inputs away from their kinks
+  { name: "leaky_relu", covers: ["LeakyRelu"], inputs: [{ shape: [3, 4], domain: "awayFromZero" }],
+    wg: (x) => x.leaky_relu(0.2), ref: (x) => R.map(x, (v) => (v > 0 ? v : 0.2 * v)), secondOrder: false },
+  { name: "elu and selu", covers: ["Elu"], inputs: [{ shape: [3, 4], domain: "awayFromZero" }],
+    wg: (x) => x.elu(0.7).add(x.selu()),
+    ref: (x) => R.map(x, (v) => (v > 0 ? v : 0.7 * Math.expm1(v)) + 1.0507009873554805 * (v > 0 ? v : 1.6732632423543772 * Math.expm1(v))) },
+  { name: "hardtanh", covers: ["Hardtanh"], inputs: [{ shape: [3, 4] }],
+    wg: (x) => x.mul(3).hardtanh(-0.5, 1.5), ref: (x) => R.map(x, (v) => Math.min(Math.max(3 * v, -0.5), 1.5)), secondOrder: false },
+  { name: "softplus", covers: ["Softplus"], inputs: [{ shape: [3, 4] }],
+    wg: (x) => x.softplus(2, 1), ref: (x) => R.map(x, (v) => (2 * v > 1 ? v : Math.log1p(Math.exp(2 * v)) / 2)) },
   // pow's rules mask 0 * inf points with ZeroWhere, whose own rule the second-order check runs
   { name: "pow with a tensor exponent", covers: ["Pow", "ZeroWhere"], inputs: [{ shape: [2, 3], domain: "positive" }, { shape: [3] }], wg: (a, b) => a.pow(b), ref: (a, b) => R.zip(a, b, (x, y) => x ** y) },
   { name: "pow with a fractional exponent", covers: ["Pow"], inputs: [{ shape: [4], domain: "positive" }], wg: (a) => a.pow(0.5), ref: (a) => R.map(a, Math.sqrt) },

@@ -164,7 +164,7 @@ const walkCounter = heap.alloc(MAX_DIMS << 2);
 
 // out = K(a) for a contiguous out and an a of any strides: a contiguous a (or a
 // contiguous row of a view) takes the vector loop, a row with gaps the scalar one.
-function unaryInto<K, T>(a: i32, out: i32): void {
+export function unaryInto<K, T>(a: i32, out: i32): void {
   const src = dataPtr(a), dst = dataPtr(out), n = numel(a);
   if (!isStrided(a)) { unaryLoop<K, T>(src, dst, n); return; }
   const k = changetype<K>(0);
