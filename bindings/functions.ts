@@ -16,6 +16,13 @@ export function max(x: Tensor, dim?: number, keepdim = false): Tensor | MaxResul
 export const dot = (a: Tensor, b: Tensor): Tensor => lift("dot", a).dot(b);
 export const matmul = (a: Tensor, b: Tensor): Tensor => lift("matmul", a).matmul(b);
 export const norm = (x: Tensor): Tensor => lift("norm", x).norm();
+export const logical_and = (a: Tensor, b: Tensor | number): Tensor => lift("logical_and", a).logical_and(b);
+export const logical_or = (a: Tensor, b: Tensor | number): Tensor => lift("logical_or", a).logical_or(b);
+export const logical_xor = (a: Tensor, b: Tensor | number): Tensor => lift("logical_xor", a).logical_xor(b);
+export const logical_not = (x: Tensor): Tensor => lift("logical_not", x).logical_not();
+export const isnan = (x: Tensor): Tensor => lift("isnan", x).isnan();
+export const isinf = (x: Tensor): Tensor => lift("isinf", x).isinf();
+export const isfinite = (x: Tensor): Tensor => lift("isfinite", x).isfinite();
 export const leaky_relu = (x: Tensor, negative_slope = 0.01): Tensor => lift("leaky_relu", x).leaky_relu(negative_slope);
 export const elu = (x: Tensor, alpha = 1): Tensor => lift("elu", x).elu(alpha);
 export const selu = (x: Tensor): Tensor => lift("selu", x).selu();

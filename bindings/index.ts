@@ -21,5 +21,5 @@ export { autograd } from "./autograd-namespace.js";
 export * from "./generated/functions.js";
 export {
   sum, mean, max, dot, matmul, norm, where, clamp, clip, clamp_min, clamp_max, leaky_relu, elu, selu, hardtanh, relu6,
-  softplus, reshape, transpose, unsqueeze, squeeze, softmax, log_softmax,
+  softplus, logical_and, logical_or, logical_xor, logical_not, isnan, isinf, isfinite, reshape, transpose, unsqueeze, squeeze, softmax, log_softmax,
 } from "./functions.js";

@@ -615,6 +615,32 @@ export class Tensor extends TableMethods {
     return this.clamp(min, max);
   }
 
+  // ---- logical ops and element tests (bool results) -------------------------------------
+
+  logical_and(other: TensorLike): Tensor { return this._logical("logical_and", ops.opLogicalAnd, other); }
+  logical_or(other: TensorLike): Tensor { return this._logical("logical_or", ops.opLogicalOr, other); }
+  logical_xor(other: TensorLike): Tensor { return this._logical("logical_xor", ops.opLogicalXor, other); }
+  logical_not(): Tensor { return this._test("logical_not", ops.opLogicalNot); }
+  isnan(): Tensor { return this._test("isnan", ops.opIsnan); }
+  isinf(): Tensor { return this._test("isinf", ops.opIsinf); }
+  isfinite(): Tensor { return this._test("isfinite", ops.opIsfinite); }
+
+  // Both operands as bools (nonzero, NaN included, is true), broadcast.
+  private _logical(op: string, entry: Entry, other: unknown): Tensor {
+    this._live(op);
+    checkOperand(op, other, "other");
+    const shape = broadcastShapes(op, this._shape, shapeOf(other));
+    const b = typeof other === "number" ? operand(op, Number(other !== 0), "bool") : operand(op, other, "bool");
+    const out = entry(operand(op, this, "bool"), b);
+    releaseTemporaries();
+    return new Tensor(out, shape, "bool");
+  }
+
+  private _test(op: string, entry: Entry): Tensor {
+    const out = entry(this._live(op));
+    return new Tensor(out, this._shape, "bool");
+  }
+
   // ---- activations with parameters (torch.nn.functional's, also as methods) ------------
 
   /** x where x > 0, else negative_slope x. */

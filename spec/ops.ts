@@ -147,6 +147,23 @@ export const OPS: OpSpec[] = [
   comparison("Ge", "ge"),
   comparison("Le", "le"),
   comparison("Eq", "eq"),
+  comparison("Ne", "ne"),
+  // Logical ops and element tests: bool results, not differentiable; the bindings convert
+  // the operands of the logical ops to bool (nonzero is true).
+  { name: "LogicalAnd", method: "logical_and", binding: "custom", family: "elementwise", inputs: ["self", "other"],
+    dtype: "bool", forward: "logical<AndK>", backward: null },
+  { name: "LogicalOr", method: "logical_or", binding: "custom", family: "elementwise", inputs: ["self", "other"],
+    dtype: "bool", forward: "logical<OrK>", backward: null },
+  { name: "LogicalXor", method: "logical_xor", binding: "custom", family: "elementwise", inputs: ["self", "other"],
+    dtype: "bool", forward: "logical<XorK>", backward: null },
+  { name: "LogicalNot", method: "logical_not", binding: "custom", family: "elementwise", inputs: ["self"],
+    dtype: "bool", forward: "classify<NotK>", backward: null },
+  { name: "Isnan", method: "isnan", binding: "custom", family: "elementwise", inputs: ["self"],
+    dtype: "bool", forward: "classify<IsNanK>", backward: null },
+  { name: "Isinf", method: "isinf", binding: "custom", family: "elementwise", inputs: ["self"],
+    dtype: "bool", forward: "classify<IsInfK>", backward: null },
+  { name: "Isfinite", method: "isfinite", binding: "custom", family: "elementwise", inputs: ["self"],
+    dtype: "bool", forward: "classify<IsFiniteK>", backward: null },
 
   // where(condition, self, other): the condition is bool, self and other promoted together.
   { name: "Where", method: "where", binding: "custom", family: "select", inputs: ["condition", "self", "other"],

@@ -158,3 +158,21 @@ test("rounding and sign keep an integer tensor's dtype and values, as PyTorch's"
   expect(x.sign().tolist()).toEqual([-1, 0, 1]);
   expect(x.frac().dtype).toBe("float32"); // converted first, as the other floating ops (PyTorch refuses)
 });
+
+describe("element tests and logical ops match PyTorch", () => {
+  const parse = (v: number | string) => (typeof v === "number" ? v : Number(v.replace("inf", "Infinity")));
+  const cases = fixture.cases.filter((c) => c.op === "tests") as unknown as
+    { name: string; dtype: DType; x: (number | string)[]; other: (number | string)[]; results: Record<string, boolean[]> }[];
+  test.each(cases.map((c) => [c.name, c] as const))("%s", (_name, c) => {
+    const make = (vs: (number | string)[]) => c.dtype === "bool"
+      ? tensor(vs.map((v) => parse(v) !== 0), { dtype: "bool" })
+      : tensor({ float32: Float32Array, float64: Float64Array, int32: Int32Array }[c.dtype as "float32"].from(vs.map(parse)));
+    const x = make(c.x), y = make(c.other);
+    const m = x as unknown as Record<string, (o?: unknown) => Tensor>;
+    for (const [fn, want] of Object.entries(c.results)) {
+      const got = fn === "logical_and_number" ? x.logical_and(2.5) : ["isnan", "isinf", "isfinite", "logical_not"].includes(fn) ? m[fn].call(x) : m[fn].call(x, y);
+      expect(got.dtype, fn).toBe("bool");
+      expect(got.tolist(), fn).toEqual(want);
+    }
+  });
+});

@@ -252,6 +252,19 @@ function intPow(a: i32, b: i32): i32 {
 @final export class ZeroWhereK { @inline vec(): bool { return true; } // a, or 0 where m != 0
   @inline v<T>(a: v128, m: v128): v128 { return v128.andnot(a, v128.ne<T>(m, v128.splat<T>(<T>0))); }
   @inline s<T>(a: T, m: T): T { return m != <T>0 ? <T>0 : a; } }
+@final export class NeK { @inline vec(): bool { return true; }
+  @inline v<T>(a: v128, b: v128): v128 { return v128.and(v128.ne<T>(a, b), v128.splat<T>(<T>1)); }
+  @inline s<T>(a: T, b: T): T { return a != b ? <T>1 : <T>0; } }
+// Logical ops, on bool (0/1 bytes) operands.
+@final export class AndK { @inline vec(): bool { return true; }
+  @inline v<T>(a: v128, b: v128): v128 { return v128.and(a, b); }
+  @inline s<T>(a: T, b: T): T { return a & b; } }
+@final export class OrK { @inline vec(): bool { return true; }
+  @inline v<T>(a: v128, b: v128): v128 { return v128.or(a, b); }
+  @inline s<T>(a: T, b: T): T { return a | b; } }
+@final export class XorK { @inline vec(): bool { return true; }
+  @inline v<T>(a: v128, b: v128): v128 { return v128.xor(a, b); }
+  @inline s<T>(a: T, b: T): T { return a ^ b; } }
 // Comparisons give 1 or 0 in their inputs' type; compare() then narrows that to bool.
 @final export class GtK { @inline vec(): bool { return true; }
   @inline v<T>(a: v128, b: v128): v128 { return v128.and(v128.gt<T>(a, b), v128.splat<T>(<T>1)); }
@@ -420,6 +433,53 @@ export function compare<K>(op: i32, a: i32, b: i32): i32 {
   const flags = newTensor(broadcastShape(a, b), outShape, dtypeOf(a));
   binaryInto<K>(a, b, flags);
   const out = newTensor(ndim(flags), shapePtr(flags), BOOL);
+  convertInto(flags, out);
+  release(flags);
+  return out;
+}
+
+/** A logical op of two bool tensors (the bindings convert other dtypes first): a bool tensor. */
+export function logical<K>(op: i32, a: i32, b: i32): i32 {
+  const out = newTensor(broadcastShape(a, b), outShape, BOOL);
+  binaryKernel<K, u8>(a, b, out);
+  return out;
+}
+
+// Tests of each element, 1 or 0 in its own type, narrowed to bool by classify().
+@final export class NotK { @inline vec(): bool { return true; } // true where x is 0
+  @inline v<T>(x: v128): v128 { return v128.and(v128.eq<T>(x, v128.splat<T>(<T>0)), v128.splat<T>(<T>1)); }
+  @inline s<T>(x: T): T { return x == <T>0 ? <T>1 : <T>0; } }
+@final export class IsNanK { @inline vec(): bool { return true; }
+  @inline v<T>(x: v128): v128 { return v128.and(v128.ne<T>(x, x), v128.splat<T>(<T>1)); }
+  @inline s<T>(x: T): T { return x != x ? <T>1 : <T>0; } }
+@final export class IsInfK { @inline vec(): bool { return true; }
+  @inline v<T>(x: v128): v128 {
+    if (isInteger<T>()) return v128.splat<T>(<T>0);
+    return v128.and(v128.eq<T>(v128.abs<T>(x), v128.splat<T>(<T>Infinity)), v128.splat<T>(<T>1));
+  }
+  @inline s<T>(x: T): T { if (isInteger<T>()) return <T>0; return abs<T>(x) == <T>Infinity ? <T>1 : <T>0; } }
+@final export class IsFiniteK { @inline vec(): bool { return true; }
+  @inline v<T>(x: v128): v128 {
+    if (isInteger<T>()) return v128.splat<T>(<T>1);
+    return v128.and(v128.lt<T>(v128.abs<T>(x), v128.splat<T>(<T>Infinity)), v128.splat<T>(<T>1));
+  }
+  @inline s<T>(x: T): T { if (isInteger<T>()) return <T>1; return abs<T>(x) < <T>Infinity ? <T>1 : <T>0; } }
+
+/** A test of each element of a tensor of any dtype: a bool tensor. */
+export function classify<K>(op: i32, a: i32): i32 {
+  const dtype = dtypeOf(a);
+  if (dtype == BOOL) {
+    const out = newTensorLike(a);
+    if (numel(a) > 0) unaryInto<K, u8>(a, out);
+    return out;
+  }
+  const flags = newTensorLike(a);
+  if (numel(a) > 0) {
+    if (dtype == F64) unaryInto<K, f64>(a, flags);
+    else if (dtype == I32) unaryInto<K, i32>(a, flags);
+    else unaryInto<K, f32>(a, flags);
+  }
+  const out = newTensor(ndim(a), shapePtr(a), BOOL);
   convertInto(flags, out);
   release(flags);
   return out;
