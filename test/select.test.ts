@@ -44,9 +44,14 @@ const OPS: Record<string, (c: Record<string, unknown>, a: Tensor | number, b: Te
   where: (c, a, b) => where(tensor((c.condition as Spec).values as boolean[], { dtype: "bool" }).reshape((c.condition as Spec).shape), a, b),
   maximum: (_c, a, b) => maximum(a as Tensor, b),
   minimum: (_c, a, b) => minimum(a as Tensor, b),
+  fmax: (_c, a, b) => (a as Tensor).fmax(b),
+  fmin: (_c, a, b) => (a as Tensor).fmin(b),
+  atan2: (_c, a, b) => (a as Tensor).atan2(b),
+  logaddexp: (_c, a, b) => (a as Tensor).logaddexp(b),
+  xlogy: (_c, a, b) => (a as Tensor).xlogy(b),
 };
 
-describe("where, maximum, minimum and clamp match PyTorch", () => {
+describe("where, clamp and the binary ops (maximum, minimum, fmax, fmin, atan2, logaddexp, xlogy) match PyTorch", () => {
   const cases = fixture.cases.filter((c) => c.op in OPS || c.op === "clamp");
   test.each(cases.map((c) => [`${c.op}: ${c.name}`, c] as const))("%s", (_name, c) => {
     const clamping = c.op === "clamp";
@@ -63,7 +68,10 @@ describe("where, maximum, minimum and clamp match PyTorch", () => {
       const want = grads[name];
       if (want === null || given.leaf === null) continue;
       const got = flat(given.leaf.grad!);
-      numbers(want).forEach((v, i) => expect(got[i], `${name}.grad[${i}]`).toBeCloseTo(v, 6));
+      numbers(want).forEach((v, i) => {
+        if (Number.isNaN(v)) expect(got[i], `${name}.grad[${i}]`).toBeNaN();
+        else expect(got[i], `${name}.grad[${i}]`).toBeCloseTo(v, 6);
+      });
     }
   });
 

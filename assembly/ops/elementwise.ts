@@ -255,6 +255,32 @@ function intPow(a: i32, b: i32): i32 {
 @final export class NeK { @inline vec(): bool { return true; }
   @inline v<T>(a: v128, b: v128): v128 { return v128.and(v128.ne<T>(a, b), v128.splat<T>(<T>1)); }
   @inline s<T>(a: T, b: T): T { return a != b ? <T>1 : <T>0; } }
+// atan2, logaddexp and xlogy (libm, per element) and the NaN-ignoring fmin and fmax.
+@final export class Atan2K { @inline vec(): bool { return false; }
+  @inline v<T>(a: v128, b: v128): v128 { return a; }
+  @inline s<T>(a: T, b: T): T { if (sizeof<T>() == 8) return <T>NativeMath.atan2(<f64>a, <f64>b); return <T>NativeMathf.atan2(<f32>a, <f32>b); } }
+@final export class LogaddexpK { @inline vec(): bool { return false; } // log(e^a + e^b), without overflow
+  @inline v<T>(a: v128, b: v128): v128 { return a; }
+  @inline s<T>(a: T, b: T): T {
+    if (a == b && abs<T>(a) == <T>Infinity) return a; // inf - inf would give NaN
+    const m = max<T>(a, b), d = -abs<T>(a - b);
+    if (sizeof<T>() == 8) return <T>(<f64>m + NativeMath.log1p(NativeMath.exp(<f64>d)));
+    return <T>(<f32>m + NativeMathf.log1p(NativeMathf.exp(<f32>d)));
+  } }
+@final export class XlogyK { @inline vec(): bool { return false; } // x log y, and 0 where x = 0 (y not NaN)
+  @inline v<T>(a: v128, b: v128): v128 { return a; }
+  @inline s<T>(x: T, y: T): T {
+    if (y != y) return y;
+    if (x == <T>0) return <T>0;
+    if (sizeof<T>() == 8) return <T>(<f64>x * NativeMath.log(<f64>y));
+    return <T>(<f32>x * NativeMathf.log(<f32>y));
+  } }
+@final export class FminK { @inline vec(): bool { return false; }
+  @inline v<T>(a: v128, b: v128): v128 { return a; }
+  @inline s<T>(a: T, b: T): T { if (a != a) return b; if (b != b) return a; return min<T>(a, b); } }
+@final export class FmaxK { @inline vec(): bool { return false; }
+  @inline v<T>(a: v128, b: v128): v128 { return a; }
+  @inline s<T>(a: T, b: T): T { if (a != a) return b; if (b != b) return a; return max<T>(a, b); } }
 // Logical ops, on bool (0/1 bytes) operands.
 @final export class AndK { @inline vec(): bool { return true; }
   @inline v<T>(a: v128, b: v128): v128 { return v128.and(a, b); }
@@ -824,6 +850,62 @@ function extremumBackward<Loses, Wins>(t: i32, g: i32, grads: usize): void {
   }
   release(weight);
 }
+export function atan2Backward(t: i32, g: i32, grads: usize): void {
+  // d/da = b / (a^2 + b^2), d/db = -a / (a^2 + b^2)
+  const a = input(t, 0), b = input(t, 1);
+  const r = addBoth(mul(a, a), mul(b, b));
+  const q = div(g, r);
+  release(r);
+  if (needsGrad(t, 0)) setGrad(grads, 0, mul(q, b));
+  if (needsGrad(t, 1)) { const m = mul(q, a); setGrad(grads, 1, neg(m)); release(m); }
+  release(q);
+}
+export function logaddexpBackward(t: i32, g: i32, grads: usize): void {
+  // d/da = g / (1 + e^(b - a)) = g sigmoid(a - b), and the same with a and b swapped
+  const a = input(t, 0), b = input(t, 1);
+  if (needsGrad(t, 0)) setGrad(grads, 0, mulDrop(g, sigmoidOfDifference(a, b)));
+  if (needsGrad(t, 1)) setGrad(grads, 1, mulDrop(g, sigmoidOfDifference(b, a)));
+}
+function sigmoidOfDifference(a: i32, b: i32): i32 {
+  const d = sub(a, b);
+  const s = sigmoid(d);
+  release(d);
+  return s;
+}
+export function xlogyBackward(t: i32, g: i32, grads: usize): void {
+  // d/dx = g log y, 0 where x = 0 (PyTorch's xlogy(x != 0, y)); d/dy = g x / y
+  const x = input(t, 0), y = input(t, 1);
+  if (needsGrad(t, 0)) {
+    const zero = constantLike(0, x);
+    const nonzero = maskOf<NeK>(x, zero);
+    release(zero);
+    const l = binaryFloat<XlogyK>(Op.Xlogy, nonzero, y);
+    release(nonzero);
+    setGrad(grads, 0, mulDrop(g, l));
+  }
+  if (needsGrad(t, 1)) setGrad(grads, 1, mulDrop(g, div(x, y)));
+}
+// fmin/fmax (PyTorch's): input 0 keeps g where it is chosen (Keep: Ge for fmax, Le for fmin)
+// or input 1 is NaN; input 1 takes g elsewhere. Ties all go to input 0.
+function fExtremumBackward<Keep>(t: i32, g: i32, grads: usize): void {
+  const a = input(t, 0), b = input(t, 1);
+  const first = maskOf<Keep>(a, b), bNan = maskOf<NeK>(b, b);
+  const toFirst = mulBoth(same(first), same(bNan)); // then first or bNan, as a + b - a b
+  binaryInto<SubK>(bNan, toFirst, toFirst);
+  binaryInto<AddK>(first, toFirst, toFirst);
+  release(first); release(bNan);
+  if (needsGrad(t, 1)) setGrad(grads, 1, zeroWhere(g, toFirst));
+  if (needsGrad(t, 0)) {
+    const one = constantLike(1, g), other = newTensorLike(toFirst);
+    binaryInto<SubK>(one, toFirst, other);
+    setGrad(grads, 0, zeroWhere(g, other));
+    release(other); release(one);
+  }
+  release(toFirst);
+}
+export function fmaxBackward(t: i32, g: i32, grads: usize): void { fExtremumBackward<GeK>(t, g, grads); }
+export function fminBackward(t: i32, g: i32, grads: usize): void { fExtremumBackward<LeK>(t, g, grads); }
+
 export function maximumBackward(t: i32, g: i32, grads: usize): void { extremumBackward<LtK, GtK>(t, g, grads); }
 export function minimumBackward(t: i32, g: i32, grads: usize): void { extremumBackward<GtK, LtK>(t, g, grads); }
 
