@@ -23,7 +23,7 @@ export interface TensorOptions extends CreateOptions {
   shape?: number[];
 }
 
-const CREATE_OPTIONS: OptionSpec<keyof CreateOptions> = { dtype: DTYPES, requires_grad: "boolean" };
+export const CREATE_OPTIONS: OptionSpec<keyof CreateOptions> = { dtype: DTYPES, requires_grad: "boolean" };
 const TENSOR_OPTIONS: OptionSpec<keyof TensorOptions> = {
   dtype: DTYPES,
   requires_grad: "boolean",
@@ -138,10 +138,10 @@ export function tensor(data: TensorData, options: TensorOptions = {}): Tensor {
   return fromValues(shape, values, options, booleans ? "bool" : get_default_dtype());
 }
 
-type SizeArgs = (number | number[] | CreateOptions | undefined)[];
+export type SizeArgs = (number | number[] | CreateOptions | undefined)[];
 
 /** zeros(2, 3), zeros([2, 3]) and zeros([2, 3], { requires_grad: true }) all work. */
-function parseSize(op: string, args: SizeArgs): { shape: number[]; options: CreateOptions | undefined } {
+export function parseSize(op: string, args: SizeArgs): { shape: number[]; options: CreateOptions | undefined } {
   let options: CreateOptions | undefined;
   const last = args[args.length - 1];
   if ((args.length > 1 && last === undefined) || (typeof last === "object" && !Array.isArray(last))) {
@@ -179,13 +179,13 @@ export function ones_like(t: Tensor, options?: CreateOptions): Tensor {
   return filled(likeShape("ones_like", t), 1, options, t._dtype);
 }
 
-function likeShape(op: string, t: unknown): number[] {
+export function likeShape(op: string, t: unknown): number[] {
   if (!(t instanceof Tensor)) throw new TypeError(`${op}(): argument 'input' must be a Tensor, got ${describe(t)}`);
   t._live(op);
   return t._shape.slice();
 }
 
-function sampled(op: string, args: SizeArgs, draw: () => number): Tensor {
+export function sampled(op: string, args: SizeArgs, draw: () => number): Tensor {
   const { shape, options } = parseSize(op, args);
   if (options?.dtype !== undefined && !isFloating(options.dtype)) {
     fail(op, `"${op}" is only implemented for floating dtypes, got ${options.dtype}`);
@@ -205,7 +205,7 @@ export function randn(...args: SizeArgs): Tensor {
   return sampled("randn", args, normal);
 }
 
-function checkNumber(op: string, name: string, value: unknown): number {
+export function checkNumber(op: string, name: string, value: unknown): number {
   if (typeof value !== "number" || !Number.isFinite(value)) {
     throw new TypeError(`${op}(): ${name} must be a finite number, got ${describe(value)}`);
   }
