@@ -764,8 +764,14 @@ export class Tensor extends TableMethods {
     return result;
   }
 
-  flatten(): Tensor {
-    return this.reshape([-1]);
+  /** Dims start_dim .. end_dim merged into one (a view where the strides allow). */
+  flatten(start_dim = 0, end_dim = -1): Tensor {
+    this._live("flatten");
+    if (this.ndim === 0) return this.reshape([1]);
+    const s = normalizeDim("flatten", start_dim, this.ndim), e = normalizeDim("flatten", end_dim, this.ndim);
+    if (s > e) fail("flatten", "start_dim cannot come after end_dim");
+    const merged = this._shape.slice(s, e + 1).reduce((a, b) => a * b, 1);
+    return this.reshape([...this._shape.slice(0, s), merged, ...this._shape.slice(e + 1)]);
   }
 
   transpose(dim0: number, dim1: number): Tensor {
