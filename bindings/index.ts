@@ -8,6 +8,7 @@ export {
 } from "./create.js";
 export type { CreateOptions, TensorOptions, TensorData, NestedNumbers, NumericArray } from "./create.js";
 import "./shape-ops.js"; // movedim, repeat, tril, ... as Tensor methods
+import "./reduce-ops.js"; // min, argmax, all, ... as Tensor methods
 export { eye, empty, full_like, rand_like, randn_like, randint, randperm, logspace } from "./factories.js";
 export { manual_seed } from "./random.js";
 export { get_default_dtype, set_default_dtype } from "./dtype.js";

@@ -1,0 +1,66 @@
+// Reductions built from max and sum: min (full, or over a dim with indices), amin, argmax,
+// argmin, all, any and count_nonzero, as Tensor methods (added to the class here). A
+// minimum is the maximum of the order-reversed tensor: -x for floats (so gradients flow,
+// ties shared as in amax), ~x = -x - 1 for int32 (no overflow at the extremes) and not x
+// for bools.
+
+import { Tensor, type MaxResult } from "./tensor.js";
+
+declare module "./tensor.js" {
+  interface Tensor {
+    /** The smallest element; or over a dim, { values, indices } (the gradient to the first arg-min). */
+    min(): Tensor;
+    min(dim: number, keepdim?: boolean): MaxResult;
+    /** The min along a dim, with the gradient shared between tied minima (PyTorch's amin). */
+    amin(dim: number, keepdim?: boolean): Tensor;
+    /** Index (int32) of the first maximum, over all elements (flattened) or along dim. */
+    argmax(dim?: number, keepdim?: boolean): Tensor;
+    /** Index (int32) of the first minimum, over all elements (flattened) or along dim. */
+    argmin(dim?: number, keepdim?: boolean): Tensor;
+    /** Whether every element (or every one along dims) is nonzero: bool. */
+    all(dim?: number | number[], keepdim?: boolean): Tensor;
+    /** Whether some element (or some along dims) is nonzero: bool. */
+    any(dim?: number | number[], keepdim?: boolean): Tensor;
+    /** The number of nonzero elements (int32), in all or along dims. */
+    count_nonzero(dim?: number | number[]): Tensor;
+  }
+}
+
+// x with its order reversed, and the inverse of that on a result.
+function reversed(x: Tensor): Tensor {
+  if (x.dtype === "bool") return x.logical_not();
+  return x.dtype === "int32" ? x.neg().sub(1) : x.neg();
+}
+
+function min(this: Tensor, dim?: number, keepdim = false): Tensor | MaxResult {
+  const r = reversed(this);
+  if (dim === undefined) return reversed(r.max());
+  const { values, indices } = r.max(dim, keepdim);
+  return { values: reversed(values), indices };
+}
+Tensor.prototype.min = min as Tensor["min"];
+
+Tensor.prototype.amin = function amin(this: Tensor, dim: number, keepdim = false) {
+  return reversed(reversed(this).amax(dim, keepdim));
+};
+
+Tensor.prototype.argmax = function argmax(this: Tensor, dim?: number, keepdim = false) {
+  if (dim === undefined) return this.flatten().max(0).indices;
+  return this.max(dim, keepdim).indices;
+};
+
+Tensor.prototype.argmin = function argmin(this: Tensor, dim?: number, keepdim = false) {
+  return reversed(this).argmax(dim, keepdim);
+};
+
+Tensor.prototype.all = function all(this: Tensor, dim?: number | number[], keepdim = false) {
+  return this.eq(0).sum(dim, keepdim).eq(0);
+};
+
+Tensor.prototype.any = function any(this: Tensor, dim?: number | number[], keepdim = false) {
+  return this.ne(0).sum(dim, keepdim).gt(0);
+};
+
+Tensor.prototype.count_nonzero = function countNonzero(this: Tensor, dim?: number | number[]) {
+  return this.ne(0).sum(dim);
+};

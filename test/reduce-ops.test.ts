@@ -1,0 +1,51 @@
+// min, amin, argmax, argmin, all, any and count_nonzero. Values from PyTorch 1.13 for the
+// same inputs (ties, NaN, int32 extremes, bools), and float64 gradchecks.
+import { describe, expect, test } from "vitest";
+import { gradcheck, rand, tensor, type Tensor } from "../bindings/index.js";
+
+describe("reductions built from max and sum", () => {
+  test("min and amin share tied gradients as PyTorch's; min(dim) gives the first index", () => {
+    const x = tensor([[3, 1, 1], [-2, 5, -2]], { requires_grad: true });
+    const m = x.min();
+    m.backward();
+    expect(m.item()).toBe(-2);
+    expect(x.grad!.tolist()).toEqual([[0, 0, 0], [0.5, 0, 0.5]]);
+    const r = x.min(1);
+    expect([r.values.tolist(), r.indices.tolist(), r.indices.dtype]).toEqual([[1, -2], [1, 0], "int32"]);
+    expect(x.amin(1).tolist()).toEqual([1, -2]);
+  });
+
+  test("argmax and argmin, flattened or along a dim", () => {
+    const x = tensor([[3, 1, 1], [-2, 5, -2]]);
+    expect(x.argmax().item()).toBe(4);
+    expect(x.argmax(1).tolist()).toEqual([0, 1]);
+    expect(x.argmin(0, true).tolist()).toEqual([[1, 0, 1]]);
+    expect(x.argmin().item()).toBe(3);
+  });
+
+  test("int32 extremes and bools are ordered without overflow", () => {
+    const i = tensor(Int32Array.from([-2147483648, 5, 2147483647]));
+    expect([i.min().item(), i.max().item(), i.argmin().item(), i.amin(0).item()]).toEqual([-2147483648, 2147483647, 0, -2147483648]);
+    const b = tensor([[true, false], [true, true]]);
+    expect(b.min().dtype).toBe("bool");
+    expect(b.min().tolist()).toBe(false);
+  });
+
+  test("all, any and count_nonzero (NaN counts as nonzero)", () => {
+    const b = tensor([[true, false], [true, true]]);
+    expect(b.all().tolist()).toBe(false);
+    expect(b.all(1).tolist()).toEqual([false, true]);
+    expect(b.any(0).tolist()).toEqual([true, true]);
+    expect(b.count_nonzero().item()).toBe(3);
+    expect(tensor([0, NaN, 2]).all().tolist()).toBe(false);
+    expect(tensor([NaN, 2]).all().tolist()).toBe(true);
+    expect(tensor([0, NaN]).count_nonzero(0).tolist()).toBe(1);
+    expect(tensor([[0, 0], [0, 1]]).any(1, true).tolist()).toEqual([[false], [true]]);
+  });
+
+  test("gradients of min and amin (gradcheck, float64)", () => {
+    const x = rand([3, 4], { dtype: "float64", requires_grad: true });
+    expect(gradcheck((t: Tensor) => t.min(1).values.mul(t.amin(0).sum()), [x])).toBe(true);
+    expect(gradcheck((t: Tensor) => t.min(), [x])).toBe(true);
+  });
+});
