@@ -1,10 +1,13 @@
 // Reductions built from max and sum: min (full, or over a dim with indices), amin, argmax,
-// argmin, all, any and count_nonzero, as Tensor methods (added to the class here). A
+// argmin, all, any, count_nonzero, logsumexp, var and std, as Tensor methods (added to the
+// class here). A
 // minimum is the maximum of the order-reversed tensor: -x for floats (so gradients flow,
 // ties shared as in amax), ~x = -x - 1 for int32 (no overflow at the extremes) and not x
 // for bools.
 
 import { Tensor, type MaxResult } from "./tensor.js";
+import { checkOptions } from "./options.js";
+import { fail, normalizeDim } from "./shape.js";
 
 declare module "./tensor.js" {
   interface Tensor {
@@ -23,6 +26,12 @@ declare module "./tensor.js" {
     any(dim?: number | number[], keepdim?: boolean): Tensor;
     /** The number of nonzero elements (int32), in all or along dims. */
     count_nonzero(dim?: number | number[]): Tensor;
+    /** log(sum(exp(x))) along dims, computed without overflow; its gradient is the softmax. */
+    logsumexp(dim: number | number[], keepdim?: boolean): Tensor;
+    /** The variance over dims (all by default), divided by N - correction (1: unbiased). */
+    var(dim?: number | number[] | null, options?: { correction?: number; keepdim?: boolean }): Tensor;
+    /** The standard deviation: sqrt(var(dim, options)). */
+    std(dim?: number | number[] | null, options?: { correction?: number; keepdim?: boolean }): Tensor;
   }
 }
 
@@ -63,4 +72,36 @@ Tensor.prototype.any = function any(this: Tensor, dim?: number | number[], keepd
 
 Tensor.prototype.count_nonzero = function countNonzero(this: Tensor, dim?: number | number[]) {
   return this.ne(0).sum(dim);
+};
+
+Tensor.prototype.logsumexp = function logsumexp(this: Tensor, dim: number | number[], keepdim = false) {
+  const x = this.dtype === "float32" || this.dtype === "float64" ? this : this.float();
+  const dims = (Array.isArray(dim) ? dim : [dim]).map((d) => normalizeDim("logsumexp", d, x.ndim));
+  // the shift m (the max, or 0 where it is infinite) is a constant: the gradient is exp(x - lse)
+  let m = x.detach();
+  for (const d of [...dims].sort((a, b) => b - a)) m = m.amax(d, true);
+  m = m.where(m.isfinite(), 0);
+  const out = x.sub(m).exp().sum(dims, true).log().add(m);
+  return keepdim ? out : out.reshape(reducedShape(x.shape, dims));
+};
+
+function reducedShape(shape: number[], dims: number[]): number[] {
+  return shape.filter((_, d) => !dims.includes(d));
+}
+
+const VAR_OPTIONS = { correction: "number", keepdim: "boolean" } as const;
+
+Tensor.prototype.var = function variance(this: Tensor, dim?: number | number[] | null, options = {}) {
+  checkOptions("var", options, VAR_OPTIONS);
+  const correction = options.correction ?? 1, keepdim = options.keepdim ?? false;
+  if (this.dtype !== "float32" && this.dtype !== "float64") fail("var", "var only supports floating-point dtypes");
+  const dims = dim === undefined || dim === null ? this.shape.map((_, d) => d)
+    : (Array.isArray(dim) ? dim : [dim]).map((d) => normalizeDim("var", d, this.ndim));
+  const n = dims.reduce((acc, d) => acc * this.shape[d], 1);
+  const centred = this.sub(this.mean(dims, true));
+  return centred.mul(centred).sum(dims, keepdim).div(Math.max(n - correction, 0));
+};
+
+Tensor.prototype.std = function std(this: Tensor, dim?: number | number[] | null, options = {}) {
+  return this.var(dim, options).sqrt();
 };

@@ -43,6 +43,36 @@ describe("reductions built from max and sum", () => {
     expect(tensor([[0, 0], [0, 1]]).any(1, true).tolist()).toEqual([[false], [true]]);
   });
 
+  // PyTorch 1.13: x.logsumexp(1) and its gradient for x = [[1, 2], [3, 1000], [-inf, -inf]]
+  test("logsumexp does not overflow, and its gradient is the softmax", () => {
+    const x = tensor(Float64Array.from([1, 2, 3, 1000, -Infinity, -Infinity]), { shape: [3, 2], requires_grad: true });
+    const l = x.logsumexp(1);
+    l.sum().backward();
+    const v = l.tolist() as number[];
+    expect(v[0]).toBeCloseTo(2.313261687518223, 14);
+    expect(v.slice(1)).toEqual([1000, -Infinity]);
+    const g = x.grad!.tolist() as number[][];
+    expect(g[0][0]).toBeCloseTo(0.26894142136999505, 14);
+    expect(g[1]).toEqual([0, 1]);
+    expect(g[2].every(Number.isNaN)).toBe(true);
+    expect(x.logsumexp([0, 1], true).shape).toEqual([1, 1]);
+  });
+
+  // PyTorch 1.13: y.var(1) and y.std(dim=(0, 1), correction=0) with their gradients
+  test("var and std with a correction, over dims or all", () => {
+    const y = tensor(Float64Array.from([1, 2, 3, 4, 5, 7]), { shape: [2, 3], requires_grad: true });
+    const v = y.var(1), s = y.std(null, { correction: 0 });
+    v.sum().add(s).backward();
+    expect((v.tolist() as number[])[0]).toBeCloseTo(1, 14);
+    expect((v.tolist() as number[])[1]).toBeCloseTo(2.333333333333334, 14);
+    expect(s.item()).toBeCloseTo(1.9720265943665387, 14);
+    const want = [-1.2253744679276044, -0.14085904245475275, 0.943656383018099, -1.3051615248423825, -0.22064609936953083, 1.9483847515761725];
+    Array.from(y.grad!.toTypedArray()).forEach((g, i) => expect(g).toBeCloseTo(want[i], 13));
+    expect(y.var([0, 1], { keepdim: true }).shape).toEqual([1, 1]);
+    expect(tensor([5]).var().item()).toBeNaN(); // one element, correction 1
+    expect(() => y.var(0, { unbiased: false } as never)).toThrow(/unexpected option 'unbiased'/);
+  });
+
   test("gradients of min and amin (gradcheck, float64)", () => {
     const x = rand([3, 4], { dtype: "float64", requires_grad: true });
     expect(gradcheck((t: Tensor) => t.min(1).values.mul(t.amin(0).sum()), [x])).toBe(true);
