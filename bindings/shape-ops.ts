@@ -1,5 +1,5 @@
-// Shape ops built from views and where(): movedim, broadcast_to, unflatten, repeat, tile,
-// tril, triu and trace, as Tensor methods (added to the class here, to keep
+// Ops built from views and where(): movedim, broadcast_to, unflatten, repeat, tile, tril,
+// triu, trace and nan_to_num, as Tensor methods (added to the class here, to keep
 // tensor.ts to the ops of the table). Their gradients are those of the views and ops they
 // are made of, so their grad_fn names are those parts' (ExpandBackward, WhereBackward, ...).
 
@@ -25,6 +25,8 @@ declare module "./tensor.js" {
     triu(diagonal?: number): Tensor;
     /** The sum of a matrix's diagonal. */
     trace(): Tensor;
+    /** NaN, +inf and -inf replaced (by 0 and the dtype's largest and lowest finite values by default). */
+    nan_to_num(nan?: number, posinf?: number | null, neginf?: number | null): Tensor;
   }
 }
 
@@ -95,4 +97,12 @@ Tensor.prototype.triu = function triu(this: Tensor, diagonal = 0) {
 Tensor.prototype.trace = function trace(this: Tensor) {
   if (this.ndim !== 2) fail("trace", `trace: expected a matrix, but got tensor with dim ${this.ndim}`);
   return this.diagonal().sum();
+};
+
+Tensor.prototype.nan_to_num = function nanToNum(this: Tensor, nan = 0, posinf?: number | null, neginf?: number | null) {
+  if (this.dtype !== "float32" && this.dtype !== "float64") return this.clone(); // nothing to replace
+  const largest = this.dtype === "float32" ? 3.4028234663852886e38 : Number.MAX_VALUE;
+  const high = posinf ?? largest, low = neginf ?? -largest;
+  // the gradient passes where x is finite, as PyTorch's
+  return this.where(this.isnan().logical_not(), nan).where(this.ne(Infinity), high).where(this.ne(-Infinity), low);
 };

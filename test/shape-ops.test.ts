@@ -47,6 +47,17 @@ describe("shape ops built from views", () => {
     expect(() => tensor([1, 2]).tril()).toThrow(/at least 2 dimensions/);
   });
 
+  // PyTorch 1.13: x.nan_to_num() and x.nan_to_num(1, 2, -3), float32, and the gradient
+  test("nan_to_num replaces NaN and infinities; the gradient passes where x is finite", () => {
+    const x = tensor([NaN, Infinity, -Infinity, 1.5], { requires_grad: true });
+    expect(x.nan_to_num().tolist()).toEqual([0, 3.4028234663852886e38, -3.4028234663852886e38, 1.5]);
+    const y = x.nan_to_num(1, 2, -3);
+    expect(y.tolist()).toEqual([1, 2, -3, 1.5]);
+    y.sum().backward();
+    expect(x.grad!.tolist()).toEqual([0, 0, 0, 1]);
+    expect(tensor(Float64Array.from([Infinity])).nan_to_num().item()).toBe(Number.MAX_VALUE);
+  });
+
   test("their gradients (gradcheck, float64)", () => {
     const x = rand([2, 3], { dtype: "float64", requires_grad: true });
     const fns: ((t: Tensor) => Tensor)[] = [
