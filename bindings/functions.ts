@@ -16,6 +16,10 @@ export function max(x: Tensor, dim?: number, keepdim = false): Tensor | MaxResul
 export const dot = (a: Tensor, b: Tensor): Tensor => lift("dot", a).dot(b);
 export const matmul = (a: Tensor, b: Tensor): Tensor => lift("matmul", a).matmul(b);
 export const norm = (x: Tensor): Tensor => lift("norm", x).norm();
+export const mm = (a: Tensor, b: Tensor): Tensor => lift("mm", a).mm(b);
+export const bmm = (a: Tensor, b: Tensor): Tensor => lift("bmm", a).bmm(b);
+export const mv = (a: Tensor, v: Tensor): Tensor => lift("mv", a).mv(v);
+export const outer = (a: Tensor, b: Tensor): Tensor => lift("outer", a).outer(b);
 export const logical_and = (a: Tensor, b: Tensor | number): Tensor => lift("logical_and", a).logical_and(b);
 export const logical_or = (a: Tensor, b: Tensor | number): Tensor => lift("logical_or", a).logical_or(b);
 export const logical_xor = (a: Tensor, b: Tensor | number): Tensor => lift("logical_xor", a).logical_xor(b);

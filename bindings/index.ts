@@ -9,6 +9,7 @@ export {
 export type { CreateOptions, TensorOptions, TensorData, NestedNumbers, NumericArray } from "./create.js";
 import "./shape-ops.js"; // movedim, repeat, tril, ... as Tensor methods
 import "./reduce-ops.js"; // min, argmax, all, ... as Tensor methods
+import "./linalg-ops.js"; // mm, bmm, mv, outer as Tensor methods
 export { eye, empty, full_like, rand_like, randn_like, randint, randperm, logspace } from "./factories.js";
 export { manual_seed } from "./random.js";
 export { get_default_dtype, set_default_dtype } from "./dtype.js";
@@ -23,6 +24,6 @@ export type { GradcheckOptions, GradgradcheckOptions } from "./gradcheck.js";
 export { autograd } from "./autograd-namespace.js";
 export * from "./generated/functions.js";
 export {
-  sum, mean, max, dot, matmul, norm, where, clamp, clip, clamp_min, clamp_max, leaky_relu, elu, selu, hardtanh, relu6,
+  sum, mean, max, dot, matmul, norm, mm, bmm, mv, outer, where, clamp, clip, clamp_min, clamp_max, leaky_relu, elu, selu, hardtanh, relu6,
   softplus, logical_and, logical_or, logical_xor, logical_not, isnan, isinf, isfinite, reshape, transpose, unsqueeze, squeeze, softmax, log_softmax,
 } from "./functions.js";
