@@ -615,6 +615,16 @@ export class Tensor extends TableMethods {
     return this.clamp(min, max);
   }
 
+  /** The running sums along dim; integers and bools sum as int32 (PyTorch: int64). */
+  cumsum(dim: number): Tensor {
+    this._live("cumsum");
+    const d = this.ndim === 0 ? 0 : normalizeDim("cumsum", dim, this.ndim);
+    const dtype = this._dtype === "bool" ? "int32" : this._dtype;
+    const out = ops.opCumsum(operand("cumsum", this, dtype), d, 0);
+    releaseTemporaries();
+    return new Tensor(out, this._shape, dtype);
+  }
+
   // ---- logical ops and element tests (bool results) -------------------------------------
 
   logical_and(other: TensorLike): Tensor { return this._logical("logical_and", ops.opLogicalAnd, other); }

@@ -10,7 +10,7 @@
 // sums them over broadcast dims and accumulates them. A differentiable op without a rule,
 // or a rule that no op names, fails the build.
 
-export type Family = "elementwise" | "select" | "activations" | "reduce" | "linalg" | "views" | "softmax";
+export type Family = "elementwise" | "select" | "activations" | "reduce" | "scan" | "linalg" | "views" | "softmax";
 
 /** How the bindings expose an op; "custom" ops are written by hand in bindings/tensor.ts. */
 export type Binding = "unary" | "binary" | "custom" | "internal";
@@ -192,6 +192,11 @@ export const OPS: OpSpec[] = [
   { name: "Softplus", method: "softplus", binding: "custom", family: "activations", inputs: ["self"],
     params: [{ name: "beta", type: "f64" }, { name: "threshold", type: "f64" }], dtype: "float", saves: ["self"],
     forward: "softplusForward", backward: "softplusBackward" },
+
+  // Running sums along `dim`; `reverse` runs them from the end (the rule's own adjoint).
+  { name: "Cumsum", method: "cumsum", binding: "custom", family: "scan", inputs: ["self"],
+    params: [{ name: "dim", type: "i32" }, { name: "reverse", type: "i32" }], dtype: "same",
+    forward: "cumsumForward", backward: "cumsumBackward" },
 
   // Reductions over the dims in `mask`; the output shape (of rank `rank`) is in scratch.
   { name: "Sum", method: "sum", binding: "custom", family: "reduce", inputs: ["self"], dtype: "same",

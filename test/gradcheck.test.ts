@@ -125,6 +125,14 @@ const otherCases: Case[] = [
     wg: (a, b) => a.mul(3).logaddexp(b), ref: (a, b) => R.zip(a, b, (x, y) => Math.log(Math.exp(3 * x) + Math.exp(y))) },
   { name: "xlogy", covers: ["Xlogy"], inputs: [{ shape: [2, 3] }, { shape: [2, 3], domain: "positive" }],
     wg: (a, b) => a.xlogy(b), ref: (a, b) => R.zip(a, b, (x, y) => x * Math.log(y)) },
+  { name: "cumsum along the last dim", covers: ["Cumsum"], inputs: [{ shape: [3, 4] }],
+    wg: (a) => a.cumsum(1).mul(a),
+    ref: (a) => R.ref(a.shape, Array.from(a.data, (v, k) => {
+      const row = Math.floor(k / 4) * 4;
+      let s = 0;
+      for (let j = row; j <= k; j++) s += a.data[j];
+      return s * v;
+    })) },
   // activations with parameters, on inputs away from their kinks
   { name: "leaky_relu", covers: ["LeakyRelu"], inputs: [{ shape: [3, 4], domain: "awayFromZero" }],
     wg: (x) => x.leaky_relu(0.2), ref: (x) => R.map(x, (v) => (v > 0 ? v : 0.2 * v)), secondOrder: false },

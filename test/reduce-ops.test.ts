@@ -73,6 +73,20 @@ describe("reductions built from max and sum", () => {
     expect(() => y.var(0, { unbiased: false } as never)).toThrow(/unexpected option 'unbiased'/);
   });
 
+  // PyTorch 1.13: x.cumsum(1), its gradient for weights 1..6, x.T.cumsum(1), bool cumsum
+  test("cumsum along any dim, of views and bools", () => {
+    const x = tensor(Float64Array.from([1, 2, 3, 4, 5, 6]), { shape: [2, 3], requires_grad: true });
+    const c = x.cumsum(1);
+    expect(c.tolist()).toEqual([[1, 3, 6], [4, 9, 15]]);
+    c.mul(tensor(Float64Array.from([1, 2, 3, 4, 5, 6]), { shape: [2, 3] })).sum().backward();
+    expect(x.grad!.tolist()).toEqual([[6, 5, 3], [15, 11, 6]]);
+    expect(x.cumsum(0).tolist()).toEqual([[1, 2, 3], [5, 7, 9]]);
+    expect(x.T.cumsum(1).tolist()).toEqual([[1, 5], [2, 7], [3, 9]]);
+    const b = tensor([true, false, true]).cumsum(0);
+    expect([b.dtype, b.tolist()]).toEqual(["int32", [1, 1, 2]]);
+    expect(tensor(5).cumsum(0).tolist()).toBe(5);
+  });
+
   test("gradients of min and amin (gradcheck, float64)", () => {
     const x = rand([3, 4], { dtype: "float64", requires_grad: true });
     expect(gradcheck((t: Tensor) => t.min(1).values.mul(t.amin(0).sum()), [x])).toBe(true);
