@@ -931,15 +931,16 @@ export function powBackward(t: i32, g: i32, grads: usize): void {
     release(one);
     const p = pow(a, bm1);
     release(bm1);
-    const d = mulBoth(mul(g, b), p);
+    // the local derivative masked, then times g, in PyTorch's order (so grad_fn is Mul's)
+    const d = mulBoth(same(b), p);
     const m = maskOf<EqK>(b, zero);
-    setGrad(grads, 0, zeroWhere(d, m));
+    setGrad(grads, 0, mulDrop(g, zeroWhere(d, m)));
     release(d); release(m);
   }
   if (needsGrad(t, 1)) {
-    const d = mulBoth(mul(g, t), log(a));
+    const d = mulBoth(same(t), log(a));
     const m = mulBoth(maskOf<EqK>(a, zero), maskOf<GeK>(b, zero));
-    setGrad(grads, 1, zeroWhere(d, m));
+    setGrad(grads, 1, mulDrop(g, zeroWhere(d, m)));
     release(d); release(m);
   }
   release(zero);
