@@ -25,6 +25,7 @@ export type { GradcheckOptions, GradgradcheckOptions } from "./gradcheck.js";
 export { autograd } from "./autograd-namespace.js";
 export * from "./generated/functions.js";
 export {
-  sum, mean, max, cumsum, dot, matmul, norm, mm, bmm, mv, outer, where, clamp, clip, clamp_min, clamp_max, leaky_relu, elu, selu, hardtanh, relu6,
-  softplus, logical_and, logical_or, logical_xor, logical_not, isnan, isinf, isfinite, reshape, transpose, unsqueeze, squeeze, softmax, log_softmax,
+  sum, mean, max, cumsum, dot, matmul, norm, mm, bmm, mv, outer, where, clamp, clip, clamp_min, clamp_max,
+  leaky_relu, elu, selu, hardtanh, relu6, softplus, logical_and, logical_or, logical_xor, logical_not,
+  isnan, isinf, isfinite, reshape, transpose, unsqueeze, squeeze, softmax, log_softmax,
 } from "./functions.js";

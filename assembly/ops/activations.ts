@@ -5,7 +5,7 @@
 import { newTensorLike, numel, dtypeOf, release, F64 } from "../tensors";
 import { record1, input, paramF, setParamF, setGrad } from "../graph";
 import {
-  unaryInto, constant, maskOf, binaryInto, mul, add, exp, sigmoid, zeroWhere, GtK, GeK, LeK, AddK, MulK, SubK,
+  unaryInto, constant, maskOf, complementOf, binaryInto, mul, add, exp, sigmoid, zeroWhere, GtK, GeK, LeK, AddK, MulK,
 } from "./elementwise";
 
 let p0: f64 = 0;
@@ -97,9 +97,8 @@ export function eluBackward(t: i32, g: i32, grads: usize): void {
   const below = mul(ex, sa);
   release(ex);
   // scale unless x <= 0, so NaN takes scale, as PyTorch's scalar rule
-  const positive = maskOf<LeK>(x, zero), one = constant(1, dtypeOf(g));
-  binaryInto<SubK>(one, positive, positive);
-  release(one);
+  const nonPositive = maskOf<LeK>(x, zero), positive = complementOf(nonPositive);
+  release(nonPositive);
   const factor = either(positive, scale, below);
   setGrad(grads, 0, mul(g, factor));
   release(factor); release(zero); release(sa);

@@ -370,7 +370,7 @@ const counter = heap.alloc(MAX_DIMS << 2);
 
 // Strides (in elements) of tensor t, a view or not, broadcast to a rank-`rank` shape: 0
 // along broadcast dims.
-function broadcastStrides(t: i32, rank: i32, shape: usize, strides: usize): void {
+export function broadcastStrides(t: i32, rank: i32, shape: usize, strides: usize): void {
   const offset = rank - ndim(t);
   for (let d = rank - 1; d >= 0; d--) {
     const td = d - offset;
@@ -889,17 +889,12 @@ export function xlogyBackward(t: i32, g: i32, grads: usize): void {
 // or input 1 is NaN; input 1 takes g elsewhere. Ties all go to input 0.
 function fExtremumBackward<Keep>(t: i32, g: i32, grads: usize): void {
   const a = input(t, 0), b = input(t, 1);
-  const first = maskOf<Keep>(a, b), bNan = maskOf<NeK>(b, b);
-  const toFirst = mulBoth(same(first), same(bNan)); // then first or bNan, as a + b - a b
-  binaryInto<SubK>(bNan, toFirst, toFirst);
-  binaryInto<AddK>(first, toFirst, toFirst);
-  release(first); release(bNan);
+  const toFirst = combineMasks(maskOf<Keep>(a, b), maskOf<NeK>(b, b), true);
   if (needsGrad(t, 1)) setGrad(grads, 1, zeroWhere(g, toFirst));
   if (needsGrad(t, 0)) {
-    const one = constantLike(1, g), other = newTensorLike(toFirst);
-    binaryInto<SubK>(one, toFirst, other);
-    setGrad(grads, 0, zeroWhere(g, other));
-    release(other); release(one);
+    const toSecond = complementOf(toFirst);
+    setGrad(grads, 0, zeroWhere(g, toSecond));
+    release(toSecond);
   }
   release(toFirst);
 }
@@ -918,6 +913,27 @@ export function maskOf<K>(a: i32, b: i32): i32 {
   const m = newTensor(broadcastShape(a, b), outShape, dtypeOf(a));
   binaryInto<K>(a, b, m);
   return m;
+}
+
+/** 1 - m for a 0/1 mask m, as a new mask (m may be saved by a node already: never written). */
+export function complementOf(m: i32): i32 {
+  const one = constantLike(1, m), r = newTensorLike(m);
+  binaryInto<SubK>(one, m, r);
+  release(one);
+  return r;
+}
+
+/** a and b (a b), or a or b (a + b - a b), of 0/1 masks, broadcast; releases a and b. */
+export function combineMasks(a: i32, b: i32, or: bool): i32 {
+  const r = newTensor(broadcastShape(a, b), outShape, dtypeOf(a));
+  binaryInto<MulK>(a, b, r);
+  if (or) {
+    binaryInto<SubK>(b, r, r);
+    binaryInto<AddK>(a, r, r);
+  }
+  release(a);
+  release(b);
+  return r;
 }
 
 export function powBackward(t: i32, g: i32, grads: usize): void {

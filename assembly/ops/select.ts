@@ -4,13 +4,13 @@
 // And clamp, whose gradient goes to the input inside the bounds and to a bound outside.
 
 import {
-  newTensor, dataPtr, numel, ndim, dim, shapePtr, release, dtypeOf, strideOf,
-  MAX_DIMS, F64, I32, BOOL,
+  newTensor, dataPtr, numel, ndim, dim, shapePtr, release, dtypeOf, MAX_DIMS, F64, I32, BOOL,
 } from "../tensors";
 import { at, put } from "../memory";
 import { recordN, input, needsGrad, setGrad } from "../graph";
 import {
-  convertInto, zeroWhere, constant, maskOf, binaryInto, EqK, GeK, LeK, LtK, GtK, AddK, SubK, MulK, MaximumK, MinimumK,
+  convertInto, zeroWhere, maskOf, complementOf, combineMasks, binaryInto, broadcastStrides,
+  GeK, LeK, LtK, GtK, MaximumK, MinimumK,
 } from "./elementwise";
 import { gathered } from "./views";
 
@@ -36,15 +36,6 @@ function broadcast3(c: i32, a: i32, b: i32): i32 {
   return rank;
 }
 
-// Strides of t (a view or not) seen with the broadcast shape: 0 along broadcast dims.
-function stridesOf(t: i32, rank: i32, strides: usize): void {
-  const offset = rank - ndim(t);
-  for (let d = 0; d < rank; d++) {
-    const td = d - offset;
-    put(strides, d, td < 0 || (dim(t, td) == 1 && at(shape, d) != 1) ? 0 : strideOf(t, td));
-  }
-}
-
 // out = m ? a : b, elementwise, m a 0/1 tensor of a's element type T; all broadcast to
 // out's shape (rank `rank`), any strides. Rows (the last dim) that step by 1 in every
 // input take the vector loop.
@@ -56,9 +47,9 @@ function selectInto<T>(m: i32, a: i32, b: i32, out: i32, rank: i32): void {
     store<T>(po, load<T>(pm) != <T>0 ? load<T>(pa) : load<T>(pb));
     return;
   }
-  stridesOf(m, rank, stridesC);
-  stridesOf(a, rank, stridesA);
-  stridesOf(b, rank, stridesB);
+  broadcastStrides(m, rank, shape, stridesC);
+  broadcastStrides(a, rank, shape, stridesA);
+  broadcastStrides(b, rank, shape, stridesB);
   const row = at(shape, rank - 1);
   const sm = at(stridesC, rank - 1), sa = at(stridesA, rank - 1), sb = at(stridesB, rank - 1);
   const w = <i32>(16 / sizeof<T>());
@@ -120,12 +111,9 @@ export function whereBackward(t: i32, g: i32, grads: usize): void {
   const m = maskIn(input(t, 0), dtypeOf(g));
   if (needsGrad(t, 2)) setGrad(grads, 2, zeroWhere(g, m)); // other: g where the condition fails
   if (needsGrad(t, 1)) {
-    const zero = constant(0, dtypeOf(g));
-    const off = newTensor(ndim(m), shapePtr(m), dtypeOf(g));
-    binaryInto<EqK>(m, zero, off); // 1 where the condition fails
-    setGrad(grads, 1, zeroWhere(g, off)); // self: g where it holds
-    release(off);
-    release(zero);
+    const fails = complementOf(m);
+    setGrad(grads, 1, zeroWhere(g, fails)); // self: g where it holds
+    release(fails);
   }
   release(m);
 }
@@ -151,42 +139,19 @@ export function clampForward(op: i32, x: i32, lo: i32, hi: i32): i32 {
   return out;
 }
 
-// 1 - keep: the mask of the elements whose gradient is dropped. Releases keep.
-function dropping(keep: i32): i32 {
-  const one = constant(1, dtypeOf(keep));
-  const drop = newTensor(ndim(keep), shapePtr(keep), dtypeOf(keep));
-  binaryInto<SubK>(one, keep, drop);
-  release(one);
-  release(keep);
-  return drop;
-}
-
-// a * b (logical and of 0/1 masks), or a + b - a b (or). Releases a and b.
-function both(a: i32, b: i32, or: bool): i32 {
-  const rank = broadcast3(a, b, a);
-  const r = newTensor(rank, shape, dtypeOf(a));
-  binaryInto<MulK>(a, b, r);
-  if (or) {
-    binaryInto<SubK>(b, r, r);
-    binaryInto<AddK>(a, r, r);
-  }
-  release(a);
-  release(b);
-  return r;
-}
-
 // g where input i keeps the gradient (mask `keep`, released), 0 elsewhere.
 function kept(grads: usize, i: i32, g: i32, keep: i32): void {
-  const drop = dropping(keep);
+  const drop = complementOf(keep);
   setGrad(grads, i, zeroWhere(g, drop));
   release(drop);
+  release(keep);
 }
 
 // PyTorch's clamp gradients: x keeps g where lo <= x <= hi (so not at NaN); lo where x < lo
 // and lo < hi; hi where x > hi or hi < lo.
 export function clampBackward(t: i32, g: i32, grads: usize): void {
   const x = input(t, 0), lo = input(t, 1), hi = input(t, 2);
-  if (needsGrad(t, 0)) kept(grads, 0, g, both(maskOf<GeK>(x, lo), maskOf<LeK>(x, hi), false));
-  if (needsGrad(t, 1)) kept(grads, 1, g, both(maskOf<LtK>(x, lo), maskOf<LtK>(lo, hi), false));
-  if (needsGrad(t, 2)) kept(grads, 2, g, both(maskOf<GtK>(x, hi), maskOf<LtK>(hi, lo), true));
+  if (needsGrad(t, 0)) kept(grads, 0, g, combineMasks(maskOf<GeK>(x, lo), maskOf<LeK>(x, hi), false));
+  if (needsGrad(t, 1)) kept(grads, 1, g, combineMasks(maskOf<LtK>(x, lo), maskOf<LtK>(lo, hi), false));
+  if (needsGrad(t, 2)) kept(grads, 2, g, combineMasks(maskOf<GtK>(x, hi), maskOf<LtK>(hi, lo), true));
 }
