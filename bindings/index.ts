@@ -33,5 +33,7 @@ export {
   leaky_relu, elu, selu, hardtanh, relu6, softplus, logical_and, logical_or, logical_xor, logical_not,
   isnan, isinf, isfinite, reshape, transpose, unsqueeze, squeeze, softmax, log_softmax,
   gather, take_along_dim, index_select, scatter, scatter_add, index_add, index_copy, index_fill, masked_fill,
-  masked_select, index_put, nonzero,
+  masked_select, index_put, nonzero, min, amax, amin, argmax, argmin, all, any, count_nonzero, logsumexp, std,
+  var_ as var, clone, detach, numel, flatten, unflatten, permute, movedim, narrow, select, diagonal, t, broadcast_to,
+  tile, tril, triu, trace, nan_to_num, split, chunk, unbind,
 } from "./functions.js";
