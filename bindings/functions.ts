@@ -74,6 +74,8 @@ export const logsumexp = functionOf("logsumexp");
 export const std = functionOf("std");
 // exported as `var` (a reserved word for a binding, not for an export): wg.var(x)
 export const var_ = functionOf("var");
+export const nansum = functionOf("nansum");
+export const nanmean = functionOf("nanmean");
 export const clone = functionOf("clone");
 export const detach = functionOf("detach");
 export const numel = functionOf("numel");
@@ -114,6 +116,8 @@ export const masked_fill = (x: Tensor, mask: Tensor, value: Tensor | number): Te
 export const masked_select = (x: Tensor, mask: Tensor): Tensor => lift("masked_select", x).masked_select(mask);
 export const index_put = (x: Tensor, indices: Index[], values: Tensor | number, accumulate = false): Tensor =>
   lift("index_put", x).index_put(indices, values, accumulate);
+export const take = (x: Tensor, index: Index): Tensor => lift("take", x).take(index);
+export const masked_scatter = (x: Tensor, mask: Tensor, source: Tensor): Tensor => lift("masked_scatter", x).masked_scatter(mask, source);
 export function nonzero(x: Tensor): Tensor;
 export function nonzero(x: Tensor, options: { as_tuple: true }): Tensor[];
 export function nonzero(x: Tensor, options: { as_tuple?: boolean } = {}): Tensor | Tensor[] {

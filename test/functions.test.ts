@@ -54,3 +54,18 @@ test("a number is a 0-d input", () => {
   expect(wg.clone(2.5).shape).toEqual([]);
   expect(wg.amax(3, 0).item()).toBe(3);
 });
+
+test("PyTorch's other names are the ops themselves, as methods and functions", () => {
+  const a = wg.tensor([1.5, -2, 3], { requires_grad: true }), b = wg.tensor([2, 2, -1]);
+  const pairs: [Tensor, Tensor][] = [
+    [a.multiply(b), a.mul(b)], [wg.multiply(a, b), a.mul(b)], [a.divide(b), a.div(b)], [wg.true_divide(a, b), a.div(b)],
+    [a.subtract(b), a.sub(b)], [a.negative(), a.neg()], [wg.absolute(a), a.abs()], [a.fix(), a.trunc()],
+    [a.greater(b), a.gt(b)], [wg.less_equal(a, b), a.le(b)], [a.not_equal(b), a.ne(b)],
+    [a.reshape([3, 1]).swapaxes(0, 1), a.reshape([3, 1]).t()], [wg.moveaxis(a.reshape([1, 3]), 0, 1), a.reshape([1, 3]).movedim(0, 1)],
+    [wg.concat([a, b]), wg.cat([a, b])], [a.argwhere(), a.nonzero()],
+  ];
+  for (const [alias, op] of pairs) {
+    expect(plain(alias)).toEqual(plain(op));
+    expect(alias.grad_fn?.name).toBe(op.grad_fn?.name);
+  }
+});
