@@ -97,3 +97,17 @@ export function stress(y0: number, a: number, b: number, steps: number): [number
   }
   return [ys[steps], g, ga, gb];
 }
+
+/** loss = sum(W[idx] * T), W vocab x dim, T tokens x dim; returns [loss, dL/dW]. */
+export function embed(make: Make, w: Floats, t: Floats, idx: Int32Array, dim: number): [number, Floats] {
+  const gw = make(w.length);
+  let loss = 0;
+  for (let k = 0; k < idx.length; k++) {
+    const row = idx[k] * dim, at = k * dim;
+    for (let j = 0; j < dim; j++) {
+      loss += w[row + j] * t[at + j];
+      gw[row + j] += t[at + j];
+    }
+  }
+  return [loss, gw];
+}

@@ -3,7 +3,7 @@
 import * as plain from "./plain.js";
 import type { Floats } from "./plain.js";
 
-export const WORKLOADS = ["ew", "ew-f64", "mm256", "mm512", "mm512-f64", "mlp", "stress"] as const;
+export const WORKLOADS = ["ew", "ew-f64", "mm256", "mm512", "mm512-f64", "mlp", "embed", "stress"] as const;
 export type WorkloadId = (typeof WORKLOADS)[number];
 
 // ew and mm also run in float64 (the -f64 workloads): their arrays are then Float64Arrays.
@@ -14,8 +14,9 @@ export interface MlpData {
   kind: "mlp"; batch: number; inputs: number; hidden: number; classes: number; lr: number;
   x: Float32Array; y: Float32Array; w1: Float32Array; b1: Float32Array; w2: Float32Array; b2: Float32Array;
 }
+export interface EmbedData { kind: "embed"; vocab: number; dim: number; tokens: number; w: Float32Array; t: Float32Array; idx: Int32Array }
 export interface StressData { kind: "stress"; steps: number; y0: number; a: number; b: number }
-export type Data = EwData | MmData | MlpData | StressData;
+export type Data = EwData | MmData | MlpData | EmbedData | StressData;
 
 export const DESCRIPTIONS: Record<WorkloadId, string> = {
   ew: "N = 1e6: sum(tanh(x*w + b) * x), grads x, w",
@@ -24,6 +25,7 @@ export const DESCRIPTIONS: Record<WorkloadId, string> = {
   mm512: "sum(A @ B), 512x512, grads A, B",
   "mm512-f64": "mm512 in float64",
   mlp: "784-128-10 MLP, ReLU, mean softmax cross-entropy, batch 64, one SGD step",
+  embed: "embedding lookup: sum(W[idx] * T), W 5000x64, 2048 indices (with repeats), grad W",
   stress: "0-d: y = y*a + b x 5000 (10,000 ops), then backward",
 };
 
@@ -61,6 +63,11 @@ export function makeData(id: WorkloadId): Data {
         w2: uniform(hidden * classes, 10, 1 / Math.sqrt(hidden)), b2: uniform(classes, 11, 0.1),
       };
     }
+    case "embed": {
+      const vocab = 5000, dim = 64, tokens = 2048;
+      const idx = Int32Array.from(uniform(tokens, 12), (u) => Math.floor((u + 1) / 2 * vocab) % vocab);
+      return { kind: "embed", vocab, dim, tokens, w: uniform(vocab * dim, 13), t: uniform(tokens * dim, 14), idx };
+    }
     case "stress":
       return { kind: "stress", steps: 5000, y0: Math.fround(0.5), a: Math.fround(0.999), b: Math.fround(0.001) };
   }
@@ -76,6 +83,7 @@ export function referenceGrads(d: Data): ArrayLike<number>[] {
     case "mm": return plain.mm(f64, wide(d.a), wide(d.b), d.n).slice(1) as Float64Array[];
     case "mlp": return plain.mlp(f64, wide(d.x), wide(d.y), { w1: wide(d.w1), b1: wide(d.b1), w2: wide(d.w2), b2: wide(d.b2) },
       d.batch, d.inputs, d.hidden, d.classes).slice(1) as Float64Array[];
+    case "embed": return [plain.embed(f64, wide(d.w), wide(d.t), d.idx, d.dim)[1]];
     case "stress": return [plain.stress(d.y0, d.a, d.b, d.steps).slice(1)];
   }
 }
@@ -85,6 +93,7 @@ export function rate(d: Data, ms: number): string {
   switch (d.kind) {
     case "mm": return `${((6 * d.n ** 3) / (ms * 1e6)).toFixed(1)} GFLOP/s`;
     case "mlp": return `${(1000 / ms).toFixed(0)} steps/s`;
+    case "embed": return `${(d.tokens / (ms * 1000)).toFixed(1)} M rows/s`;
     case "stress": return `${((ms * 1000) / (2 * d.steps)).toFixed(3)} µs/op`;
     default: return "";
   }

@@ -38,6 +38,16 @@ export function setupWith(useJit: boolean) {
           grads: async () => values(call()[1]),
         };
       }
+      case "embed": {
+        const w = np.array(d.w).reshape([d.vocab, d.dim]), t = np.array(d.t).reshape([d.tokens, d.dim]);
+        const idx = np.array(d.idx);
+        const f = wrap(valueAndGrad((ws: A, ts: A, is: A) => np.sum(np.take(ws, is, 0).mul(ts)), { argnums: [0] }));
+        const call = () => f(w.ref, t.ref, idx.ref) as [A, A[]];
+        return {
+          step: async () => { const [l, g] = call(); await blockUntilReady([l, ...g]); l.dispose(); g.forEach((x) => x.dispose()); },
+          grads: async () => values(call()[1]),
+        };
+      }
       case "mlp": {
         const x = np.array(d.x).reshape([d.batch, d.inputs]), y = np.array(d.y).reshape([d.batch, d.classes]);
         let params: A[] = [np.array(d.w1).reshape([d.inputs, d.hidden]), np.array(d.b1),

@@ -29,6 +29,10 @@ export async function setup(d: Data): Promise<Session> {
         },
       };
     }
+    case "embed": {
+      const run = () => [plain.embed(f32, d.w, d.t, d.idx, d.dim)[1]];
+      return { step: run, grads: run };
+    }
     case "stress": {
       // Hand-derived: one loop forward, one back. No autodiff can come close; it is the floor.
       const run = () => [plain.stress(d.y0, d.a, d.b, d.steps).slice(1)];

@@ -38,6 +38,19 @@ export function setupOn(backend: "cpu" | "wasm") {
           grads: () => tf.tidy(() => values(f([a, b]).grads)),
         };
       }
+      case "embed": {
+        if (backend === "cpu") {
+          throw new Error("not timed: on the cpu backend a run of this workload did not finish within 5 minutes " +
+            "(tf.gather's gradient is UnsortedSegmentSum)");
+        }
+        const w = tf.tensor2d(d.w, [d.vocab, d.dim]), t = tf.tensor2d(d.t, [d.tokens, d.dim]);
+        const idx = tf.tensor1d(d.idx, "int32");
+        const f = tf.valueAndGrads((ws: tf.Tensor) => tf.sum(tf.mul(tf.gather(ws, idx), t)));
+        return {
+          step: () => tf.tidy(() => { f([w]); }),
+          grads: () => tf.tidy(() => values(f([w]).grads)),
+        };
+      }
       case "mlp": {
         const x = tf.tensor2d(d.x, [d.batch, d.inputs]), y = tf.tensor2d(d.y, [d.batch, d.classes]);
         const params = [

@@ -11,7 +11,7 @@ const values = (ts: (Wasmgrad.Tensor | null)[]) => ts.map((t) => t!.toTypedArray
 
 export const setupScoped = (lib: Lib, scoped: boolean) => (d: Data) => setup(lib, d, scoped ? lib.scope : (fn) => fn());
 
-async function setup(wg: Lib, d: Data, scope: <T>(fn: () => T) => T): Promise<Session> {
+async function setup(wg: Lib, d: Data, scope: <T>(fn: () => T) => T): Promise<Session | null> {
   switch (d.kind) {
     case "ew": {
       const x = wg.tensor(d.x, { requires_grad: true }), w = wg.tensor(d.w, { requires_grad: true });
@@ -53,6 +53,16 @@ async function setup(wg: Lib, d: Data, scope: <T>(fn: () => T) => T): Promise<Se
           wg.no_grad(() => { for (const p of params) p.sub_(p.grad!, { alpha: d.lr }); });
         }),
       };
+    }
+    case "embed": {
+      if (typeof wg.Tensor.prototype.index_select !== "function") return null; // builds before indexing
+      const w = wg.tensor(d.w, { shape: [d.vocab, d.dim], requires_grad: true });
+      const t = wg.tensor(d.t, { shape: [d.tokens, d.dim] }), idx = wg.tensor(d.idx);
+      const step = () => scope(() => {
+        w.grad = null;
+        w.index_select(0, idx).mul(t).sum().backward();
+      });
+      return { step, grads: () => { step(); return values([w.grad]); } };
     }
     case "stress": {
       const run = () => scope(() => {
