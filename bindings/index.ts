@@ -10,6 +10,7 @@ export type { CreateOptions, TensorOptions, TensorData, NestedNumbers, NumericAr
 import "./shape-ops.js"; // movedim, repeat, tril, ... as Tensor methods
 import "./reduce-ops.js"; // min, argmax, all, ... as Tensor methods
 import "./linalg-ops.js"; // mm, bmm, mv, outer as Tensor methods
+export { prod, cumprod, norm } from "./sort-ops.js"; // and sort, argsort, topk, msort as Tensor methods
 export { cat, stack, hstack, vstack } from "./join-ops.js"; // and split, chunk, unbind as Tensor methods
 export { eye, empty, full_like, rand_like, randn_like, randint, randperm, logspace } from "./factories.js";
 export { manual_seed } from "./random.js";
@@ -25,7 +26,7 @@ export type { GradcheckOptions, GradgradcheckOptions } from "./gradcheck.js";
 export { autograd } from "./autograd-namespace.js";
 export * from "./generated/functions.js";
 export {
-  sum, mean, max, cumsum, dot, matmul, norm, mm, bmm, mv, outer, where, clamp, clip, clamp_min, clamp_max,
+  sum, mean, max, cumsum, dot, matmul, mm, bmm, mv, outer, where, clamp, clip, clamp_min, clamp_max,
   leaky_relu, elu, selu, hardtanh, relu6, softplus, logical_and, logical_or, logical_xor, logical_not,
   isnan, isinf, isfinite, reshape, transpose, unsqueeze, squeeze, softmax, log_softmax,
 } from "./functions.js";

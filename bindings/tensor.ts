@@ -693,17 +693,6 @@ export class Tensor extends TableMethods {
     return new Tensor(out, this._shape, dtype);
   }
 
-  /** The 2-norm of all elements. */
-  norm(): Tensor {
-    this._live("norm");
-    if (!isFloating(this._dtype)) {
-      fail("norm", `linalg.vector_norm: Expected a floating point or complex tensor as input. Got ${this._dtype}`);
-    }
-    const out = ops.opNorm(operand("norm", this, this._dtype));
-    releaseTemporaries();
-    return new Tensor(out, [], this._dtype);
-  }
-
   // ---- views --------------------------------------------------------------------------
 
   // Views share this tensor's data (in-place writes through one show in all) and its

@@ -197,6 +197,23 @@ export const OPS: OpSpec[] = [
   { name: "Cumsum", method: "cumsum", binding: "custom", family: "scan", inputs: ["self"],
     params: [{ name: "dim", type: "i32" }, { name: "reverse", type: "i32" }], dtype: "same",
     forward: "cumsumForward", backward: "cumsumBackward" },
+  // Running products along `dim` (from the end when `reverse`), and the product along `dim`
+  // (its output shape, of rank `rank`, in scratch). Their rules are made of the two internal
+  // ops below, so they are exact with zeros in the input and twice differentiable.
+  { name: "Cumprod", method: "cumprod", binding: "custom", family: "scan", inputs: ["self"],
+    params: [{ name: "dim", type: "i32" }, { name: "reverse", type: "i32" }], dtype: "same", saves: ["self", "result"],
+    forward: "cumprodForward", backward: "cumprodBackward" },
+  { name: "Prod", method: "prod", binding: "custom", family: "scan", inputs: ["self"],
+    params: [{ name: "dim", type: "i32" }, { name: "rank", type: "i32" }], dtype: "same", saves: ["self"],
+    forward: "prodForward", backward: "prodBackward" },
+  // self moved `by` places along `dim`, `fill` where nothing lands
+  { name: "Shift", binding: "internal", family: "scan", inputs: ["self"],
+    params: [{ name: "dim", type: "i32" }, { name: "by", type: "i32" }, { name: "fill", type: "f64" }], dtype: "same",
+    forward: "shiftForward", backward: "shiftBackward" },
+  // y_k = self_k + coef_k y_{k-1} along `dim` (y_{k+1} when `reverse`)
+  { name: "Recurrence", binding: "internal", family: "scan", inputs: ["self", "coef"],
+    params: [{ name: "dim", type: "i32" }, { name: "reverse", type: "i32" }], dtype: "same", saves: ["coef", "result"],
+    forward: "recurrenceForward", backward: "recurrenceBackward" },
 
   // Reductions over the dims in `mask`; the output shape (of rank `rank`) is in scratch.
   { name: "Sum", method: "sum", binding: "custom", family: "reduce", inputs: ["self"], dtype: "same",
@@ -219,7 +236,10 @@ export const OPS: OpSpec[] = [
   { name: "Matmul", method: "matmul", gradFn: "MmBackward", binding: "custom", family: "linalg",
     inputs: ["self", "other"], dtype: "promote", saves: ["self", "other"],
     savedFor: { self: ["other"], other: ["self"] }, forward: "matmulForward", backward: "matmulBackward" },
+  // The p-norm over the trailing dims from `start` (the bindings move the reduced dims there);
+  // the output shape (of rank `rank`) is in scratch.
   { name: "Norm", method: "norm", binding: "custom", family: "linalg", inputs: ["self"], dtype: "same",
+    params: [{ name: "p", type: "f64" }, { name: "start", type: "i32" }, { name: "rank", type: "i32" }],
     saves: ["self", "result"], forward: "normForward", backward: "normBackward" },
 
   // Views: the output shares the input's data. The bindings compute the geometry (shape and

@@ -167,6 +167,21 @@ const otherCases: Case[] = [
   { name: "matmul 2-D @ batched", covers: ["Matmul"], inputs: [{ shape: [3, 4] }, { shape: [2, 4, 5] }], wg: (a, b) => a.matmul(b), ref: (a, b) => R.matmul(R.ref([1, ...a.shape], a.data), b) },
   { name: "matmul odd sizes", covers: ["Matmul"], inputs: [{ shape: [7, 9] }, { shape: [9, 6] }], wg: (a, b) => a.matmul(b), ref: R.matmul },
   { name: "norm", covers: ["Norm"], inputs: [{ shape: [2, 3] }], wg: (a) => a.norm(), ref: (a) => R.ref([], [Math.hypot(...a.data)]) },
+  // products and norms (bindings/sort-ops.ts); the rules of Prod and Cumprod are made of
+  // Shift and Recurrence, which their second-order checks differentiate
+  { name: "prod all", covers: ["Prod", "Cumprod", "Shift", "Recurrence"], inputs: [{ shape: [3, 4], domain: "awayFromZero" }],
+    wg: (a) => a.prod(), ref: (a) => R.reduce(a, undefined, false, product) },
+  { name: "prod dim 1 keepdim", covers: ["Prod"], inputs: [{ shape: [2, 3, 4] }], wg: (a) => a.prod(1, true), ref: (a) => R.reduce(a, [1], true, product) },
+  { name: "prod 0-d", covers: ["Prod"], inputs: [{ shape: [] }], wg: (a) => a.prod().mul(a), ref: (a) => R.map(a, (v) => v * v) },
+  { name: "cumprod dim 1", covers: ["Cumprod", "Shift", "Recurrence"], inputs: [{ shape: [3, 4] }], wg: (a) => a.cumprod(1), ref: (a) => cumprodRef(a, 1) },
+  { name: "cumprod dim 0 of a transposed view", covers: ["Cumprod"], inputs: [{ shape: [4, 3] }], wg: (a) => a.t().cumprod(0),
+    ref: (a) => cumprodRef(R.transpose(a, 0, 1), 0) },
+  ...[2, 1, 3, 1.5, 0.5, Infinity, -Infinity].map((p): Case => ({
+    name: `norm p=${p} over dims [0, 2] keepdim`, covers: ["Norm"], inputs: [{ shape: [2, 3, 4], domain: "awayFromZero" }],
+    wg: (a) => a.norm(p, [0, 2], true), ref: (a) => R.reduce(a, [0, 2], true, (v) => pNorm(v, p)),
+    secondOrder: p !== 1 && Math.abs(p) !== Infinity,
+  })),
+  { name: "norm p=3 dim 1", covers: ["Norm"], inputs: [{ shape: [3, 4] }], wg: (a) => a.norm({ p: 3, dim: 1 }), ref: (a) => R.reduce(a, [1], false, (v) => pNorm(v, 3)) },
   { name: "reshape", covers: ["View"], inputs: [{ shape: [2, 6] }], wg: (a) => a.reshape([3, -1]).mul(a.reshape(3, 4)), ref: (a) => R.map(R.ref([3, 4], a.data), (v) => v * v) },
   { name: "transpose", covers: ["Transpose"], inputs: [{ shape: [2, 3, 4] }], wg: (a) => a.transpose(0, 2), ref: (a) => R.transpose(a, 0, 2) },
   { name: "transpose last two", covers: ["Transpose"], inputs: [{ shape: [2, 3, 4] }], wg: (a) => a.transpose(-1, -2), ref: (a) => R.transpose(a, 1, 2) },
@@ -206,6 +221,27 @@ const otherCases: Case[] = [
   // Broadcast is the sum's rule: its own rule runs in the second-order check.
   { name: "composite chain", covers: ["Mul", "Tanh", "Sum", "Exp", "Broadcast"], inputs: [{ shape: [3, 4] }, { shape: [4] }], wg: (a, b) => a.mul(b).tanh().sum(0).exp(), ref: (a, b) => R.map(R.reduce(R.map(R.zip(a, b, (x, y) => x * y), Math.tanh), [0], false, R.sum), Math.exp) },
 ];
+
+function product(vals: number[]): number {
+  return vals.reduce((a, b) => a * b, 1);
+}
+
+function cumprodRef(x: Ref, dim: number): Ref {
+  return R.ref(x.shape, Array.from(x.data, (_, i) => {
+    const stride = x.shape.slice(dim + 1).reduce((a, b) => a * b, 1);
+    const k = Math.floor(i / stride) % x.shape[dim];
+    let acc = 1;
+    for (let j = 0; j <= k; j++) acc *= x.data[i - (k - j) * stride];
+    return acc;
+  }));
+}
+
+function pNorm(vals: number[], p: number): number {
+  const a = vals.map(Math.abs);
+  if (p === Infinity) return Math.max(...a);
+  if (p === -Infinity) return Math.min(...a);
+  return a.reduce((s, v) => s + v ** p, 0) ** (1 / p);
+}
 
 function sample(shape: number[], domain: Domain, next: () => number): Float64Array {
   const n = shape.reduce((a, b) => a * b, 1);
