@@ -10,7 +10,8 @@ export type { CreateOptions, TensorOptions, TensorData, NestedNumbers, NumericAr
 import "./shape-ops.js"; // movedim, repeat, tril, ... as Tensor methods
 import "./reduce-ops.js"; // min, argmax, all, ... as Tensor methods
 import "./linalg-ops.js"; // mm, bmm, mv, outer as Tensor methods
-export { prod, cumprod, norm } from "./sort-ops.js"; // and sort, argsort, topk, msort as Tensor methods
+export { prod, cumprod, norm, sort, argsort, topk, msort } from "./sort-ops.js"; // and as Tensor methods
+export type { SortResult, SortOptions, TopkOptions, ProdOptions, NormOptions, NormOrder } from "./sort-ops.js";
 export { cat, stack, hstack, vstack } from "./join-ops.js"; // and split, chunk, unbind as Tensor methods
 export { eye, empty, full_like, rand_like, randn_like, randint, randperm, logspace } from "./factories.js";
 export { manual_seed } from "./random.js";

@@ -2,7 +2,7 @@
 // topk and msort, as Tensor methods (added to the class here) and functions. Each is one
 // op of the table (its kernel in the core) with the geometry checked and computed here.
 
-import { Tensor } from "./tensor.js";
+import { Tensor, allocate, type MaxResult } from "./tensor.js";
 import { ops, writeScratch } from "./core.js";
 import { checkOptions } from "./options.js";
 import { describe, fail, normalizeDim } from "./shape.js";
@@ -19,6 +19,17 @@ declare module "./tensor.js" {
      * (an int or a list; all dims by default), with PyTorch's gradients.
      */
     norm(p?: NormOrder | NormOptions | null, dim?: number | number[] | null, keepdim?: boolean): Tensor;
+    /**
+     * The elements sorted along dim (the last by default), ascending unless `descending`,
+     * with their positions (int32); NaN sorts as the largest value. Always stable.
+     */
+    sort(dim?: number | SortOptions, descending?: boolean, options?: { stable?: boolean }): SortResult;
+    /** The positions (int32) that sort the elements along dim: sort(...).indices. */
+    argsort(dim?: number | SortOptions, descending?: boolean, options?: { stable?: boolean }): Tensor;
+    /** The k largest (or smallest) elements along dim (the last by default), in order, with their positions. */
+    topk(k: number, dim?: number | TopkOptions, largest?: boolean, sorted?: boolean): SortResult;
+    /** The elements sorted along dim 0: sort(0).values. */
+    msort(): Tensor;
   }
 }
 
@@ -58,6 +69,90 @@ Tensor.prototype.cumprod = function cumprod(this: Tensor, dim: number) {
   const x = integerAsInt32(this);
   return new Tensor(ops.opCumprod(x._live("cumprod"), d, 0), this.shape, x.dtype);
 };
+
+/** The values of a sort or topk and their positions along the dim (int32). */
+export type SortResult = MaxResult;
+
+export interface SortOptions {
+  dim?: number;
+  descending?: boolean;
+  stable?: boolean;
+}
+
+export interface TopkOptions {
+  dim?: number;
+  largest?: boolean;
+  sorted?: boolean;
+}
+
+const SORT_OPTIONS = { dim: "number", descending: "boolean", stable: "boolean" } as const;
+const TOPK_OPTIONS = { dim: "number", largest: "boolean", sorted: "boolean" } as const;
+
+function sortMethod(this: Tensor, dim: number | SortOptions = -1, descending = false, options?: { stable?: boolean }): SortResult {
+  this._live("sort");
+  if (typeof dim === "object" && dim !== null) {
+    checkOptions("sort", dim, SORT_OPTIONS);
+    return this.sort(dim.dim ?? -1, dim.descending ?? false);
+  }
+  checkOptions("sort", options, { stable: "boolean" }); // every sort here is stable
+  if (typeof descending !== "boolean") throw new TypeError(`sort(): descending must be a boolean, got ${describe(descending)}`);
+  const d = normalizeDim("sort", dim, this.ndim);
+  return sorted("sort", ops.opSort, this, d, this.ndim === 0 ? 1 : this.shape[d], descending);
+}
+Tensor.prototype.sort = sortMethod;
+
+Tensor.prototype.argsort = function argsort(this: Tensor, dim: number | SortOptions = -1, descending = false, options?: { stable?: boolean }) {
+  const { values, indices } = this.sort(dim, descending, options);
+  values.dispose();
+  return indices;
+};
+
+function topkMethod(this: Tensor, k: number, dim: number | TopkOptions = -1, largest = true, sorted_ = true): SortResult {
+  this._live("topk");
+  if (typeof dim === "object" && dim !== null) {
+    checkOptions("topk", dim, TOPK_OPTIONS);
+    return this.topk(k, dim.dim ?? -1, dim.largest ?? true, dim.sorted ?? true);
+  }
+  if (typeof k !== "number" || !Number.isInteger(k)) throw new TypeError(`topk(): argument 'k' must be an integer, got ${describe(k)}`);
+  if (typeof largest !== "boolean") throw new TypeError(`topk(): largest must be a boolean, got ${describe(largest)}`);
+  if (typeof sorted_ !== "boolean") throw new TypeError(`topk(): sorted must be a boolean, got ${describe(sorted_)}`);
+  if (this.dtype === "bool") fail("topk", `"topk_cpu" not implemented for 'Bool'`);
+  const d = normalizeDim("topk", dim, this.ndim);
+  const len = this.ndim === 0 ? 1 : this.shape[d];
+  if (k < 0 || k > len) fail("topk", `selected index k out of range (k = ${k}, size ${len} along dim ${d} of shape [${this.shape.join(", ")}])`);
+  // the values come in order whether or not `sorted` asks for it
+  return sorted("topk", ops.opTopk, this, d, this.ndim === 0 ? 1 : k, largest);
+}
+Tensor.prototype.topk = topkMethod;
+
+Tensor.prototype.msort = function msort(this: Tensor) {
+  return this.sort(0).values;
+};
+
+// The first `count` elements of each row along d in order, and their positions; bools are
+// ordered as integers (false < true).
+function sorted(op: string, entry: (x: number, indices: number, d: number, descending: number) => number,
+  x: Tensor, d: number, count: number, descending: boolean): SortResult {
+  const shape = x.ndim === 0 ? [] : x.shape.map((s, e) => (e === d ? count : s));
+  const keys = x.dtype === "bool" ? x.int() : x;
+  const indices = new Tensor(allocate(shape, "int32"), shape, "int32");
+  const values = new Tensor(entry(keys._live(op), indices._live(op), d, descending ? 1 : 0), shape, keys.dtype);
+  if (x.dtype !== "bool") return { values, indices };
+  const flags = values.bool();
+  values.dispose();
+  return { values: flags, indices };
+}
+
+export function sort(x: Tensor, dim: number | SortOptions = -1, descending = false, options?: { stable?: boolean }): SortResult {
+  return lift("sort", x).sort(dim, descending, options);
+}
+export function argsort(x: Tensor, dim: number | SortOptions = -1, descending = false, options?: { stable?: boolean }): Tensor {
+  return lift("argsort", x).argsort(dim, descending, options);
+}
+export function topk(x: Tensor, k: number, dim: number | TopkOptions = -1, largest = true, sorted_ = true): SortResult {
+  return lift("topk", x).topk(k, dim, largest, sorted_);
+}
+export const msort = (x: Tensor): Tensor => lift("msort", x).msort();
 
 export type NormOrder = number | "fro";
 

@@ -467,13 +467,22 @@ export class Tensor extends TableMethods {
     return { values, indices: argmaxAlong(this, values, d, values._shape) };
   }
 
-  /** The max along a dim, with the gradient shared between tied maxima (PyTorch's amax). */
-  amax(dim: number, keepdim = false): Tensor {
+  /**
+   * The max over dim (an int or a list; all dims by default), with the gradient shared
+   * between tied maxima (PyTorch's amax).
+   */
+  amax(dim: number | number[] | null = null, keepdim = false): Tensor {
     this._live("amax");
-    const d = normalizeDim("amax", dim, this.ndim);
+    const mask = this._reduceDims("amax", Array.isArray(dim) && dim.length === 0 ? null : dim);
     if (this.ndim === 0) return this.clone();
-    if (this._shape[d] === 0) fail("amax", `cannot reduce over dimension ${d} of size 0`);
-    return this._max(d, d + 1, this._reducedShape(1 << d, keepdim), true);
+    const dims = this._shape.map((_, d) => d).filter((d) => mask & (1 << d));
+    for (const d of dims) if (this._shape[d] === 0) fail("amax", `cannot reduce over dimension ${d} of size 0`);
+    const shape = this._reducedShape(mask, keepdim);
+    const start = dims[0], end = dims[dims.length - 1] + 1;
+    if (end - start === dims.length) return this._max(start, end, shape, true);
+    // one run of dims for the kernel: the reduced dims moved last (a view)
+    const kept = this._shape.map((_, d) => d).filter((d) => !(mask & (1 << d)));
+    return this.permute([...kept, ...dims])._max(kept.length, this.ndim, shape, true);
   }
 
   // Max over dims [start, end) into `shape`; bools are compared as integers.

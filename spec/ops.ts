@@ -10,7 +10,7 @@
 // sums them over broadcast dims and accumulates them. A differentiable op without a rule,
 // or a rule that no op names, fails the build.
 
-export type Family = "elementwise" | "select" | "activations" | "reduce" | "scan" | "linalg" | "views" | "softmax";
+export type Family = "elementwise" | "select" | "activations" | "reduce" | "scan" | "sort" | "linalg" | "views" | "softmax";
 
 /** How the bindings expose an op; "custom" ops are written by hand in bindings/tensor.ts. */
 export type Binding = "unary" | "binary" | "custom" | "internal";
@@ -214,6 +214,16 @@ export const OPS: OpSpec[] = [
   { name: "Recurrence", binding: "internal", family: "scan", inputs: ["self", "coef"],
     params: [{ name: "dim", type: "i32" }, { name: "reverse", type: "i32" }], dtype: "same", saves: ["coef", "result"],
     forward: "recurrenceForward", backward: "recurrenceBackward" },
+
+  // The values of self sorted along `dim` (assembly/ops/sort.ts), the first indices.size(dim)
+  // of each row (topk); the kernel writes their positions into `indices`, an int32 tensor of
+  // the output's shape that the bindings allocate for it.
+  { name: "Sort", method: "sort", binding: "custom", family: "sort", inputs: ["self", "indices"],
+    params: [{ name: "dim", type: "i32" }, { name: "descending", type: "i32" }], dtype: "same", saves: ["indices"],
+    forward: "sortForward", backward: null },
+  { name: "Topk", method: "topk", binding: "custom", family: "sort", inputs: ["self", "indices"],
+    params: [{ name: "dim", type: "i32" }, { name: "descending", type: "i32" }], dtype: "same", saves: ["indices"],
+    forward: "sortForward", backward: null },
 
   // Reductions over the dims in `mask`; the output shape (of rank `rank`) is in scratch.
   { name: "Sum", method: "sum", binding: "custom", family: "reduce", inputs: ["self"], dtype: "same",
