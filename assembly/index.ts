@@ -12,6 +12,7 @@ import { addInPlace as addInto, mulInPlace as mulInto } from "./ops/elementwise"
 import { copyInto } from "./ops/views";
 import { fillSpan } from "./ops/reduce";
 import { constant } from "./ops/elementwise";
+export { indexOutOfRange, lastBadIndex } from "./ops/index";
 import { gradEnabled, setGradEnabled as setMode } from "./graph";
 import * as engine from "./engine";
 import { scratch } from "./scratch";

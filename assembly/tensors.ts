@@ -214,6 +214,13 @@ export function newTensor(rank: i32, shape: usize, dtype: i32): i32 {
   return id;
 }
 
+/** newTensor filled with zeros. */
+export function newZeros(rank: i32, shape: usize, dtype: i32): i32 {
+  const t = newTensor(rank, shape, dtype);
+  memory.fill(dataPtr(t), 0, dataBytes(t));
+  return t;
+}
+
 export function newTensorLike(src: i32): i32 {
   return newTensor(ndim(src), shapePtr(src), dtypeOf(src));
 }

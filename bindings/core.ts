@@ -54,6 +54,8 @@ export interface Core {
   currentHistory(t: number): number;
   addInPlace(target: number, src: number): void;
   mulInPlace(target: number, src: number): void;
+  indexOutOfRange(index: number, lo: number, hi: number): number;
+  lastBadIndex(): number;
 }
 
 function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
@@ -148,6 +150,8 @@ export const core: Core = {
   currentHistory: raw.currentHistory,
   addInPlace: raw.addInPlace,
   mulInPlace: raw.mulInPlace,
+  indexOutOfRange: guarded(raw.indexOutOfRange),
+  lastBadIndex: raw.lastBadIndex,
 };
 
 /** The entry point of every op of the table (op<Name>); each allocates its result. */

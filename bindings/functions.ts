@@ -3,6 +3,7 @@
 // table (generated/functions.ts).
 
 import type { Tensor, MaxResult } from "./tensor.js";
+import type { IndexLike } from "./index-ops.js";
 import { lift, liftBeside } from "./lift.js";
 
 export const sum = (x: Tensor, dim?: number | number[] | null, keepdim = false): Tensor => lift("sum", x).sum(dim, keepdim);
@@ -49,3 +50,28 @@ export const unsqueeze = (x: Tensor, dim: number): Tensor => lift("unsqueeze", x
 export const squeeze = (x: Tensor, dim?: number): Tensor => lift("squeeze", x).squeeze(dim);
 export const softmax = (x: Tensor, dim: number): Tensor => lift("softmax", x).softmax(dim);
 export const log_softmax = (x: Tensor, dim: number): Tensor => lift("log_softmax", x).log_softmax(dim);
+
+// Indexing (bindings/index-ops.ts)
+type Index = IndexLike;
+export const gather = (x: Tensor, dim: number, index: Index): Tensor => lift("gather", x).gather(dim, index);
+export const take_along_dim = (x: Tensor, indices: Index, dim?: number | null): Tensor =>
+  lift("take_along_dim", x).take_along_dim(indices, dim);
+export const index_select = (x: Tensor, dim: number, index: Index): Tensor => lift("index_select", x).index_select(dim, index);
+export const scatter = (x: Tensor, dim: number, index: Index, src: Tensor | number): Tensor => lift("scatter", x).scatter(dim, index, src);
+export const scatter_add = (x: Tensor, dim: number, index: Index, src: Tensor): Tensor =>
+  lift("scatter_add", x).scatter_add(dim, index, src);
+export const index_add = (x: Tensor, dim: number, index: Index, source: Tensor, options?: { alpha?: number }): Tensor =>
+  lift("index_add", x).index_add(dim, index, source, options);
+export const index_copy = (x: Tensor, dim: number, index: Index, source: Tensor): Tensor =>
+  lift("index_copy", x).index_copy(dim, index, source);
+export const index_fill = (x: Tensor, dim: number, index: Index, value: Tensor | number): Tensor =>
+  lift("index_fill", x).index_fill(dim, index, value);
+export const masked_fill = (x: Tensor, mask: Tensor, value: Tensor | number): Tensor => lift("masked_fill", x).masked_fill(mask, value);
+export const masked_select = (x: Tensor, mask: Tensor): Tensor => lift("masked_select", x).masked_select(mask);
+export const index_put = (x: Tensor, indices: Index[], values: Tensor | number, accumulate = false): Tensor =>
+  lift("index_put", x).index_put(indices, values, accumulate);
+export function nonzero(x: Tensor): Tensor;
+export function nonzero(x: Tensor, options: { as_tuple: true }): Tensor[];
+export function nonzero(x: Tensor, options: { as_tuple?: boolean } = {}): Tensor | Tensor[] {
+  return lift("nonzero", x).nonzero(options);
+}

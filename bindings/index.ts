@@ -10,6 +10,10 @@ export type { CreateOptions, TensorOptions, TensorData, NestedNumbers, NumericAr
 import "./shape-ops.js"; // movedim, repeat, tril, ... as Tensor methods
 import "./reduce-ops.js"; // min, argmax, all, ... as Tensor methods
 import "./linalg-ops.js"; // mm, bmm, mv, outer as Tensor methods
+import "./index-ops.js"; // gather, scatter, index_select, masked_fill, ... as Tensor methods
+export { slice, Slice } from "./indexing.js"; // and x.index(...items)
+export type { IndexItem } from "./indexing.js";
+export type { IndexLike } from "./index-ops.js";
 export { prod, cumprod, norm, sort, argsort, topk, msort } from "./sort-ops.js"; // and as Tensor methods
 export type { SortResult, SortOptions, TopkOptions, ProdOptions, NormOptions, NormOrder } from "./sort-ops.js";
 export { cat, stack, hstack, vstack } from "./join-ops.js"; // and split, chunk, unbind as Tensor methods
@@ -30,4 +34,6 @@ export {
   sum, mean, max, cumsum, dot, matmul, mm, bmm, mv, outer, where, clamp, clip, clamp_min, clamp_max,
   leaky_relu, elu, selu, hardtanh, relu6, softplus, logical_and, logical_or, logical_xor, logical_not,
   isnan, isinf, isfinite, reshape, transpose, unsqueeze, squeeze, softmax, log_softmax,
+  gather, take_along_dim, index_select, scatter, scatter_add, index_add, index_copy, index_fill, masked_fill,
+  masked_select, index_put, nonzero,
 } from "./functions.js";

@@ -738,7 +738,8 @@ export class Tensor extends TableMethods {
 
   // Makes the view of this tensor with the given geometry through op's entry point (whose
   // arguments after the input are the rank, the offset and `params`).
-  private _view(entry: Entry, shape: number[], strides: number[], offset: number, ...params: number[]): Tensor {
+  /** @internal */
+  _view(entry: Entry, shape: number[], strides: number[], offset: number, ...params: number[]): Tensor {
     const id = this._live("view");
     writeScratch(shape);
     writeScratch(strides, MAX_DIMS);
@@ -884,7 +885,7 @@ export class Tensor extends TableMethods {
     }
     const shape = this._shape.slice(), strides = this._strides();
     shape[d] = length;
-    return this._view(ops.opNarrow, shape, strides, this.storage_offset() + from * strides[d], d, from, length);
+    return this._view(ops.opNarrow, shape, strides, this.storage_offset() + from * strides[d], d, from, 1);
   }
 
   /** The slice at `index` along dim, without that dim: a view. */
@@ -995,7 +996,8 @@ export class Tensor extends TableMethods {
   }
 
   // An expanded view shows one element in several places: writing through it is refused.
-  private _checkWritable(op: string): void {
+  /** @internal */
+  _checkWritable(op: string): void {
     if (this._contiguous) return;
     const strides = this._strides();
     if (this.numel() > 0 && this._shape.some((size, d) => size > 1 && strides[d] === 0)) {
@@ -1025,7 +1027,8 @@ export class Tensor extends TableMethods {
   // or on a tensor with views, the new value is written into the shared data, as PyTorch
   // does: the base's history becomes CopySlices(old history, new value) and the view's a
   // region of it (assembly/ops/views.ts).
-  private _rebind(op: string, compute: (old: Tensor) => Tensor): this {
+  /** @internal */
+  _rebind(op: string, compute: (old: Tensor) => Tensor): this {
     const id = this._live(op);
     if (core.sharesStorage(id)) return this._writeThrough(op, id, compute);
     core.bumpVersion(id);
@@ -1033,6 +1036,21 @@ export class Tensor extends TableMethods {
     const result = compute(this);
     transfer(result, this);
     core.setVersion(this._id, version);
+    return this;
+  }
+
+  /**
+   * @internal An in-place op given by its out-of-place form: compute(old) is the new value,
+   * of this tensor's shape and dtype, written as the other in-place ops write. `src` is the
+   * tensor written from, which records the op when it requires grad.
+   */
+  _assign(op: string, src: unknown, compute: (old: Tensor) => Tensor): this {
+    const id = this._live(op);
+    this._checkWritable(op);
+    if (recordsInPlace(op, this, src)) return this._rebind(op, compute);
+    const value = compute(this);
+    core.copyIntoTensor(id, value._live(op));
+    value.dispose();
     return this;
   }
 

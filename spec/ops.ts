@@ -10,7 +10,7 @@
 // sums them over broadcast dims and accumulates them. A differentiable op without a rule,
 // or a rule that no op names, fails the build.
 
-export type Family = "elementwise" | "select" | "activations" | "reduce" | "scan" | "sort" | "linalg" | "views" | "softmax";
+export type Family = "elementwise" | "select" | "index" | "activations" | "reduce" | "scan" | "sort" | "linalg" | "views" | "softmax";
 
 /** How the bindings expose an op; "custom" ops are written by hand in bindings/tensor.ts. */
 export type Binding = "unary" | "binary" | "custom" | "internal";
@@ -193,6 +193,29 @@ export const OPS: OpSpec[] = [
     params: [{ name: "beta", type: "f64" }, { name: "threshold", type: "f64" }], dtype: "float", saves: ["self"],
     forward: "softplusForward", backward: "softplusBackward" },
 
+  // Indexing along `dim` (assembly/ops/index.ts): int32 indices, which the bindings have
+  // checked; each take op's rule is a put op and each put op's a take op.
+  { name: "Gather", method: "gather", binding: "custom", family: "index", inputs: ["self", "index"],
+    params: [{ name: "dim", type: "i32" }], dtype: "same", saves: ["index"],
+    forward: "gatherForward", backward: "gatherBackward" },
+  { name: "IndexSelect", method: "index_select", binding: "custom", family: "index", inputs: ["self", "index"],
+    params: [{ name: "dim", type: "i32" }], dtype: "same", saves: ["index"],
+    forward: "indexSelectForward", backward: "indexSelectBackward" },
+  { name: "Scatter", method: "scatter", binding: "custom", family: "index", inputs: ["self", "index", "src"],
+    params: [{ name: "dim", type: "i32" }], dtype: "same", saves: ["index"],
+    forward: "scatterForward", backward: "scatterBackward" },
+  { name: "ScatterAdd", method: "scatter_add", binding: "custom", family: "index", inputs: ["self", "index", "src"],
+    params: [{ name: "dim", type: "i32" }], dtype: "same", saves: ["index"],
+    forward: "scatterForward", backward: "scatterAddBackward" },
+  { name: "IndexCopy", method: "index_copy", binding: "custom", family: "index", inputs: ["self", "index", "source"],
+    params: [{ name: "dim", type: "i32" }], dtype: "same", saves: ["index"],
+    forward: "indexPutForward", backward: "indexCopyBackward" },
+  { name: "IndexAdd", method: "index_add", binding: "custom", family: "index", inputs: ["self", "index", "source"],
+    params: [{ name: "dim", type: "i32" }, { name: "alpha", type: "f64" }], dtype: "same", saves: ["index"],
+    forward: "indexPutForward", backward: "indexAddBackward" },
+  { name: "Nonzero", method: "nonzero", binding: "custom", family: "index", inputs: ["self"], dtype: "same",
+    forward: "nonzeroForward", backward: null },
+
   // Running sums along `dim`; `reverse` runs them from the end (the rule's own adjoint).
   { name: "Cumsum", method: "cumsum", binding: "custom", family: "scan", inputs: ["self"],
     params: [{ name: "dim", type: "i32" }, { name: "reverse", type: "i32" }], dtype: "same",
@@ -259,7 +282,8 @@ export const OPS: OpSpec[] = [
   // dims packed four bits each: output dim d is input dim (dims >> 4d) & 15
   view("Permute", "permute", [{ name: "dims", type: "i32" }]),
   view("Expand", "expand", []),
-  view("Narrow", "narrow", [{ name: "dim", type: "i32" }, { name: "start", type: "i32" }, { name: "length", type: "i32" }],
+  // narrow, and slices with a step (x.index("::2")): every step-th element along dim from start
+  view("Narrow", "narrow", [{ name: "dim", type: "i32" }, { name: "start", type: "i32" }, { name: "step", type: "i32" }],
     "SliceBackward"),
   view("Select", "select", [{ name: "dim", type: "i32" }, { name: "index", type: "i32" }]),
   // geometry computed by the bindings; the gradient is scattered back through it
@@ -280,8 +304,10 @@ export const OPS: OpSpec[] = [
   { name: "ScatterRegion", binding: "internal", family: "views", inputs: ["self", "like", "template"], dtype: "same",
     forward: "scatterRegionForward", backward: "scatterRegionBackward" },
   // narrow's adjoint: zeros of the shape in scratch, the input written along `dim` from `start`
+  // every `step`
   { name: "NarrowScatter", binding: "internal", family: "views", inputs: ["self"], dtype: "same",
-    params: [{ name: "dim", type: "i32" }, { name: "start", type: "i32" }, { name: "rank", type: "i32" }],
+    params: [{ name: "dim", type: "i32" }, { name: "start", type: "i32" }, { name: "step", type: "i32" },
+      { name: "rank", type: "i32" }],
     forward: "narrowScatterForward", backward: "narrowScatterBackward" },
 
   { name: "Softmax", method: "softmax", binding: "custom", family: "softmax", inputs: ["self"],

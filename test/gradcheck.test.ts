@@ -38,6 +38,13 @@ function opNamed(method: string): OpName {
 }
 
 const exp = (x: Ref) => R.map(x, Math.exp);
+
+const GATHER_AT = [[0, 3], [1, 1], [2, 0]];
+const SCATTER_AT = [[0, 1, 2, 0], [2, 0, 1, 1]]; // one write per target
+const SCATTER_ADD_AT = [[0, 1, 1, 0], [0, 1, 2, 0]];
+const GATHER = tensor(GATHER_AT, { dtype: "int32" });
+const SCATTER = tensor(SCATTER_AT, { dtype: "int32" });
+const SCATTER_ADD = tensor(SCATTER_ADD_AT, { dtype: "int32" });
 const unaryCases: Case[] = ([
   ["neg", (t: Tensor) => t.neg(), (x: Ref) => R.map(x, (v) => -v), "any"],
   ["exp", (t: Tensor) => t.exp(), exp, "any"],
@@ -210,6 +217,29 @@ const otherCases: Case[] = [
   { name: "the view written in place, used after", covers: ["CopySlices", "Region"], inputs: [{ shape: [2, 3] }, { shape: [3] }],
     wg: (a, b) => { const c = a.mul(1); const v = c.select(0, 1); v.add_(b.mul(b)); return v.mul(c.select(0, 0)); },
     ref: (a, b) => R.ref([3], [0, 1, 2].map((j) => (a.data[3 + j] + b.data[j] ** 2) * a.data[j])) },
+  // Indexing: fixed int32 indices, with repeats where the op adds them up; squared so that
+  // the second-order check runs each rule's own rule.
+  { name: "gather with repeated indices", covers: ["Gather", "ScatterAdd"], inputs: [{ shape: [3, 4] }],
+    wg: (a) => a.gather(1, GATHER).square(),
+    ref: (a) => R.map(R.take(a, [3, 2], ([i, j]) => [i, GATHER_AT[i][j]]), (v) => v * v) },
+  { name: "index_select with repeated indices", covers: ["IndexSelect", "IndexAdd"], inputs: [{ shape: [4, 3] }],
+    wg: (a) => a.index_select(0, [2, 0, 2]).square(),
+    ref: (a) => R.map(R.take(a, [3, 3], ([i, j]) => [[2, 0, 2][i], j]), (v) => v * v) },
+  { name: "scatter", covers: ["Scatter", "Gather"], inputs: [{ shape: [3, 4] }, { shape: [2, 4] }],
+    wg: (a, b) => a.scatter(0, SCATTER, b).square(),
+    ref: (a, b) => R.map(R.put(a, b, ([i, j]) => [SCATTER_AT[i][j], j], false), (v) => v * v) },
+  { name: "scatter_add with repeated indices", covers: ["ScatterAdd", "Gather"], inputs: [{ shape: [3, 4] }, { shape: [2, 4] }],
+    wg: (a, b) => a.scatter_add(0, SCATTER_ADD, b).square(),
+    ref: (a, b) => R.map(R.put(a, b, ([i, j]) => [SCATTER_ADD_AT[i][j], j], true), (v) => v * v) },
+  { name: "index_add with alpha", covers: ["IndexAdd", "IndexSelect"], inputs: [{ shape: [4, 3] }, { shape: [3, 3] }],
+    wg: (a, b) => a.index_add(0, [1, 3, 1], b, { alpha: 2 }).square(),
+    ref: (a, b) => R.map(R.put(a, R.map(b, (v) => 2 * v), ([i, j]) => [[1, 3, 1][i], j], true), (v) => v * v) },
+  { name: "index_copy", covers: ["IndexCopy", "IndexSelect"], inputs: [{ shape: [4, 3] }, { shape: [2, 3] }],
+    wg: (a, b) => a.index_copy(0, [3, 0], b).square(),
+    ref: (a, b) => R.map(R.put(a, b, ([i, j]) => [[3, 0][i], j], false), (v) => v * v) },
+  { name: "x.index with steps, an integer and an index array", covers: ["Narrow", "Select", "IndexSelect"],
+    inputs: [{ shape: [5, 6, 2] }], wg: (a) => a.index("1::2", [4, -1, 0], 1).exp(),
+    ref: (a) => R.map(R.take(a, [2, 3], ([i, j]) => [1 + 2 * i, [4, 5, 0][j], 1]), Math.exp) },
   { name: "unsqueeze, squeeze", covers: ["View"], inputs: [{ shape: [3, 1, 2] }], wg: (a) => a.squeeze(1).unsqueeze(0), ref: (a) => R.ref([1, 3, 2], a.data) },
   { name: "softmax dim -1", covers: ["Softmax"], inputs: [{ shape: [3, 5] }], wg: (a) => a.softmax(-1), ref: (a) => R.softmax(a, -1, false) },
   { name: "softmax dim 0", covers: ["Softmax"], inputs: [{ shape: [4, 3] }], wg: (a) => a.softmax(0), ref: (a) => R.softmax(a, 0, false) },

@@ -129,3 +129,14 @@ export function take(x: Ref, shape: number[], source: (idx: number[]) => number[
   }
   return { shape: shape.slice(), data: out };
 }
+
+/** A copy of x with each element of src written (or added) at x's index target(index of src). */
+export function put(x: Ref, src: Ref, target: (idx: number[]) => number[], accumulate: boolean): Ref {
+  const st = stridesOf(x.shape);
+  const out = Float64Array.from(x.data);
+  for (let i = 0; i < src.data.length; i++) {
+    const at = target(unravel(i, src.shape)).reduce((acc, v, d) => acc + v * st[d], 0);
+    out[at] = accumulate ? out[at] + src.data[i] : src.data[i];
+  }
+  return { shape: x.shape.slice(), data: out };
+}

@@ -80,13 +80,13 @@ function reshapeViewLike(g: i32, like: i32): i32 {
   return makeView(Op.View, g, rank, viewShape, viewStrides, offsetOf(g), 0, 0, 0);
 }
 
-/** x narrowed to [start, start + length) along dim d. */
-function narrowView(x: i32, d: i32, start: i32, length: i32): i32 {
+/** x's elements start, start + step, ... (length of them) along dim d: a slice. */
+function narrowView(x: i32, d: i32, start: i32, length: i32, step: i32): i32 {
   for (let e = 0; e < ndim(x); e++) {
     put(viewShape, e, e == d ? length : dim(x, e));
-    put(viewStrides, e, strideOf(x, e));
+    put(viewStrides, e, e == d ? strideOf(x, e) * step : strideOf(x, e));
   }
-  return makeView(Op.Narrow, x, ndim(x), viewShape, viewStrides, offsetOf(x) + start * strideOf(x, d), d, start, length);
+  return makeView(Op.Narrow, x, ndim(x), viewShape, viewStrides, offsetOf(x) + start * strideOf(x, d), d, start, step);
 }
 
 // ---- the strided copy ----------------------------------------------------------------
@@ -207,23 +207,25 @@ export function transposed(x: i32, d0: i32, d1: i32): i32 {
   return transposeView(x, d0, d1);
 }
 
-// Zeros of the shape of `like`, with g written along dim d from `start`: narrow's adjoint.
+// Zeros of the shape of `like`, with g written along dim d from `start` every `step`:
+// narrow's (a slice's) adjoint.
 const scatterShape = heap.alloc(MAX_DIMS << 2);
 
-function narrowScatter(g: i32, like: i32, d: i32, start: i32): i32 {
+function narrowScatter(g: i32, like: i32, d: i32, start: i32, step: i32): i32 {
   for (let e = 0; e < ndim(like); e++) put(scatterShape, e, dim(like, e));
-  return narrowScatterForward(Op.NarrowScatter, g, d, start, ndim(like));
+  return narrowScatterForward(Op.NarrowScatter, g, d, start, step, ndim(like));
 }
 
-/** Zeros of the shape in scatterShape (rank `rank`), with g written along dim d from start. */
-export function narrowScatterForward(op: i32, g: i32, d: i32, start: i32, rank: i32): i32 {
+/** Zeros of the shape in scatterShape (rank `rank`), with g written along dim d from start, every step. */
+export function narrowScatterForward(op: i32, g: i32, d: i32, start: i32, step: i32, rank: i32): i32 {
   const out = newTensor(rank, scatterShape, dtypeOf(g));
   memory.fill(dataPtr(out), 0, <usize>numel(out) << elementShift(dtypeOf(g)));
-  const region = narrowView(out, d, start, dim(g, d));
+  const region = narrowView(out, d, start, dim(g, d), step);
   copyInto(region, g);
   release(region);
   setParamI(out, 0, d);
   setParamI(out, 1, start);
+  setParamI(out, 2, step);
   record1(out, op, g);
   return out;
 }
@@ -250,7 +252,7 @@ export function expandBackward(t: i32, g: i32, grads: usize): void {
 }
 
 export function narrowBackward(t: i32, g: i32, grads: usize): void {
-  setGrad(grads, 0, narrowScatter(g, input(t, 0), paramI(t, 0), paramI(t, 1)));
+  setGrad(grads, 0, narrowScatter(g, input(t, 0), paramI(t, 0), paramI(t, 1), paramI(t, 2)));
 }
 
 export function selectBackward(t: i32, g: i32, grads: usize): void {
@@ -262,7 +264,7 @@ export function selectBackward(t: i32, g: i32, grads: usize): void {
     if (e != d) f++;
   }
   const widened = makeView(Op.View, g, ndim(x), viewShape, viewStrides, offsetOf(g), 0, 0, 0);
-  setGrad(grads, 0, narrowScatter(widened, x, d, paramI(t, 1)));
+  setGrad(grads, 0, narrowScatter(widened, x, d, paramI(t, 1), 1));
   release(widened);
 }
 
@@ -273,7 +275,7 @@ export function contiguousBackward(t: i32, g: i32, grads: usize): void {
 
 export function narrowScatterBackward(t: i32, g: i32, grads: usize): void {
   const d = paramI(t, 0);
-  setGrad(grads, 0, narrowView(g, d, paramI(t, 1), dim(input(t, 0), d)));
+  setGrad(grads, 0, narrowView(g, d, paramI(t, 1), dim(input(t, 0), d), paramI(t, 2)));
 }
 
 // ---- in-place ops through views ------------------------------------------------------

@@ -1,0 +1,317 @@
+// Indexing along one dim. The take ops read self at given indices: gather (an index per
+// output element) and index_select (one index per slice). The put ops write a source into a
+// copy of self at given indices: scatter and scatter_add (an index per source element),
+// index_copy and index_add (one per slice). Each family is the other's backward rule.
+// Index tensors are int32; a negative index counts from the end. The bindings have checked
+// every index against its dim (indexOutOfRange) before any of these run.
+
+import {
+  newTensor, newZeros, dataPtr, numel, ndim, dim, shapePtr, release, retain, dtypeOf, strideOf,
+  elementShift, MAX_DIMS, F64, I32, BOOL,
+} from "../tensors";
+import { at, put } from "../memory";
+import { recordN, input, needsGrad, paramI, paramF, setParamI, setParamF, setGrad } from "../graph";
+import { Op } from "../generated/table";
+import { gathered, copyInto } from "./views";
+import { mul, constant } from "./elementwise";
+
+// ---- walking an index tensor -----------------------------------------------------------
+//
+// The element-wise ops (gather, scatter) walk the index in row-major order with three
+// cursors: into the indexed tensor (its strides, 0 along the indexed dim), into the index,
+// and into the other side (gather's output, scatter's source).
+
+const counter = heap.alloc(MAX_DIMS << 2);
+const stridesA = heap.alloc(MAX_DIMS << 2);
+const stridesI = heap.alloc(MAX_DIMS << 2);
+const stridesS = heap.alloc(MAX_DIMS << 2);
+let atA = 0, atI = 0, atS = 0;
+
+// Cursor A over `indexed` (whose dim d is indexed), I over `index`, S over `other`.
+function startWalk(indexed: i32, index: i32, other: i32, d: i32): void {
+  for (let e = 0; e < ndim(index); e++) {
+    put(counter, e, 0);
+    put(stridesA, e, e == d ? 0 : strideOf(indexed, e));
+    put(stridesI, e, strideOf(index, e));
+    put(stridesS, e, strideOf(other, e));
+  }
+  atA = 0; atI = 0; atS = 0;
+}
+
+@inline function advance(shape: usize, rank: i32): void {
+  for (let e = rank - 1; e >= 0; e--) {
+    const c = at(counter, e) + 1;
+    atA += at(stridesA, e); atI += at(stridesI, e); atS += at(stridesS, e);
+    if (c < at(shape, e)) { put(counter, e, c); return; }
+    put(counter, e, 0);
+    atA -= at(stridesA, e) * c; atI -= at(stridesI, e) * c; atS -= at(stridesS, e) * c;
+  }
+}
+
+@inline function wrapped(i: i32, size: i32): i32 {
+  return i < 0 ? i + size : i;
+}
+
+let badIndex: i32 = 0;
+
+/** The index found by the last failing indexOutOfRange. */
+export function lastBadIndex(): i32 {
+  return badIndex;
+}
+
+/** Whether some index of `index` lies outside [lo, hi) (the first one is kept for lastBadIndex). */
+export function indexOutOfRange(index: i32, lo: i32, hi: i32): bool {
+  const src = gathered(index);
+  const p = dataPtr(src);
+  let bad = false;
+  for (let k = 0, n = numel(src); k < n; k++) {
+    const v = load<i32>(p + (<usize>k << 2));
+    if (v < lo || v >= hi) { badIndex = v; bad = true; break; }
+  }
+  if (src != index) release(src);
+  return bad;
+}
+
+// ---- take: gather, index_select ----------------------------------------------------------
+
+function gatherInto<T>(self: i32, index: i32, out: i32, d: i32): void {
+  startWalk(self, index, out, d);
+  const size = ndim(self) == 0 ? 1 : dim(self, d), step = ndim(self) == 0 ? 0 : strideOf(self, d);
+  const ps = dataPtr(self), pi = dataPtr(index), po = dataPtr(out), width = <usize>sizeof<T>();
+  for (let k = 0, n = numel(index); k < n; k++) {
+    const i = wrapped(load<i32>(pi + (<usize>atI << 2)), size);
+    store<T>(po + <usize>atS * width, load<T>(ps + <usize>(atA + i * step) * width));
+    advance(shapePtr(index), ndim(index));
+  }
+}
+
+/** out[..., j, ...] = self[..., index[..., j, ...], ...] along dim d: index's shape. */
+export function gatherForward(op: i32, self: i32, index: i32, d: i32): i32 {
+  const out = newTensor(ndim(index), shapePtr(index), dtypeOf(self));
+  const shift = elementShift(dtypeOf(self)); // elements are moved as bytes of their width
+  if (shift == 3) gatherInto<u64>(self, index, out, d);
+  else if (shift == 2) gatherInto<u32>(self, index, out, d);
+  else gatherInto<u8>(self, index, out, d);
+  record(out, op, self, index, 0, d);
+  return out;
+}
+
+/** The slices of self at index (1-D or 0-d) along dim d, in index's order. */
+export function indexSelectForward(op: i32, self: i32, index: i32, d: i32): i32 {
+  const rank = ndim(self);
+  const n = numel(index);
+  for (let e = 0; e < rank; e++) put(counter, e, e == d ? n : dim(self, e));
+  const out = newTensor(rank, counter, dtypeOf(self));
+  if (numel(out) > 0) {
+    const src = gathered(self), idx = gathered(index);
+    const size = rank == 0 ? 1 : dim(self, d);
+    let outer = 1, inner = 1;
+    for (let e = 0; e < d; e++) outer *= dim(self, e);
+    for (let e = d + 1; e < rank; e++) inner *= dim(self, e);
+    const row = <usize>inner << elementShift(dtypeOf(self));
+    const ps = dataPtr(src), pi = dataPtr(idx), po = dataPtr(out);
+    for (let o = 0; o < outer; o++) {
+      for (let j = 0; j < n; j++) {
+        const i = wrapped(load<i32>(pi + (<usize>j << 2)), size);
+        memory.copy(po + <usize>(o * n + j) * row, ps + <usize>(o * size + i) * row, row);
+      }
+    }
+    if (src != self) release(src);
+    if (idx != index) release(idx);
+  }
+  record(out, op, self, index, 0, d);
+  return out;
+}
+
+// ---- put: scatter, scatter_add, index_copy, index_add ------------------------------------
+
+function scatterInto<T>(out: i32, index: i32, src: i32, d: i32, accumulate: bool): void {
+  startWalk(out, index, src, d);
+  const size = ndim(out) == 0 ? 1 : dim(out, d), step = ndim(out) == 0 ? 0 : strideOf(out, d);
+  const po = dataPtr(out), pi = dataPtr(index), ps = dataPtr(src), width = <usize>sizeof<T>();
+  for (let k = 0, n = numel(index); k < n; k++) {
+    const i = wrapped(load<i32>(pi + (<usize>atI << 2)), size);
+    const target = po + <usize>(atA + i * step) * width;
+    const value = load<T>(ps + <usize>atS * width);
+    store<T>(target, accumulate ? load<T>(target) + value : value);
+    advance(shapePtr(index), ndim(index));
+  }
+}
+
+function copyOf(self: i32): i32 {
+  const out = newTensor(ndim(self), shapePtr(self), dtypeOf(self));
+  copyInto(out, self);
+  return out;
+}
+
+/**
+ * A copy of self with src[..., j, ...] written (Scatter) or added (ScatterAdd) at
+ * [..., index[..., j, ...], ...] along dim d, for every element of index (src has index's
+ * shape). With repeated indices Scatter keeps the last write.
+ */
+export function scatterForward(op: i32, self: i32, index: i32, src: i32, d: i32): i32 {
+  const out = copyOf(self);
+  const accumulate = op == Op.ScatterAdd;
+  const dtype = dtypeOf(self);
+  if (dtype == F64) scatterInto<f64>(out, index, src, d, accumulate);
+  else if (dtype == I32) scatterInto<i32>(out, index, src, d, accumulate);
+  else if (dtype == BOOL) scatterInto<u8>(out, index, src, d, accumulate);
+  else scatterInto<f32>(out, index, src, d, accumulate);
+  record(out, op, self, index, src, d);
+  return out;
+}
+
+function putRows<T>(out: i32, index: i32, source: i32, d: i32, accumulate: bool, alpha: T): void {
+  const rank = ndim(out), n = numel(index);
+  const size = rank == 0 ? 1 : dim(out, d);
+  let outer = 1, inner = 1;
+  for (let e = 0; e < d; e++) outer *= dim(out, e);
+  for (let e = d + 1; e < rank; e++) inner *= dim(out, e);
+  const width = <usize>sizeof<T>();
+  const po = dataPtr(out), pi = dataPtr(index), ps = dataPtr(source);
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < n; j++) {
+      const i = wrapped(load<i32>(pi + (<usize>j << 2)), size);
+      const to = po + <usize>((o * size + i) * inner) * width, from = ps + <usize>((o * n + j) * inner) * width;
+      if (!accumulate) { memory.copy(to, from, <usize>inner * width); continue; }
+      for (let k = 0; k < inner; k++) {
+        const at_ = to + <usize>k * width;
+        store<T>(at_, load<T>(at_) + alpha * load<T>(from + <usize>k * width));
+      }
+    }
+  }
+}
+
+/**
+ * A copy of self with the slices of source copied (IndexCopy) or added, times alpha
+ * (IndexAdd), at the positions index (1-D or 0-d) gives along dim d.
+ */
+export function indexPutForward(op: i32, self: i32, index: i32, source: i32, d: i32, alpha: f64 = 1): i32 {
+  const out = copyOf(self);
+  if (numel(out) > 0) {
+    const src = gathered(source), idx = gathered(index);
+    const accumulate = op == Op.IndexAdd;
+    const dtype = dtypeOf(self);
+    if (dtype == F64) putRows<f64>(out, idx, src, d, accumulate, alpha);
+    else if (dtype == I32) putRows<i32>(out, idx, src, d, accumulate, <i32>alpha);
+    else if (dtype == BOOL) putRows<u8>(out, idx, src, d, accumulate, 1);
+    else putRows<f32>(out, idx, src, d, accumulate, <f32>alpha);
+    if (src != source) release(src);
+    if (idx != index) release(idx);
+  }
+  if (record(out, op, self, index, source, d)) setParamF(out, 1, alpha);
+  return out;
+}
+
+const inputs = heap.alloc(12);
+
+function record(out: i32, op: i32, self: i32, index: i32, src: i32, d: i32): bool {
+  store<i32>(inputs, self);
+  store<i32>(inputs, index, 4);
+  store<i32>(inputs, src, 8);
+  if (!recordN(out, op, inputs, src == 0 ? 2 : 3)) return false;
+  setParamI(out, 0, d);
+  return true;
+}
+
+// ---- backward rules ------------------------------------------------------------------------
+
+// The gradient of what was taken goes back to where it was taken from, added up where an
+// index repeats.
+export function gatherBackward(t: i32, g: i32, grads: usize): void {
+  const zeros = zerosLikeOf(input(t, 0), g);
+  setGrad(grads, 0, scatterForward(Op.ScatterAdd, zeros, input(t, 1), g, paramI(t, 0)));
+  release(zeros);
+}
+
+export function indexSelectBackward(t: i32, g: i32, grads: usize): void {
+  const zeros = zerosLikeOf(input(t, 0), g);
+  setGrad(grads, 0, indexPutForward(Op.IndexAdd, zeros, input(t, 1), g, paramI(t, 0), 1));
+  release(zeros);
+}
+
+// Zeros of x's shape in g's dtype.
+function zerosLikeOf(x: i32, g: i32): i32 {
+  return newZeros(ndim(x), shapePtr(x), dtypeOf(g));
+}
+
+// What was put takes the gradient at its target; self keeps it elsewhere (all of it when
+// adding, none where overwritten).
+export function scatterAddBackward(t: i32, g: i32, grads: usize): void {
+  if (needsGrad(t, 0)) { retain(g); setGrad(grads, 0, g); }
+  if (needsGrad(t, 2)) setGrad(grads, 2, gatherForward(Op.Gather, g, input(t, 1), paramI(t, 0)));
+}
+
+export function scatterBackward(t: i32, g: i32, grads: usize): void {
+  const index = input(t, 1), d = paramI(t, 0);
+  if (needsGrad(t, 0)) {
+    const zeros = zerosLikeOf(index, g);
+    setGrad(grads, 0, scatterForward(Op.Scatter, g, index, zeros, d));
+    release(zeros);
+  }
+  if (needsGrad(t, 2)) setGrad(grads, 2, gatherForward(Op.Gather, g, index, d));
+}
+
+export function indexAddBackward(t: i32, g: i32, grads: usize): void {
+  const index = input(t, 1), d = paramI(t, 0), alpha = paramF(t, 1);
+  if (needsGrad(t, 0)) { retain(g); setGrad(grads, 0, g); }
+  if (!needsGrad(t, 2)) return;
+  const taken = indexSelectForward(Op.IndexSelect, g, index, d);
+  if (alpha == 1) { setGrad(grads, 2, taken); return; }
+  const c = constant(alpha, dtypeOf(g));
+  setGrad(grads, 2, mul(taken, c));
+  release(c); release(taken);
+}
+
+export function indexCopyBackward(t: i32, g: i32, grads: usize): void {
+  const index = input(t, 1), d = paramI(t, 0);
+  if (needsGrad(t, 0)) {
+    const zeros = zerosLikeOf(input(t, 2), g);
+    setGrad(grads, 0, indexPutForward(Op.IndexCopy, g, index, zeros, d, 1));
+    release(zeros);
+  }
+  if (needsGrad(t, 2)) setGrad(grads, 2, indexSelectForward(Op.IndexSelect, g, index, d));
+}
+
+// ---- nonzero -----------------------------------------------------------------------------
+
+/** The number of nonzero elements of x (NaN counts), any dtype. */
+function countNonzero<T>(p: usize, n: i32): i32 {
+  let c = 0;
+  for (let k = 0; k < n; k++) if (load<T>(p + (<usize>k * sizeof<T>())) != <T>0) c++;
+  return c;
+}
+
+function nonzeroInto<T>(x: i32, out: i32): void {
+  const rank = ndim(x), p = dataPtr(x), po = dataPtr(out);
+  for (let e = 0; e < rank; e++) put(counter, e, 0);
+  let row = 0;
+  for (let k = 0, n = numel(x); k < n; k++) {
+    if (load<T>(p + (<usize>k * sizeof<T>())) != <T>0) {
+      for (let e = 0; e < rank; e++) store<i32>(po + (<usize>(row * rank + e) << 2), at(counter, e));
+      row++;
+    }
+    for (let e = rank - 1; e >= 0; e--) {
+      const c = at(counter, e) + 1;
+      if (c < dim(x, e)) { put(counter, e, c); break; }
+      put(counter, e, 0);
+    }
+  }
+}
+
+/** The coordinates of x's nonzero elements in row-major order: int32 [count, ndim(x)]. */
+export function nonzeroForward(op: i32, x: i32): i32 {
+  const src = gathered(x);
+  const dtype = dtypeOf(x), p = dataPtr(src), n = numel(src);
+  const count = dtype == F64 ? countNonzero<f64>(p, n) : dtype == BOOL ? countNonzero<u8>(p, n) :
+    dtype == I32 ? countNonzero<i32>(p, n) : countNonzero<f32>(p, n);
+  put(stridesA, 0, count);
+  put(stridesA, 1, ndim(x));
+  const out = newTensor(2, stridesA, I32);
+  if (dtype == F64) nonzeroInto<f64>(src, out);
+  else if (dtype == BOOL) nonzeroInto<u8>(src, out);
+  else if (dtype == I32) nonzeroInto<i32>(src, out);
+  else nonzeroInto<f32>(src, out);
+  if (src != x) release(src);
+  return out;
+}
