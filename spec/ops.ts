@@ -240,13 +240,13 @@ export const OPS: OpSpec[] = [
 
   // The values of self sorted along `dim` (assembly/ops/sort.ts), the first indices.size(dim)
   // of each row (topk); the kernel writes their positions into `indices`, an int32 tensor of
-  // the output's shape that the bindings allocate for it.
+  // the output's shape that the bindings allocate for it. The rule is a scatter_add.
   { name: "Sort", method: "sort", binding: "custom", family: "sort", inputs: ["self", "indices"],
     params: [{ name: "dim", type: "i32" }, { name: "descending", type: "i32" }], dtype: "same", saves: ["indices"],
-    forward: "sortForward", backward: null },
+    forward: "sortForward", backward: "sortBackward" },
   { name: "Topk", method: "topk", binding: "custom", family: "sort", inputs: ["self", "indices"],
     params: [{ name: "dim", type: "i32" }, { name: "descending", type: "i32" }], dtype: "same", saves: ["indices"],
-    forward: "sortForward", backward: null },
+    forward: "sortForward", backward: "sortBackward" },
 
   // Reductions over the dims in `mask`; the output shape (of rank `rank`) is in scratch.
   { name: "Sum", method: "sum", binding: "custom", family: "reduce", inputs: ["self"], dtype: "same",

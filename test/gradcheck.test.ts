@@ -188,6 +188,13 @@ const otherCases: Case[] = [
     wg: (a) => a.norm(p, [0, 2], true), ref: (a) => R.reduce(a, [0, 2], true, (v) => pNorm(v, p)),
     secondOrder: p !== 1 && Math.abs(p) !== Infinity,
   })),
+  { name: "sort along the last dim", covers: ["Sort"], inputs: [{ shape: [3, 5] }], wg: (a) => a.sort(-1).values,
+    ref: (a) => sortedRows(a, false, 5) },
+  { name: "sort descending of a transposed view", covers: ["Sort"], inputs: [{ shape: [5, 3] }], wg: (a) => a.t().sort(1, true).values,
+    ref: (a) => sortedRows(R.transpose(a, 0, 1), true, 5) },
+  { name: "topk", covers: ["Topk"], inputs: [{ shape: [3, 6] }], wg: (a) => a.topk(2).values.mul(a.topk(3, 1, false).values.sum(1, true)),
+    ref: (a) => { const big = sortedRows(a, true, 2), small = sortedRows(a, false, 3);
+      return R.ref(big.shape, big.data.map((v, i) => v * R.sum(Array.from(small.data.slice(3 * Math.floor(i / 2), 3 * Math.floor(i / 2) + 3))))); } },
   { name: "norm p=3 dim 1", covers: ["Norm"], inputs: [{ shape: [3, 4] }], wg: (a) => a.norm({ p: 3, dim: 1 }), ref: (a) => R.reduce(a, [1], false, (v) => pNorm(v, 3)) },
   { name: "reshape", covers: ["View"], inputs: [{ shape: [2, 6] }], wg: (a) => a.reshape([3, -1]).mul(a.reshape(3, 4)), ref: (a) => R.map(R.ref([3, 4], a.data), (v) => v * v) },
   { name: "transpose", covers: ["Transpose"], inputs: [{ shape: [2, 3, 4] }], wg: (a) => a.transpose(0, 2), ref: (a) => R.transpose(a, 0, 2) },
@@ -264,6 +271,17 @@ function cumprodRef(x: Ref, dim: number): Ref {
     for (let j = 0; j <= k; j++) acc *= x.data[i - (k - j) * stride];
     return acc;
   }));
+}
+
+// The first k of each row (the last dim of a 2-D x) in order.
+function sortedRows(x: Ref, descending: boolean, k: number): Ref {
+  const [rows, n] = x.shape;
+  const data: number[] = [];
+  for (let r = 0; r < rows; r++) {
+    const row = Array.from(x.data.slice(r * n, (r + 1) * n)).sort((a, b) => (descending ? b - a : a - b));
+    data.push(...row.slice(0, k));
+  }
+  return R.ref([rows, k], data);
 }
 
 function pNorm(vals: number[], p: number): number {

@@ -3,11 +3,14 @@
 // which keeps ties in their order (a stable sort) and takes O(n log n) per row. NaN sorts
 // as the largest value, as in PyTorch. The first `count` pairs of each row are written out:
 // the values into the output, the positions into an int32 tensor the bindings pass in.
+// The gradient of the values goes back to those positions (a recorded scatter_add).
 
-import { newTensor, dataPtr, numel, ndim, dim, shapePtr, dtypeOf, release, F64, I32 } from "../tensors";
+import { newTensor, newZeros, dataPtr, numel, ndim, dim, shapePtr, dtypeOf, release, F64, I32 } from "../tensors";
 import { allocBuffer, freeBuffer } from "../memory";
-import { record2, setParamI } from "../graph";
+import { record2, input, paramI, setParamI, setGrad } from "../graph";
+import { Op } from "../generated/table";
 import { gathered } from "./views";
+import { scatterForward } from "./index";
 
 // Whether a comes strictly before b in the order asked for.
 @inline function before<T>(a: T, b: T, descending: bool): bool {
@@ -117,4 +120,13 @@ export function sortForward(op: i32, x: i32, indices: i32, d: i32, descending: i
     setParamI(out, 1, descending);
   }
   return out;
+}
+
+// The values' gradient, put back where each value came from: zeros of x's shape with g
+// added at the indices along d (scatter_add, so that create_graph records it).
+export function sortBackward(t: i32, g: i32, grads: usize): void {
+  const x = input(t, 0);
+  const zeros = newZeros(ndim(x), shapePtr(x), dtypeOf(g));
+  setGrad(grads, 0, scatterForward(Op.ScatterAdd, zeros, input(t, 1), g, paramI(t, 0)));
+  release(zeros);
 }
