@@ -14,7 +14,7 @@ import "./index-ops.js"; // gather, scatter, index_select, masked_fill, ... as T
 export { slice, Slice } from "./indexing.js"; // and x.index(...items)
 export type { IndexItem } from "./indexing.js";
 export type { IndexLike } from "./index-ops.js";
-export { prod, cumprod, norm, sort, argsort, topk, msort } from "./sort-ops.js"; // and as Tensor methods
+export { prod, cumprod, logcumsumexp, norm, sort, argsort, topk, msort } from "./sort-ops.js"; // and as Tensor methods
 export type { SortResult, SortOptions, TopkOptions, ProdOptions, NormOptions, NormOrder } from "./sort-ops.js";
 export { cat, stack, hstack, vstack } from "./join-ops.js"; // and split, chunk, unbind as Tensor methods
 export { eye, empty, full_like, rand_like, randn_like, randint, randperm, logspace } from "./factories.js";

@@ -14,6 +14,8 @@ declare module "./tensor.js" {
     prod(dim?: number | ProdOptions, keepdim?: boolean): Tensor;
     /** The running products along dim; bools and integers as int32. */
     cumprod(dim: number): Tensor;
+    /** log(cumsum(exp(x))) along dim, computed without overflow (floating tensors). */
+    logcumsumexp(dim: number): Tensor;
     /**
      * The p-norm (2 by default; also 1, Infinity, -Infinity, 0, "fro" or any p > 0) over dim
      * (an int or a list; all dims by default), with PyTorch's gradients.
@@ -65,7 +67,7 @@ function productAlong(x: Tensor, d: number, shape: number[]): Tensor {
 
 Tensor.prototype.cumprod = function cumprod(this: Tensor, dim: number) {
   this._live("cumprod");
-  const d = this.ndim === 0 ? normalizeDim("cumprod", dim, 0) : normalizeDim("cumprod", dim, this.ndim);
+  const d = normalizeDim("cumprod", dim, this.ndim);
   const x = integerAsInt32(this);
   return new Tensor(ops.opCumprod(x._live("cumprod"), d, 0), this.shape, x.dtype);
 };
@@ -223,7 +225,17 @@ export function norm(x: Tensor, p?: NormOrder | NormOptions | null, dim?: number
   return lift("norm", x).norm(p, dim, keepdim);
 }
 
+Tensor.prototype.logcumsumexp = function logcumsumexp(this: Tensor, dim: number) {
+  this._live("logcumsumexp");
+  const d = normalizeDim("logcumsumexp", dim, this.ndim);
+  if (this.dtype !== "float32" && this.dtype !== "float64") {
+    fail("logcumsumexp", `"logcumsumexp_out_cpu" not implemented for '${TORCH_DTYPE_NAMES[this.dtype]}'`);
+  }
+  return new Tensor(ops.opLogcumsumexp(this._live("logcumsumexp"), d, 0), this.shape, this.dtype);
+};
+
 export function prod(x: Tensor, dim?: number | ProdOptions, keepdim = false): Tensor {
   return lift("prod", x).prod(dim, keepdim);
 }
 export const cumprod = (x: Tensor, dim: number): Tensor => lift("cumprod", x).cumprod(dim);
+export const logcumsumexp = (x: Tensor, dim: number): Tensor => lift("logcumsumexp", x).logcumsumexp(dim);

@@ -220,6 +220,10 @@ export const OPS: OpSpec[] = [
   { name: "Cumsum", method: "cumsum", binding: "custom", family: "scan", inputs: ["self"],
     params: [{ name: "dim", type: "i32" }, { name: "reverse", type: "i32" }], dtype: "same",
     forward: "cumsumForward", backward: "cumsumBackward" },
+  // log(cumsum(exp(self))) along `dim` (from the end when `reverse`, as its rule runs it)
+  { name: "Logcumsumexp", method: "logcumsumexp", binding: "custom", family: "scan", inputs: ["self"],
+    params: [{ name: "dim", type: "i32" }, { name: "reverse", type: "i32" }], dtype: "float", saves: ["self", "result"],
+    forward: "logcumsumexpForward", backward: "logcumsumexpBackward" },
   // Running products along `dim` (from the end when `reverse`), and the product along `dim`
   // (its output shape, of rank `rank`, in scratch). Their rules are made of the two internal
   // ops below, so they are exact with zeros in the input and twice differentiable.

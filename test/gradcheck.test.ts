@@ -183,6 +183,8 @@ const otherCases: Case[] = [
   { name: "cumprod dim 1", covers: ["Cumprod", "Shift", "Recurrence"], inputs: [{ shape: [3, 4] }], wg: (a) => a.cumprod(1), ref: (a) => cumprodRef(a, 1) },
   { name: "cumprod dim 0 of a transposed view", covers: ["Cumprod"], inputs: [{ shape: [4, 3] }], wg: (a) => a.t().cumprod(0),
     ref: (a) => cumprodRef(R.transpose(a, 0, 1), 0) },
+  { name: "logcumsumexp dim 0", covers: ["Logcumsumexp"], inputs: [{ shape: [4, 3] }], wg: (a) => a.logcumsumexp(0),
+    ref: (a) => R.map(cumsumRef(R.map(a, Math.exp), 0), Math.log) },
   ...[2, 1, 3, 1.5, 0.5, Infinity, -Infinity].map((p): Case => ({
     name: `norm p=${p} over dims [0, 2] keepdim`, covers: ["Norm"], inputs: [{ shape: [2, 3, 4], domain: "awayFromZero" }],
     wg: (a) => a.norm(p, [0, 2], true), ref: (a) => R.reduce(a, [0, 2], true, (v) => pNorm(v, p)),
@@ -263,15 +265,18 @@ function product(vals: number[]): number {
   return vals.reduce((a, b) => a * b, 1);
 }
 
-function cumprodRef(x: Ref, dim: number): Ref {
+// The running products (or sums) along dim.
+function scanRef(x: Ref, dim: number, sum: boolean): Ref {
   return R.ref(x.shape, Array.from(x.data, (_, i) => {
     const stride = x.shape.slice(dim + 1).reduce((a, b) => a * b, 1);
     const k = Math.floor(i / stride) % x.shape[dim];
-    let acc = 1;
-    for (let j = 0; j <= k; j++) acc *= x.data[i - (k - j) * stride];
+    let acc = sum ? 0 : 1;
+    for (let j = 0; j <= k; j++) acc = sum ? acc + x.data[i - (k - j) * stride] : acc * x.data[i - (k - j) * stride];
     return acc;
   }));
 }
+const cumprodRef = (x: Ref, dim: number) => scanRef(x, dim, false);
+const cumsumRef = (x: Ref, dim: number) => scanRef(x, dim, true);
 
 // The first k of each row (the last dim of a 2-D x) in order.
 function sortedRows(x: Ref, descending: boolean, k: number): Ref {

@@ -1,4 +1,4 @@
-// prod, cumprod, norm, amax/amin over dims, sort, argsort, topk and msort against PyTorch
+// prod, cumprod, logcumsumexp, norm, amax/amin over dims, sort, argsort, topk and msort against PyTorch
 // 1.13 (test/fixtures/sort.json, from generate_sort.py): values, dtypes, shapes, indices and
 // the gradients of sum(out * weights), with 0-d tensors, empty dims and transposed inputs;
 // float64 gradchecks at inputs with zeros; stability on long rows; errors.
@@ -167,6 +167,7 @@ describe("sort", () => {
     expect(wg.prod(x, 1).tolist()).toEqual([6, 0]);
     expect(wg.prod(x, { dim: 0, keepdim: true }).tolist()).toEqual([[0, 5, 8]]);
     expect(wg.cumprod(x, 1).tolist()).toEqual([[3, 3, 6], [0, 0, 0]]);
+    expect(wg.logcumsumexp(tensor([0, 0]), 0).tolist()).toEqual([0, Math.fround(Math.LN2)]);
     expect(wg.norm(x, 1).item()).toBe(15);
     expect(wg.norm(x, { p: Infinity, dim: 1 }).tolist()).toEqual([3, 5]);
   });
@@ -188,6 +189,9 @@ describe("errors", () => {
     expect(() => x.cumprod(-3)).toThrow("cumprod(): Dimension out of range");
     expect(() => x.norm(2, [0, -2])).toThrow("norm(): dim 0 appears multiple times in the list of dims");
     expect(() => x.amax([1, 1])).toThrow("amax(): dim 1 appears multiple times in the list of dims");
+  });
+  test("logcumsumexp of integers", () => {
+    expect(() => x.int().logcumsumexp(0)).toThrow(`logcumsumexp(): "logcumsumexp_out_cpu" not implemented for 'Int'`);
   });
   test("norm's dtypes and orders", () => {
     expect(() => x.int().norm()).toThrow("norm(): input dtype should be either floating point or complex. Got Int instead.");

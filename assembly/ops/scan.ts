@@ -1,5 +1,5 @@
-// Scans along one dim: cumsum, and the same sum run from the end (its adjoint); cumprod and
-// prod, whose rules are built from shifts and first-order linear recurrences along the dim
+// Scans along one dim: cumsum, and the same sum run from the end (its adjoint); logcumsumexp;
+// cumprod and prod, whose rules are built from shifts and first-order linear recurrences along the dim
 // (internal ops of this family). x is seen as [outer, len, inner]; each of the inner
 // columns of each outer block is scanned.
 
@@ -8,7 +8,10 @@ import { record1, record2, input, needsGrad, paramI, setParamI, setGrad } from "
 import { Op } from "../generated/table";
 import { scratch } from "../scratch";
 import { gathered } from "./views";
-import { mul } from "./elementwise";
+import {
+  mul, add, sub, exp, log, constant, compare, unaryNumeric, AbsK, GtK, LtK,
+} from "./elementwise";
+import { whereForward } from "./select";
 import { expand, fillSpan } from "./reduce";
 
 function scanInto<T>(src: usize, dst: usize, outer: i32, len: i32, inner: i32, reverse: bool): void {
@@ -266,4 +269,80 @@ export function recurrenceBackward(t: i32, g: i32, grads: usize): void {
   }
   if (needsGrad(t, 0)) setGrad(grads, 0, z);
   else release(z);
+}
+
+// ---- logcumsumexp -----------------------------------------------------------------------
+
+// log(e^a + e^b) without overflow; -inf with -inf stays -inf and inf with inf stays inf.
+@inline function logAddExp(a: f64, b: f64): f64 {
+  const m = Math.max(a, b);
+  if (m == -Infinity || m == Infinity) return m;
+  return m + Math.log1p(Math.exp(-Math.abs(a - b)));
+}
+
+function logcumsumexpInto<T>(src: usize, dst: usize, outer: i32, len: i32, inner: i32, reverse: bool): void {
+  const size = <usize>sizeof<T>();
+  for (let o = 0; o < outer; o++) {
+    const block = <usize>(o * len * inner);
+    for (let c = 0; c < inner; c++) {
+      let acc: f64 = -Infinity;
+      for (let k = 0; k < len; k++) {
+        const at = (block + <usize>((reverse ? len - 1 - k : k) * inner + c)) * size;
+        acc = logAddExp(acc, <f64>load<T>(src + at));
+        store<T>(dst + at, <T>acc);
+      }
+    }
+  }
+}
+
+/** log(cumsum(exp(x))) along dim d (from the end when reverse is 1), accumulated in float64. */
+export function logcumsumexpForward(op: i32, x: i32, d: i32, reverse: i32): i32 {
+  const out = newTensorLike(x);
+  geometryOf(x, d);
+  if (numel(x) > 0) {
+    const src = gathered(x), ps = dataPtr(src), po = dataPtr(out);
+    const outer = geometry(OUTER), len = geometry(LEN), inner = geometry(INNER);
+    if (dtypeOf(x) == F64) logcumsumexpInto<f64>(ps, po, outer, len, inner, reverse != 0);
+    else logcumsumexpInto<f32>(ps, po, outer, len, inner, reverse != 0);
+    if (src != x) release(src);
+  }
+  if (record1(out, op, x)) {
+    setParamI(out, 0, d);
+    setParamI(out, 1, reverse);
+  }
+  return out;
+}
+
+// PyTorch's logcumsumexp_backward: the gradient of x_i is
+// sum_{k >= i} g_k exp(x_i - y_k), computed in log space for the positive and the negative
+// parts of g apart (log 0 standing as the lowest finite value), each a logcumsumexp the
+// other way, so nothing overflows.
+export function logcumsumexpBackward(t: i32, g: i32, grads: usize): void {
+  const x = input(t, 0), d = paramI(t, 0), other = paramI(t, 1) != 0 ? 0 : 1;
+  if (ndim(g) == 0 || numel(g) == 0) { retain(g); setGrad(grads, 0, g); return; }
+  const dtype = dtypeOf(g);
+  const zero = constant(0, dtype), lowest = constant(dtype == F64 ? -f64.MAX_VALUE : <f64>-f32.MAX_VALUE, dtype);
+  const logAbs = logOf(unaryNumeric<AbsK>(Op.Abs, g));
+  const positive = signedPart(compare<GtK>(Op.Gt, g, zero), logAbs, lowest, t, x, d, other);
+  const negative = signedPart(compare<LtK>(Op.Lt, g, zero), logAbs, lowest, t, x, d, other);
+  setGrad(grads, 0, sub(positive, negative));
+  release(zero); release(lowest); release(logAbs); release(positive); release(negative);
+}
+
+// exp(logcumsumexp'(where(part, log|g|, lowest) - y) + x), logcumsumexp' running the other
+// way; releases part.
+function signedPart(part: i32, logAbs: i32, lowest: i32, y: i32, x: i32, d: i32, other: i32): i32 {
+  const logs = whereForward(Op.Where, part, logAbs, lowest);
+  const shifted = sub(logs, y);
+  const summed = logcumsumexpForward(Op.Logcumsumexp, shifted, d, other);
+  const exponent = add(summed, x);
+  const r = exp(exponent);
+  release(part); release(logs); release(shifted); release(summed); release(exponent);
+  return r;
+}
+
+function logOf(x: i32): i32 {
+  const r = log(x);
+  release(x);
+  return r;
 }
