@@ -1,7 +1,7 @@
 // Sorting along one dim: sort and topk. Each row of x (seen as [outer, len, inner], a row
-// being the len elements of one inner column) is merge-sorted as (value, position) pairs,
-// which keeps ties in their order (a stable sort) and takes O(n log n) per row. NaN sorts
-// as the largest value, as in PyTorch. The first `count` pairs of each row are written out:
+// being the len elements of one inner column) is sorted as (key, position) pairs by a
+// least-significant-digit radix sort on order-preserving integer keys: stable (ties keep
+// their order), linear in the row's length. NaN sorts as the largest value, as in PyTorch. The first `count` pairs of each row are written out:
 // the values into the output, the positions into an int32 tensor the bindings pass in.
 // The gradient of the values goes back to those positions (a recorded scatter_add).
 
@@ -12,83 +12,105 @@ import { Op } from "../generated/table";
 import { gathered } from "./views";
 import { scatterForward } from "./index";
 
-// Whether a comes strictly before b in the order asked for.
-@inline function before<T>(a: T, b: T, descending: bool): bool {
-  if (isFloat<T>()) {
-    if (descending) return a > b || (a != a && b == b);
-    return a < b || (b != b && a == a);
+// Each value becomes an unsigned key K (u32 for f32 and i32, u64 for f64) whose unsigned
+// order is the order asked for: the sign bit flipped for integers; for floats the negatives'
+// bits inverted and the positives' sign bit set, -0 taken as +0 (they are equal) and every
+// NaN as the largest key; all bits inverted when descending.
+@inline function keyOf<T, K>(v: T, descending: bool): K {
+  let key: K;
+  if (isInteger<T>()) {
+    key = <K>(<u32>v ^ 0x80000000);
+  } else if (v != v) {
+    key = <K>-1;
+  } else {
+    const bits = v == <T>0 ? <K>0 : reinterpret<K>(v);
+    const sign = <K>1 << <K>(sizeof<K>() * 8 - 1);
+    key = (bits & sign) != 0 ? ~bits : bits | sign;
   }
-  return descending ? a > b : a < b;
+  return descending ? ~key : key;
 }
 
-const RUN = 16; // rows are insertion-sorted in runs of this length, then merged
+const SMALL = 32; // rows up to this length are sorted by insertion
+const RADIX = 256;
+const counts = heap.alloc(RADIX << 2);
 
-// Sorts keys[lo, hi) with their positions pos[lo, hi) by insertion (stable).
-function insertionSort<T>(keys: usize, pos: usize, lo: i32, hi: i32, descending: bool): void {
-  const size = <usize>sizeof<T>();
-  for (let i = lo + 1; i < hi; i++) {
-    const k = load<T>(keys + <usize>i * size), p = load<i32>(pos + (<usize>i << 2));
+// Sorts keys[0, n) with their positions pos[0, n) by insertion (stable).
+function insertionSort<K>(keys: usize, pos: usize, n: i32): void {
+  const size = <usize>sizeof<K>();
+  for (let i = 1; i < n; i++) {
+    const k = load<K>(keys + <usize>i * size), p = load<i32>(pos + (<usize>i << 2));
     let j = i - 1;
-    while (j >= lo && before<T>(k, load<T>(keys + <usize>j * size), descending)) {
-      store<T>(keys + <usize>(j + 1) * size, load<T>(keys + <usize>j * size));
+    while (j >= 0 && k < load<K>(keys + <usize>j * size)) {
+      store<K>(keys + <usize>(j + 1) * size, load<K>(keys + <usize>j * size));
       store<i32>(pos + (<usize>(j + 1) << 2), load<i32>(pos + (<usize>j << 2)));
       j--;
     }
-    store<T>(keys + <usize>(j + 1) * size, k);
+    store<K>(keys + <usize>(j + 1) * size, k);
     store<i32>(pos + (<usize>(j + 1) << 2), p);
   }
 }
 
-// Merges the sorted [lo, mid) and [mid, hi) of (keys, pos) into (toKeys, toPos); on ties
-// the left run's element goes first, which keeps the sort stable.
-function merge<T>(keys: usize, pos: usize, toKeys: usize, toPos: usize, lo: i32, mid: i32, hi: i32, descending: bool): void {
-  const size = <usize>sizeof<T>();
-  let i = lo, j = mid;
-  for (let o = lo; o < hi; o++) {
-    const takeRight = j < hi && (i >= mid || before<T>(load<T>(keys + <usize>j * size), load<T>(keys + <usize>i * size), descending));
-    const from = takeRight ? j++ : i++;
-    store<T>(toKeys + <usize>o * size, load<T>(keys + <usize>from * size));
-    store<i32>(toPos + (<usize>o << 2), load<i32>(pos + (<usize>from << 2)));
+// One stable counting pass of an LSD radix sort on byte `b` of the keys, from (keys, pos)
+// into (toKeys, toPos); false (and nothing moved) when every key has the same byte there.
+function radixPass<K>(keys: usize, pos: usize, toKeys: usize, toPos: usize, n: i32, b: i32): bool {
+  const size = <usize>sizeof<K>(), shift = <K>(b << 3);
+  memory.fill(counts, 0, RADIX << 2);
+  for (let i = 0; i < n; i++) {
+    const at = counts + (<usize>((load<K>(keys + <usize>i * size) >> shift) & 255) << 2);
+    store<i32>(at, load<i32>(at) + 1);
   }
+  if (load<i32>(counts + (<usize>((load<K>(keys) >> shift) & 255) << 2)) == n) return false;
+  let total = 0;
+  for (let r = 0; r < RADIX; r++) {
+    const c = load<i32>(counts + (<usize>r << 2));
+    store<i32>(counts + (<usize>r << 2), total);
+    total += c;
+  }
+  for (let i = 0; i < n; i++) {
+    const key = load<K>(keys + <usize>i * size);
+    const at = counts + (<usize>((key >> shift) & 255) << 2);
+    const to = load<i32>(at);
+    store<i32>(at, to + 1);
+    store<K>(toKeys + <usize>to * size, key);
+    store<i32>(toPos + (<usize>to << 2), load<i32>(pos + (<usize>i << 2)));
+  }
+  return true;
 }
 
-// Sorts n pairs, ping-ponging between (keys, pos) and (spareKeys, sparePos); returns
-// whether the sorted pairs ended in the spare buffers.
-function sortPairs<T>(keys: usize, pos: usize, spareKeys: usize, sparePos: usize, n: i32, descending: bool): bool {
-  for (let lo = 0; lo < n; lo += RUN) insertionSort<T>(keys, pos, lo, min(lo + RUN, n), descending);
+// Sorts n (key, position) pairs, stably: a radix sort (linear in n), or insertion for short
+// rows. Returns whether the sorted positions ended in the spare buffer.
+function sortPairs<K>(keys: usize, pos: usize, spareKeys: usize, sparePos: usize, n: i32): bool {
+  if (n <= SMALL) { insertionSort<K>(keys, pos, n); return false; }
   let inSpare = false;
-  for (let width = RUN; width < n; width <<= 1) {
-    const fk = inSpare ? spareKeys : keys, fp = inSpare ? sparePos : pos;
-    const tk = inSpare ? keys : spareKeys, tp = inSpare ? pos : sparePos;
-    for (let lo = 0; lo < n; lo += width << 1) {
-      merge<T>(fk, fp, tk, tp, lo, min(lo + width, n), min(lo + (width << 1), n), descending);
-    }
-    inSpare = !inSpare;
+  for (let b = 0; b < sizeof<K>(); b++) {
+    const moved = inSpare
+      ? radixPass<K>(spareKeys, sparePos, keys, pos, n, b)
+      : radixPass<K>(keys, pos, spareKeys, sparePos, n, b);
+    if (moved) inSpare = !inSpare;
   }
   return inSpare;
 }
 
 // Sorts each row of src [outer, len, inner] and writes its first `count` values and
 // positions to values and positions [outer, count, inner].
-function sortRows<T>(src: usize, values: usize, positions: usize, outer: i32, len: i32, inner: i32, count: i32, descending: bool): void {
-  const size = <usize>sizeof<T>();
-  const keyBytes = <usize>len * size, posBytes = <usize>len << 2;
+function sortRows<T, K>(src: usize, values: usize, positions: usize, outer: i32, len: i32, inner: i32, count: i32, descending: bool): void {
+  const size = <usize>sizeof<T>(), keySize = <usize>sizeof<K>();
+  const keyBytes = <usize>len * keySize, posBytes = <usize>len << 2;
   const keys = allocBuffer(keyBytes), spareKeys = allocBuffer(keyBytes);
   const pos = allocBuffer(posBytes), sparePos = allocBuffer(posBytes);
   for (let o = 0; o < outer; o++) {
     for (let c = 0; c < inner; c++) {
-      const row = src + <usize>(o * len * inner + c) * size;
+      const row = src + <usize>(o * len * inner + c) * size, step = <usize>inner * size;
       for (let k = 0; k < len; k++) {
-        store<T>(keys + <usize>k * size, load<T>(row + <usize>(k * inner) * size));
+        store<K>(keys + <usize>k * keySize, keyOf<T, K>(load<T>(row + <usize>k * step), descending));
         store<i32>(pos + (<usize>k << 2), k);
       }
-      const inSpare = sortPairs<T>(keys, pos, spareKeys, sparePos, len, descending);
-      const sk = inSpare ? spareKeys : keys, sp = inSpare ? sparePos : pos;
+      const sorted = sortPairs<K>(keys, pos, spareKeys, sparePos, len) ? sparePos : pos;
       const at = <usize>(o * count * inner + c);
       for (let k = 0; k < count; k++) {
-        const out = at + <usize>(k * inner);
-        store<T>(values + out * size, load<T>(sk + <usize>k * size));
-        store<i32>(positions + (out << 2), load<i32>(sp + (<usize>k << 2)));
+        const out = at + <usize>(k * inner), p = load<i32>(sorted + (<usize>k << 2));
+        store<T>(values + out * size, load<T>(row + <usize>p * step));
+        store<i32>(positions + (out << 2), p);
       }
     }
   }
@@ -110,9 +132,9 @@ export function sortForward(op: i32, x: i32, indices: i32, d: i32, descending: i
   if (numel(out) > 0) {
     const src = gathered(x), ps = dataPtr(src), pv = dataPtr(out), pi = dataPtr(indices);
     const down = descending != 0;
-    if (dtypeOf(x) == F64) sortRows<f64>(ps, pv, pi, outer, len, inner, count, down);
-    else if (dtypeOf(x) == I32) sortRows<i32>(ps, pv, pi, outer, len, inner, count, down);
-    else sortRows<f32>(ps, pv, pi, outer, len, inner, count, down);
+    if (dtypeOf(x) == F64) sortRows<f64, u64>(ps, pv, pi, outer, len, inner, count, down);
+    else if (dtypeOf(x) == I32) sortRows<i32, u32>(ps, pv, pi, outer, len, inner, count, down);
+    else sortRows<f32, u32>(ps, pv, pi, outer, len, inner, count, down);
     if (src != x) release(src);
   }
   if (record2(out, op, x, indices)) {
