@@ -52,11 +52,18 @@ function prodMethod(this: Tensor, dim?: number | ProdOptions, keepdim = false): 
     return this.prod(dim.dim, dim.keepdim ?? false);
   }
   if (typeof keepdim !== "boolean") throw new TypeError(`prod(): keepdim must be a boolean, got ${describe(keepdim)}`);
+  const d = dim === undefined ? 0 : normalizeDim("prod", dim, this.ndim);
   const x = integerAsInt32(this);
-  if (dim === undefined) return productAlong(this.ndim === 0 ? x : x.reshape([-1]), 0, []);
-  const d = normalizeDim("prod", dim, this.ndim);
-  const shape = this.shape.flatMap((s, e) => (e !== d ? [s] : keepdim ? [1] : []));
-  return productAlong(x, d, shape);
+  const flat = dim === undefined && this.ndim > 0 ? x.reshape([-1]) : x;
+  const shape = dim === undefined ? [] : this.shape.flatMap((s, e) => (e !== d ? [s] : keepdim ? [1] : []));
+  const out = productAlong(flat, d, shape);
+  disposeTemporaries(this, x, flat);
+  return out;
+}
+
+// Disposes the handles of the intermediates made from x (a graph keeps what it needs).
+function disposeTemporaries(x: Tensor, ...made: Tensor[]): void {
+  for (const t of new Set(made)) if (t !== x) t.dispose();
 }
 Tensor.prototype.prod = prodMethod;
 
@@ -69,7 +76,9 @@ Tensor.prototype.cumprod = function cumprod(this: Tensor, dim: number) {
   this._live("cumprod");
   const d = normalizeDim("cumprod", dim, this.ndim);
   const x = integerAsInt32(this);
-  return new Tensor(ops.opCumprod(x._live("cumprod"), d, 0), this.shape, x.dtype);
+  const out = new Tensor(ops.opCumprod(x._live("cumprod"), d, 0), this.shape, x.dtype);
+  disposeTemporaries(this, x);
+  return out;
 };
 
 /** The values of a sort or topk and their positions along the dim (int32). */
@@ -141,7 +150,7 @@ function sorted(op: string, entry: (x: number, indices: number, d: number, desce
   const values = new Tensor(entry(keys._live(op), indices._live(op), d, descending ? 1 : 0), shape, keys.dtype);
   if (x.dtype !== "bool") return { values, indices };
   const flags = values.bool();
-  values.dispose();
+  disposeTemporaries(x, keys, values);
   return { values: flags, indices };
 }
 
@@ -189,7 +198,9 @@ function normMethod(this: Tensor, p?: NormOrder | NormOptions | null, dim?: numb
   const moved = kept.every((d, i) => d === i) ? this : this.permute([...kept, ...dims]);
   const shape = this.shape.flatMap((s, d) => (!dims.includes(d) ? [s] : keepdim ? [1] : []));
   writeScratch(shape);
-  return new Tensor(ops.opNorm(moved._live("norm"), order, kept.length, shape.length), shape, this.dtype);
+  const out = new Tensor(ops.opNorm(moved._live("norm"), order, kept.length, shape.length), shape, this.dtype);
+  disposeTemporaries(this, moved);
+  return out;
 }
 Tensor.prototype.norm = normMethod;
 

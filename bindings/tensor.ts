@@ -482,7 +482,10 @@ export class Tensor extends TableMethods {
     if (end - start === dims.length) return this._max(start, end, shape, true);
     // one run of dims for the kernel: the reduced dims moved last (a view)
     const kept = this._shape.map((_, d) => d).filter((d) => !(mask & (1 << d)));
-    return this.permute([...kept, ...dims])._max(kept.length, this.ndim, shape, true);
+    const moved = this.permute([...kept, ...dims]);
+    const out = moved._max(kept.length, this.ndim, shape, true);
+    moved.dispose();
+    return out;
   }
 
   // Max over dims [start, end) into `shape`; bools are compared as integers.

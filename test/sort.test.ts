@@ -119,6 +119,29 @@ describe("gradients at inputs with zeros (float64 gradcheck and gradgradcheck)",
   });
 });
 
+describe("memory", () => {
+  test("forward, backward and create_graph backward release every temporary", () => {
+    const x = f64([0.5, -1, 2, 0.25, -0.75, 1.5, 0, 3], [2, 4]);
+    const b = tensor([[true, false], [false, true]]);
+    const runs: ((a: Tensor) => Tensor)[] = [
+      (a) => a.prod(), (a) => a.prod(1), (a) => a.cumprod(1), (a) => a.logcumsumexp(0), (a) => a.amax([0, 1]),
+      (a) => a.sort(1).values, (a) => a.topk(2, 0).values, (a) => a.T.sort(0, true).values,
+      ...[2, 1, Infinity, -Infinity, 0, 0.5, 1.5, 3].map((p) => (a: Tensor) => a.norm(p, 1)),
+    ];
+    const step = (fn: (a: Tensor) => Tensor) => wg.scope(() => {
+      const [g] = wg.grad(fn(x).pow(2).sum(), [x], { create_graph: true });
+      if (g!.requires_grad) g!.sum().backward(); // not for p = 0, whose gradient is constant
+      b.sort(); b.prod(); b.cumprod(0);
+    });
+    for (const fn of runs) {
+      step(fn);
+      const before = wg.memory().tensors;
+      for (let i = 0; i < 3; i++) step(fn);
+      expect(wg.memory().tensors, String(fn)).toBe(before);
+    }
+  });
+});
+
 describe("sort", () => {
   // a JavaScript stable sort of the positions by value: the expected order
   function stableOrder(values: number[], descending: boolean): number[] {

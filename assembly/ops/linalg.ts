@@ -189,8 +189,10 @@ export function normBackward(t: i32, g: i32, grads: usize): void {
     setGrad(grads, 0, mulBoth(mulBoth(scaled, same(ge)), powOf(same(norm), 1 - p)));
   } else {
     const scaled = p < 2 ? mulBoth(sign(x), powOf(absOf(x), p - 1)) : mulBoth(same(x), powOf(absOf(x), p - 2));
-    const scale = zeroWhereDrop(div(ge, powOf(same(norm), p - 1)), maskOf<EqK>(norm, zero));
+    const denominator = powOf(same(norm), p - 1);
+    const scale = zeroWhereDrop(div(ge, denominator), maskOf<EqK>(norm, zero));
     setGrad(grads, 0, mulBoth(scaled, scale));
+    release(denominator);
   }
   release(ge); release(norm); release(zero);
 }
