@@ -17,7 +17,7 @@ declare module "./tensor.js" {
     /** log(cumsum(exp(x))) along dim, computed without overflow (floating tensors). */
     logcumsumexp(dim: number): Tensor;
     /**
-     * The p-norm (2 by default; also 1, Infinity, -Infinity, 0, "fro" or any p > 0) over dim
+     * The p-norm (2 by default; also 1, Infinity, -Infinity, 0, "fro" or any other p) over dim
      * (an int or a list; all dims by default), with PyTorch's gradients.
      */
     norm(p?: NormOrder | NormOptions | null, dim?: number | number[] | null, keepdim?: boolean): Tensor;
@@ -213,7 +213,6 @@ function normOrder(p: unknown, dims: number[], dim: unknown): number {
   }
   if (p === "nuc") fail("norm", "the nuclear norm is not supported; use p = 2 or another number");
   if (typeof p !== "number" || Number.isNaN(p)) throw new TypeError(`norm(): p must be a number or 'fro', got ${describe(p)}`);
-  if (p < 0 && p !== -Infinity) fail("norm", `p must be positive, 0, Infinity or -Infinity, got ${p}`);
   return p;
 }
 

@@ -185,7 +185,7 @@ const otherCases: Case[] = [
     ref: (a) => cumprodRef(R.transpose(a, 0, 1), 0) },
   { name: "logcumsumexp dim 0", covers: ["Logcumsumexp"], inputs: [{ shape: [4, 3] }], wg: (a) => a.logcumsumexp(0),
     ref: (a) => R.map(cumsumRef(R.map(a, Math.exp), 0), Math.log) },
-  ...[2, 1, 3, 1.5, 0.5, Infinity, -Infinity].map((p): Case => ({
+  ...[2, 1, 3, 1.5, 0.5, -1.5, Infinity, -Infinity].map((p): Case => ({
     name: `norm p=${p} over dims [0, 2] keepdim`, covers: ["Norm"], inputs: [{ shape: [2, 3, 4], domain: "awayFromZero" }],
     wg: (a) => a.norm(p, [0, 2], true), ref: (a) => R.reduce(a, [0, 2], true, (v) => pNorm(v, p)),
     secondOrder: p !== 1 && Math.abs(p) !== Infinity,

@@ -219,7 +219,7 @@ describe("errors", () => {
   test("norm's dtypes and orders", () => {
     expect(() => x.int().norm()).toThrow("norm(): input dtype should be either floating point or complex. Got Int instead.");
     expect(() => x.bool().norm()).toThrow("Got Bool instead.");
-    expect(() => x.norm(-1)).toThrow("norm(): p must be positive, 0, Infinity or -Infinity, got -1");
+    expect(() => x.norm(NaN)).toThrow("norm(): p must be a number or 'fro', got number NaN");
     expect(() => x.norm("nuc" as "fro")).toThrow("norm(): the nuclear norm is not supported");
     expect(() => x.unsqueeze(0).norm("fro", [0, 1, 2])).toThrow("norm(): Expected at most 2 dimensions, but got 3 dimensions instead.");
   });
