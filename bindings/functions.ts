@@ -51,6 +51,51 @@ export const squeeze = (x: Tensor, dim?: number): Tensor => lift("squeeze", x).s
 export const softmax = (x: Tensor, dim: number): Tensor => lift("softmax", x).softmax(dim);
 export const log_softmax = (x: Tensor, dim: number): Tensor => lift("log_softmax", x).log_softmax(dim);
 
+// torch.f(x, ...args) for the methods whose function form passes its arguments on unchanged.
+type FunctionOf<K extends keyof Tensor & string> = Tensor[K] extends (...args: infer A) => infer R ? (input: Tensor | number, ...args: A) => R : never;
+function functionOf<K extends keyof Tensor & string>(name: K): FunctionOf<K> {
+  return ((x: Tensor | number, ...args: unknown[]) => (lift(name, x)[name] as (...a: unknown[]) => unknown)(...args)) as FunctionOf<K>;
+}
+
+export function min(x: Tensor): Tensor;
+export function min(x: Tensor, dim: number, keepdim?: boolean): MaxResult;
+export function min(x: Tensor, dim?: number, keepdim = false): Tensor | MaxResult {
+  return dim === undefined ? lift("min", x).min() : lift("min", x).min(dim, keepdim);
+}
+export const amax = functionOf("amax");
+export const amin = functionOf("amin");
+export const argmax = functionOf("argmax");
+export const argmin = functionOf("argmin");
+export const all = functionOf("all");
+export const any = functionOf("any");
+export const count_nonzero = functionOf("count_nonzero");
+export const logsumexp = functionOf("logsumexp");
+export const std = functionOf("std");
+// exported as `var` (a reserved word for a binding, not for an export): wg.var(x)
+export const var_ = functionOf("var");
+export const nansum = functionOf("nansum");
+export const nanmean = functionOf("nanmean");
+export const clone = functionOf("clone");
+export const detach = functionOf("detach");
+export const numel = functionOf("numel");
+export const flatten = functionOf("flatten");
+export const unflatten = functionOf("unflatten");
+export const permute = functionOf("permute");
+export const movedim = functionOf("movedim");
+export const narrow = functionOf("narrow");
+export const select = functionOf("select");
+export const diagonal = functionOf("diagonal");
+export const t = functionOf("t");
+export const broadcast_to = functionOf("broadcast_to");
+export const tile = functionOf("tile");
+export const tril = functionOf("tril");
+export const triu = functionOf("triu");
+export const trace = functionOf("trace");
+export const nan_to_num = functionOf("nan_to_num");
+export const split = functionOf("split");
+export const chunk = functionOf("chunk");
+export const unbind = functionOf("unbind");
+
 // Indexing (bindings/index-ops.ts)
 type Index = IndexLike;
 export const gather = (x: Tensor, dim: number, index: Index): Tensor => lift("gather", x).gather(dim, index);
@@ -70,6 +115,8 @@ export const masked_fill = (x: Tensor, mask: Tensor, value: Tensor | number): Te
 export const masked_select = (x: Tensor, mask: Tensor): Tensor => lift("masked_select", x).masked_select(mask);
 export const index_put = (x: Tensor, indices: Index[], values: Tensor | number, accumulate = false): Tensor =>
   lift("index_put", x).index_put(indices, values, accumulate);
+export const take = (x: Tensor, index: Index): Tensor => lift("take", x).take(index);
+export const masked_scatter = (x: Tensor, mask: Tensor, source: Tensor): Tensor => lift("masked_scatter", x).masked_scatter(mask, source);
 export function nonzero(x: Tensor): Tensor;
 export function nonzero(x: Tensor, options: { as_tuple: true }): Tensor[];
 export function nonzero(x: Tensor, options: { as_tuple?: boolean } = {}): Tensor | Tensor[] {

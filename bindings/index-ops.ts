@@ -48,6 +48,14 @@ declare module "./tensor.js" {
     nonzero(): Tensor;
     nonzero(options: { as_tuple: true }): Tensor[];
     nonzero(options: { as_tuple?: boolean }): Tensor | Tensor[];
+    /** The elements at index (int32, any shape) of the flattened tensor, in index's shape. */
+    take(index: IndexLike): Tensor;
+    /** A copy with source written (or added) at index of the flattened tensor. */
+    put(index: IndexLike, source: Tensor, accumulate?: boolean): Tensor;
+    put_(index: IndexLike, source: Tensor, accumulate?: boolean): this;
+    /** A copy with source's first elements written, in order, where mask (broadcast) is true. */
+    masked_scatter(mask: Tensor, source: Tensor): Tensor;
+    masked_scatter_(mask: Tensor, source: Tensor): this;
     /** A copy with values written (or added, with accumulate) at self[indices[0], indices[1], ...]. */
     index_put(indices: IndexLike[], values: Tensor | number, accumulate?: boolean): Tensor;
     index_put_(indices: IndexLike[], values: Tensor | number, accumulate?: boolean): this;
@@ -302,6 +310,16 @@ function boolMask(op: string, mask: unknown): Tensor {
   return m;
 }
 
+// An in-place op's mask: it broadcasts to self, not self to it.
+function maskOfSelf(op: string, self: Tensor, mask: unknown): Tensor {
+  const m = boolMask(op, mask);
+  const shape = broadcastShapes(op, self._shape, m._shape);
+  if (shape.length !== self.ndim || shape.some((s, e) => s !== self._shape[e])) {
+    fail(op, `the mask of shape ${formatShape(m._shape)} must be broadcastable to self ${formatShape(self._shape)}`);
+  }
+  return m;
+}
+
 function maskedFill(self: Tensor, op: string, mask: unknown, value: unknown): Tensor {
   return scope(() => self.where(boolMask(op, mask).logical_not(), fillValue(op, self, value)));
 }
@@ -310,11 +328,7 @@ Tensor.prototype.masked_fill = function masked_fill(this: Tensor, mask, value) {
   return maskedFill(this, "masked_fill", mask, value);
 };
 Tensor.prototype.masked_fill_ = function masked_fill_(this: Tensor, mask, value) {
-  const m = boolMask("masked_fill_", mask);
-  const shape = broadcastShapes("masked_fill_", this._shape, m._shape);
-  if (shape.length !== this.ndim || shape.some((s, e) => s !== this._shape[e])) {
-    fail("masked_fill_", `the mask of shape ${formatShape(m._shape)} must be broadcastable to self ${formatShape(this._shape)}`);
-  }
+  const m = maskOfSelf("masked_fill_", this, mask);
   return this._assign("masked_fill_", value, (old) => maskedFill(old, "masked_fill_", m, value));
 };
 
@@ -340,6 +354,60 @@ function nonzero(this: Tensor, options: { as_tuple?: boolean } = {}): Tensor | T
   return scope(() => found.unbind(1).map((column) => column.contiguous()));
 }
 Tensor.prototype.nonzero = nonzero as Tensor["nonzero"];
+
+// ---- take, put, masked_scatter: the flattened tensor ----------------------------------------
+
+Tensor.prototype.take = function take(this: Tensor, index) {
+  return scope(() => {
+    const idx = indexTensor("take", "index", index);
+    checkRange("take", idx, this.numel(), 0, true);
+    return takeSlices("take", this.reshape([-1]), 0, idx.reshape([-1])).reshape(idx._shape.slice());
+  });
+};
+
+function putFlat(self: Tensor, op: string, index: unknown, source: unknown, accumulate: boolean): Tensor {
+  return scope(() => {
+    const idx = indexTensor(op, "index", index);
+    const src = tensorArg(op, "source", source);
+    sameDtype(op, self, src, "source");
+    if (src.numel() !== idx.numel()) {
+      fail(op, `Expected source and index to have the same number of elements, but got source.numel() = ` +
+        `${src.numel()}, index.numel() = ${idx.numel()}`);
+    }
+    checkRange(op, idx, self.numel(), 0, true);
+    const flat = self.reshape([-1]);
+    return putSlicesAt(op, flat, 0, idx.reshape([-1]), src.reshape([-1]), accumulate ? 1 : null).reshape(self._shape.slice());
+  });
+}
+
+Tensor.prototype.put = function put(this: Tensor, index, source, accumulate = false) {
+  return putFlat(this, "put", index, source, accumulate);
+};
+Tensor.prototype.put_ = function put_(this: Tensor, index, source, accumulate = false) {
+  return this._assign("put_", source, (old) => putFlat(old, "put_", index, source, accumulate));
+};
+
+function maskedScatter(self: Tensor, op: string, mask: unknown, source: unknown): Tensor {
+  return scope(() => {
+    const m = boolMask(op, mask);
+    const src = tensorArg(op, "source", source);
+    sameDtype(op, self, src, "source");
+    const shape = broadcastShapes(op, self._shape, m._shape);
+    const positions = m.expand(shape).reshape([-1]).nonzero().reshape([-1]);
+    const n = positions.numel();
+    if (src.numel() < n) fail(op, `Number of elements of source < number of ones in mask (${src.numel()} < ${n})`);
+    const rows = src.reshape([-1]).narrow(0, 0, n);
+    return putSlicesAt(op, self.expand(shape).reshape([-1]), 0, positions, rows, null).reshape(shape);
+  });
+}
+
+Tensor.prototype.masked_scatter = function masked_scatter(this: Tensor, mask, source) {
+  return maskedScatter(this, "masked_scatter", mask, source);
+};
+Tensor.prototype.masked_scatter_ = function masked_scatter_(this: Tensor, mask, source) {
+  const m = maskOfSelf("masked_scatter_", this, mask);
+  return this._assign("masked_scatter_", source, (old) => maskedScatter(old, "masked_scatter_", m, source));
+};
 
 // ---- index_put -------------------------------------------------------------------------------
 

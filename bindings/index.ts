@@ -14,6 +14,7 @@ import "./index-ops.js"; // gather, scatter, index_select, masked_fill, ... as T
 export { slice, Slice } from "./indexing.js"; // and x.index(...items)
 export type { IndexItem } from "./indexing.js";
 export type { IndexLike } from "./index-ops.js";
+export * from "./aliases.js"; // multiply, divide, swapaxes, concat, ... as methods and functions
 export { prod, cumprod, logcumsumexp, norm, sort, argsort, topk, msort } from "./sort-ops.js"; // and as Tensor methods
 export type { SortResult, SortOptions, TopkOptions, ProdOptions, NormOptions, NormOrder } from "./sort-ops.js";
 export { cat, stack, hstack, vstack } from "./join-ops.js"; // and split, chunk, unbind as Tensor methods
@@ -35,5 +36,7 @@ export {
   leaky_relu, elu, selu, hardtanh, relu6, softplus, logical_and, logical_or, logical_xor, logical_not,
   isnan, isinf, isfinite, reshape, transpose, unsqueeze, squeeze, softmax, log_softmax,
   gather, take_along_dim, index_select, scatter, scatter_add, index_add, index_copy, index_fill, masked_fill,
-  masked_select, index_put, nonzero,
+  masked_select, index_put, nonzero, take, masked_scatter, min, amax, amin, argmax, argmin, all, any, count_nonzero, logsumexp, std,
+  var_ as var, nansum, nanmean, clone, detach, numel, flatten, unflatten, permute, movedim, narrow, select, diagonal, t, broadcast_to,
+  tile, tril, triu, trace, nan_to_num, split, chunk, unbind,
 } from "./functions.js";

@@ -8,6 +8,7 @@
 import { Tensor, type MaxResult } from "./tensor.js";
 import { checkOptions } from "./options.js";
 import { fail, normalizeDim } from "./shape.js";
+import { scope } from "./lifetime.js";
 
 declare module "./tensor.js" {
   interface Tensor {
@@ -28,6 +29,10 @@ declare module "./tensor.js" {
     count_nonzero(dim?: number | number[]): Tensor;
     /** log(sum(exp(x))) along dims, computed without overflow; its gradient is the softmax. */
     logsumexp(dim: number | number[], keepdim?: boolean): Tensor;
+    /** The sum over dims (all by default) with NaN counted as zero. */
+    nansum(dim?: number | number[] | null, keepdim?: boolean): Tensor;
+    /** The mean over dims (all by default) of the elements that are not NaN. */
+    nanmean(dim?: number | number[] | null, keepdim?: boolean): Tensor;
     /** The variance over dims (all by default), divided by N - correction (1: unbiased). */
     var(dim?: number | number[] | null, options?: { correction?: number; keepdim?: boolean }): Tensor;
     /** The standard deviation: sqrt(var(dim, options)). */
@@ -104,4 +109,18 @@ Tensor.prototype.var = function variance(this: Tensor, dim?: number | number[] |
 
 Tensor.prototype.std = function std(this: Tensor, dim?: number | number[] | null, options = {}) {
   return this.var(dim, options).sqrt();
+};
+
+// NaN elements are left out through where, so they take no gradient, as in PyTorch.
+Tensor.prototype.nansum = function nansum(this: Tensor, dim = null, keepdim = false) {
+  if (!this.is_floating_point) return this.sum(dim, keepdim);
+  return scope(() => this.where(this.isnan().logical_not(), 0).sum(dim, keepdim));
+};
+
+Tensor.prototype.nanmean = function nanmean(this: Tensor, dim = null, keepdim = false) {
+  if (!this.is_floating_point) fail("nanmean", `expected input to have floating point dtype but got ${this.dtype}`);
+  return scope(() => {
+    const kept = this.isnan().logical_not();
+    return this.where(kept, 0).sum(dim, keepdim).div(kept.sum(dim, keepdim));
+  });
 };

@@ -113,6 +113,10 @@ describe("refusals, with PyTorch's messages", () => {
     ["index with a negative step", () => x.index("::-1"), "step must be greater than zero"],
     ["index with two ellipses", () => x.index("...", "..."), "an index can only have a single ellipsis"],
     ["index with a mask of the wrong shape", () => x.index(zeros([4], { dtype: "bool" })), "The shape of the mask [4] at index 0 does not match"],
+    ["put with a short source", () => x.put([0, 1], zeros([1])), "Expected source and index to have the same number of elements"],
+    ["take out of range", () => x.take([12]), "index 12 is out of bounds for dimension 0 with size 12"],
+    ["masked_scatter with a short source", () => x.masked_scatter(tensor([true, true, false, false], { dtype: "bool" }), zeros([5])),
+      "Number of elements of source < number of ones in mask (5 < 6)"],
     ["index with an object", () => x.index({} as never), "an index must be an integer, a slice string"],
   ] as const)("%s", (_name, run, message) => {
     expect(run).toThrow(message);

@@ -4,7 +4,8 @@
 // 0 to 4 with empty dims: the result's shape and values, whether it is a view (checked by
 // writing through it), and the gradient of sum(out * weights). Then the expressions PyTorch
 // rejects, and the index ops (index_select, gather, scatter, scatter_add, index_add,
-// index_copy, index_fill, masked_fill, masked_select, take_along_dim, nonzero, index_put).
+// index_copy, index_fill, masked_fill, masked_select, take_along_dim, nonzero, index_put,
+// take, put, masked_scatter).
 import { describe, expect, test } from "vitest";
 import * as wg from "../bindings/index.js";
 import { slice, type IndexItem, type Tensor } from "../bindings/index.js";
@@ -107,6 +108,9 @@ const OPS: Record<string, Run> = {
     ? x.take_along_dim(ints(c.indices as Values))
     : x.take_along_dim(ints(c.indices as Values), c.dim),
   nonzero: (x) => x.nonzero(),
+  take: (x, c) => x.take(ints(c.index!)),
+  put: (x, c, a) => x.put(ints(c.index!), a.source, c.accumulate),
+  masked_scatter: (x, c, a) => x.masked_scatter(bools(c.mask!), a.source),
   index_put: (x, c, a) => x.index_put((c.indices as Values[]).map(ints), a.values, c.accumulate),
 };
 // The float arguments besides self: leaves, so that their gradients can be compared.

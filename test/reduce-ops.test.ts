@@ -92,4 +92,16 @@ describe("reductions built from max and sum", () => {
     expect(gradcheck((t: Tensor) => t.min(1).values.mul(t.amin(0).sum()), [x])).toBe(true);
     expect(gradcheck((t: Tensor) => t.min(), [x])).toBe(true);
   });
+
+  test("nansum and nanmean leave NaN out, and give it no gradient", () => {
+    const x = tensor([[1, NaN, 3], [NaN, NaN, 6]], { dtype: "float64", requires_grad: true });
+    expect(x.nansum().item()).toBe(10);
+    expect(x.nansum(1).tolist()).toEqual([4, 6]);
+    expect(x.nanmean(1, true).tolist()).toEqual([[2], [6]]);
+    expect(x.nanmean(0).tolist()).toEqual([1, NaN, 4.5]); // a column of NaN has no mean
+    x.nanmean(1).sum().backward();
+    expect(x.grad!.tolist()).toEqual([[0.5, 0, 0.5], [0, 0, 1]]);
+    expect(tensor([1, 2], { dtype: "int32" }).nansum().item()).toBe(3);
+    expect(() => tensor([1], { dtype: "int32" }).nanmean()).toThrow("nanmean(): expected input to have floating point dtype");
+  });
 });
