@@ -7,6 +7,7 @@ import { ops, writeScratch } from "./core.js";
 import { checkOptions } from "./options.js";
 import { describe, fail, normalizeDim } from "./shape.js";
 import { lift } from "./lift.js";
+import { isFloating, scalarTypeName } from "./dtype.js";
 
 declare module "./tensor.js" {
   interface Tensor {
@@ -179,20 +180,18 @@ const NORM_OPTIONS = {
   keepdim: "boolean",
 } as const;
 
-const TORCH_DTYPE_NAMES: Record<string, string> = { int32: "Int", bool: "Bool", float32: "Float", float64: "Double" };
-
 function normMethod(this: Tensor, p?: NormOrder | NormOptions | null, dim?: number | number[] | null, keepdim = false): Tensor {
   this._live("norm");
   if (typeof p === "object" && p !== null) {
     checkOptions("norm", p, NORM_OPTIONS);
     return this.norm(p.p, p.dim, p.keepdim ?? false);
   }
-  if (this.dtype !== "float32" && this.dtype !== "float64") {
-    fail("norm", `input dtype should be either floating point or complex. Got ${TORCH_DTYPE_NAMES[this.dtype]} instead.`);
+  if (!isFloating(this.dtype)) {
+    fail("norm", `input dtype should be either floating point or complex. Got ${scalarTypeName(this.dtype)} instead.`);
   }
   if (typeof keepdim !== "boolean") throw new TypeError(`norm(): keepdim must be a boolean, got ${describe(keepdim)}`);
   const dims = reducedDims("norm", this, dim);
-  const order = normOrder(p ?? 2, dims, dim);
+  const order = normOrder(p ?? 2, dim);
   const kept = this.shape.map((_, d) => d).filter((d) => !dims.includes(d));
   // the reduced dims last (a view), so that each output element is the norm of one row
   const moved = kept.every((d, i) => d === i) ? this : this.permute([...kept, ...dims]);
@@ -204,7 +203,7 @@ function normMethod(this: Tensor, p?: NormOrder | NormOptions | null, dim?: numb
 }
 Tensor.prototype.norm = normMethod;
 
-function normOrder(p: unknown, dims: number[], dim: unknown): number {
+function normOrder(p: unknown, dim: unknown): number {
   if (p === "fro") {
     if (Array.isArray(dim) && dim.length > 2) {
       fail("norm", `Expected at most 2 dimensions, but got ${dim.length} dimensions instead.`);
@@ -238,8 +237,8 @@ export function norm(x: Tensor, p?: NormOrder | NormOptions | null, dim?: number
 Tensor.prototype.logcumsumexp = function logcumsumexp(this: Tensor, dim: number) {
   this._live("logcumsumexp");
   const d = normalizeDim("logcumsumexp", dim, this.ndim);
-  if (this.dtype !== "float32" && this.dtype !== "float64") {
-    fail("logcumsumexp", `"logcumsumexp_out_cpu" not implemented for '${TORCH_DTYPE_NAMES[this.dtype]}'`);
+  if (!isFloating(this.dtype)) {
+    fail("logcumsumexp", `"logcumsumexp_out_cpu" not implemented for '${scalarTypeName(this.dtype)}'`);
   }
   return new Tensor(ops.opLogcumsumexp(this._live("logcumsumexp"), d, 0), this.shape, this.dtype);
 };

@@ -16,7 +16,7 @@ import { checkOptions } from "./options.js";
 import { expanded, isContiguousLayout, overlaps, transposed, viewStrides } from "./views.js";
 import {
   DTYPES, DTYPE_CODE, type AnyTypedArray, type DType, canCast, checkDtype, floating,
-  isFloating, resultType, torchName,
+  isFloating, resultType, scalarTypeName, torchName,
 } from "./dtype.js";
 
 /** A tensor or a plain number (a 0-d constant), accepted wherever an op takes a tensor. */
@@ -575,7 +575,7 @@ export class Tensor extends TableMethods {
     }
     checkOperand("where", other, "other");
     if (condition._dtype !== "bool") {
-      fail("where", `expected condition to be a boolean tensor, but got a tensor with dtype ${capitalized(condition._dtype)}`);
+      fail("where", `expected condition to be a boolean tensor, but got a tensor with dtype ${scalarTypeName(condition._dtype)}`);
     }
     const shape = broadcastShapes("where", broadcastShapes("where", condition._shape, this._shape), shapeOf(other));
     const dtype = resultType(this, other);
@@ -1014,7 +1014,7 @@ export class Tensor extends TableMethods {
     if (this._dtype === "bool") fail(op, "not supported for bool tensors; convert it first, e.g. with .int()");
     const result = resultType(this, other);
     if (!canCast(result, this._dtype)) {
-      fail(op, `result type ${capitalized(result)} can't be cast to the desired output type ${capitalized(this._dtype)}`);
+      fail(op, `result type ${scalarTypeName(result)} can't be cast to the desired output type ${scalarTypeName(this._dtype)}`);
     }
   }
 
@@ -1209,9 +1209,4 @@ function convertDropping(t: Tensor, dtype: DType): Tensor {
   const out = t.to(dtype);
   t.dispose();
   return out;
-}
-
-/** PyTorch's names in casting errors: Float, Double, Int, Bool. */
-function capitalized(dtype: DType): string {
-  return { float32: "Float", float64: "Double", int32: "Int", bool: "Bool" }[dtype];
 }
