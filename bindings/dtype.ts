@@ -26,6 +26,11 @@ export function torchName(dtype: DType): string {
   return `torch.${dtype}`;
 }
 
+/** PyTorch's name of the scalar type in its messages ("Float", "Int", ...). */
+export function scalarTypeName(dtype: DType): string {
+  return { float32: "Float", float64: "Double", int32: "Int", bool: "Bool" }[dtype];
+}
+
 export function isFloating(dtype: DType): boolean {
   return dtype === "float32" || dtype === "float64";
 }

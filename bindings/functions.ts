@@ -16,7 +16,6 @@ export function max(x: Tensor, dim?: number, keepdim = false): Tensor | MaxResul
 
 export const dot = (a: Tensor, b: Tensor): Tensor => lift("dot", a).dot(b);
 export const matmul = (a: Tensor, b: Tensor): Tensor => lift("matmul", a).matmul(b);
-export const norm = (x: Tensor): Tensor => lift("norm", x).norm();
 export const cumsum = (x: Tensor, dim: number): Tensor => lift("cumsum", x).cumsum(dim);
 export const mm = (a: Tensor, b: Tensor): Tensor => lift("mm", a).mm(b);
 export const bmm = (a: Tensor, b: Tensor): Tensor => lift("bmm", a).bmm(b);

@@ -15,6 +15,8 @@ export { slice, Slice } from "./indexing.js"; // and x.index(...items)
 export type { IndexItem } from "./indexing.js";
 export type { IndexLike } from "./index-ops.js";
 export * from "./aliases.js"; // multiply, divide, swapaxes, concat, ... as methods and functions
+export { prod, cumprod, logcumsumexp, norm, sort, argsort, topk, msort } from "./sort-ops.js"; // and as Tensor methods
+export type { SortResult, SortOptions, TopkOptions, ProdOptions, NormOptions, NormOrder } from "./sort-ops.js";
 export { cat, stack, hstack, vstack } from "./join-ops.js"; // and split, chunk, unbind as Tensor methods
 export { eye, empty, full_like, rand_like, randn_like, randint, randperm, logspace } from "./factories.js";
 export { manual_seed } from "./random.js";
@@ -30,7 +32,7 @@ export type { GradcheckOptions, GradgradcheckOptions } from "./gradcheck.js";
 export { autograd } from "./autograd-namespace.js";
 export * from "./generated/functions.js";
 export {
-  sum, mean, max, cumsum, dot, matmul, norm, mm, bmm, mv, outer, where, clamp, clip, clamp_min, clamp_max,
+  sum, mean, max, cumsum, dot, matmul, mm, bmm, mv, outer, where, clamp, clip, clamp_min, clamp_max,
   leaky_relu, elu, selu, hardtanh, relu6, softplus, logical_and, logical_or, logical_xor, logical_not,
   isnan, isinf, isfinite, reshape, transpose, unsqueeze, squeeze, softmax, log_softmax,
   gather, take_along_dim, index_select, scatter, scatter_add, index_add, index_copy, index_fill, masked_fill,

@@ -15,8 +15,8 @@ declare module "./tensor.js" {
     /** The smallest element; or over a dim, { values, indices } (the gradient to the first arg-min). */
     min(): Tensor;
     min(dim: number, keepdim?: boolean): MaxResult;
-    /** The min along a dim, with the gradient shared between tied minima (PyTorch's amin). */
-    amin(dim: number, keepdim?: boolean): Tensor;
+    /** The min over dim (an int or a list; all by default), the gradient shared between tied minima (PyTorch's amin). */
+    amin(dim?: number | number[] | null, keepdim?: boolean): Tensor;
     /** Index (int32) of the first maximum, over all elements (flattened) or along dim. */
     argmax(dim?: number, keepdim?: boolean): Tensor;
     /** Index (int32) of the first minimum, over all elements (flattened) or along dim. */
@@ -54,7 +54,7 @@ function min(this: Tensor, dim?: number, keepdim = false): Tensor | MaxResult {
 }
 Tensor.prototype.min = min as Tensor["min"];
 
-Tensor.prototype.amin = function amin(this: Tensor, dim: number, keepdim = false) {
+Tensor.prototype.amin = function amin(this: Tensor, dim: number | number[] | null = null, keepdim = false) {
   return reversed(reversed(this).amax(dim, keepdim));
 };
 

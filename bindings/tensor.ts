@@ -16,7 +16,7 @@ import { checkOptions } from "./options.js";
 import { expanded, isContiguousLayout, overlaps, transposed, viewStrides } from "./views.js";
 import {
   DTYPES, DTYPE_CODE, type AnyTypedArray, type DType, canCast, checkDtype, floating,
-  isFloating, resultType, torchName,
+  isFloating, resultType, scalarTypeName, torchName,
 } from "./dtype.js";
 
 /** A tensor or a plain number (a 0-d constant), accepted wherever an op takes a tensor. */
@@ -467,13 +467,25 @@ export class Tensor extends TableMethods {
     return { values, indices: argmaxAlong(this, values, d, values._shape) };
   }
 
-  /** The max along a dim, with the gradient shared between tied maxima (PyTorch's amax). */
-  amax(dim: number, keepdim = false): Tensor {
+  /**
+   * The max over dim (an int or a list; all dims by default), with the gradient shared
+   * between tied maxima (PyTorch's amax).
+   */
+  amax(dim: number | number[] | null = null, keepdim = false): Tensor {
     this._live("amax");
-    const d = normalizeDim("amax", dim, this.ndim);
+    const mask = this._reduceDims("amax", Array.isArray(dim) && dim.length === 0 ? null : dim);
     if (this.ndim === 0) return this.clone();
-    if (this._shape[d] === 0) fail("amax", `cannot reduce over dimension ${d} of size 0`);
-    return this._max(d, d + 1, this._reducedShape(1 << d, keepdim), true);
+    const dims = this._shape.map((_, d) => d).filter((d) => mask & (1 << d));
+    for (const d of dims) if (this._shape[d] === 0) fail("amax", `cannot reduce over dimension ${d} of size 0`);
+    const shape = this._reducedShape(mask, keepdim);
+    const start = dims[0], end = dims[dims.length - 1] + 1;
+    if (end - start === dims.length) return this._max(start, end, shape, true);
+    // one run of dims for the kernel: the reduced dims moved last (a view)
+    const kept = this._shape.map((_, d) => d).filter((d) => !(mask & (1 << d)));
+    const moved = this.permute([...kept, ...dims]);
+    const out = moved._max(kept.length, this.ndim, shape, true);
+    moved.dispose();
+    return out;
   }
 
   // Max over dims [start, end) into `shape`; bools are compared as integers.
@@ -563,7 +575,7 @@ export class Tensor extends TableMethods {
     }
     checkOperand("where", other, "other");
     if (condition._dtype !== "bool") {
-      fail("where", `expected condition to be a boolean tensor, but got a tensor with dtype ${capitalized(condition._dtype)}`);
+      fail("where", `expected condition to be a boolean tensor, but got a tensor with dtype ${scalarTypeName(condition._dtype)}`);
     }
     const shape = broadcastShapes("where", broadcastShapes("where", condition._shape, this._shape), shapeOf(other));
     const dtype = resultType(this, other);
@@ -691,17 +703,6 @@ export class Tensor extends TableMethods {
     const out = entry(operand(op, this, dtype), ...params);
     releaseTemporaries();
     return new Tensor(out, this._shape, dtype);
-  }
-
-  /** The 2-norm of all elements. */
-  norm(): Tensor {
-    this._live("norm");
-    if (!isFloating(this._dtype)) {
-      fail("norm", `linalg.vector_norm: Expected a floating point or complex tensor as input. Got ${this._dtype}`);
-    }
-    const out = ops.opNorm(operand("norm", this, this._dtype));
-    releaseTemporaries();
-    return new Tensor(out, [], this._dtype);
   }
 
   // ---- views --------------------------------------------------------------------------
@@ -1013,7 +1014,7 @@ export class Tensor extends TableMethods {
     if (this._dtype === "bool") fail(op, "not supported for bool tensors; convert it first, e.g. with .int()");
     const result = resultType(this, other);
     if (!canCast(result, this._dtype)) {
-      fail(op, `result type ${capitalized(result)} can't be cast to the desired output type ${capitalized(this._dtype)}`);
+      fail(op, `result type ${scalarTypeName(result)} can't be cast to the desired output type ${scalarTypeName(this._dtype)}`);
     }
   }
 
@@ -1208,9 +1209,4 @@ function convertDropping(t: Tensor, dtype: DType): Tensor {
   const out = t.to(dtype);
   t.dispose();
   return out;
-}
-
-/** PyTorch's names in casting errors: Float, Double, Int, Bool. */
-function capitalized(dtype: DType): string {
-  return { float32: "Float", float64: "Double", int32: "Int", bool: "Bool" }[dtype];
 }

@@ -10,7 +10,7 @@
 // sums them over broadcast dims and accumulates them. A differentiable op without a rule,
 // or a rule that no op names, fails the build.
 
-export type Family = "elementwise" | "select" | "index" | "activations" | "reduce" | "scan" | "linalg" | "views" | "softmax";
+export type Family = "elementwise" | "select" | "index" | "activations" | "reduce" | "scan" | "sort" | "linalg" | "views" | "softmax";
 
 /** How the bindings expose an op; "custom" ops are written by hand in bindings/tensor.ts. */
 export type Binding = "unary" | "binary" | "custom" | "internal";
@@ -220,6 +220,37 @@ export const OPS: OpSpec[] = [
   { name: "Cumsum", method: "cumsum", binding: "custom", family: "scan", inputs: ["self"],
     params: [{ name: "dim", type: "i32" }, { name: "reverse", type: "i32" }], dtype: "same",
     forward: "cumsumForward", backward: "cumsumBackward" },
+  // log(cumsum(exp(self))) along `dim` (from the end when `reverse`, as its rule runs it)
+  { name: "Logcumsumexp", method: "logcumsumexp", binding: "custom", family: "scan", inputs: ["self"],
+    params: [{ name: "dim", type: "i32" }, { name: "reverse", type: "i32" }], dtype: "float", saves: ["self", "result"],
+    forward: "logcumsumexpForward", backward: "logcumsumexpBackward" },
+  // Running products along `dim` (from the end when `reverse`), and the product along `dim`
+  // (its output shape, of rank `rank`, in scratch). Their rules are made of the two internal
+  // ops below, so they are exact with zeros in the input and twice differentiable.
+  { name: "Cumprod", method: "cumprod", binding: "custom", family: "scan", inputs: ["self"],
+    params: [{ name: "dim", type: "i32" }, { name: "reverse", type: "i32" }], dtype: "same", saves: ["self", "result"],
+    forward: "cumprodForward", backward: "cumprodBackward" },
+  { name: "Prod", method: "prod", binding: "custom", family: "scan", inputs: ["self"],
+    params: [{ name: "dim", type: "i32" }, { name: "rank", type: "i32" }], dtype: "same", saves: ["self"],
+    forward: "prodForward", backward: "prodBackward" },
+  // self moved `by` places along `dim`, `fill` where nothing lands
+  { name: "Shift", binding: "internal", family: "scan", inputs: ["self"],
+    params: [{ name: "dim", type: "i32" }, { name: "by", type: "i32" }, { name: "fill", type: "f64" }], dtype: "same",
+    forward: "shiftForward", backward: "shiftBackward" },
+  // y_k = self_k + coef_k y_{k-1} along `dim` (y_{k+1} when `reverse`)
+  { name: "Recurrence", binding: "internal", family: "scan", inputs: ["self", "coef"],
+    params: [{ name: "dim", type: "i32" }, { name: "reverse", type: "i32" }], dtype: "same", saves: ["coef", "result"],
+    forward: "recurrenceForward", backward: "recurrenceBackward" },
+
+  // The values of self sorted along `dim` (assembly/ops/sort.ts), the first indices.size(dim)
+  // of each row (topk); the kernel writes their positions into `indices`, an int32 tensor of
+  // the output's shape that the bindings allocate for it. The rule is a scatter_add.
+  { name: "Sort", method: "sort", binding: "custom", family: "sort", inputs: ["self", "indices"],
+    params: [{ name: "dim", type: "i32" }, { name: "descending", type: "i32" }], dtype: "same", saves: ["indices"],
+    forward: "sortForward", backward: "sortBackward" },
+  { name: "Topk", method: "topk", binding: "custom", family: "sort", inputs: ["self", "indices"],
+    params: [{ name: "dim", type: "i32" }, { name: "descending", type: "i32" }], dtype: "same", saves: ["indices"],
+    forward: "sortForward", backward: "sortBackward" },
 
   // Reductions over the dims in `mask`; the output shape (of rank `rank`) is in scratch.
   { name: "Sum", method: "sum", binding: "custom", family: "reduce", inputs: ["self"], dtype: "same",
@@ -242,7 +273,10 @@ export const OPS: OpSpec[] = [
   { name: "Matmul", method: "matmul", gradFn: "MmBackward", binding: "custom", family: "linalg",
     inputs: ["self", "other"], dtype: "promote", saves: ["self", "other"],
     savedFor: { self: ["other"], other: ["self"] }, forward: "matmulForward", backward: "matmulBackward" },
+  // The p-norm over the trailing dims from `start` (the bindings move the reduced dims there);
+  // the output shape (of rank `rank`) is in scratch.
   { name: "Norm", method: "norm", binding: "custom", family: "linalg", inputs: ["self"], dtype: "same",
+    params: [{ name: "p", type: "f64" }, { name: "start", type: "i32" }, { name: "rank", type: "i32" }],
     saves: ["self", "result"], forward: "normForward", backward: "normBackward" },
 
   // Views: the output shares the input's data. The bindings compute the geometry (shape and

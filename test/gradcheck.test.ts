@@ -174,6 +174,30 @@ const otherCases: Case[] = [
   { name: "matmul 2-D @ batched", covers: ["Matmul"], inputs: [{ shape: [3, 4] }, { shape: [2, 4, 5] }], wg: (a, b) => a.matmul(b), ref: (a, b) => R.matmul(R.ref([1, ...a.shape], a.data), b) },
   { name: "matmul odd sizes", covers: ["Matmul"], inputs: [{ shape: [7, 9] }, { shape: [9, 6] }], wg: (a, b) => a.matmul(b), ref: R.matmul },
   { name: "norm", covers: ["Norm"], inputs: [{ shape: [2, 3] }], wg: (a) => a.norm(), ref: (a) => R.ref([], [Math.hypot(...a.data)]) },
+  // products and norms (bindings/sort-ops.ts); the rules of Prod and Cumprod are made of
+  // Shift and Recurrence, which their second-order checks differentiate
+  { name: "prod all", covers: ["Prod", "Cumprod", "Shift", "Recurrence"], inputs: [{ shape: [3, 4], domain: "awayFromZero" }],
+    wg: (a) => a.prod(), ref: (a) => R.reduce(a, undefined, false, product) },
+  { name: "prod dim 1 keepdim", covers: ["Prod"], inputs: [{ shape: [2, 3, 4] }], wg: (a) => a.prod(1, true), ref: (a) => R.reduce(a, [1], true, product) },
+  { name: "prod 0-d", covers: ["Prod"], inputs: [{ shape: [] }], wg: (a) => a.prod().mul(a), ref: (a) => R.map(a, (v) => v * v) },
+  { name: "cumprod dim 1", covers: ["Cumprod", "Shift", "Recurrence"], inputs: [{ shape: [3, 4] }], wg: (a) => a.cumprod(1), ref: (a) => cumprodRef(a, 1) },
+  { name: "cumprod dim 0 of a transposed view", covers: ["Cumprod"], inputs: [{ shape: [4, 3] }], wg: (a) => a.t().cumprod(0),
+    ref: (a) => cumprodRef(R.transpose(a, 0, 1), 0) },
+  { name: "logcumsumexp dim 0", covers: ["Logcumsumexp"], inputs: [{ shape: [4, 3] }], wg: (a) => a.logcumsumexp(0),
+    ref: (a) => R.map(cumsumRef(R.map(a, Math.exp), 0), Math.log) },
+  ...[2, 1, 3, 1.5, 0.5, -1.5, Infinity, -Infinity].map((p): Case => ({
+    name: `norm p=${p} over dims [0, 2] keepdim`, covers: ["Norm"], inputs: [{ shape: [2, 3, 4], domain: "awayFromZero" }],
+    wg: (a) => a.norm(p, [0, 2], true), ref: (a) => R.reduce(a, [0, 2], true, (v) => pNorm(v, p)),
+    secondOrder: p !== 1 && Math.abs(p) !== Infinity,
+  })),
+  { name: "sort along the last dim", covers: ["Sort"], inputs: [{ shape: [3, 5] }], wg: (a) => a.sort(-1).values,
+    ref: (a) => sortedRows(a, false, 5) },
+  { name: "sort descending of a transposed view", covers: ["Sort"], inputs: [{ shape: [5, 3] }], wg: (a) => a.t().sort(1, true).values,
+    ref: (a) => sortedRows(R.transpose(a, 0, 1), true, 5) },
+  { name: "topk", covers: ["Topk"], inputs: [{ shape: [3, 6] }], wg: (a) => a.topk(2).values.mul(a.topk(3, 1, false).values.sum(1, true)),
+    ref: (a) => { const big = sortedRows(a, true, 2), small = sortedRows(a, false, 3);
+      return R.ref(big.shape, big.data.map((v, i) => v * R.sum(Array.from(small.data.slice(3 * Math.floor(i / 2), 3 * Math.floor(i / 2) + 3))))); } },
+  { name: "norm p=3 dim 1", covers: ["Norm"], inputs: [{ shape: [3, 4] }], wg: (a) => a.norm({ p: 3, dim: 1 }), ref: (a) => R.reduce(a, [1], false, (v) => pNorm(v, 3)) },
   { name: "reshape", covers: ["View"], inputs: [{ shape: [2, 6] }], wg: (a) => a.reshape([3, -1]).mul(a.reshape(3, 4)), ref: (a) => R.map(R.ref([3, 4], a.data), (v) => v * v) },
   { name: "transpose", covers: ["Transpose"], inputs: [{ shape: [2, 3, 4] }], wg: (a) => a.transpose(0, 2), ref: (a) => R.transpose(a, 0, 2) },
   { name: "transpose last two", covers: ["Transpose"], inputs: [{ shape: [2, 3, 4] }], wg: (a) => a.transpose(-1, -2), ref: (a) => R.transpose(a, 1, 2) },
@@ -236,6 +260,41 @@ const otherCases: Case[] = [
   // Broadcast is the sum's rule: its own rule runs in the second-order check.
   { name: "composite chain", covers: ["Mul", "Tanh", "Sum", "Exp", "Broadcast"], inputs: [{ shape: [3, 4] }, { shape: [4] }], wg: (a, b) => a.mul(b).tanh().sum(0).exp(), ref: (a, b) => R.map(R.reduce(R.map(R.zip(a, b, (x, y) => x * y), Math.tanh), [0], false, R.sum), Math.exp) },
 ];
+
+function product(vals: number[]): number {
+  return vals.reduce((a, b) => a * b, 1);
+}
+
+// The running products (or sums) along dim.
+function scanRef(x: Ref, dim: number, sum: boolean): Ref {
+  return R.ref(x.shape, Array.from(x.data, (_, i) => {
+    const stride = x.shape.slice(dim + 1).reduce((a, b) => a * b, 1);
+    const k = Math.floor(i / stride) % x.shape[dim];
+    let acc = sum ? 0 : 1;
+    for (let j = 0; j <= k; j++) acc = sum ? acc + x.data[i - (k - j) * stride] : acc * x.data[i - (k - j) * stride];
+    return acc;
+  }));
+}
+const cumprodRef = (x: Ref, dim: number) => scanRef(x, dim, false);
+const cumsumRef = (x: Ref, dim: number) => scanRef(x, dim, true);
+
+// The first k of each row (the last dim of a 2-D x) in order.
+function sortedRows(x: Ref, descending: boolean, k: number): Ref {
+  const [rows, n] = x.shape;
+  const data: number[] = [];
+  for (let r = 0; r < rows; r++) {
+    const row = Array.from(x.data.slice(r * n, (r + 1) * n)).sort((a, b) => (descending ? b - a : a - b));
+    data.push(...row.slice(0, k));
+  }
+  return R.ref([rows, k], data);
+}
+
+function pNorm(vals: number[], p: number): number {
+  const a = vals.map(Math.abs);
+  if (p === Infinity) return Math.max(...a);
+  if (p === -Infinity) return Math.min(...a);
+  return a.reduce((s, v) => s + v ** p, 0) ** (1 / p);
+}
 
 function sample(shape: number[], domain: Domain, next: () => number): Float64Array {
   const n = shape.reduce((a, b) => a * b, 1);

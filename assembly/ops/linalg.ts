@@ -1,13 +1,16 @@
-// Linear algebra: dot, (batched) matmul and the 2-norm.
+// Linear algebra: dot, (batched) matmul and vector norms.
 
 import {
-  newTensor, dataPtr, numel, ndim, dim, shapePtr, release, dtypeOf, isStrided, strideOf, MAX_DIMS, F64,
+  newTensor, dataPtr, numel, ndim, dim, shapePtr, release, retain, dtypeOf, isStrided, strideOf, MAX_DIMS, F64,
 } from "../tensors";
-import { record2, record1, gradEnabled, input, needsGrad, setGrad } from "../graph";
+import { record2, record1, gradEnabled, input, needsGrad, paramF, paramI, setParamF, setParamI, setGrad } from "../graph";
 import { gemm } from "./gemm";
 import { Op } from "../generated/table";
-import { hsum } from "./reduce";
-import { mul, div } from "./elementwise";
+import { hsum, expand, reduceSum } from "./reduce";
+import {
+  mul, div, pow, sign, zeroWhere, constant, maskOf, combineMasks, unaryFloat, AbsK, EqK, NeK,
+} from "./elementwise";
+import { scratch } from "../scratch";
 import { gathered, transposed } from "./views";
 
 function dotSpan<T>(a: usize, b: usize, n: i32): T {
@@ -30,36 +33,71 @@ function dotSpan<T>(a: usize, b: usize, n: i32): T {
   return s;
 }
 
-// A 0-d result: the dot product of a and b, or with `root` its square root.
-function dotInto(out: i32, x: i32, y: i32, root: bool): void {
+// A 0-d result: the dot product of a and b.
+function dotInto(out: i32, x: i32, y: i32): void {
   const a = gathered(x), b = y == x ? a : gathered(y);
-  dotOf(out, a, b, root);
+  const p = dataPtr(out);
+  if (dtypeOf(a) == F64) store<f64>(p, dotSpan<f64>(dataPtr(a), dataPtr(b), numel(a)));
+  else store<f32>(p, dotSpan<f32>(dataPtr(a), dataPtr(b), numel(a)));
   if (a != x) release(a);
   if (b != y && b != a) release(b);
 }
 
-function dotOf(out: i32, a: i32, b: i32, root: bool): void {
-  const p = dataPtr(out);
-  if (dtypeOf(a) == F64) {
-    const s = dotSpan<f64>(dataPtr(a), dataPtr(b), numel(a));
-    store<f64>(p, root ? Math.sqrt(s) : s);
-  } else {
-    const s = dotSpan<f32>(dataPtr(a), dataPtr(b), numel(a));
-    store<f32>(p, root ? Mathf.sqrt(s) : s);
-  }
-}
-
 export function dotForward(op: i32, a: i32, b: i32): i32 {
   const out = newTensor(0, 0, dtypeOf(a));
-  dotInto(out, a, b, false);
+  dotInto(out, a, b);
   record2(out, op, a, b);
   return out;
 }
 
-export function normForward(op: i32, a: i32): i32 {
-  const out = newTensor(0, 0, dtypeOf(a));
-  dotInto(out, a, a, true);
-  record1(out, op, a);
+// ---- vector norms -----------------------------------------------------------------------
+
+// The p-norm of one row of n elements, accumulated in float64; NaN propagates.
+function rowNorm<T>(row: usize, n: i32, p: f64): f64 {
+  const size = <usize>sizeof<T>();
+  if (n == 0) return 0; // also for ±inf, as torch.norm
+  if (p == 2) return Math.sqrt(<f64>dotSpan<T>(row, row, n));
+  if (p == Infinity || p == -Infinity) {
+    let m: f64 = p > 0 ? 0 : Infinity;
+    for (let i = 0; i < n; i++) {
+      const v = Math.abs(<f64>load<T>(row + <usize>i * size));
+      if (v != v) return v;
+      m = p > 0 ? Math.max(m, v) : Math.min(m, v);
+    }
+    return m;
+  }
+  let acc: f64 = 0;
+  for (let i = 0; i < n; i++) {
+    const v = Math.abs(<f64>load<T>(row + <usize>i * size));
+    acc += p == 0 ? <f64>(v != 0) : p == 1 ? v : Math.pow(v, p);
+  }
+  return p == 0 || p == 1 ? acc : Math.pow(acc, 1 / p);
+}
+
+function normRows<T>(src: usize, dst: usize, rows: i32, n: i32, p: f64): void {
+  for (let r = 0; r < rows; r++) {
+    store<T>(dst + <usize>r * sizeof<T>(), <T>rowNorm<T>(src + <usize>(r * n) * sizeof<T>(), n, p));
+  }
+}
+
+/**
+ * The p-norm of a over its trailing dims [start, rank(a)) (the bindings move the reduced
+ * dims there); the output shape (of rank `rank`) is in the core's scratch.
+ */
+export function normForward(op: i32, a: i32, p: f64, start: i32, rank: i32): i32 {
+  const out = newTensor(rank, scratch, dtypeOf(a));
+  let n = 1;
+  for (let d = start; d < ndim(a); d++) n *= dim(a, d);
+  if (numel(out) > 0) {
+    const src = gathered(a);
+    if (dtypeOf(a) == F64) normRows<f64>(dataPtr(src), dataPtr(out), numel(out), n, p);
+    else normRows<f32>(dataPtr(src), dataPtr(out), numel(out), n, p);
+    if (src != a) release(src);
+  }
+  if (record1(out, op, a)) {
+    setParamF(out, 0, p);
+    setParamI(out, 1, start);
+  }
   return out;
 }
 
@@ -127,19 +165,88 @@ export function dotBackward(t: i32, g: i32, grads: usize): void {
   if (needsGrad(t, 1)) setGrad(grads, 1, mul(g, input(t, 0)));
 }
 
+// PyTorch's norm_backward, with the norm and g broadcast back over the reduced dims:
+// zero where the norm is zero (p > 1) or the element is (p < 1), the sign for p = 1, and
+// for p = ±inf the gradient shared evenly between the elements whose |x| is the norm (or
+// NaN). The masks are constants; the rest are recorded ops, for create_graph.
 export function normBackward(t: i32, g: i32, grads: usize): void {
-  // d|a|/da = a / |a|, and 0 at a = 0 (the subgradient PyTorch picks)
-  const a = input(t, 0);
-  const wide = dtypeOf(t) == F64;
-  if ((wide ? load<f64>(dataPtr(t)) : <f64>load<f32>(dataPtr(t))) == 0) {
-    const zero = newTensor(ndim(a), shapePtr(a), dtypeOf(a));
-    memory.fill(dataPtr(zero), 0, <usize>numel(zero) << (wide ? 3 : 2));
-    setGrad(grads, 0, zero);
-    return;
+  const x = input(t, 0), p = paramF(t, 0), mask = normMask(x, paramI(t, 1));
+  if (p == 0) { setGrad(grads, 0, zerosLike(x)); return; }
+  const ge = expand(g, mask, ndim(x), shapePtr(x));
+  if (p == 1) { setGrad(grads, 0, mulBoth(sign(x), ge)); return; }
+  const norm = expand(t, mask, ndim(x), shapePtr(x));
+  const zero = constant(0, dtypeOf(x));
+  if (p == 2) {
+    setGrad(grads, 0, mulBoth(same(ge), zeroWhereDrop(div(x, norm), maskOf<EqK>(norm, zero))));
+  } else if (p == Infinity || p == -Infinity) {
+    const ax = absOf(x);
+    const hit = combineMasks(maskOf<EqK>(ax, norm), maskOf<NeK>(ax, ax), true);
+    const count = reduceSum(Op.Sum, hit, mask, ndim(x), keptShape(x, mask));
+    setGrad(grads, 0, mulBoth(sign(x), mulBoth(div(ge, count), same(hit))));
+    release(ax); release(hit); release(count);
+  } else if (p < 1) {
+    const scaled = mulBoth(sign(x), zeroWhereDrop(powOf(absOf(x), p - 1), maskOf<EqK>(x, zero)));
+    setGrad(grads, 0, mulBoth(mulBoth(scaled, same(ge)), powOf(same(norm), 1 - p)));
+  } else {
+    const scaled = p < 2 ? mulBoth(sign(x), powOf(absOf(x), p - 1)) : mulBoth(same(x), powOf(absOf(x), p - 2));
+    const denominator = powOf(same(norm), p - 1);
+    const scale = zeroWhereDrop(div(ge, denominator), maskOf<EqK>(norm, zero));
+    setGrad(grads, 0, mulBoth(scaled, scale));
+    release(denominator);
   }
-  const s = div(g, t);
-  setGrad(grads, 0, mul(a, s));
-  release(s);
+  release(ge); release(norm); release(zero);
+}
+
+// The bit mask of x's dims from start on.
+function normMask(x: i32, start: i32): i32 {
+  let mask = 0;
+  for (let d = start; d < ndim(x); d++) mask |= 1 << d;
+  return mask;
+}
+
+const kept = heap.alloc(MAX_DIMS << 2);
+
+// x's shape with size 1 along the masked dims.
+function keptShape(x: i32, mask: i32): usize {
+  for (let d = 0; d < ndim(x); d++) store<i32>(kept + (<usize>d << 2), mask & (1 << d) ? 1 : dim(x, d));
+  return kept;
+}
+
+function zerosLike(x: i32): i32 {
+  const z = newTensor(ndim(x), shapePtr(x), dtypeOf(x));
+  memory.fill(dataPtr(z), 0, <usize>numel(z) << (dtypeOf(x) == F64 ? 3 : 2));
+  return z;
+}
+
+function absOf(x: i32): i32 {
+  return unaryFloat<AbsK>(Op.Abs, x);
+}
+
+// x^e, releasing x.
+function powOf(x: i32, e: f64): i32 {
+  const c = constant(e, dtypeOf(x));
+  const r = pow(x, c);
+  release(c); release(x);
+  return r;
+}
+
+// x * y, releasing both.
+function mulBoth(x: i32, y: i32): i32 {
+  const r = mul(x, y);
+  release(x); release(y);
+  return r;
+}
+
+// x with zeros where m is 1, releasing both.
+function zeroWhereDrop(x: i32, m: i32): i32 {
+  const r = zeroWhere(x, m);
+  release(x); release(m);
+  return r;
+}
+
+function same(x: i32): i32 {
+  retain(x);
+  return x;
 }
 
 export function matmulBackward(t: i32, g: i32, grads: usize): void {

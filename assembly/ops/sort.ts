@@ -1,0 +1,154 @@
+// Sorting along one dim: sort and topk. Each row of x (seen as [outer, len, inner], a row
+// being the len elements of one inner column) is sorted as (key, position) pairs by a
+// least-significant-digit radix sort on order-preserving integer keys: stable (ties keep
+// their order), linear in the row's length. NaN sorts as the largest value, as in PyTorch. The first `count` pairs of each row are written out:
+// the values into the output, the positions into an int32 tensor the bindings pass in.
+// The gradient of the values goes back to those positions (a recorded scatter_add).
+
+import { newTensor, newZeros, dataPtr, numel, ndim, dim, shapePtr, dtypeOf, release, F64, I32 } from "../tensors";
+import { allocBuffer, freeBuffer } from "../memory";
+import { record2, input, paramI, setParamI, setGrad } from "../graph";
+import { Op } from "../generated/table";
+import { gathered } from "./views";
+import { scatterForward } from "./index";
+
+// Each value becomes an unsigned key K (u32 for f32 and i32, u64 for f64) whose unsigned
+// order is the order asked for: the sign bit flipped for integers; for floats the negatives'
+// bits inverted and the positives' sign bit set, -0 taken as +0 (they are equal) and every
+// NaN as the largest key; all bits inverted when descending.
+@inline function keyOf<T, K>(v: T, descending: bool): K {
+  let key: K;
+  if (isInteger<T>()) {
+    key = <K>(<u32>v ^ 0x80000000);
+  } else if (v != v) {
+    key = <K>-1;
+  } else {
+    const bits = v == <T>0 ? <K>0 : reinterpret<K>(v);
+    const sign = <K>1 << <K>(sizeof<K>() * 8 - 1);
+    key = (bits & sign) != 0 ? ~bits : bits | sign;
+  }
+  return descending ? ~key : key;
+}
+
+const SMALL = 32; // rows up to this length are sorted by insertion
+const RADIX = 256;
+const counts = heap.alloc(RADIX << 2);
+
+// Sorts keys[0, n) with their positions pos[0, n) by insertion (stable).
+function insertionSort<K>(keys: usize, pos: usize, n: i32): void {
+  const size = <usize>sizeof<K>();
+  for (let i = 1; i < n; i++) {
+    const k = load<K>(keys + <usize>i * size), p = load<i32>(pos + (<usize>i << 2));
+    let j = i - 1;
+    while (j >= 0 && k < load<K>(keys + <usize>j * size)) {
+      store<K>(keys + <usize>(j + 1) * size, load<K>(keys + <usize>j * size));
+      store<i32>(pos + (<usize>(j + 1) << 2), load<i32>(pos + (<usize>j << 2)));
+      j--;
+    }
+    store<K>(keys + <usize>(j + 1) * size, k);
+    store<i32>(pos + (<usize>(j + 1) << 2), p);
+  }
+}
+
+// One stable counting pass of an LSD radix sort on byte `b` of the keys, from (keys, pos)
+// into (toKeys, toPos); false (and nothing moved) when every key has the same byte there.
+function radixPass<K>(keys: usize, pos: usize, toKeys: usize, toPos: usize, n: i32, b: i32): bool {
+  const size = <usize>sizeof<K>(), shift = <K>(b << 3);
+  memory.fill(counts, 0, RADIX << 2);
+  for (let i = 0; i < n; i++) {
+    const at = counts + (<usize>((load<K>(keys + <usize>i * size) >> shift) & 255) << 2);
+    store<i32>(at, load<i32>(at) + 1);
+  }
+  if (load<i32>(counts + (<usize>((load<K>(keys) >> shift) & 255) << 2)) == n) return false;
+  let total = 0;
+  for (let r = 0; r < RADIX; r++) {
+    const c = load<i32>(counts + (<usize>r << 2));
+    store<i32>(counts + (<usize>r << 2), total);
+    total += c;
+  }
+  for (let i = 0; i < n; i++) {
+    const key = load<K>(keys + <usize>i * size);
+    const at = counts + (<usize>((key >> shift) & 255) << 2);
+    const to = load<i32>(at);
+    store<i32>(at, to + 1);
+    store<K>(toKeys + <usize>to * size, key);
+    store<i32>(toPos + (<usize>to << 2), load<i32>(pos + (<usize>i << 2)));
+  }
+  return true;
+}
+
+// Sorts n (key, position) pairs, stably: a radix sort (linear in n), or insertion for short
+// rows. Returns whether the sorted positions ended in the spare buffer.
+function sortPairs<K>(keys: usize, pos: usize, spareKeys: usize, sparePos: usize, n: i32): bool {
+  if (n <= SMALL) { insertionSort<K>(keys, pos, n); return false; }
+  let inSpare = false;
+  for (let b = 0; b < sizeof<K>(); b++) {
+    const moved = inSpare
+      ? radixPass<K>(spareKeys, sparePos, keys, pos, n, b)
+      : radixPass<K>(keys, pos, spareKeys, sparePos, n, b);
+    if (moved) inSpare = !inSpare;
+  }
+  return inSpare;
+}
+
+// Sorts each row of src [outer, len, inner] and writes its first `count` values and
+// positions to values and positions [outer, count, inner].
+function sortRows<T, K>(src: usize, values: usize, positions: usize, outer: i32, len: i32, inner: i32, count: i32, descending: bool): void {
+  const size = <usize>sizeof<T>(), keySize = <usize>sizeof<K>();
+  const keyBytes = <usize>len * keySize, posBytes = <usize>len << 2;
+  const keys = allocBuffer(keyBytes), spareKeys = allocBuffer(keyBytes);
+  const pos = allocBuffer(posBytes), sparePos = allocBuffer(posBytes);
+  for (let o = 0; o < outer; o++) {
+    for (let c = 0; c < inner; c++) {
+      const row = src + <usize>(o * len * inner + c) * size, step = <usize>inner * size;
+      for (let k = 0; k < len; k++) {
+        store<K>(keys + <usize>k * keySize, keyOf<T, K>(load<T>(row + <usize>k * step), descending));
+        store<i32>(pos + (<usize>k << 2), k);
+      }
+      const sorted = sortPairs<K>(keys, pos, spareKeys, sparePos, len) ? sparePos : pos;
+      const at = <usize>(o * count * inner + c);
+      for (let k = 0; k < count; k++) {
+        const out = at + <usize>(k * inner), p = load<i32>(sorted + (<usize>k << 2));
+        store<T>(values + out * size, load<T>(row + <usize>p * step));
+        store<i32>(positions + (out << 2), p);
+      }
+    }
+  }
+  freeBuffer(keys, keyBytes); freeBuffer(spareKeys, keyBytes);
+  freeBuffer(pos, posBytes); freeBuffer(sparePos, posBytes);
+}
+
+/**
+ * The values of x sorted along dim d (`descending` or ascending), the first
+ * dim(indices, d) of each row: sort (all of them) and topk. Their positions along d are
+ * written into `indices` (int32, of the output's shape), which the bindings allocate.
+ */
+export function sortForward(op: i32, x: i32, indices: i32, d: i32, descending: i32): i32 {
+  const out = newTensor(ndim(indices), shapePtr(indices), dtypeOf(x));
+  let outer = 1, inner = 1;
+  for (let e = 0; e < d; e++) outer *= dim(x, e);
+  for (let e = d + 1; e < ndim(x); e++) inner *= dim(x, e);
+  const len = ndim(x) == 0 ? 1 : dim(x, d), count = ndim(x) == 0 ? 1 : dim(indices, d);
+  if (numel(out) > 0) {
+    const src = gathered(x), ps = dataPtr(src), pv = dataPtr(out), pi = dataPtr(indices);
+    const down = descending != 0;
+    if (dtypeOf(x) == F64) sortRows<f64, u64>(ps, pv, pi, outer, len, inner, count, down);
+    else if (dtypeOf(x) == I32) sortRows<i32, u32>(ps, pv, pi, outer, len, inner, count, down);
+    else sortRows<f32, u32>(ps, pv, pi, outer, len, inner, count, down);
+    if (src != x) release(src);
+  }
+  if (record2(out, op, x, indices)) {
+    setParamI(out, 0, d);
+    setParamI(out, 1, descending);
+  }
+  return out;
+}
+
+// The values' gradient, put back where each value came from: zeros of x's shape with g
+// added at the indices along d (scatter_add, so that create_graph records it).
+export function sortBackward(t: i32, g: i32, grads: usize): void {
+  const x = input(t, 0);
+  const zeros = newZeros(ndim(x), shapePtr(x), dtypeOf(g));
+  setGrad(grads, 0, scatterForward(Op.ScatterAdd, zeros, input(t, 1), g, paramI(t, 0)));
+  release(zeros);
+}
