@@ -509,7 +509,11 @@ export class Tensor extends TableMethods {
     return new Tensor(out, [], dtype);
   }
 
-  /** Matrix product with PyTorch's rules for 1-D, 2-D and batched 3-D operands. */
+  /**
+   * Matrix product with PyTorch's rules: 1-D operands become a row (or a column) for the
+   * product and lose that dim after it; the dims before the last two are batch dims,
+   * broadcast together.
+   */
   matmul(other: Tensor): Tensor {
     this._live("matmul");
     if (!(other instanceof Tensor)) throw new TypeError(`matmul(): argument 'other' must be a Tensor, got ${describe(other)}`);
@@ -518,8 +522,9 @@ export class Tensor extends TableMethods {
     if (ra === 0 || rb === 0) {
       fail("matmul", `both arguments to matmul need to be at least 1D, but they are ${ra}D and ${rb}D`);
     }
-    if (ra > 3 || rb > 3) fail("matmul", `operands of up to 3 dims are supported, got ${ra}D and ${rb}D`);
     if (ra === 1 && rb === 1) return this.dot(other);
+    const dtype = linalgDtype("matmul", this, other);
+    if (this._dtype !== dtype || other._dtype !== dtype) return this.to(dtype).matmul(other.to(dtype));
     // Promote 1-D operands to matrices, multiply, then drop the added dim, as PyTorch does.
     const a = ra === 1 ? this.unsqueeze(0) : this;
     const b = rb === 1 ? other.unsqueeze(-1) : other;
@@ -529,26 +534,27 @@ export class Tensor extends TableMethods {
       fail("matmul", `mat1 and mat2 shapes cannot be multiplied (${m(a)} and ${m(b)}); ` +
         `shapes ${formatShape(this._shape)} and ${formatShape(other._shape)}`);
     }
-    checkSize("matmul", [a._shape[a.ndim - 2], b._shape[b.ndim - 1],
-      Math.max(a.ndim === 3 ? a._shape[0] : 1, b.ndim === 3 ? b._shape[0] : 1)]);
-    const dtype = linalgDtype("matmul", this, other);
-    if (a._dtype !== dtype || b._dtype !== dtype) return a.to(dtype).matmul(b.to(dtype));
-    let result: Tensor;
-    if (a.ndim === 2 && b.ndim === 2) {
-      result = new Tensor(ops.opMatmul(a._live("matmul"), b._live("matmul")), [a._shape[0], b._shape[1]], dtype);
-    } else {
-      const a3 = a.ndim === 2 ? a.unsqueeze(0) : a;
-      const b3 = b.ndim === 2 ? b.unsqueeze(0) : b;
-      const ba = a3._shape[0], bb = b3._shape[0];
-      if (ba !== bb && ba !== 1 && bb !== 1) {
-        fail("matmul", `batch sizes ${ba} and ${bb} do not broadcast; shapes ` +
-          `${formatShape(this._shape)} and ${formatShape(other._shape)}`);
-      }
-      result = new Tensor(ops.opMatmul(a3._live("matmul"), b3._live("matmul")), [Math.max(ba, bb), a3._shape[1], b3._shape[2]], dtype);
-    }
+    const result = a.ndim > 3 || b.ndim > 3 ? batchedProduct(a, b) : a._product(b);
     if (ra === 1) return result.squeeze(-2);
     if (rb === 1) return result.squeeze(-1);
     return result;
+  }
+
+  /** @internal The core's product of operands of rank 2 or 3 (one a batch of 1 or a matrix). */
+  _product(b: Tensor): Tensor {
+    checkSize("matmul", [this._shape[this.ndim - 2], b._shape[b.ndim - 1],
+      this.ndim === 3 ? this._shape[0] : 1, b.ndim === 3 ? b._shape[0] : 1]);
+    if (this.ndim === 2 && b.ndim === 2) {
+      return new Tensor(ops.opMatmul(this._live("matmul"), b._live("matmul")), [this._shape[0], b._shape[1]], this._dtype);
+    }
+    const a3 = this.ndim === 2 ? this.unsqueeze(0) : this;
+    const b3 = b.ndim === 2 ? b.unsqueeze(0) : b;
+    const ba = a3._shape[0], bb = b3._shape[0];
+    if (ba !== bb && ba !== 1 && bb !== 1) {
+      fail("matmul", `batch sizes ${ba} and ${bb} do not broadcast; shapes ` +
+        `${formatShape(this._shape)} and ${formatShape(b._shape)}`);
+    }
+    return new Tensor(ops.opMatmul(a3._live("matmul"), b3._live("matmul")), [ba === 1 ? bb : ba, a3._shape[1], b3._shape[2]], this._dtype);
   }
 
   /**
@@ -1183,6 +1189,34 @@ function linalgDtype(op: string, a: Tensor, b: Tensor): DType {
       "convert with .float() or .double() first");
   }
   return dtype;
+}
+
+// The product of operands of rank 4 or more (a and b of rank >= 2) through the core's
+// batched product of rank 3: the batch dims are merged into one, a view where the strides
+// allow. A matrix b multiplies a's batch folded into its rows when that is a view (one GEMM,
+// as PyTorch folds it); an operand whose batch is a single matrix broadcasts in the core
+// without being expanded; only a batch broadcast in part (e.g. [2, 1] against [1, 3]) is
+// expanded into a copy, which the core's product needs.
+function batchedProduct(a: Tensor, b: Tensor): Tensor {
+  const m = a._shape[a.ndim - 2], k = a._shape[a.ndim - 1], n = b._shape[b.ndim - 1];
+  const batchA = a._shape.slice(0, -2), batchB = b._shape.slice(0, -2);
+  if (b.ndim === 2 && viewStrides(a._shape, a._strides(), [numelOf(batchA) * m, k]) !== null) {
+    return a.reshape([numelOf(batchA) * m, k])._product(b).view([...batchA, m, n]);
+  }
+  const batch = broadcastShapes("matmul", batchA, batchB);
+  const size = numelOf(batch);
+  checkSize("matmul", [...batch, m, n]);
+  return asBatch(a, batch, size)._product(asBatch(b, batch, size)).view([...batch, m, n]);
+}
+
+// t (rank >= 2) as a batch of matrices of rank 3: of one matrix when t's batch dims hold
+// one, else of `size` matrices, t's batch broadcast to `batch` first if it is smaller.
+function asBatch(t: Tensor, batch: readonly number[], size: number): Tensor {
+  const matrix = t._shape.slice(-2);
+  const own = numelOf(t._shape.slice(0, -2));
+  if (own === 1) return t.reshape([1, ...matrix]);
+  const full = own === size ? t : t.expand([...batch, ...matrix]);
+  return full.reshape([size, ...matrix]);
 }
 
 /** t converted to dtype, t itself released (for a result that must keep a tensor's dtype). */
