@@ -10,6 +10,8 @@ export type { CreateOptions, TensorOptions, TensorData, NestedNumbers, NumericAr
 import "./shape-ops.js"; // movedim, repeat, tril, ... as Tensor methods
 import "./reduce-ops.js"; // min, argmax, all, ... as Tensor methods
 import "./linalg-ops.js"; // mm, bmm, mv, outer as Tensor methods
+export { tensordot, einsum, cross } from "./linalg-ops.js";
+export { flip, fliplr, flipud, roll, diag, diag_embed, meshgrid } from "./rearrange-ops.js"; // also as Tensor methods
 export { cat, stack, hstack, vstack } from "./join-ops.js"; // and split, chunk, unbind as Tensor methods
 export { eye, empty, full_like, rand_like, randn_like, randint, randperm, logspace } from "./factories.js";
 export { manual_seed } from "./random.js";

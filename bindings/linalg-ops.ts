@@ -3,7 +3,8 @@
 // PyTorch's, MulBackward). Added to the Tensor class here.
 
 import { Tensor } from "./tensor.js";
-import { describe, fail } from "./shape.js";
+import { cat } from "./join-ops.js";
+import { broadcastShapes, describe, fail, normalizeDim } from "./shape.js";
 
 declare module "./tensor.js" {
   interface Tensor {
@@ -56,3 +57,302 @@ Tensor.prototype.outer = function outer(this: Tensor, vec2) {
   if (vec2.ndim !== 1) fail("outer", `Expected 1-D argument vec2, but got ${vec2.ndim}-D`);
   return this.unsqueeze(1).mul(vec2);
 };
+
+// ---- tensordot, einsum and cross ------------------------------------------------------
+//
+// Composites of views, sums and the matrix product: each contraction permutes its operands
+// so that the contracted dims lie together and merges dims by reshaping (a view where the
+// strides allow), so one (batched) GEMM does the work, and the gradients are those of
+// the parts.
+
+declare module "./tensor.js" {
+  interface Tensor {
+    /** The cross product of 3-vectors along `dim` (linalg.cross's default, -1), broadcast. */
+    cross(other: Tensor, dim?: number): Tensor;
+  }
+}
+
+// PyTorch's check that the operands of a contraction share one dtype (no promotion).
+function sameDtype(op: string, tensors: Tensor[]): void {
+  const name = (t: Tensor) => ({ float32: "Float", float64: "Double", int32: "Int", bool: "Bool" })[t.dtype];
+  tensors.forEach((t) => {
+    if (t.dtype !== tensors[0].dtype) fail(op, `expected scalar type ${name(tensors[0])} but found ${name(t)}`);
+  });
+}
+
+const product = (sizes: readonly number[]) => sizes.reduce((a, b) => a * b, 1);
+
+/**
+ * The sum over the dims `dims[0]` of a and `dims[1]` of b (pairwise) of their products, or
+ * over the last `dims` of a and the first `dims` of b: the free dims of a, then b's.
+ */
+export function tensordot(a: Tensor, b: Tensor, dims: number | [number[], number[]] = 2): Tensor {
+  tensorArg("tensordot", "a", a);
+  tensorArg("tensordot", "b", b);
+  let dimsA: number[], dimsB: number[];
+  if (typeof dims === "number") {
+    if (!Number.isInteger(dims) || dims < 0) fail("tensordot", `tensordot expects dims >= 0, but got dims=${dims}`);
+    if (dims > a.ndim || dims > b.ndim) {
+      fail("tensordot", `tensordot expects dims < ndim_a or ndim_b, but got dims=${dims}`);
+    }
+    dimsA = Array.from({ length: dims }, (_, i) => i - dims);
+    dimsB = Array.from({ length: dims }, (_, i) => i);
+  } else {
+    if (!Array.isArray(dims) || dims.length !== 2 || !dims.every(Array.isArray)) {
+      throw new TypeError(`tensordot(): argument 'dims' must be an integer or a pair of lists of dims, got ${describe(dims)}`);
+    }
+    [dimsA, dimsB] = dims;
+    if (dimsA.length !== dimsB.length) fail("tensordot", "both dimension lists should have same length");
+  }
+  const da = distinctDims("tensordot", dimsA, a.ndim), db = distinctDims("tensordot", dimsB, b.ndim);
+  sameDtype("tensordot", [a, b]);
+  if (!a.is_floating_point) {
+    fail("tensordot", `integer and bool contractions are not supported (got ${a.dtype}); convert with .float() or .double() first`);
+  }
+  let x = a, y = b;
+  // a contracted dim of size 1 against a longer one: the longer one is summed first, as PyTorch does
+  da.forEach((d, i) => {
+    const sa = x.shape[d], sb = y.shape[db[i]];
+    if (sb === 1) x = x.sum(d, true);
+    else if (sa === 1) y = y.sum(db[i], true);
+    else if (sa !== sb) {
+      fail("tensordot", `contracted dimensions need to match, but first has size ${sa} in dim ${dimsA[i]} and second ` +
+        `has size ${sb} in dim ${dimsB[i]}`);
+    }
+  });
+  const freeA = x.shape.map((_, d) => d).filter((d) => !da.includes(d));
+  const freeB = y.shape.map((_, d) => d).filter((d) => !db.includes(d));
+  const k = product(da.map((d) => x.shape[d]));
+  const left = x.permute([...freeA, ...da]).reshape([product(freeA.map((d) => x.shape[d])), k]);
+  const right = y.permute([...db, ...freeB]).reshape([k, product(freeB.map((d) => y.shape[d]))]);
+  return left.matmul(right).view([...freeA.map((d) => x.shape[d]), ...freeB.map((d) => y.shape[d])]);
+}
+
+function distinctDims(op: string, dims: number[], rank: number): number[] {
+  const ds = dims.map((d) => normalizeDim(op, d, rank));
+  ds.forEach((d, i) => {
+    if (ds.indexOf(d) !== i) fail(op, `dim ${d} appears multiple times in the list of dims`);
+  });
+  return ds;
+}
+
+// ---- einsum ----------------------------------------------------------------------------
+
+// A parsed subscript list: a label (a letter's code, 0..51 with the capitals first, as
+// PyTorch orders them) per dim, and the position of the ellipsis among them (-1: none).
+interface Subscripts { labels: number[]; ellipsis: number }
+
+const ELLIPSIS = -1;
+const ELLIPSIS_DIM = 100; // frame dims of the ellipsis: ELLIPSIS_DIM + k
+
+function labelOf(c: string): number {
+  const code = c.charCodeAt(0);
+  if (code >= 65 && code <= 90) return code - 65;
+  if (code >= 97 && code <= 122) return code - 97 + 26;
+  return -1;
+}
+
+const letter = (label: number) => String.fromCharCode(label < 26 ? 65 + label : 97 + label - 26);
+
+// The subscripts of `part`, which starts at `start` in the equation (for error positions).
+function parseSubscripts(part: string, start: number, what: string): Subscripts {
+  const labels: number[] = [];
+  let ellipsis = -1;
+  for (let i = 0; i < part.length; i++) {
+    const c = part[i];
+    if (c === " ") continue;
+    if (c === ".") {
+      if (ellipsis >= 0) fail("einsum", `found '.' for ${what} for which an ellipsis was already found`);
+      if (part.slice(i, i + 3) !== "...") fail("einsum", `found '.' for ${what} that is not part of any ellipsis`);
+      ellipsis = labels.length;
+      labels.push(ELLIPSIS);
+      i += 2;
+      continue;
+    }
+    const label = labelOf(c);
+    if (label < 0) {
+      fail("einsum", `invalid subscript given at index ${start + i} in the equation string, subscripts must be in [a-zA-Z]`);
+    }
+    labels.push(label);
+  }
+  return { labels, ellipsis };
+}
+
+// Output-side messages differ a little from the operands' in PyTorch.
+function parseOutput(part: string, start: number): Subscripts {
+  for (let i = 0, found = false; i < part.length; i++) {
+    if (part[i] !== ".") continue;
+    if (part.slice(i, i + 3) !== "...") fail("einsum", "found '.' for output that is not part of any ellipsis (...)");
+    if (found) fail("einsum", "found '.' for output but an ellipsis (...) was already found");
+    found = true;
+    i += 2;
+  }
+  return parseSubscripts(part, start, "output");
+}
+
+/**
+ * Einstein summation, as torch.einsum: "ij,jk->ik", the output implied when "->" is
+ * omitted (the letters that appear once, in alphabetical order, capitals first, after the
+ * ellipsis dims), repeated letters within an operand (its diagonal), "..." for broadcast
+ * dims, and the operands contracted left to right, each pair by one batched matrix product.
+ */
+export function einsum(equation: string, ...operands: (Tensor | Tensor[])[]): Tensor {
+  if (typeof equation !== "string") {
+    throw new TypeError(`einsum(): argument 'equation' (position 1) must be str, not ${describe(equation)}`);
+  }
+  const tensors = (operands.length === 1 && Array.isArray(operands[0]) ? operands[0] : operands) as Tensor[];
+  if (tensors.length === 0) fail("einsum", "must specify the equation string and at least one operand");
+  tensors.forEach((t, i) => tensorArg("einsum", `operands[${i}]`, t));
+  const arrow = equation.indexOf("->");
+  const lhs = arrow < 0 ? equation : equation.slice(0, arrow);
+  const inputs: Subscripts[] = [];
+  let at = 0;
+  for (const part of lhs.split(",")) {
+    inputs.push(parseSubscripts(part, at, `operand ${inputs.length}`));
+    at += part.length + 1;
+  }
+  if (tensors.length < inputs.length) fail("einsum", "fewer operands were provided than specified in the equation");
+  if (tensors.length > inputs.length) fail("einsum", "more operands were provided than specified in the equation");
+  if (tensors.length > 1) sameDtype("einsum", tensors);
+
+  // each operand's dims: its labels, and its ellipsis dims numbered from the right
+  const ellipsisDims = inputs.map((s, i) => {
+    const named = s.labels.length - (s.ellipsis >= 0 ? 1 : 0);
+    const rank = tensors[i].ndim;
+    if (s.ellipsis < 0 ? rank !== named : rank < named) {
+      fail("einsum", `the number of subscripts in the equation (${named}) ` +
+        (s.ellipsis < 0 ? `does not match the number of dimensions (${rank}) for operand ${i} and no ellipsis was given`
+          : `is more than the number of dimensions (${rank}) for operand ${i}`));
+    }
+    return s.ellipsis < 0 ? 0 : rank - named;
+  });
+  const spread = Math.max(0, ...ellipsisDims);
+  const counts = new Array<number>(52).fill(0);
+  for (const s of inputs) for (const l of s.labels) if (l !== ELLIPSIS) counts[l]++;
+
+  const output = arrow >= 0 ? parseOutput(equation.slice(arrow + 2), arrow + 2) : implicitOutput(counts);
+  output.labels.forEach((l, i) => {
+    if (l === ELLIPSIS) return;
+    if (output.labels.indexOf(l) !== i) fail("einsum", `output subscript ${letter(l)} appears more than once in the output`);
+    if (counts[l] === 0) {
+      fail("einsum", `output subscript ${letter(l)} does not appear in the equation for any input operand`);
+    }
+  });
+  // dims of the common frame: the output's (ellipsis dims where it has them), then the rest
+  const frame: number[] = [];
+  for (const l of output.labels) {
+    if (l === ELLIPSIS) for (let k = 0; k < spread; k++) frame.push(ELLIPSIS_DIM + k);
+    else frame.push(l);
+  }
+  const outRank = frame.length;
+  if (output.ellipsis < 0) for (let k = 0; k < spread; k++) frame.push(ELLIPSIS_DIM + k);
+  for (let l = 0; l < 52; l++) if (counts[l] > 0 && !frame.includes(l)) frame.push(l);
+
+  const aligned = alignAll(tensors, inputs, ellipsisDims, spread, frame);
+  const summed = (d: number) => d >= outRank;
+  const frameDims = frame.map((_, d) => d);
+  // dims summed over that only one operand has are summed first
+  const xs = aligned.map((t, i) => {
+    const alone = frameDims.filter((d) => summed(d) && t.shape[d] !== 1 && aligned.every((u, j) => j === i || u.shape[d] === 1));
+    return alone.length > 0 ? t.sum(alone, true) : t;
+  });
+  let result = xs[0];
+  for (let i = 1; i < xs.length; i++) {
+    const later = xs.slice(i + 1);
+    result = pairProduct(result, xs[i], frameDims.filter((d) => summed(d) && later.every((u) => u.shape[d] === 1)));
+  }
+  return result.reshape(result.shape.slice(0, outRank));
+}
+
+// Each operand as a view of rank frame.length, its dims in frame order (size 1 where it has
+// none of a frame dim), a repeated label first reduced to its diagonal; the sizes of each
+// frame dim checked to broadcast across the operands. Frame dims are labels (0..51) or
+// ellipsis dims (ELLIPSIS_DIM + k, k counted from the left of `spread`).
+function alignAll(tensors: Tensor[], inputs: Subscripts[], ellipsisDims: number[], spread: number, frame: number[]): Tensor[] {
+  const seen = new Map<number, number>();
+  return tensors.map((t, i) => {
+    const ell = ellipsisDims[i];
+    const dims = inputs[i].labels.flatMap((l) => (l === ELLIPSIS
+      ? Array.from({ length: ell }, (_, k) => ELLIPSIS_DIM + spread - ell + k) : [l]));
+    let x = t;
+    for (let d2 = 0; d2 < dims.length; d2++) { // a repeated label: the diagonal, as a last dim
+      const d1 = dims.indexOf(dims[d2]);
+      if (d1 === d2) continue;
+      if (x.shape[d1] !== x.shape[d2]) {
+        fail("einsum", `subscript ${letter(dims[d1])} is repeated for operand ${i} but the sizes don't match, ` +
+          `${x.shape[d2]} != ${x.shape[d1]}`);
+      }
+      x = x.diagonal(0, d1, d2);
+      dims.push(dims[d1]);
+      dims.splice(d2, 1);
+      dims.splice(d1, 1);
+      d2 = -1;
+    }
+    dims.forEach((f, d) => {
+      const size = x.shape[d], before = seen.get(f);
+      if (before !== undefined && before !== 1 && size !== 1 && size !== before) {
+        fail("einsum", f >= ELLIPSIS_DIM
+          ? `dimension ${f - ELLIPSIS_DIM - (spread - ell)} covered by ellipsis in operand ${i} has size ${size} ` +
+            `which does not broadcast with previously seen ellipsis with size ${before} for the respective dimension`
+          : `subscript ${letter(f)} has size ${size} for operand ${i} which does not broadcast with ` +
+            `previously seen size ${before}`);
+      }
+      if (before === undefined || before === 1) seen.set(f, size);
+    });
+    const order = dims.map((_, d) => d).sort((p, q) => frame.indexOf(dims[p]) - frame.indexOf(dims[q]));
+    return x.permute(order).reshape(frame.map((f) => (dims.includes(f) ? x.shape[dims.indexOf(f)] : 1)));
+  });
+}
+
+// The product of two aligned operands summed over the frame dims `summed`: dims both have
+// are a batch, a's own are rows, b's own columns, and the summed ones they share the inner
+// dim of one batched matrix product. The result keeps every frame dim (size 1 if summed).
+function pairProduct(a: Tensor, b: Tensor, summed: number[]): Tensor {
+  const batch: number[] = [], rows: number[] = [], cols: number[] = [], inner: number[] = [], ones: number[] = [];
+  let x = a, y = b;
+  for (let d = 0; d < a.ndim; d++) {
+    const inA = x.shape[d] !== 1, inB = y.shape[d] !== 1;
+    if (summed.includes(d) && inA && inB) inner.push(d);
+    else if (summed.includes(d) && inA) { x = x.sum(d, true); ones.push(d); }
+    else if (summed.includes(d) && inB) { y = y.sum(d, true); ones.push(d); }
+    else if (inA && inB) batch.push(d);
+    else if (inA) rows.push(d);
+    else if (inB) cols.push(d);
+    else ones.push(d);
+  }
+  if (inner.length === 0) return x.mul(y); // nothing to contract: a broadcast product
+  if (!x.is_floating_point) {
+    fail("einsum", `integer and bool contractions are not supported (got ${x.dtype}); convert with .float() or .double() first`);
+  }
+  const size = (t: Tensor, ds: number[]) => product(ds.map((d) => t.shape[d]));
+  const lead = batch.length > 0 ? [size(x, batch)] : []; // a plain matrix product without a batch
+  const left = x.permute([...batch, ...rows, ...inner, ...cols, ...ones]).reshape([...lead, size(x, rows), size(x, inner)]);
+  const right = y.permute([...batch, ...inner, ...cols, ...rows, ...ones]).reshape([...lead, size(y, inner), size(y, cols)]);
+  const order = [...batch, ...rows, ...cols, ...inner, ...ones];
+  const shaped = left.matmul(right).reshape(order.map((d) => (cols.includes(d) ? y.shape[d] : inner.includes(d) ? 1 : x.shape[d])));
+  const inverse = new Array<number>(order.length);
+  order.forEach((d, i) => { inverse[d] = i; });
+  return shaped.permute(inverse);
+}
+
+function implicitOutput(counts: number[]): Subscripts {
+  const labels = [ELLIPSIS];
+  for (let l = 0; l < 52; l++) if (counts[l] === 1) labels.push(l);
+  return { labels, ellipsis: 0 };
+}
+
+Tensor.prototype.cross = function cross(this: Tensor, other, dim = -1) {
+  tensorArg("cross", "other", other);
+  if (this.ndim !== other.ndim) fail("cross", "linalg.cross: inputs must have the same number of dimensions.");
+  const d = normalizeDim("cross", dim, this.ndim);
+  if (this.shape[d] !== 3 || other.shape[d] !== 3) {
+    fail("cross", `linalg.cross: inputs dimension ${dim} must have length 3. Got ${this.shape[d]} and ${other.shape[d]}`);
+  }
+  broadcastShapes("cross", this.shape, other.shape);
+  sameDtype("cross", [this, other]);
+  const a = [0, 1, 2].map((i) => this.narrow(d, i, 1)), b = [0, 1, 2].map((i) => other.narrow(d, i, 1));
+  const component = (i: number, j: number) => a[i].mul(b[j]).sub(a[j].mul(b[i]));
+  return cat([component(1, 2), component(2, 0), component(0, 1)], d);
+};
+
+export const cross = (input: Tensor, other: Tensor, dim = -1): Tensor => tensorArg("cross", "input", input).cross(other, dim);

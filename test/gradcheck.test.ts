@@ -195,6 +195,8 @@ const otherCases: Case[] = [
   { name: "the view written in place, used after", covers: ["CopySlices", "Region"], inputs: [{ shape: [2, 3] }, { shape: [3] }],
     wg: (a, b) => { const c = a.mul(1); const v = c.select(0, 1); v.add_(b.mul(b)); return v.mul(c.select(0, 0)); },
     ref: (a, b) => R.ref([3], [0, 1, 2].map((j) => (a.data[3 + j] + b.data[j] ** 2) * a.data[j])) },
+  { name: "flip of a transposed view", covers: ["Flip"], inputs: [{ shape: [3, 4] }], wg: (a) => a.T.flip([0, 1]).mul(a.T),
+    ref: (a) => R.ref([4, 3], R.take(a, [4, 3], ([i, j]) => [2 - j, 3 - i]).data.map((v, n) => v * R.transpose(a, 0, 1).data[n])) },
   { name: "unsqueeze, squeeze", covers: ["View"], inputs: [{ shape: [3, 1, 2] }], wg: (a) => a.squeeze(1).unsqueeze(0), ref: (a) => R.ref([1, 3, 2], a.data) },
   { name: "softmax dim -1", covers: ["Softmax"], inputs: [{ shape: [3, 5] }], wg: (a) => a.softmax(-1), ref: (a) => R.softmax(a, -1, false) },
   { name: "softmax dim 0", covers: ["Softmax"], inputs: [{ shape: [4, 3] }], wg: (a) => a.softmax(0), ref: (a) => R.softmax(a, 0, false) },

@@ -207,6 +207,33 @@ export function transposed(x: i32, d0: i32, d1: i32): i32 {
   return transposeView(x, d0, d1);
 }
 
+/**
+ * A contiguous copy of x with the dims in `mask` (bit d: dim d) reversed, recorded: the
+ * strided copy reads them from their last element with negated strides. The walk's offsets
+ * are then negative; wasm's 32-bit address arithmetic wraps, so they still land on x's data.
+ */
+export function flipForward(op: i32, x: i32, mask: i32): i32 {
+  const rank = ndim(x);
+  const out = newTensor(rank, shapePtr(x), dtypeOf(x));
+  let last = 0;
+  for (let d = 0; d < rank; d++) {
+    const stride = strideOf(x, d);
+    const reversed = (mask >> d) & 1;
+    put(dstStrides, d, strideOf(out, d));
+    put(srcStrides, d, reversed ? -stride : stride);
+    if (reversed && dim(x, d) > 0) last += (dim(x, d) - 1) * stride;
+  }
+  const shift = elementShift(dtypeOf(x));
+  copyElements(dataPtr(out), dataPtr(x) + (<usize>last << shift), shapePtr(out), rank, numel(out), shift);
+  setParamI(out, 0, mask);
+  record1(out, op, x);
+  return out;
+}
+
+export function flipBackward(t: i32, g: i32, grads: usize): void {
+  setGrad(grads, 0, flipForward(Op.Flip, g, paramI(t, 0)));
+}
+
 // Zeros of the shape of `like`, with g written along dim d from `start`: narrow's adjoint.
 const scatterShape = heap.alloc(MAX_DIMS << 2);
 
