@@ -82,6 +82,12 @@ function sameDtype(op: string, tensors: Tensor[]): void {
 
 const product = (sizes: readonly number[]) => sizes.reduce((a, b) => a * b, 1);
 
+// permute() and reshape() that return t itself when they would change nothing, so that
+// contractions whose operands are already laid out add no view nodes to the graph.
+const permuted = (t: Tensor, order: number[]) => (order.every((d, i) => d === i) ? t : t.permute(order));
+const reshaped = (t: Tensor, shape: number[]) =>
+  (shape.length === t.ndim && shape.every((n, d) => n === t._shape[d]) ? t : t.reshape(shape));
+
 /**
  * The sum over the dims `dims[0]` of a and `dims[1]` of b (pairwise) of their products, or
  * over the last `dims` of a and the first `dims` of b: the free dims of a, then b's.
@@ -112,7 +118,7 @@ export function tensordot(a: Tensor, b: Tensor, dims: number | [number[], number
   let x = a, y = b;
   // a contracted dim of size 1 against a longer one: the longer one is summed first, as PyTorch does
   da.forEach((d, i) => {
-    const sa = x.shape[d], sb = y.shape[db[i]];
+    const sa = x._shape[d], sb = y._shape[db[i]];
     if (sb === 1) x = x.sum(d, true);
     else if (sa === 1) y = y.sum(db[i], true);
     else if (sa !== sb) {
@@ -120,12 +126,12 @@ export function tensordot(a: Tensor, b: Tensor, dims: number | [number[], number
         `has size ${sb} in dim ${dimsB[i]}`);
     }
   });
-  const freeA = x.shape.map((_, d) => d).filter((d) => !da.includes(d));
-  const freeB = y.shape.map((_, d) => d).filter((d) => !db.includes(d));
-  const k = product(da.map((d) => x.shape[d]));
-  const left = x.permute([...freeA, ...da]).reshape([product(freeA.map((d) => x.shape[d])), k]);
-  const right = y.permute([...db, ...freeB]).reshape([k, product(freeB.map((d) => y.shape[d]))]);
-  return left.matmul(right).view([...freeA.map((d) => x.shape[d]), ...freeB.map((d) => y.shape[d])]);
+  const freeA = x._shape.map((_, d) => d).filter((d) => !da.includes(d));
+  const freeB = y._shape.map((_, d) => d).filter((d) => !db.includes(d));
+  const k = product(da.map((d) => x._shape[d]));
+  const left = reshaped(permuted(x, [...freeA, ...da]), [product(freeA.map((d) => x._shape[d])), k]);
+  const right = reshaped(permuted(y, [...db, ...freeB]), [k, product(freeB.map((d) => y._shape[d]))]);
+  return left.matmul(right).view([...freeA.map((d) => x._shape[d]), ...freeB.map((d) => y._shape[d])]);
 }
 
 function distinctDims(op: string, dims: number[], rank: number): number[] {
@@ -238,49 +244,71 @@ export function einsum(equation: string, ...operands: (Tensor | Tensor[])[]): Te
       fail("einsum", `output subscript ${letter(l)} does not appear in the equation for any input operand`);
     }
   });
-  // dims of the common frame: the output's (ellipsis dims where it has them), then the rest
-  const frame: number[] = [];
-  for (const l of output.labels) {
-    if (l === ELLIPSIS) for (let k = 0; k < spread; k++) frame.push(ELLIPSIS_DIM + k);
-    else frame.push(l);
+  // the output's dims: labels, and ellipsis dims (ELLIPSIS_DIM + k, k counted from the left)
+  const outDims = withEllipsis(output.labels, spread, 0);
+  const kept = new Set(outDims);
+  let operandsLeft = labelled(tensors, inputs, ellipsisDims, spread);
+  let result = operandsLeft[0];
+  operandsLeft = operandsLeft.slice(1);
+  if (operandsLeft.length === 0) result = sumOut(result, result.dims.filter((d) => !kept.has(d)));
+  while (operandsLeft.length > 0) {
+    const next = operandsLeft[0];
+    operandsLeft = operandsLeft.slice(1);
+    // contracted now: dims summed over that no later operand has (but as a broadcast size 1)
+    const later = (d: number) => operandsLeft.some((o) => sizeIn(o, d) !== 1);
+    const summed = new Set([...result.dims, ...next.dims].filter((d) => !kept.has(d) && !later(d)));
+    result = pairProduct(result, next, summed);
   }
-  const outRank = frame.length;
-  if (output.ellipsis < 0) for (let k = 0; k < spread; k++) frame.push(ELLIPSIS_DIM + k);
-  for (let l = 0; l < 52; l++) if (counts[l] > 0 && !frame.includes(l)) frame.push(l);
-
-  const aligned = alignAll(tensors, inputs, ellipsisDims, spread, frame);
-  const summed = (d: number) => d >= outRank;
-  const frameDims = frame.map((_, d) => d);
-  // dims summed over that only one operand has are summed first
-  const xs = aligned.map((t, i) => {
-    const alone = frameDims.filter((d) => summed(d) && t.shape[d] !== 1 && aligned.every((u, j) => j === i || u.shape[d] === 1));
-    return alone.length > 0 ? t.sum(alone, true) : t;
-  });
-  let result = xs[0];
-  for (let i = 1; i < xs.length; i++) {
-    const later = xs.slice(i + 1);
-    result = pairProduct(result, xs[i], frameDims.filter((d) => summed(d) && later.every((u) => u.shape[d] === 1)));
-  }
-  return result.reshape(result.shape.slice(0, outRank));
+  // the output's dims in order (a dim no operand has more than once is of size 1), the rest of size 1
+  const order = result.dims.map((_, i) => i).sort((p, q) => rank(outDims, result.dims[p]) - rank(outDims, result.dims[q]));
+  return reshaped(permuted(result.t, order), outDims.map((d) => sizeIn(result, d)));
 }
 
-// Each operand as a view of rank frame.length, its dims in frame order (size 1 where it has
-// none of a frame dim), a repeated label first reduced to its diagonal; the sizes of each
-// frame dim checked to broadcast across the operands. Frame dims are labels (0..51) or
-// ellipsis dims (ELLIPSIS_DIM + k, k counted from the left of `spread`).
-function alignAll(tensors: Tensor[], inputs: Subscripts[], ellipsisDims: number[], spread: number, frame: number[]): Tensor[] {
+// An operand of a contraction: a tensor whose dim i is dims[i], a label (0..51) or an
+// ellipsis dim (ELLIPSIS_DIM + k); each dim at most once.
+interface Labelled { t: Tensor; dims: number[] }
+
+// labels with the ellipsis replaced by `count` ellipsis dims, from ELLIPSIS_DIM + first
+function withEllipsis(labels: number[], count: number, first: number): number[] {
+  const dims: number[] = [];
+  for (const l of labels) {
+    if (l !== ELLIPSIS) dims.push(l);
+    else for (let k = 0; k < count; k++) dims.push(ELLIPSIS_DIM + first + k);
+  }
+  return dims;
+}
+
+const sizeIn = (o: Labelled, d: number) => {
+  const i = o.dims.indexOf(d);
+  return i < 0 ? 1 : o.t._shape[i];
+};
+
+// Where d comes in the output (dims not in it after all of them).
+const rank = (outDims: number[], d: number) => {
+  const i = outDims.indexOf(d);
+  return i < 0 ? outDims.length : i;
+};
+
+function sumOut(o: Labelled, dims: number[]): Labelled {
+  if (dims.length === 0) return o;
+  const at = dims.map((d) => o.dims.indexOf(d));
+  return { t: o.t.sum(at), dims: o.dims.filter((d) => !dims.includes(d)) };
+}
+
+// The operands with their dims named, a repeated label first reduced to its diagonal; the
+// sizes of each dim checked to broadcast across the operands, in PyTorch's words.
+function labelled(tensors: Tensor[], inputs: Subscripts[], ellipsisDims: number[], spread: number): Labelled[] {
   const seen = new Map<number, number>();
   return tensors.map((t, i) => {
     const ell = ellipsisDims[i];
-    const dims = inputs[i].labels.flatMap((l) => (l === ELLIPSIS
-      ? Array.from({ length: ell }, (_, k) => ELLIPSIS_DIM + spread - ell + k) : [l]));
+    const dims = withEllipsis(inputs[i].labels, ell, spread - ell);
     let x = t;
     for (let d2 = 0; d2 < dims.length; d2++) { // a repeated label: the diagonal, as a last dim
       const d1 = dims.indexOf(dims[d2]);
       if (d1 === d2) continue;
-      if (x.shape[d1] !== x.shape[d2]) {
+      if (x._shape[d1] !== x._shape[d2]) {
         fail("einsum", `subscript ${letter(dims[d1])} is repeated for operand ${i} but the sizes don't match, ` +
-          `${x.shape[d2]} != ${x.shape[d1]}`);
+          `${x._shape[d2]} != ${x._shape[d1]}`);
       }
       x = x.diagonal(0, d1, d2);
       dims.push(dims[d1]);
@@ -289,7 +317,7 @@ function alignAll(tensors: Tensor[], inputs: Subscripts[], ellipsisDims: number[
       d2 = -1;
     }
     dims.forEach((f, d) => {
-      const size = x.shape[d], before = seen.get(f);
+      const size = x._shape[d], before = seen.get(f);
       if (before !== undefined && before !== 1 && size !== 1 && size !== before) {
         fail("einsum", f >= ELLIPSIS_DIM
           ? `dimension ${f - ELLIPSIS_DIM - (spread - ell)} covered by ellipsis in operand ${i} has size ${size} ` +
@@ -299,40 +327,49 @@ function alignAll(tensors: Tensor[], inputs: Subscripts[], ellipsisDims: number[
       }
       if (before === undefined || before === 1) seen.set(f, size);
     });
-    const order = dims.map((_, d) => d).sort((p, q) => frame.indexOf(dims[p]) - frame.indexOf(dims[q]));
-    return x.permute(order).reshape(frame.map((f) => (dims.includes(f) ? x.shape[dims.indexOf(f)] : 1)));
+    return { t: x, dims };
   });
 }
 
-// The product of two aligned operands summed over the frame dims `summed`: dims both have
-// are a batch, a's own are rows, b's own columns, and the summed ones they share the inner
-// dim of one batched matrix product. The result keeps every frame dim (size 1 if summed).
-function pairProduct(a: Tensor, b: Tensor, summed: number[]): Tensor {
-  const batch: number[] = [], rows: number[] = [], cols: number[] = [], inner: number[] = [], ones: number[] = [];
-  let x = a, y = b;
-  for (let d = 0; d < a.ndim; d++) {
-    const inA = x.shape[d] !== 1, inB = y.shape[d] !== 1;
-    if (summed.includes(d) && inA && inB) inner.push(d);
-    else if (summed.includes(d) && inA) { x = x.sum(d, true); ones.push(d); }
-    else if (summed.includes(d) && inB) { y = y.sum(d, true); ones.push(d); }
-    else if (inA && inB) batch.push(d);
+// The product of two operands summed over the dims in `summed`. Dims both have (of a size
+// other than 1) are a batch, a's own are rows, b's own columns, and the summed ones both
+// have the inner dim of one (batched) matrix product; a summed dim only one has is summed
+// first. Each operand is permuted and reshaped once into its matrix (a view where the
+// strides allow); the result keeps the batch, row and column dims, in that order.
+function pairProduct(a: Labelled, b: Labelled, summed: Set<number>): Labelled {
+  const batch: number[] = [], rows: number[] = [], cols: number[] = [], inner: number[] = [];
+  const onlyA: number[] = [], onlyB: number[] = [];
+  for (const d of new Set([...a.dims, ...b.dims])) {
+    const inA = sizeIn(a, d) !== 1, inB = sizeIn(b, d) !== 1;
+    if (summed.has(d)) {
+      if (inA && inB) inner.push(d);
+      else if (inA) onlyA.push(d);
+      else if (inB) onlyB.push(d);
+    } else if (inA && inB) batch.push(d);
     else if (inA) rows.push(d);
     else if (inB) cols.push(d);
-    else ones.push(d);
+    else if (a.dims.includes(d) || b.dims.includes(d)) batch.push(d); // of size 1 in both: kept
   }
-  if (inner.length === 0) return x.mul(y); // nothing to contract: a broadcast product
-  if (!x.is_floating_point) {
-    fail("einsum", `integer and bool contractions are not supported (got ${x.dtype}); convert with .float() or .double() first`);
+  const x = sumOut(a, onlyA), y = sumOut(b, onlyB);
+  const sizeOf = (d: number) => (sizeIn(x, d) === 1 ? sizeIn(y, d) : sizeIn(x, d)); // 1 broadcasts, also to 0
+  const size = (ds: number[]) => product(ds.map(sizeOf));
+  const lead = batch.length > 0 ? [size(batch)] : []; // without a batch, a plain matrix product
+  const asMatrix = (o: Labelled, first: number[], second: number[]) => {
+    const order = o.dims.map((_, i) => i).sort((p, q) => place(o.dims[p]) - place(o.dims[q]));
+    function place(d: number) {
+      const i = [...batch, ...first, ...second].indexOf(d);
+      return i < 0 ? Infinity : i; // a dim of size 1 that the other side spans: anywhere
+    }
+    return reshaped(permuted(o.t, order), [...lead, size(first), size(second)]);
+  };
+  const left = asMatrix(x, rows, inner), right = asMatrix(y, inner, cols);
+  if (!x.t.is_floating_point && inner.length > 0) {
+    fail("einsum", `integer and bool contractions are not supported (got ${x.t.dtype}); convert with .float() or .double() first`);
   }
-  const size = (t: Tensor, ds: number[]) => product(ds.map((d) => t.shape[d]));
-  const lead = batch.length > 0 ? [size(x, batch)] : []; // a plain matrix product without a batch
-  const left = x.permute([...batch, ...rows, ...inner, ...cols, ...ones]).reshape([...lead, size(x, rows), size(x, inner)]);
-  const right = y.permute([...batch, ...inner, ...cols, ...rows, ...ones]).reshape([...lead, size(y, inner), size(y, cols)]);
-  const order = [...batch, ...rows, ...cols, ...inner, ...ones];
-  const shaped = left.matmul(right).reshape(order.map((d) => (cols.includes(d) ? y.shape[d] : inner.includes(d) ? 1 : x.shape[d])));
-  const inverse = new Array<number>(order.length);
-  order.forEach((d, i) => { inverse[d] = i; });
-  return shaped.permute(inverse);
+  // nothing to contract (an inner dim of 1): a broadcast product of columns by rows
+  const out = inner.length === 0 ? left.mul(right) : left.matmul(right);
+  const dims = [...batch, ...rows, ...cols];
+  return { t: reshaped(out, dims.map(sizeOf)), dims };
 }
 
 function implicitOutput(counts: number[]): Subscripts {
@@ -345,10 +382,10 @@ Tensor.prototype.cross = function cross(this: Tensor, other, dim = -1) {
   tensorArg("cross", "other", other);
   if (this.ndim !== other.ndim) fail("cross", "linalg.cross: inputs must have the same number of dimensions.");
   const d = normalizeDim("cross", dim, this.ndim);
-  if (this.shape[d] !== 3 || other.shape[d] !== 3) {
-    fail("cross", `linalg.cross: inputs dimension ${dim} must have length 3. Got ${this.shape[d]} and ${other.shape[d]}`);
+  if (this._shape[d] !== 3 || other._shape[d] !== 3) {
+    fail("cross", `linalg.cross: inputs dimension ${dim} must have length 3. Got ${this._shape[d]} and ${other._shape[d]}`);
   }
-  broadcastShapes("cross", this.shape, other.shape);
+  broadcastShapes("cross", this._shape, other._shape);
   sameDtype("cross", [this, other]);
   const a = [0, 1, 2].map((i) => this.narrow(d, i, 1)), b = [0, 1, 2].map((i) => other.narrow(d, i, 1));
   const component = (i: number, j: number) => a[i].mul(b[j]).sub(a[j].mul(b[i]));
