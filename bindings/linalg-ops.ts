@@ -2,7 +2,7 @@
 // product itself is matmul's, so are the gradients), and outer as a broadcast product (as
 // PyTorch's, MulBackward). Added to the Tensor class here.
 
-import { Tensor } from "./tensor.js";
+import { Tensor, capitalized } from "./tensor.js";
 import { cat } from "./join-ops.js";
 import { broadcastShapes, describe, fail, normalizeDim } from "./shape.js";
 
@@ -74,9 +74,8 @@ declare module "./tensor.js" {
 
 // PyTorch's check that the operands of a contraction share one dtype (no promotion).
 function sameDtype(op: string, tensors: Tensor[]): void {
-  const name = (t: Tensor) => ({ float32: "Float", float64: "Double", int32: "Int", bool: "Bool" })[t.dtype];
   tensors.forEach((t) => {
-    if (t.dtype !== tensors[0].dtype) fail(op, `expected scalar type ${name(tensors[0])} but found ${name(t)}`);
+    if (t.dtype !== tensors[0].dtype) fail(op, `expected scalar type ${capitalized(tensors[0].dtype)} but found ${capitalized(t.dtype)}`);
   });
 }
 
@@ -131,7 +130,7 @@ export function tensordot(a: Tensor, b: Tensor, dims: number | [number[], number
   const k = product(da.map((d) => x._shape[d]));
   const left = reshaped(permuted(x, [...freeA, ...da]), [product(freeA.map((d) => x._shape[d])), k]);
   const right = reshaped(permuted(y, [...db, ...freeB]), [k, product(freeB.map((d) => y._shape[d]))]);
-  return left.matmul(right).view([...freeA.map((d) => x._shape[d]), ...freeB.map((d) => y._shape[d])]);
+  return reshaped(left.matmul(right), [...freeA.map((d) => x._shape[d]), ...freeB.map((d) => y._shape[d])]);
 }
 
 function distinctDims(op: string, dims: number[], rank: number): number[] {

@@ -36,7 +36,7 @@ const OPS: Record<string, (c: Case, xs: Tensor[]) => Tensor | Tensor[]> = {
   matmul: (_c, [a, b]) => a.matmul(b),
   tensordot: (c, [a, b]) => tensordot(a, b, c.dims as number | [number[], number[]]),
   einsum: (c, xs) => einsum(c.equation as string, ...xs),
-  cross: (c, [a, b]) => a.cross(b, c.dim as number),
+  cross: (c, [a, b]) => (c.dim === null ? a.cross(b) : a.cross(b, c.dim as number)),
   flip: (c, [x]) => x.flip(c.dims as number[]),
   fliplr: (_c, [x]) => x.fliplr(),
   flipud: (_c, [x]) => wg.flipud(x),
@@ -184,6 +184,14 @@ describe("structure", () => {
     expect(g.grad_fn!.name).toBe("ExpandBackward");
   });
 
+  test("einsum and tensordot of operands already laid out are one matrix product node", () => {
+    const a = f64([2, 3]), b = f64([3, 4]), p = f64([2, 2, 3]), q = f64([2, 3, 4]);
+    expect(einsum("ij,jk->ik", a, b).grad_fn!.name).toBe("MmBackward");
+    expect(einsum("bij,bjk->bik", p, q).grad_fn!.name).toBe("MmBackward");
+    expect(tensordot(a, b, 1).grad_fn!.name).toBe("MmBackward");
+    expect(einsum("ij->ji", a).grad_fn!.name).toBe("PermuteBackward");
+  });
+
   test("a matrix b multiplies a contiguous 4-D a's folded rows; a batch of one matrix broadcasts as a view", () => {
     const a = tensor(Float64Array.from({ length: 24 }, (_, i) => i), { shape: [2, 3, 2, 2] });
     const b = tensor(new Float64Array([1, 2, 3, 4]), { shape: [2, 2] });
@@ -269,6 +277,6 @@ describe("bad input gets PyTorch's messages", () => {
     expect(() => meshgrid(rand([2]), rand([3, 1]))).toThrow(/Expected 0D or 1D tensor in the tensor list/);
     expect(() => meshgrid(rand([2]), rand([3]).double())).toThrow("meshgrid expects all tensors to have the same dtype");
     expect(() => meshgrid()).toThrow("meshgrid expects a non-empty TensorList");
-    expect(() => meshgrid(rand([2]), { indexing: "xz" as "xy" })).toThrow(/indexing/);
+    expect(() => meshgrid(rand([2]), { indexing: "xz" as "xy" })).toThrow('meshgrid(): indexing must be "ij" or "xy", got the string "xz"');
   });
 });
