@@ -184,6 +184,13 @@ describe("structure", () => {
     expect(g.grad_fn!.name).toBe("ExpandBackward");
   });
 
+  test.each(["float32", "float64", "int32", "bool"] as const)("flip of a long last dim of %s (read a vector at a time) agrees with flipping through a transpose", (dtype) => {
+    const x = dtype === "bool" ? rand([3, 37]).gt(0.5) : rand([3, 37]).mul(10).to(dtype);
+    expect(x.flip(-1).tolist()).toEqual(x.T.flip(0).T.tolist());
+    expect(x.flip(-1).flip(-1).tolist()).toEqual(x.tolist());
+    expect(x.flip(-1).tolist()).not.toEqual(x.tolist());
+  });
+
   test("einsum and tensordot of operands already laid out are one matrix product node", () => {
     const a = f64([2, 3]), b = f64([3, 4]), p = f64([2, 2, 3]), q = f64([2, 3, 4]);
     expect(einsum("ij,jk->ik", a, b).grad_fn!.name).toBe("MmBackward");

@@ -107,6 +107,7 @@ function copyWalk<E>(dst: usize, src: usize, shape: usize, rank: i32, n: i32): v
   for (let r = 0, rows = n / row; r < rows; r++) {
     const ps = src + <usize>offS * size, pd = dst + <usize>offD * size;
     if (ss == 1 && ds == 1) memory.copy(pd, ps, <usize>row * size);
+    else if (ss == -1 && ds == 1) reverseRow<E>(pd, ps, row); // flip() of the last dim
     else for (let j = 0; j < row; j++) store<E>(pd + <usize>(j * ds) * size, load<E>(ps + <usize>(j * ss) * size));
     for (let d = rank - 2; d >= 0; d--) {
       const c = at(counter, d) + 1;
@@ -118,6 +119,21 @@ function copyWalk<E>(dst: usize, src: usize, shape: usize, rank: i32, n: i32): v
       offD -= at(dstStrides, d) * c;
     }
   }
+}
+
+// dst[j] = src[-j] for j < n (a row read backwards), a vector of lanes at a time.
+function reverseRow<E>(dst: usize, src: usize, n: i32): void {
+  const size = sizeof<E>(), lanes = <i32>(16 / size);
+  let j = 0;
+  for (; j + lanes <= n; j += lanes) {
+    const v = v128.load(src - <usize>(j + lanes - 1) * size);
+    let r: v128;
+    if (size == 8) r = v128.shuffle<u64>(v, v, 1, 0);
+    else if (size == 4) r = v128.shuffle<u32>(v, v, 3, 2, 1, 0);
+    else r = v128.shuffle<u8>(v, v, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    v128.store(dst + <usize>j * size, r);
+  }
+  for (; j < n; j++) store<E>(dst + <usize>j * size, load<E>(src - <usize>j * size));
 }
 
 function copyElements(dst: usize, src: usize, shape: usize, rank: i32, n: i32, shift: i32): void {
