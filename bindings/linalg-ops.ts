@@ -220,7 +220,7 @@ export function einsum(equation: string, ...operands: (Tensor | Tensor[])[]): Te
   if (tensors.length > inputs.length) fail("einsum", "more operands were provided than specified in the equation");
   if (tensors.length > 1) sameDtype("einsum", tensors);
 
-  // each operand's dims: its labels, and its ellipsis dims numbered from the right
+  // how many dims each operand's ellipsis covers
   const ellipsisDims = inputs.map((s, i) => {
     const named = s.labels.length - (s.ellipsis >= 0 ? 1 : 0);
     const rank = tensors[i].ndim;
@@ -246,19 +246,17 @@ export function einsum(equation: string, ...operands: (Tensor | Tensor[])[]): Te
   // the output's dims: labels, and ellipsis dims (ELLIPSIS_DIM + k, k counted from the left)
   const outDims = withEllipsis(output.labels, spread, 0);
   const kept = new Set(outDims);
-  let operandsLeft = labelled(tensors, inputs, ellipsisDims, spread);
-  let result = operandsLeft[0];
-  operandsLeft = operandsLeft.slice(1);
-  if (operandsLeft.length === 0) result = sumOut(result, result.dims.filter((d) => !kept.has(d)));
-  while (operandsLeft.length > 0) {
-    const next = operandsLeft[0];
-    operandsLeft = operandsLeft.slice(1);
-    // contracted now: dims summed over that no later operand has (but as a broadcast size 1)
-    const later = (d: number) => operandsLeft.some((o) => sizeIn(o, d) !== 1);
-    const summed = new Set([...result.dims, ...next.dims].filter((d) => !kept.has(d) && !later(d)));
-    result = pairProduct(result, next, summed);
+  const named = labelled(tensors, inputs, ellipsisDims, spread);
+  let result = named[0];
+  if (named.length === 1) result = sumOut(result, result.dims.filter((d) => !kept.has(d)));
+  for (let i = 1; i < named.length; i++) {
+    // summed over now: the dims outside the output that no later operand has (but as a broadcast 1)
+    const later = named.slice(i + 1);
+    const summed = new Set([...result.dims, ...named[i].dims].filter((d) => !kept.has(d) && later.every((o) => sizeIn(o, d) === 1)));
+    result = pairProduct(result, named[i], summed);
   }
-  // the output's dims in order (a dim no operand has more than once is of size 1), the rest of size 1
+  // the result's dims in the output's order, then its leftover dims (all of size 1), seen
+  // with the output's shape (a size 1 where the result lacks an output dim)
   const order = result.dims.map((_, i) => i).sort((p, q) => rank(outDims, result.dims[p]) - rank(outDims, result.dims[q]));
   return reshaped(permuted(result.t, order), outDims.map((d) => sizeIn(result, d)));
 }
@@ -347,18 +345,17 @@ function pairProduct(a: Labelled, b: Labelled, summed: Set<number>): Labelled {
     } else if (inA && inB) batch.push(d);
     else if (inA) rows.push(d);
     else if (inB) cols.push(d);
-    else if (a.dims.includes(d) || b.dims.includes(d)) batch.push(d); // of size 1 in both: kept
+    else batch.push(d); // of size 1 in both: kept, a batch of 1
   }
   const x = sumOut(a, onlyA), y = sumOut(b, onlyB);
   const sizeOf = (d: number) => (sizeIn(x, d) === 1 ? sizeIn(y, d) : sizeIn(x, d)); // 1 broadcasts, also to 0
   const size = (ds: number[]) => product(ds.map(sizeOf));
   const lead = batch.length > 0 ? [size(batch)] : []; // without a batch, a plain matrix product
   const asMatrix = (o: Labelled, first: number[], second: number[]) => {
+    const placed = [...batch, ...first, ...second];
+    // a dim of size 1 that only the other side spans may go anywhere: last
+    const place = (d: number) => (placed.includes(d) ? placed.indexOf(d) : placed.length);
     const order = o.dims.map((_, i) => i).sort((p, q) => place(o.dims[p]) - place(o.dims[q]));
-    function place(d: number) {
-      const i = [...batch, ...first, ...second].indexOf(d);
-      return i < 0 ? Infinity : i; // a dim of size 1 that the other side spans: anywhere
-    }
     return reshaped(permuted(o.t, order), [...lead, size(first), size(second)]);
   };
   const left = asMatrix(x, rows, inner), right = asMatrix(y, inner, cols);

@@ -123,7 +123,7 @@ function copyWalk<E>(dst: usize, src: usize, shape: usize, rank: i32, n: i32): v
 
 // dst[j] = src[-j] for j < n (a row read backwards), a vector of lanes at a time.
 function reverseRow<E>(dst: usize, src: usize, n: i32): void {
-  const size = sizeof<E>(), lanes = <i32>(16 / size);
+  const size = sizeof<E>(), lanes = 16 / <i32>size;
   let j = 0;
   for (; j + lanes <= n; j += lanes) {
     const v = v128.load(src - <usize>(j + lanes - 1) * size);
