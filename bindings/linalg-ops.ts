@@ -4,6 +4,7 @@
 
 import { Tensor, capitalized } from "./tensor.js";
 import { cat } from "./join-ops.js";
+import { permuted, reshaped } from "./contraction.js";
 import { broadcastShapes, describe, fail, normalizeDim } from "./shape.js";
 
 declare module "./tensor.js" {
@@ -81,11 +82,6 @@ function sameDtype(op: string, tensors: Tensor[]): void {
 
 const product = (sizes: readonly number[]) => sizes.reduce((a, b) => a * b, 1);
 
-// permute() and reshape() that return t itself when they would change nothing, so that
-// contractions whose operands are already laid out add no view nodes to the graph.
-const permuted = (t: Tensor, order: number[]) => (order.every((d, i) => d === i) ? t : t.permute(order));
-const reshaped = (t: Tensor, shape: number[]) =>
-  (shape.length === t.ndim && shape.every((n, d) => n === t._shape[d]) ? t : t.reshape(shape));
 
 /**
  * The sum over the dims `dims[0]` of a and `dims[1]` of b (pairwise) of their products, or

@@ -14,6 +14,7 @@ import { runBackward, type BackwardOptions } from "./autograd.js";
 import { adopt, epoch, releaseHandle, restore, transfer, type Evicted } from "./lifetime.js";
 import { checkOptions } from "./options.js";
 import { expanded, isContiguousLayout, overlaps, transposed, viewStrides } from "./views.js";
+import { batchedProduct } from "./contraction.js";
 import {
   DTYPES, DTYPE_CODE, type AnyTypedArray, type DType, canCast, checkDtype, floating,
   isFloating, resultType, torchName,
@@ -1189,34 +1190,6 @@ function linalgDtype(op: string, a: Tensor, b: Tensor): DType {
       "convert with .float() or .double() first");
   }
   return dtype;
-}
-
-// The product of operands of rank 4 or more (a and b of rank >= 2) through the core's
-// batched product of rank 3: the batch dims are merged into one, a view where the strides
-// allow. A matrix b multiplies a's batch folded into its rows when that is a view (one GEMM,
-// as PyTorch folds it); an operand whose batch is a single matrix broadcasts in the core
-// without being expanded; only a batch broadcast in part (e.g. [2, 1] against [1, 3]) is
-// expanded into a copy, which the core's product needs.
-function batchedProduct(a: Tensor, b: Tensor): Tensor {
-  const m = a._shape[a.ndim - 2], k = a._shape[a.ndim - 1], n = b._shape[b.ndim - 1];
-  const batchA = a._shape.slice(0, -2), batchB = b._shape.slice(0, -2);
-  if (b.ndim === 2 && viewStrides(a._shape, a._strides(), [numelOf(batchA) * m, k]) !== null) {
-    return a.reshape([numelOf(batchA) * m, k])._product(b).view([...batchA, m, n]);
-  }
-  const batch = broadcastShapes("matmul", batchA, batchB);
-  const size = numelOf(batch);
-  checkSize("matmul", [...batch, m, n]);
-  return asBatch(a, batch, size)._product(asBatch(b, batch, size)).view([...batch, m, n]);
-}
-
-// t (rank >= 2) as a batch of matrices of rank 3: of one matrix when t's batch dims hold
-// one, else of `size` matrices, t's batch broadcast to `batch` first if it is smaller.
-function asBatch(t: Tensor, batch: readonly number[], size: number): Tensor {
-  const matrix = t._shape.slice(-2);
-  const own = numelOf(t._shape.slice(0, -2));
-  if (own === 1) return t.reshape([1, ...matrix]);
-  const full = own === size ? t : t.expand([...batch, ...matrix]);
-  return full.reshape([size, ...matrix]);
 }
 
 /** t converted to dtype, t itself released (for a result that must keep a tensor's dtype). */

@@ -61,6 +61,7 @@ describe("matmul, tensordot, einsum, cross, flip, roll, diag and meshgrid match 
     const digits = outs.some((o) => o.dtype === "float32") ? 4 : 10;
     expect(outs.length).toBe(c.out.length);
     outs.forEach((o, k) => {
+      if (c.op === "matmul") expect(o.is_contiguous(), "contiguous, as PyTorch's").toBe(true);
       expect(o.shape, "shape").toEqual(c.out[k].shape);
       expect(o.dtype, "dtype").toBe(c.out[k].dtype);
       expectValues(flat(o), c.out[k].values, digits, `out ${k}`);
@@ -189,6 +190,19 @@ describe("structure", () => {
     expect(x.flip(-1).tolist()).toEqual(x.T.flip(0).T.tolist());
     expect(x.flip(-1).flip(-1).tolist()).toEqual(x.tolist());
     expect(x.flip(-1).tolist()).not.toEqual(x.tolist());
+  });
+
+  test.each([
+    ["only a's batch dims beyond b's", [4, 8, 16, 16], [4, 1, 16, 16]],
+    ["a batch against a matrix", [4, 8, 16, 16], [16, 16]],
+    ["a matrix against a batch", [1, 1, 16, 16], [4, 8, 16, 16]],
+  ])("matmul broadcasts %s without expanding either operand: it allocates its output only", (_what, sa, sb) => {
+    const a = rand(sa), b = rand(sb);
+    wg.no_grad(() => wg.scope(() => {
+      const before = wg.memory().bytes;
+      const c = a.matmul(b);
+      expect(wg.memory().bytes - before).toBe(c.numel() * 4);
+    }));
   });
 
   test("einsum and tensordot of operands already laid out are one matrix product node", () => {
