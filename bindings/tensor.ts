@@ -14,6 +14,7 @@ import { runBackward, type BackwardOptions } from "./autograd.js";
 import { adopt, epoch, releaseHandle, restore, transfer, type Evicted } from "./lifetime.js";
 import { checkOptions } from "./options.js";
 import { expanded, isContiguousLayout, overlaps, transposed, viewStrides } from "./views.js";
+import { batchedProduct } from "./contraction.js";
 import {
   DTYPES, DTYPE_CODE, type AnyTypedArray, type DType, canCast, checkDtype, floating,
   isFloating, resultType, scalarTypeName, torchName,
@@ -521,7 +522,11 @@ export class Tensor extends TableMethods {
     return new Tensor(out, [], dtype);
   }
 
-  /** Matrix product with PyTorch's rules for 1-D, 2-D and batched 3-D operands. */
+  /**
+   * Matrix product with PyTorch's rules: 1-D operands become a row (or a column) for the
+   * product and lose that dim after it; the dims before the last two are batch dims,
+   * broadcast together.
+   */
   matmul(other: Tensor): Tensor {
     this._live("matmul");
     if (!(other instanceof Tensor)) throw new TypeError(`matmul(): argument 'other' must be a Tensor, got ${describe(other)}`);
@@ -530,8 +535,9 @@ export class Tensor extends TableMethods {
     if (ra === 0 || rb === 0) {
       fail("matmul", `both arguments to matmul need to be at least 1D, but they are ${ra}D and ${rb}D`);
     }
-    if (ra > 3 || rb > 3) fail("matmul", `operands of up to 3 dims are supported, got ${ra}D and ${rb}D`);
     if (ra === 1 && rb === 1) return this.dot(other);
+    const dtype = linalgDtype("matmul", this, other);
+    if (this._dtype !== dtype || other._dtype !== dtype) return this.to(dtype).matmul(other.to(dtype));
     // Promote 1-D operands to matrices, multiply, then drop the added dim, as PyTorch does.
     const a = ra === 1 ? this.unsqueeze(0) : this;
     const b = rb === 1 ? other.unsqueeze(-1) : other;
@@ -541,26 +547,27 @@ export class Tensor extends TableMethods {
       fail("matmul", `mat1 and mat2 shapes cannot be multiplied (${m(a)} and ${m(b)}); ` +
         `shapes ${formatShape(this._shape)} and ${formatShape(other._shape)}`);
     }
-    checkSize("matmul", [a._shape[a.ndim - 2], b._shape[b.ndim - 1],
-      Math.max(a.ndim === 3 ? a._shape[0] : 1, b.ndim === 3 ? b._shape[0] : 1)]);
-    const dtype = linalgDtype("matmul", this, other);
-    if (a._dtype !== dtype || b._dtype !== dtype) return a.to(dtype).matmul(b.to(dtype));
-    let result: Tensor;
-    if (a.ndim === 2 && b.ndim === 2) {
-      result = new Tensor(ops.opMatmul(a._live("matmul"), b._live("matmul")), [a._shape[0], b._shape[1]], dtype);
-    } else {
-      const a3 = a.ndim === 2 ? a.unsqueeze(0) : a;
-      const b3 = b.ndim === 2 ? b.unsqueeze(0) : b;
-      const ba = a3._shape[0], bb = b3._shape[0];
-      if (ba !== bb && ba !== 1 && bb !== 1) {
-        fail("matmul", `batch sizes ${ba} and ${bb} do not broadcast; shapes ` +
-          `${formatShape(this._shape)} and ${formatShape(other._shape)}`);
-      }
-      result = new Tensor(ops.opMatmul(a3._live("matmul"), b3._live("matmul")), [Math.max(ba, bb), a3._shape[1], b3._shape[2]], dtype);
-    }
+    const result = a.ndim > 3 || b.ndim > 3 ? batchedProduct(a, b) : a._product(b);
     if (ra === 1) return result.squeeze(-2);
     if (rb === 1) return result.squeeze(-1);
     return result;
+  }
+
+  /** @internal The core's product of operands of rank 2 or 3 (one a batch of 1 or a matrix). */
+  _product(b: Tensor): Tensor {
+    checkSize("matmul", [this._shape[this.ndim - 2], b._shape[b.ndim - 1],
+      this.ndim === 3 ? this._shape[0] : 1, b.ndim === 3 ? b._shape[0] : 1]);
+    if (this.ndim === 2 && b.ndim === 2) {
+      return new Tensor(ops.opMatmul(this._live("matmul"), b._live("matmul")), [this._shape[0], b._shape[1]], this._dtype);
+    }
+    const a3 = this.ndim === 2 ? this.unsqueeze(0) : this;
+    const b3 = b.ndim === 2 ? b.unsqueeze(0) : b;
+    const ba = a3._shape[0], bb = b3._shape[0];
+    if (ba !== bb && ba !== 1 && bb !== 1) {
+      fail("matmul", `batch sizes ${ba} and ${bb} do not broadcast; shapes ` +
+        `${formatShape(this._shape)} and ${formatShape(b._shape)}`);
+    }
+    return new Tensor(ops.opMatmul(a3._live("matmul"), b3._live("matmul")), [ba === 1 ? bb : ba, a3._shape[1], b3._shape[2]], this._dtype);
   }
 
   /**

@@ -314,6 +314,11 @@ export const OPS: OpSpec[] = [
       { name: "rank", type: "i32" }],
     forward: "narrowScatterForward", backward: "narrowScatterBackward" },
 
+  // A copy with the dims in `mask` reversed (a strided copy walking them backwards); its
+  // own adjoint.
+  { name: "Flip", method: "flip", binding: "custom", family: "views", inputs: ["self"],
+    params: [{ name: "mask", type: "i32" }], dtype: "same", forward: "flipForward", backward: "flipBackward" },
+
   { name: "Softmax", method: "softmax", binding: "custom", family: "softmax", inputs: ["self"],
     params: [{ name: "dim", type: "i32" }], dtype: "float", saves: ["result"],
     forward: "softmaxForward", backward: "softmaxBackward" },

@@ -249,6 +249,8 @@ const otherCases: Case[] = [
   { name: "x.index with steps, an integer and an index array", covers: ["Narrow", "Select", "IndexSelect"],
     inputs: [{ shape: [5, 6, 2] }], wg: (a) => a.index("1::2", [4, -1, 0], 1).exp(),
     ref: (a) => R.map(R.take(a, [2, 3], ([i, j]) => [1 + 2 * i, [4, 5, 0][j], 1]), Math.exp) },
+  { name: "flip of a transposed view", covers: ["Flip"], inputs: [{ shape: [3, 4] }], wg: (a) => a.T.flip([0, 1]).mul(a.T),
+    ref: (a) => R.ref([4, 3], R.take(a, [4, 3], ([i, j]) => [2 - j, 3 - i]).data.map((v, n) => v * R.transpose(a, 0, 1).data[n])) },
   { name: "unsqueeze, squeeze", covers: ["View"], inputs: [{ shape: [3, 1, 2] }], wg: (a) => a.squeeze(1).unsqueeze(0), ref: (a) => R.ref([1, 3, 2], a.data) },
   { name: "softmax dim -1", covers: ["Softmax"], inputs: [{ shape: [3, 5] }], wg: (a) => a.softmax(-1), ref: (a) => R.softmax(a, -1, false) },
   { name: "softmax dim 0", covers: ["Softmax"], inputs: [{ shape: [4, 3] }], wg: (a) => a.softmax(0), ref: (a) => R.softmax(a, 0, false) },

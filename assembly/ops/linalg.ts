@@ -135,7 +135,7 @@ function productOf(a: i32, b: i32, transA: bool, transB: bool, opA: bool, opB: b
   let batch = 1, batchA = 1, batchB = 1;
   if (rank == 3) {
     batchA = dim(a, 0); batchB = dim(b, 0);
-    batch = batchA > batchB ? batchA : batchB;
+    batch = batchA == 1 ? batchB : batchA; // 1 broadcasts, also against 0
     store<i32>(outShape, batch);
   }
   store<i32>(outShape + (<usize>(rank - 2) << 2), m);

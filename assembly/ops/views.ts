@@ -107,6 +107,7 @@ function copyWalk<E>(dst: usize, src: usize, shape: usize, rank: i32, n: i32): v
   for (let r = 0, rows = n / row; r < rows; r++) {
     const ps = src + <usize>offS * size, pd = dst + <usize>offD * size;
     if (ss == 1 && ds == 1) memory.copy(pd, ps, <usize>row * size);
+    else if (ss == -1 && ds == 1) reverseRow<E>(pd, ps, row); // flip() of the last dim
     else for (let j = 0; j < row; j++) store<E>(pd + <usize>(j * ds) * size, load<E>(ps + <usize>(j * ss) * size));
     for (let d = rank - 2; d >= 0; d--) {
       const c = at(counter, d) + 1;
@@ -118,6 +119,21 @@ function copyWalk<E>(dst: usize, src: usize, shape: usize, rank: i32, n: i32): v
       offD -= at(dstStrides, d) * c;
     }
   }
+}
+
+// dst[j] = src[-j] for j < n (a row read backwards), a vector of lanes at a time.
+function reverseRow<E>(dst: usize, src: usize, n: i32): void {
+  const size = sizeof<E>(), lanes = 16 / <i32>size;
+  let j = 0;
+  for (; j + lanes <= n; j += lanes) {
+    const v = v128.load(src - <usize>(j + lanes - 1) * size);
+    let r: v128;
+    if (size == 8) r = v128.shuffle<u64>(v, v, 1, 0);
+    else if (size == 4) r = v128.shuffle<u32>(v, v, 3, 2, 1, 0);
+    else r = v128.shuffle<u8>(v, v, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    v128.store(dst + <usize>j * size, r);
+  }
+  for (; j < n; j++) store<E>(dst + <usize>j * size, load<E>(src - <usize>j * size));
 }
 
 function copyElements(dst: usize, src: usize, shape: usize, rank: i32, n: i32, shift: i32): void {
@@ -205,6 +221,33 @@ export function gathered(x: i32): i32 {
 /** A transposed view of x, recorded (Transpose), for rules whose products read it in place. */
 export function transposed(x: i32, d0: i32, d1: i32): i32 {
   return transposeView(x, d0, d1);
+}
+
+/**
+ * A contiguous copy of x with the dims in `mask` (bit d: dim d) reversed, recorded: the
+ * strided copy reads them from their last element with negated strides. The walk's offsets
+ * are then negative; wasm's 32-bit address arithmetic wraps, so they still land on x's data.
+ */
+export function flipForward(op: i32, x: i32, mask: i32): i32 {
+  const rank = ndim(x);
+  const out = newTensor(rank, shapePtr(x), dtypeOf(x));
+  let last = 0;
+  for (let d = 0; d < rank; d++) {
+    const stride = strideOf(x, d);
+    const reversed = (mask >> d) & 1;
+    put(dstStrides, d, strideOf(out, d));
+    put(srcStrides, d, reversed ? -stride : stride);
+    if (reversed && dim(x, d) > 0) last += (dim(x, d) - 1) * stride;
+  }
+  const shift = elementShift(dtypeOf(x));
+  copyElements(dataPtr(out), dataPtr(x) + (<usize>last << shift), shapePtr(out), rank, numel(out), shift);
+  setParamI(out, 0, mask);
+  record1(out, op, x);
+  return out;
+}
+
+export function flipBackward(t: i32, g: i32, grads: usize): void {
+  setGrad(grads, 0, flipForward(Op.Flip, g, paramI(t, 0)));
 }
 
 // Zeros of the shape of `like`, with g written along dim d from `start` every `step`:
