@@ -1193,6 +1193,6 @@ function convertDropping(t: Tensor, dtype: DType): Tensor {
 }
 
 /** PyTorch's names in casting errors: Float, Double, Int, Bool. */
-function capitalized(dtype: DType): string {
+export function capitalized(dtype: DType): string {
   return { float32: "Float", float64: "Double", int32: "Int", bool: "Bool" }[dtype];
 }

@@ -10,7 +10,7 @@
 // sums them over broadcast dims and accumulates them. A differentiable op without a rule,
 // or a rule that no op names, fails the build.
 
-export type Family = "elementwise" | "select" | "activations" | "reduce" | "scan" | "linalg" | "views" | "softmax";
+export type Family = "elementwise" | "select" | "activations" | "reduce" | "scan" | "linalg" | "views" | "softmax" | "math";
 
 /** How the bindings expose an op; "custom" ops are written by hand in bindings/tensor.ts. */
 export type Binding = "unary" | "binary" | "custom" | "internal";
@@ -192,6 +192,27 @@ export const OPS: OpSpec[] = [
   { name: "Softplus", method: "softplus", binding: "custom", family: "activations", inputs: ["self"],
     params: [{ name: "beta", type: "f64" }, { name: "threshold", type: "f64" }], dtype: "float", saves: ["self"],
     forward: "softplusForward", backward: "softplusBackward" },
+
+  // Special functions and division remainders (assembly/ops/math.ts). gelu's `approximate`
+  // is 1 for "tanh", 0 for "none". div's rounding modes are piecewise constant, with zero
+  // gradients and grad_fn DivBackward as in PyTorch; floor_divide is div's "floor" mode.
+  { name: "Erf", method: "erf", binding: "unary", family: "math", inputs: ["self"], dtype: "float", saves: ["self"],
+    forward: "mathUnary<ErfK>", backward: "erfBackward" },
+  { name: "Erfc", method: "erfc", binding: "unary", family: "math", inputs: ["self"], dtype: "float", saves: ["self"],
+    forward: "mathUnary<ErfcK>", backward: "erfcBackward" },
+  { name: "Gelu", method: "gelu", binding: "custom", family: "math", inputs: ["self"],
+    params: [{ name: "approximate", type: "i32" }], dtype: "float", saves: ["self"],
+    forward: "geluForward", backward: "geluBackward" },
+  { name: "Fmod", method: "fmod", binding: "custom", family: "math", inputs: ["self", "other"], dtype: "promote",
+    saves: ["self", "other"], savedFor: { self: ["other"], other: ["other"] },
+    forward: "mathBinary<FmodK>", backward: "fmodBackward" },
+  { name: "Remainder", method: "remainder", binding: "custom", family: "math", inputs: ["self", "other"], dtype: "promote",
+    saves: ["self", "other"], savedFor: { self: ["other"], other: ["other"] },
+    forward: "mathBinary<RemainderK>", backward: "remainderBackward" },
+  { name: "DivTrunc", gradFn: "DivBackward", binding: "internal", family: "math", inputs: ["self", "other"],
+    dtype: "promote", forward: "mathBinary<DivTruncK>", backward: "divTruncBackward" },
+  { name: "FloorDivide", method: "floor_divide", gradFn: "DivBackward", binding: "custom", family: "math",
+    inputs: ["self", "other"], dtype: "promote", forward: "mathBinary<FloorDivideK>", backward: "floorDivideBackward" },
 
   // Running sums along `dim`; `reverse` runs them from the end (the rule's own adjoint).
   { name: "Cumsum", method: "cumsum", binding: "custom", family: "scan", inputs: ["self"],

@@ -1,0 +1,197 @@
+// gelu, fmod, remainder, floor_divide, div's rounding modes (ops of the table, whose
+// kernels are in assembly/ops/math.ts), and lerp, addcmul and addcdiv (composites of
+// recorded ops, in PyTorch's order of operations so that their values are PyTorch's), as
+// Tensor methods (added to the class here) and functions. erf and erfc are unary ops of
+// the table, generated with the others.
+
+import { Tensor, capitalized, type TensorLike } from "./tensor.js";
+import { ops } from "./core.js";
+import { checkOptions } from "./options.js";
+import { broadcastShapes, describe, fail } from "./shape.js";
+import { isFloating, resultType, type DType } from "./dtype.js";
+import { lift, liftBeside } from "./lift.js";
+
+export type GeluApproximation = "none" | "tanh";
+export type RoundingMode = "trunc" | "floor";
+
+declare module "./tensor.js" {
+  interface Tensor {
+    /** x Phi(x) (Phi the normal distribution function), or PyTorch's tanh approximation of it. */
+    gelu(approximate?: GeluApproximation | { approximate?: GeluApproximation }): Tensor;
+    /** The remainder of trunc division, with the sign of the dividend (C's fmod). */
+    fmod(other: TensorLike): Tensor;
+    /** The remainder of floor division, with the sign of the divisor (Python's %). */
+    remainder(other: TensorLike): Tensor;
+    /** floor(this / other), as Python's //: div(other, { rounding_mode: "floor" }). */
+    floor_divide(other: TensorLike): Tensor;
+    /** True division, or rounded toward zero ("trunc") or down ("floor") in the operands' dtype. */
+    div(other: TensorLike, options?: { rounding_mode?: RoundingMode | null }): Tensor;
+    /** this + weight (end - this), from the nearer end (PyTorch's formula, exact at weight 0 and 1). */
+    lerp(end: Tensor, weight: TensorLike): Tensor;
+    /** this + value tensor1 tensor2. */
+    addcmul(tensor1: Tensor, tensor2: Tensor, options?: { value?: number }): Tensor;
+    /** this + value tensor1 / tensor2. */
+    addcdiv(tensor1: Tensor, tensor2: Tensor, options?: { value?: number }): Tensor;
+  }
+}
+
+// ---- gelu ------------------------------------------------------------------------------
+
+const APPROXIMATIONS: Record<GeluApproximation, number> = { none: 0, tanh: 1 };
+
+Tensor.prototype.gelu = function gelu(this: Tensor, approximate = "none") {
+  if (typeof approximate === "object" && approximate !== null) {
+    checkOptions("gelu", approximate, { approximate: { expected: "'none' or 'tanh'", test: (v) => typeof v === "string" } });
+    return this.gelu(approximate.approximate ?? "none");
+  }
+  if (!Object.hasOwn(APPROXIMATIONS, approximate as string)) {
+    fail("gelu", `approximate argument must be either none or tanh (got ${describe(approximate)})`);
+  }
+  const id = this._live("gelu");
+  if (!isFloating(this.dtype)) {
+    fail("gelu", `"GeluKernelImpl" not implemented for '${capitalized(this.dtype)}'; convert the ${this.dtype} ` +
+      "tensor with .float() first");
+  }
+  return new Tensor(ops.opGelu(id, APPROXIMATIONS[approximate as GeluApproximation]), this.shape, this.dtype);
+};
+
+// ---- fmod, remainder and the rounding divisions -------------------------------------------
+
+type Entry = (a: number, b: number) => number;
+
+// The checks PyTorch makes before dividing, then the op through the table's binary path
+// (promotion, broadcasting, numbers as 0-d operands).
+function division(op: string, entry: Entry, self: Tensor, other: unknown): Tensor {
+  self._live(op);
+  if (!(other instanceof Tensor) && typeof other !== "number") {
+    throw new TypeError(`${op}(): argument 'other' must be a Tensor or a number, got ${describe(other)}`);
+  }
+  const dtype = resultType(self, other);
+  if (dtype === "bool") fail(op, "not implemented for 'Bool'; convert the operands with .int() first");
+  if (dtype === "int32" && hasZero(other)) {
+    fail(op, "ZeroDivisionError: integer division by zero (a divisor is 0); divide as floats to get inf or NaN there");
+  }
+  return self._binary(op, entry, other, "promote");
+}
+
+function hasZero(x: TensorLike): boolean {
+  if (typeof x === "number") return x === 0;
+  const zeros = x.eq(0);
+  const count = zeros.sum();
+  const found = count.item() !== 0;
+  zeros.dispose();
+  count.dispose();
+  return found;
+}
+
+Tensor.prototype.fmod = function fmod(this: Tensor, other) {
+  return division("fmod", ops.opFmod, this, other);
+};
+
+Tensor.prototype.remainder = function remainder(this: Tensor, other) {
+  return division("remainder", ops.opRemainder, this, other);
+};
+
+Tensor.prototype.floor_divide = function floorDivide(this: Tensor, other) {
+  return division("floor_divide", ops.opFloorDivide, this, other);
+};
+
+const trueDivision = Tensor.prototype.div;
+
+Tensor.prototype.div = function div(this: Tensor, other: TensorLike, options?: { rounding_mode?: RoundingMode | null }) {
+  checkOptions("div", options, { rounding_mode: { expected: "null, 'trunc' or 'floor'", test: () => true } });
+  const mode = options?.rounding_mode ?? null;
+  if (mode === null) return trueDivision.call(this, other);
+  if (mode === "trunc") return division("div", ops.opDivTrunc, this, other);
+  if (mode === "floor") return division("div", ops.opFloorDivide, this, other);
+  return fail("div", `div expected rounding_mode to be one of None, 'trunc', or 'floor' but found ${describe(mode)}`);
+};
+
+// ---- composites ------------------------------------------------------------------------
+
+function tensorArgument(op: string, name: string, x: unknown): Tensor {
+  if (!(x instanceof Tensor)) throw new TypeError(`${op}(): argument '${name}' must be a Tensor, got ${describe(x)}`);
+  return x;
+}
+
+// PyTorch's lerp: weight (end - self) added to self where |weight| < 0.5, else
+// (end - self)(1 - weight) taken from end, so that weight 1 gives end exactly.
+Tensor.prototype.lerp = function lerp(this: Tensor, end, weight) {
+  this._live("lerp");
+  tensorArgument("lerp", "end", end);
+  if (!(weight instanceof Tensor) && typeof weight !== "number") {
+    throw new TypeError(`lerp(): argument 'weight' must be a Tensor or a number, got ${describe(weight)}`);
+  }
+  broadcastShapes("lerp", broadcastShapes("lerp", this.shape, end.shape), weight instanceof Tensor ? weight.shape : []);
+  if (!isFloating(this.dtype)) {
+    fail("lerp", `"lerp_kernel_scalar" not implemented for '${capitalized(this.dtype)}'; convert with .float() first`);
+  }
+  for (const [name, t] of [["end", end], ["weight", weight]] as const) {
+    if (t instanceof Tensor && t.dtype !== this.dtype) {
+      fail("lerp", `expected dtype ${shortName(this.dtype)} for \`${name}\` but got dtype ${shortName(t.dtype)}`);
+    }
+  }
+  const diff = end.sub(this);
+  if (typeof weight === "number") {
+    const w = this.dtype === "float32" ? Math.fround(weight) : weight;
+    // 1 - w is exact in float64, so rounding it once gives the float32 difference
+    return Math.abs(w) < 0.5 ? this.add(diff.mul(w)) : end.sub(diff.mul(1 - w));
+  }
+  const near = this.add(weight.mul(diff)), far = end.sub(diff.mul(weight.neg().add(1)));
+  return near.where(weight.abs().lt(0.5), far);
+};
+
+const VALUE = { value: "number" } as const;
+
+// self + value t1 (*|/) t2, in PyTorch's order (value t1 first), in the dtype all three
+// promote to.
+function addc(op: "addcmul" | "addcdiv", self: Tensor, t1: unknown, t2: unknown, options: { value?: number } | undefined): Tensor {
+  self._live(op);
+  const x1 = tensorArgument(op, "tensor1", t1), x2 = tensorArgument(op, "tensor2", t2);
+  checkOptions(op, options, VALUE);
+  broadcastShapes(op, broadcastShapes(op, self.shape, x1.shape), x2.shape);
+  const value = options?.value ?? 1;
+  if (op === "addcdiv" && !isFloating(x1.dtype) && !isFloating(x2.dtype)) {
+    fail(op, "Integer division with addcdiv is no longer supported, and in a future release addcdiv will perform " +
+      "a true division of tensor1 and tensor2. The historic addcdiv behavior can be implemented as " +
+      "(input + value * torch.trunc(tensor1 / tensor2)).to(input.dtype) for integer inputs and as " +
+      "(input + value * tensor1 / tensor2) for float inputs. The future addcdiv behavior is just the latter " +
+      "implementation: (input + value * tensor1 / tensor2), for all dtypes.");
+  }
+  const dtype = resultType(self, x1, x2);
+  if (!isFloating(dtype) && !Number.isInteger(value)) {
+    fail(op, "For integral input tensors, argument value must not be a floating point number.");
+  }
+  const [a, b, c] = [self, x1, x2].map((t) => t.to(dtype));
+  const scaled = value === 1 ? b : b.mul(value);
+  return a.add(op === "addcmul" ? scaled.mul(c) : scaled.div(c));
+}
+
+Tensor.prototype.addcmul = function addcmul(this: Tensor, tensor1, tensor2, options) {
+  return addc("addcmul", this, tensor1, tensor2, options);
+};
+
+Tensor.prototype.addcdiv = function addcdiv(this: Tensor, tensor1, tensor2, options) {
+  return addc("addcdiv", this, tensor1, tensor2, options);
+};
+
+/** PyTorch's short dtype names: float, double, int, bool. */
+function shortName(dtype: DType): string {
+  return { float32: "float", float64: "double", int32: "int", bool: "bool" }[dtype];
+}
+
+// ---- function forms --------------------------------------------------------------------
+
+export const gelu = (input: Tensor, approximate?: GeluApproximation | { approximate?: GeluApproximation }): Tensor =>
+  lift("gelu", input).gelu(approximate);
+export const fmod = (input: TensorLike, other: TensorLike): Tensor => liftBeside("fmod", input, other).fmod(other);
+export const remainder = (input: TensorLike, other: TensorLike): Tensor => liftBeside("remainder", input, other).remainder(other);
+export const floor_divide = (input: TensorLike, other: TensorLike): Tensor =>
+  liftBeside("floor_divide", input, other).floor_divide(other);
+export const div = (input: TensorLike, other: TensorLike, options?: { rounding_mode?: RoundingMode | null }): Tensor =>
+  liftBeside("div", input, other).div(other, options);
+export const lerp = (input: Tensor, end: Tensor, weight: TensorLike): Tensor => lift("lerp", input).lerp(end, weight);
+export const addcmul = (input: Tensor, tensor1: Tensor, tensor2: Tensor, options?: { value?: number }): Tensor =>
+  lift("addcmul", input).addcmul(tensor1, tensor2, options);
+export const addcdiv = (input: Tensor, tensor1: Tensor, tensor2: Tensor, options?: { value?: number }): Tensor =>
+  lift("addcdiv", input).addcdiv(tensor1, tensor2, options);
