@@ -104,7 +104,8 @@ Tensor.prototype.div = function div(this: Tensor, other: TensorLike, options?: {
   if (mode === null) return trueDivision.call(this, other);
   if (mode === "trunc") return division("div", ops.opDivTrunc, this, other);
   if (mode === "floor") return division("div", ops.opFloorDivide, this, other);
-  return fail("div", `div expected rounding_mode to be one of None, 'trunc', or 'floor' but found ${describe(mode)}`);
+  const found = typeof mode === "string" ? `'${mode}'` : describe(mode);
+  return fail("div", `div expected rounding_mode to be one of None, 'trunc', or 'floor' but found ${found}`);
 };
 
 // ---- composites ------------------------------------------------------------------------
