@@ -113,9 +113,9 @@ function ulpsOff(got: number, hi: number, lo: number, bits: 24 | 53): number {
 }
 
 describe("erf and erfc are accurate over their whole range, tails included", () => {
-  // Measured maxima over 25,000 points: float32 erf 0.73, erfc 2.4; float64 erf 0.85, erfc 2.4
-  // (glibc's, through PyTorch: 0.78, 1.13; 0.82, 1.0).
-  const BOUNDS = { float32: { erf: 1, erfc: 2.5 }, float64: { erf: 1, erfc: 2.5 } };
+  // Measured maxima over 25,000 points: float32 erf 0.73, erfc 2.08; float64 erf 0.85, erfc
+  // 1.95 (glibc's, through PyTorch: 0.78, 1.13; 0.82, 1.0).
+  const BOUNDS = { float32: { erf: 1, erfc: 2.2 }, float64: { erf: 1, erfc: 2 } };
   for (const dtype of ["float32", "float64"] as const) {
     for (const fn of ["erf", "erfc"] as const) {
       test(`${fn} ${dtype}: at most ${BOUNDS[dtype][fn]} ulp`, () => {

@@ -10,12 +10,21 @@
 //
 // erfc is computed directly in every range (never as 1 - erf where that cancels), so its
 // tail keeps full relative accuracy down to the subnormals. Written without branches per
-// lane: A and B share one rational with coefficients picked per lane, C and D another, and
-// each of the two is evaluated only when some lane needs it. exp(-x^2) is taken as
-// exp(-z^2) exp((z - x)(z + x)) with z = x cut to half its bits, so that z^2 is exact.
+// lane: A and B share one rational with coefficients picked per lane; C and D (rare) have
+// their own, and each part is evaluated only when some lane needs it. The exponent
+// -x^2 - 0.5625 + R/S is split as -z^2 - 0.5625 (z = x cut to half its bits: exact) plus
+// the small (z - x)(z + x) + R/S, which joins exp's reduced argument (expSumV), so that no
+// rounding of x^2 reaches the result.
+//
+// Largest errors over 25,000 points covering every range and both tails, in ulps of the
+// exact values (mpmath): float32 erf 0.73, erfc 2.08; float64 erf 0.85, erfc 1.95 (glibc's,
+// through PyTorch: 0.78, 1.13; 0.82, 1.0). Both erfc maxima are fdlibm's own, in range A's
+// 0.5 - (x y + (x - 0.5)). Speed, 1e6 float32 lanes: 3.1 ms in ranges A and B, 6 ms in C,
+// 8 ms for normally distributed x (exp: 1.5 ms); scalar libm functions of this cost
+// (log1p) take 11 ms.
 
-import { expV } from "./simd";
-import { expV64 } from "./simd64";
+import { expSumV } from "./simd";
+import { expSumV64 } from "./simd64";
 
 @inline function k<T>(c: f64): v128 {
   return v128.splat<T>(<T>c);
@@ -31,9 +40,10 @@ import { expV64 } from "./simd64";
   return v128.add<T>(v128.mul<T>(p, s), c);
 }
 
-@inline function expT<T>(x: v128): v128 {
-  if (sizeof<T>() == 8) return expV64(x);
-  return expV(x);
+// exp(hi + lo), hi exact
+@inline function expSumT<T>(hi: v128, lo: v128): v128 {
+  if (sizeof<T>() == 8) return expSumV64(hi, lo);
+  return expSumV(hi, lo);
 }
 
 const ERX: f64 = 8.45062911510467529297e-01; // erf(1) rounded to 24 bits
@@ -88,35 +98,63 @@ const SB1 = 3.03380607434824582924e+01, SB2 = 3.25792512996573918826e+02, SB3 = 
   return v128.div<T>(p, q);
 }
 
-// Ranges C and D: erfc(a) for a = |x| >= 1.25; 0 from 28 on (and for a = inf).
-@inline function tail<T>(a: v128): v128 {
-  const s = v128.div<T>(k<T>(1), v128.mul<T>(a, a));
-  const inC = v128.lt<T>(a, k<T>(1 / 0.35));
-  let r = pick<T>(inC, RA7, 0);
-  r = step<T>(r, s, pick<T>(inC, RA6, RB6));
-  r = step<T>(r, s, pick<T>(inC, RA5, RB5));
-  r = step<T>(r, s, pick<T>(inC, RA4, RB4));
-  r = step<T>(r, s, pick<T>(inC, RA3, RB3));
-  r = step<T>(r, s, pick<T>(inC, RA2, RB2));
-  r = step<T>(r, s, pick<T>(inC, RA1, RB1));
-  r = step<T>(r, s, pick<T>(inC, RA0, RB0));
-  let q = pick<T>(inC, SA8, 0);
-  q = step<T>(q, s, pick<T>(inC, SA7, SB7));
-  q = step<T>(q, s, pick<T>(inC, SA6, SB6));
-  q = step<T>(q, s, pick<T>(inC, SA5, SB5));
-  q = step<T>(q, s, pick<T>(inC, SA4, SB4));
-  q = step<T>(q, s, pick<T>(inC, SA3, SB3));
-  q = step<T>(q, s, pick<T>(inC, SA2, SB2));
-  q = step<T>(q, s, pick<T>(inC, SA1, SB1));
+// Range C's R1(s) / S1(s) and range D's R2(s) / S2(s), s = 1 / a^2.
+@inline function ratioC<T>(s: v128): v128 {
+  let r = k<T>(RA7);
+  r = step<T>(r, s, k<T>(RA6));
+  r = step<T>(r, s, k<T>(RA5));
+  r = step<T>(r, s, k<T>(RA4));
+  r = step<T>(r, s, k<T>(RA3));
+  r = step<T>(r, s, k<T>(RA2));
+  r = step<T>(r, s, k<T>(RA1));
+  r = step<T>(r, s, k<T>(RA0));
+  let q = k<T>(SA8);
+  q = step<T>(q, s, k<T>(SA7));
+  q = step<T>(q, s, k<T>(SA6));
+  q = step<T>(q, s, k<T>(SA5));
+  q = step<T>(q, s, k<T>(SA4));
+  q = step<T>(q, s, k<T>(SA3));
+  q = step<T>(q, s, k<T>(SA2));
+  q = step<T>(q, s, k<T>(SA1));
   q = step<T>(q, s, k<T>(1));
+  return v128.div<T>(r, q);
+}
+@inline function ratioD<T>(s: v128): v128 {
+  let r = k<T>(RB6);
+  r = step<T>(r, s, k<T>(RB5));
+  r = step<T>(r, s, k<T>(RB4));
+  r = step<T>(r, s, k<T>(RB3));
+  r = step<T>(r, s, k<T>(RB2));
+  r = step<T>(r, s, k<T>(RB1));
+  r = step<T>(r, s, k<T>(RB0));
+  let q = k<T>(SB7);
+  q = step<T>(q, s, k<T>(SB6));
+  q = step<T>(q, s, k<T>(SB5));
+  q = step<T>(q, s, k<T>(SB4));
+  q = step<T>(q, s, k<T>(SB3));
+  q = step<T>(q, s, k<T>(SB2));
+  q = step<T>(q, s, k<T>(SB1));
+  q = step<T>(q, s, k<T>(1));
+  return v128.div<T>(r, q);
+}
+
+// erfc(a) for a = |x| >= 1.25; 0 from 28 on (and for a = inf).
+@inline function tail<T>(a: v128): v128 {
+  const inverse = v128.div<T>(k<T>(1), a);
+  const s = v128.mul<T>(inverse, inverse);
+  // each range's rational only where some lane needs it (range D is rare: |x| >= 2.857)
+  const inD = v128.ge<T>(a, k<T>(1 / 0.35)); // (near lanes may take either: they are not used)
+  let ratio = k<T>(0);
+  if (!i32x4.all_true(inD)) ratio = ratioC<T>(s);
+  if (v128.any_true(inD)) ratio = v128.bitselect(ratioD<T>(s), ratio, inD);
   // z: a with the low bits of its significand cleared (masks 0xffffffff00000000 and
   // 0xffffe000), so that z * z and z * z + 0.5625 are exact. (musl's float mask,
   // 0xfffff000, leaves z * z one bit too many when the sum crosses a power of two, as
   // just below x = 8, which cost erfcf 57 ulps there.)
   const z = v128.and(a, sizeof<T>() == 8 ? i64x2.splat(-4294967296) : i32x4.splat(-8192));
-  const big = expT<T>(v128.sub<T>(v128.neg<T>(v128.mul<T>(z, z)), k<T>(0.5625)));
-  const small = expT<T>(v128.add<T>(v128.mul<T>(v128.sub<T>(z, a), v128.add<T>(z, a)), v128.div<T>(r, q)));
-  const e = v128.div<T>(v128.mul<T>(big, small), a);
+  const hi = v128.sub<T>(v128.neg<T>(v128.mul<T>(z, z)), k<T>(0.5625));
+  const lo = v128.add<T>(v128.mul<T>(v128.sub<T>(z, a), v128.add<T>(z, a)), ratio);
+  const e = v128.div<T>(expSumT<T>(hi, lo), a);
   return v128.andnot(e, v128.ge<T>(a, k<T>(28)));
 }
 
