@@ -20,6 +20,11 @@ const TANH_KAPPA: f64 = 0.044715;
   return v128.splat<T>(<T>c);
 }
 
+@inline function expT<T>(x: v128): v128 {
+  if (sizeof<T>() == 8) return expV64(x);
+  return expV(x);
+}
+
 @inline function tanhT<T>(x: v128): v128 {
   if (sizeof<T>() == 8) return tanhV64(x);
   return tanhV(x);
@@ -102,11 +107,6 @@ export function erfcBackward(t: i32, g: i32, grads: usize): void { timesGaussian
     return v128.mul<T>(g, v128.add<T>(dLeft, dRight));
   }
   @inline s<T>(g: T, x: T): T { return v128.extract_lane<T>(this.v<T>(v128.splat<T>(g), v128.splat<T>(x)), 0); } }
-
-@inline function expT<T>(x: v128): v128 {
-  if (sizeof<T>() == 8) return expV64(x);
-  return expV(x);
-}
 
 /** gelu(x); `approximate` 1 is PyTorch's "tanh", 0 its "none". */
 export function geluForward(op: i32, x: i32, approximate: i32): i32 {
