@@ -1,11 +1,11 @@
-// gelu, fmod, remainder, floor_divide, div's rounding modes (ops of the table, whose
-// kernels are in assembly/ops/math.ts), and lerp, addcmul and addcdiv (composites of
+// gelu, fmod, remainder, floor_divide, div's rounding modes and lerp (ops of the table,
+// whose kernels are in assembly/ops/math.ts), and addcmul and addcdiv (composites of
 // recorded ops, in PyTorch's order of operations so that their values are PyTorch's), as
 // Tensor methods (added to the class here) and functions. erf and erfc are unary ops of
 // the table, generated with the others.
 
-import { Tensor, capitalized, type TensorLike } from "./tensor.js";
-import { ops } from "./core.js";
+import { Tensor, capitalized, scalarId, type TensorLike } from "./tensor.js";
+import { core, ops, writeScratch } from "./core.js";
 import { checkOptions } from "./options.js";
 import { broadcastShapes, describe, fail } from "./shape.js";
 import { isFloating, resultType, type DType } from "./dtype.js";
@@ -115,15 +115,14 @@ function tensorArgument(op: string, name: string, x: unknown): Tensor {
   return x;
 }
 
-// PyTorch's lerp: weight (end - self) added to self where |weight| < 0.5, else
-// (end - self)(1 - weight) taken from end, so that weight 1 gives end exactly.
+// PyTorch's lerp (a table op): self + weight (end - self), from whichever end is nearer.
 Tensor.prototype.lerp = function lerp(this: Tensor, end, weight) {
-  this._live("lerp");
+  const self = this._live("lerp");
   tensorArgument("lerp", "end", end);
   if (!(weight instanceof Tensor) && typeof weight !== "number") {
     throw new TypeError(`lerp(): argument 'weight' must be a Tensor or a number, got ${describe(weight)}`);
   }
-  broadcastShapes("lerp", broadcastShapes("lerp", this.shape, end.shape), weight instanceof Tensor ? weight.shape : []);
+  const shape = broadcastShapes("lerp", broadcastShapes("lerp", this.shape, end.shape), weight instanceof Tensor ? weight.shape : []);
   if (!isFloating(this.dtype)) {
     fail("lerp", `"lerp_kernel_scalar" not implemented for '${capitalized(this.dtype)}'; convert with .float() first`);
   }
@@ -132,14 +131,11 @@ Tensor.prototype.lerp = function lerp(this: Tensor, end, weight) {
       fail("lerp", `expected dtype ${shortName(this.dtype)} for \`${name}\` but got dtype ${shortName(t.dtype)}`);
     }
   }
-  const diff = end.sub(this);
-  if (typeof weight === "number") {
-    const w = this.dtype === "float32" ? Math.fround(weight) : weight;
-    // 1 - w is exact in float64, so rounding it once gives the float32 difference
-    return Math.abs(w) < 0.5 ? this.add(diff.mul(w)) : end.sub(diff.mul(1 - w));
-  }
-  const near = this.add(weight.mul(diff)), far = end.sub(diff.mul(weight.neg().add(1)));
-  return near.where(weight.abs().lt(0.5), far);
+  const w = typeof weight === "number" ? scalarId(weight, this.dtype) : weight._live("lerp");
+  writeScratch(shape);
+  const out = ops.opLerp(self, end._live("lerp"), w, shape.length);
+  if (typeof weight === "number") core.releaseTensor(w);
+  return new Tensor(out, shape, this.dtype);
 };
 
 const VALUE = { value: "number" } as const;

@@ -193,7 +193,7 @@ export const OPS: OpSpec[] = [
     params: [{ name: "beta", type: "f64" }, { name: "threshold", type: "f64" }], dtype: "float", saves: ["self"],
     forward: "softplusForward", backward: "softplusBackward" },
 
-  // Special functions and division remainders (assembly/ops/math.ts). gelu's `approximate`
+  // Special functions, division remainders and lerp (assembly/ops/math.ts). gelu's `approximate`
   // is 1 for "tanh", 0 for "none". div's rounding modes are piecewise constant, with zero
   // gradients and grad_fn DivBackward as in PyTorch; floor_divide is div's "floor" mode.
   { name: "Erf", method: "erf", binding: "unary", family: "math", inputs: ["self"], dtype: "float", saves: ["self"],
@@ -213,6 +213,11 @@ export const OPS: OpSpec[] = [
     dtype: "promote", forward: "mathBinary<DivTruncK>", backward: "divTruncBackward" },
   { name: "FloorDivide", method: "floor_divide", gradFn: "DivBackward", binding: "custom", family: "math",
     inputs: ["self", "other"], dtype: "promote", forward: "mathBinary<FloorDivideK>", backward: "floorDivideBackward" },
+  // lerp(self, end, weight) into the broadcast shape (of rank `rank`) in scratch; a number
+  // weight comes as a 0-d tensor
+  { name: "Lerp", method: "lerp", binding: "custom", family: "math", inputs: ["self", "end", "weight"], dtype: "same",
+    params: [{ name: "rank", type: "i32" }], saves: ["self", "end", "weight"],
+    savedFor: { self: ["weight"], end: ["weight"], weight: ["self", "end"] }, forward: "lerpForward", backward: "lerpBackward" },
 
   // Running sums along `dim`; `reverse` runs them from the end (the rule's own adjoint).
   { name: "Cumsum", method: "cumsum", binding: "custom", family: "scan", inputs: ["self"],

@@ -166,6 +166,12 @@ const otherCases: Case[] = [
       const x = 0.2 * u + 2.4, y = 0.05 * v + 1;
       return Math.trunc(x / y) * u + Math.floor(-x / y) * v;
     }) },
+  // lerp's weights span both sides of 0.5, where its formula switches ends
+  { name: "lerp with a tensor weight", covers: ["Lerp"], inputs: [{ shape: [3, 4] }, { shape: [4] }, { shape: [3, 1] }],
+    wg: (a, b, w) => a.lerp(b, w.mul(1.2)),
+    ref: (a, b, w) => R.zip(R.zip(R.zip(a, b, (x, y) => y - x), w, (d, v) => 1.2 * v * d), a, (p, x) => x + p) },
+  { name: "lerp with a number weight", covers: ["Lerp"], inputs: [{ shape: [2, 3] }, { shape: [2, 3] }],
+    wg: (a, b) => a.lerp(b.mul(b), 0.7), ref: (a, b) => R.zip(a, b, (x, y) => x + 0.7 * (y * y - x)) },
   // pow's rules mask 0 * inf points with ZeroWhere, whose own rule the second-order check runs
   { name: "pow with a tensor exponent", covers: ["Pow", "ZeroWhere"], inputs: [{ shape: [2, 3], domain: "positive" }, { shape: [3] }], wg: (a, b) => a.pow(b), ref: (a, b) => R.zip(a, b, (x, y) => x ** y) },
   { name: "pow with a fractional exponent", covers: ["Pow"], inputs: [{ shape: [4], domain: "positive" }], wg: (a) => a.pow(0.5), ref: (a) => R.map(a, Math.sqrt) },

@@ -101,6 +101,8 @@ describe("values and gradients match PyTorch", () => {
     expect(x.div(0.3, { rounding_mode: "floor" }).grad_fn?.name).toBe("DivBackward");
     expect(x.div(0.3, { rounding_mode: "trunc" }).grad_fn?.name).toBe("DivBackward");
     expect(x.floor_divide(0.3).grad_fn?.name).toBe("DivBackward");
+    expect(x.lerp(x.mul(2), 0.3).grad_fn?.name).toBe("LerpBackward");
+    expect(x.addcmul(x, x).grad_fn?.name).toBe("AddBackward"); // a composite: its last part's name
   });
 });
 
