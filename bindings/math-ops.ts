@@ -1,14 +1,13 @@
-// gelu, fmod, remainder, floor_divide, div's rounding modes and lerp (ops of the table,
-// whose kernels are in assembly/ops/math.ts), and addcmul and addcdiv (composites of
-// recorded ops, in PyTorch's order of operations so that their values are PyTorch's), as
-// Tensor methods (added to the class here) and functions. erf and erfc are unary ops of
-// the table, generated with the others.
+// gelu, fmod, remainder, floor_divide, div's rounding modes, lerp, addcmul and addcdiv
+// (ops of the table, whose kernels are in assembly/ops/math.ts) as Tensor methods (added to
+// the class here) and functions: the argument checks, in PyTorch's words, and one call into
+// the core each. erf and erfc are unary ops of the table, generated with the others.
 
 import { Tensor, capitalized, scalarId, type TensorLike } from "./tensor.js";
 import { core, ops, writeScratch } from "./core.js";
 import { checkOptions } from "./options.js";
 import { broadcastShapes, describe, fail } from "./shape.js";
-import { isFloating, resultType, type DType } from "./dtype.js";
+import { DTYPE_CODE, isFloating, resultType, type DType } from "./dtype.js";
 import { lift, liftBeside } from "./lift.js";
 
 export type GeluApproximation = "none" | "tanh";
@@ -108,7 +107,7 @@ Tensor.prototype.div = function div(this: Tensor, other: TensorLike, options?: {
   return fail("div", `div expected rounding_mode to be one of None, 'trunc', or 'floor' but found ${found}`);
 };
 
-// ---- composites ------------------------------------------------------------------------
+// ---- lerp, addcmul, addcdiv ------------------------------------------------------------
 
 function tensorArgument(op: string, name: string, x: unknown): Tensor {
   if (!(x instanceof Tensor)) throw new TypeError(`${op}(): argument '${name}' must be a Tensor, got ${describe(x)}`);
@@ -140,13 +139,12 @@ Tensor.prototype.lerp = function lerp(this: Tensor, end, weight) {
 
 const VALUE = { value: "number" } as const;
 
-// self + value t1 (*|/) t2, in PyTorch's order (value t1 first), in the dtype all three
-// promote to.
+// self + value t1 (*|/) t2 (table ops), in the dtype all three promote to.
 function addc(op: "addcmul" | "addcdiv", self: Tensor, t1: unknown, t2: unknown, options: { value?: number } | undefined): Tensor {
   self._live(op);
   const x1 = tensorArgument(op, "tensor1", t1), x2 = tensorArgument(op, "tensor2", t2);
   checkOptions(op, options, VALUE);
-  broadcastShapes(op, broadcastShapes(op, self.shape, x1.shape), x2.shape);
+  const shape = broadcastShapes(op, broadcastShapes(op, self.shape, x1.shape), x2.shape);
   const value = options?.value ?? 1;
   if (op === "addcdiv" && !isFloating(x1.dtype) && !isFloating(x2.dtype)) {
     fail(op, "Integer division with addcdiv is no longer supported, and in a future release addcdiv will perform " +
@@ -159,9 +157,22 @@ function addc(op: "addcmul" | "addcdiv", self: Tensor, t1: unknown, t2: unknown,
   if (!isFloating(dtype) && !Number.isInteger(value)) {
     fail(op, "For integral input tensors, argument value must not be a floating point number.");
   }
-  const [a, b, c] = [self, x1, x2].map((t) => t.to(dtype));
-  const scaled = value === 1 ? b : b.mul(value);
-  return a.add(op === "addcmul" ? scaled.mul(c) : scaled.div(c));
+  const temporaries: number[] = [];
+  const [a, b, c] = [self, x1, x2].map((t) => idIn(op, t, dtype, temporaries));
+  writeScratch(shape);
+  const out = (op === "addcmul" ? ops.opAddcmul : ops.opAddcdiv)(a, b, c, value, shape.length);
+  temporaries.forEach((id) => core.releaseTensor(id));
+  return new Tensor(out, shape, dtype);
+}
+
+// t's core id in dtype `dtype`: converted, if need be, by a recorded op (so that its
+// gradient arrives in t's own dtype) whose id joins `temporaries`, released after the call.
+function idIn(op: string, t: Tensor, dtype: DType, temporaries: number[]): number {
+  const id = t._live(op);
+  if (t.dtype === dtype) return id;
+  const converted = ops.opTo(id, DTYPE_CODE[dtype]);
+  temporaries.push(converted);
+  return converted;
 }
 
 Tensor.prototype.addcmul = function addcmul(this: Tensor, tensor1, tensor2, options) {

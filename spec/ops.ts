@@ -193,7 +193,7 @@ export const OPS: OpSpec[] = [
     params: [{ name: "beta", type: "f64" }, { name: "threshold", type: "f64" }], dtype: "float", saves: ["self"],
     forward: "softplusForward", backward: "softplusBackward" },
 
-  // Special functions, division remainders and lerp (assembly/ops/math.ts). gelu's `approximate`
+  // Special functions, division remainders, lerp, addcmul and addcdiv (assembly/ops/math.ts). gelu's `approximate`
   // is 1 for "tanh", 0 for "none". div's rounding modes are piecewise constant, with zero
   // gradients and grad_fn DivBackward as in PyTorch; floor_divide is div's "floor" mode.
   { name: "Erf", method: "erf", binding: "unary", family: "math", inputs: ["self"], dtype: "float", saves: ["self"],
@@ -218,6 +218,13 @@ export const OPS: OpSpec[] = [
   { name: "Lerp", method: "lerp", binding: "custom", family: "math", inputs: ["self", "end", "weight"], dtype: "same",
     params: [{ name: "rank", type: "i32" }], saves: ["self", "end", "weight"],
     savedFor: { self: ["weight"], end: ["weight"], weight: ["self", "end"] }, forward: "lerpForward", backward: "lerpBackward" },
+  // self + value tensor1 (* or /) tensor2, into the broadcast shape in scratch
+  { name: "Addcmul", method: "addcmul", binding: "custom", family: "math", inputs: ["self", "tensor1", "tensor2"],
+    dtype: "same", params: [{ name: "value", type: "f64" }, { name: "rank", type: "i32" }], saves: ["tensor1", "tensor2"],
+    savedFor: { tensor1: ["tensor2"], tensor2: ["tensor1"] }, forward: "addcmulForward", backward: "addcmulBackward" },
+  { name: "Addcdiv", method: "addcdiv", binding: "custom", family: "math", inputs: ["self", "tensor1", "tensor2"],
+    dtype: "same", params: [{ name: "value", type: "f64" }, { name: "rank", type: "i32" }], saves: ["tensor1", "tensor2"],
+    savedFor: { tensor1: ["tensor2"], tensor2: ["tensor1", "tensor2"] }, forward: "addcdivForward", backward: "addcdivBackward" },
 
   // Running sums along `dim`; `reverse` runs them from the end (the rule's own adjoint).
   { name: "Cumsum", method: "cumsum", binding: "custom", family: "scan", inputs: ["self"],

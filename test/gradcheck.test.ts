@@ -172,6 +172,12 @@ const otherCases: Case[] = [
     ref: (a, b, w) => R.zip(R.zip(R.zip(a, b, (x, y) => y - x), w, (d, v) => 1.2 * v * d), a, (p, x) => x + p) },
   { name: "lerp with a number weight", covers: ["Lerp"], inputs: [{ shape: [2, 3] }, { shape: [2, 3] }],
     wg: (a, b) => a.lerp(b.mul(b), 0.7), ref: (a, b) => R.zip(a, b, (x, y) => x + 0.7 * (y * y - x)) },
+  { name: "addcmul with broadcasting", covers: ["Addcmul"], inputs: [{ shape: [3, 4] }, { shape: [4] }, { shape: [3, 1] }],
+    wg: (a, b, c) => a.addcmul(b, c, { value: -1.5 }),
+    ref: (a, b, c) => R.zip(a, R.zip(b, c, (x, y) => -1.5 * x * y), (x, p) => x + p) },
+  { name: "addcdiv with broadcasting", covers: ["Addcdiv"], inputs: [{ shape: [3, 4] }, { shape: [3, 1] }, { shape: [4], domain: "awayFromZero" }],
+    wg: (a, b, c) => a.addcdiv(b, c, { value: 0.5 }),
+    ref: (a, b, c) => R.zip(a, R.zip(b, c, (x, y) => (0.5 * x) / y), (x, p) => x + p) },
   // pow's rules mask 0 * inf points with ZeroWhere, whose own rule the second-order check runs
   { name: "pow with a tensor exponent", covers: ["Pow", "ZeroWhere"], inputs: [{ shape: [2, 3], domain: "positive" }, { shape: [3] }], wg: (a, b) => a.pow(b), ref: (a, b) => R.zip(a, b, (x, y) => x ** y) },
   { name: "pow with a fractional exponent", covers: ["Pow"], inputs: [{ shape: [4], domain: "positive" }], wg: (a) => a.pow(0.5), ref: (a) => R.map(a, Math.sqrt) },

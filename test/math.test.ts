@@ -2,7 +2,7 @@
 // addcdiv against PyTorch 1.13 (test/fixtures/math.json, from generate_math.py): values,
 // dtypes, shapes and the gradients of sum(out * weights), with broadcasting, 0-d tensors,
 // empty dims and transposed inputs; erf's and erfc's errors in ulps against exact values;
-// float64 gradchecks of the composites; and the errors.
+// float64 gradchecks; and the errors.
 import { describe, expect, test } from "vitest";
 import * as wg from "../bindings/index.js";
 import { gradcheck, gradgradcheck, grad, rand, tensor, type DType, type Tensor } from "../bindings/index.js";
@@ -102,7 +102,8 @@ describe("values and gradients match PyTorch", () => {
     expect(x.div(0.3, { rounding_mode: "trunc" }).grad_fn?.name).toBe("DivBackward");
     expect(x.floor_divide(0.3).grad_fn?.name).toBe("DivBackward");
     expect(x.lerp(x.mul(2), 0.3).grad_fn?.name).toBe("LerpBackward");
-    expect(x.addcmul(x, x).grad_fn?.name).toBe("AddBackward"); // a composite: its last part's name
+    expect(x.addcmul(x, x).grad_fn?.name).toBe("AddcmulBackward");
+    expect(x.addcdiv(x, x).grad_fn?.name).toBe("AddcdivBackward");
   });
 });
 
@@ -198,6 +199,22 @@ describe("lerp, addcmul and addcdiv", () => {
       expect(gradcheck(f, xs), name).toBe(true);
       expect(gradgradcheck(f, xs), name).toBe(true);
     }
+  });
+
+  test("the vector rows and the strided walk give the same values", () => {
+    for (const dtype of ["float32", "float64"] as const) {
+      const [a, b, c] = [0, 1, 2].map(() => rand([6, 7], { dtype }).mul(2).sub(0.5));
+      const pairs: [Tensor, Tensor][] = [
+        [a.lerp(b, c).T, a.T.lerp(b.T, c.T)],
+        [a.lerp(b, 0.7).T, a.T.lerp(b.T, 0.7)],
+        [a.addcmul(b, c, { value: 0.3 }).T, a.T.addcmul(b.T, c.T, { value: 0.3 })],
+        [a.addcdiv(b, c, { value: -2 }).T, a.T.addcdiv(b.T, c.T, { value: -2 })],
+      ];
+      for (const [rows, strided] of pairs) expect(flat(rows.contiguous())).toEqual(flat(strided));
+    }
+    const ints = tensor(Int32Array.from({ length: 11 }, (_, i) => i * 7 - 30));
+    expect(flat(ints.addcmul(ints, ints, { value: 3 }))).toEqual(
+      Array.from({ length: 11 }, (_, i) => (i * 7 - 30) + 3 * (i * 7 - 30) ** 2));
   });
 
   test("lerp's weights 0 and 1 give the ends exactly", () => {

@@ -3,14 +3,14 @@
 // sits beside its backward rule, written with the recording ops so that create_graph works.
 
 import {
-  newTensor, newTensorLike, numel, ndim, dim, shapePtr, dtypeOf, dataPtr, dataBytes, release, retain, MAX_DIMS, F64,
+  newTensor, newTensorLike, numel, ndim, dim, shapePtr, dtypeOf, dataPtr, dataBytes, release, retain, MAX_DIMS, F64, I32,
 } from "../tensors";
 import { at, put } from "../memory";
 import { scratch } from "../scratch";
-import { record1, recordN, input, needsGrad, paramI, setParamI, setGrad, gradEnabled } from "../graph";
+import { record1, recordN, input, needsGrad, paramI, paramF, setParamI, setParamF, setGrad, gradEnabled } from "../graph";
 import { Op } from "../generated/table";
 import {
-  unaryInto, unaryFloat, binaryFloat, binaryNumeric, broadcastStrides, constant, add, sub, mul, neg, exp, TanhK,
+  unaryInto, unaryFloat, binaryFloat, binaryNumeric, broadcastStrides, constant, add, sub, mul, div, neg, exp, TanhK,
 } from "./elementwise";
 import { expV, tanhV } from "./simd";
 import { expV64, tanhV64 } from "./simd64";
@@ -264,7 +264,7 @@ function zeroGrads(t: i32, g: i32, grads: usize): void {
 export function divTruncBackward(t: i32, g: i32, grads: usize): void { zeroGrads(t, g, grads); }
 export function floorDivideBackward(t: i32, g: i32, grads: usize): void { zeroGrads(t, g, grads); }
 
-// ---- lerp ---------------------------------------------------------------------------------
+// ---- lerp, addcmul, addcdiv ---------------------------------------------------------------
 
 // PyTorch's formula: weight (end - self) added to self where |weight| < 0.5, else
 // (end - self)(1 - weight) taken from end, so that weights 0 and 1 give the ends exactly.
@@ -340,11 +340,15 @@ export function lerpForward(op: i32, self: i32, end: i32, weight: i32, rank: i32
   const out = newTensor(rank, scratch, dtypeOf(self));
   if (dtypeOf(self) == F64) ternaryInto<LerpK, f64>(self, end, weight, out);
   else ternaryInto<LerpK, f32>(self, end, weight, out);
-  store<i32>(triple, self);
-  store<i32>(triple, end, 4);
-  store<i32>(triple, weight, 8);
-  recordN(out, op, triple, 3);
+  record3(out, op, self, end, weight);
   return out;
+}
+
+function record3(out: i32, op: i32, a: i32, b: i32, c: i32): bool {
+  store<i32>(triple, a);
+  store<i32>(triple, b, 4);
+  store<i32>(triple, c, 8);
+  return recordN(out, op, triple, 3);
 }
 
 // PyTorch's rules: g (1 - weight), g weight, g (end - self)
@@ -357,4 +361,65 @@ export function lerpBackward(t: i32, g: i32, grads: usize): void {
   }
   if (needsGrad(t, 1)) setGrad(grads, 1, mul(g, weight));
   if (needsGrad(t, 2)) setGrad(grads, 2, mulBoth(same(g), sub(end, self)));
+}
+
+// addcmul's and addcdiv's `value`, set for the one loop that runs (as the activations'
+// parameters are) and kept in the node for the rule. PyTorch's order: self + (value t1) * t2.
+let addcValue: f64 = 0;
+
+@final export class AddcmulK { @inline vec(): bool { return true; }
+  @inline v<T>(a: v128, b: v128, c: v128): v128 {
+    return v128.add<T>(a, v128.mul<T>(v128.mul<T>(v128.splat<T>(<T>addcValue), b), c));
+  }
+  @inline s<T>(a: T, b: T, c: T): T { return a + <T>addcValue * b * c; } }
+@final export class AddcdivK { @inline vec(): bool { return true; }
+  @inline v<T>(a: v128, b: v128, c: v128): v128 {
+    return v128.add<T>(a, v128.div<T>(v128.mul<T>(v128.splat<T>(<T>addcValue), b), c));
+  }
+  @inline s<T>(a: T, b: T, c: T): T { return a + <T>addcValue * b / c; } }
+
+/** self + value t1 t2, all of one dtype (int32 too), into the broadcast shape (of rank `rank`) in scratch. */
+export function addcmulForward(op: i32, self: i32, t1: i32, t2: i32, value: f64, rank: i32): i32 {
+  const out = newTensor(rank, scratch, dtypeOf(self));
+  addcValue = value;
+  if (dtypeOf(self) == F64) ternaryInto<AddcmulK, f64>(self, t1, t2, out);
+  else if (dtypeOf(self) == I32) ternaryInto<AddcmulK, i32>(self, t1, t2, out);
+  else ternaryInto<AddcmulK, f32>(self, t1, t2, out);
+  if (record3(out, op, self, t1, t2)) setParamF(out, 0, value);
+  return out;
+}
+
+/** self + value t1 / t2, all of one floating dtype, into the broadcast shape in scratch. */
+export function addcdivForward(op: i32, self: i32, t1: i32, t2: i32, value: f64, rank: i32): i32 {
+  const out = newTensor(rank, scratch, dtypeOf(self));
+  addcValue = value;
+  if (dtypeOf(self) == F64) ternaryInto<AddcdivK, f64>(self, t1, t2, out);
+  else ternaryInto<AddcdivK, f32>(self, t1, t2, out);
+  if (record3(out, op, self, t1, t2)) setParamF(out, 0, value);
+  return out;
+}
+
+// PyTorch's rules: g; g t2 value; g t1 value
+export function addcmulBackward(t: i32, g: i32, grads: usize): void {
+  const value = paramF(t, 0);
+  if (needsGrad(t, 0)) setGrad(grads, 0, same(g));
+  if (needsGrad(t, 1)) setGrad(grads, 1, scaledDrop(mul(g, input(t, 2)), value));
+  if (needsGrad(t, 2)) setGrad(grads, 2, scaledDrop(mul(g, input(t, 1)), value));
+}
+
+// PyTorch's rules: g; g value / t2; -g value t1 / t2^2
+export function addcdivBackward(t: i32, g: i32, grads: usize): void {
+  const value = paramF(t, 0), t1 = input(t, 1), t2 = input(t, 2);
+  if (needsGrad(t, 0)) setGrad(grads, 0, same(g));
+  if (needsGrad(t, 1)) {
+    const gv = scaled(g, value);
+    setGrad(grads, 1, div(gv, t2));
+    release(gv);
+  }
+  if (needsGrad(t, 2)) {
+    const numerator = mulBoth(scaled(g, -value), same(t1));
+    const square = mul(t2, t2);
+    setGrad(grads, 2, div(numerator, square));
+    release(numerator); release(square);
+  }
 }
