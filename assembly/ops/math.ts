@@ -1,6 +1,8 @@
-// Special functions, division remainders and lerp: erf, erfc and gelu (vector kernels on
-// assembly/ops/erf.ts's erfV), fmod, remainder, the rounding divisions and lerp. Each kernel
-// sits beside its backward rule, written with the recording ops so that create_graph works.
+// Special functions, division remainders and three-operand ops: erf, erfc and gelu (vector
+// kernels on assembly/ops/erf.ts's erfV), fmod, remainder, the rounding divisions, lerp,
+// addcmul and addcdiv. Each kernel sits beside its backward rule, written with the
+// recording ops so that create_graph works; the hot rules also have a fused form for a plain
+// backward (grad mode off), which must give the same values.
 
 import {
   newTensor, newTensorLike, numel, ndim, dim, shapePtr, dtypeOf, dataPtr, dataBytes, release, retain, MAX_DIMS, F64, I32,
@@ -58,14 +60,32 @@ function scaledGaussian(x: i32, scale: f64): i32 {
   return r;
 }
 
+// The fused rules: g (+-2 / sqrt(pi)) exp(-x^2) in one pass
+@inline function gaussianGradV<T>(g: v128, x: v128, scale: f64): v128 {
+  return v128.mul<T>(g, v128.mul<T>(expT<T>(v128.neg<T>(v128.mul<T>(x, x))), k<T>(scale)));
+}
+@final export class ErfGradK { @inline vec(): bool { return true; }
+  @inline v<T>(g: v128, x: v128): v128 { return gaussianGradV<T>(g, x, TWO_OVER_SQRT_PI); }
+  @inline s<T>(g: T, x: T): T { return v128.extract_lane<T>(this.v<T>(v128.splat<T>(g), v128.splat<T>(x)), 0); } }
+@final export class ErfcGradK { @inline vec(): bool { return true; }
+  @inline v<T>(g: v128, x: v128): v128 { return gaussianGradV<T>(g, x, -TWO_OVER_SQRT_PI); }
+  @inline s<T>(g: T, x: T): T { return v128.extract_lane<T>(this.v<T>(v128.splat<T>(g), v128.splat<T>(x)), 0); } }
+
+export function erfBackward(t: i32, g: i32, grads: usize): void {
+  if (!gradEnabled) { setGrad(grads, 0, binaryFloat<ErfGradK>(Op.Erf, g, input(t, 0))); return; } // (nothing recorded)
+  timesGaussian(t, g, grads, TWO_OVER_SQRT_PI);
+}
+export function erfcBackward(t: i32, g: i32, grads: usize): void {
+  if (!gradEnabled) { setGrad(grads, 0, binaryFloat<ErfcGradK>(Op.Erfc, g, input(t, 0))); return; }
+  timesGaussian(t, g, grads, -TWO_OVER_SQRT_PI);
+}
+
+// The recorded rule (create_graph): g (scale exp(-x^2))
 function timesGaussian(t: i32, g: i32, grads: usize, scale: f64): void {
   const d = scaledGaussian(input(t, 0), scale);
   setGrad(grads, 0, mul(g, d));
   release(d);
 }
-
-export function erfBackward(t: i32, g: i32, grads: usize): void { timesGaussian(t, g, grads, TWO_OVER_SQRT_PI); }
-export function erfcBackward(t: i32, g: i32, grads: usize): void { timesGaussian(t, g, grads, -TWO_OVER_SQRT_PI); }
 
 // ---- gelu -------------------------------------------------------------------------------
 
