@@ -20,6 +20,8 @@ export type { SortResult, SortOptions, TopkOptions, ProdOptions, NormOptions, No
 export { tensordot, einsum, cross } from "./linalg-ops.js";
 export { flip, fliplr, flipud, roll, diag, diag_embed, meshgrid } from "./rearrange-ops.js"; // also as Tensor methods
 export { cat, stack, hstack, vstack } from "./join-ops.js"; // and split, chunk, unbind as Tensor methods
+export { gelu, fmod, remainder, floor_divide, div, lerp, addcmul, addcdiv } from "./math-ops.js"; // also as methods
+export type { GeluApproximation, RoundingMode } from "./math-ops.js";
 export { eye, empty, full_like, rand_like, randn_like, randint, randperm, logspace } from "./factories.js";
 export { manual_seed } from "./random.js";
 export { get_default_dtype, set_default_dtype } from "./dtype.js";

@@ -10,7 +10,7 @@
 // sums them over broadcast dims and accumulates them. A differentiable op without a rule,
 // or a rule that no op names, fails the build.
 
-export type Family = "elementwise" | "select" | "index" | "activations" | "reduce" | "scan" | "sort" | "linalg" | "views" | "softmax";
+export type Family = "elementwise" | "select" | "index" | "activations" | "reduce" | "scan" | "sort" | "linalg" | "views" | "softmax" | "math";
 
 /** How the bindings expose an op; "custom" ops are written by hand in bindings/tensor.ts. */
 export type Binding = "unary" | "binary" | "custom" | "internal";
@@ -215,6 +215,38 @@ export const OPS: OpSpec[] = [
     forward: "indexPutForward", backward: "indexAddBackward" },
   { name: "Nonzero", method: "nonzero", binding: "custom", family: "index", inputs: ["self"], dtype: "same",
     forward: "nonzeroForward", backward: null },
+  // Special functions, division remainders, lerp, addcmul and addcdiv (assembly/ops/math.ts). gelu's `approximate`
+  // is 1 for "tanh", 0 for "none". div's rounding modes are piecewise constant, with zero
+  // gradients and grad_fn DivBackward as in PyTorch; floor_divide is div's "floor" mode.
+  { name: "Erf", method: "erf", binding: "unary", family: "math", inputs: ["self"], dtype: "float", saves: ["self"],
+    forward: "mathUnary<ErfK>", backward: "erfBackward" },
+  { name: "Erfc", method: "erfc", binding: "unary", family: "math", inputs: ["self"], dtype: "float", saves: ["self"],
+    forward: "mathUnary<ErfcK>", backward: "erfcBackward" },
+  { name: "Gelu", method: "gelu", binding: "custom", family: "math", inputs: ["self"],
+    params: [{ name: "approximate", type: "i32" }], dtype: "float", saves: ["self"],
+    forward: "geluForward", backward: "geluBackward" },
+  { name: "Fmod", method: "fmod", binding: "custom", family: "math", inputs: ["self", "other"], dtype: "promote",
+    saves: ["self", "other"], savedFor: { self: ["other"], other: ["other"] },
+    forward: "mathBinary<FmodK>", backward: "fmodBackward" },
+  { name: "Remainder", method: "remainder", binding: "custom", family: "math", inputs: ["self", "other"], dtype: "promote",
+    saves: ["self", "other"], savedFor: { self: ["other"], other: ["other"] },
+    forward: "mathBinary<RemainderK>", backward: "remainderBackward" },
+  { name: "DivTrunc", gradFn: "DivBackward", binding: "internal", family: "math", inputs: ["self", "other"],
+    dtype: "promote", forward: "mathBinary<DivTruncK>", backward: "divTruncBackward" },
+  { name: "FloorDivide", method: "floor_divide", gradFn: "DivBackward", binding: "custom", family: "math",
+    inputs: ["self", "other"], dtype: "promote", forward: "mathBinary<FloorDivideK>", backward: "floorDivideBackward" },
+  // lerp(self, end, weight) into the broadcast shape (of rank `rank`) in scratch; a number
+  // weight comes as a 0-d tensor
+  { name: "Lerp", method: "lerp", binding: "custom", family: "math", inputs: ["self", "end", "weight"], dtype: "same",
+    params: [{ name: "rank", type: "i32" }], saves: ["self", "end", "weight"],
+    savedFor: { self: ["weight"], end: ["weight"], weight: ["self", "end"] }, forward: "lerpForward", backward: "lerpBackward" },
+  // self + value tensor1 (* or /) tensor2, into the broadcast shape in scratch
+  { name: "Addcmul", method: "addcmul", binding: "custom", family: "math", inputs: ["self", "tensor1", "tensor2"],
+    dtype: "same", params: [{ name: "value", type: "f64" }, { name: "rank", type: "i32" }], saves: ["tensor1", "tensor2"],
+    savedFor: { tensor1: ["tensor2"], tensor2: ["tensor1"] }, forward: "addcmulForward", backward: "addcmulBackward" },
+  { name: "Addcdiv", method: "addcdiv", binding: "custom", family: "math", inputs: ["self", "tensor1", "tensor2"],
+    dtype: "same", params: [{ name: "value", type: "f64" }, { name: "rank", type: "i32" }], saves: ["tensor1", "tensor2"],
+    savedFor: { tensor1: ["tensor2"], tensor2: ["tensor1", "tensor2"] }, forward: "addcdivForward", backward: "addcdivBackward" },
 
   // Running sums along `dim`; `reverse` runs them from the end (the rule's own adjoint).
   { name: "Cumsum", method: "cumsum", binding: "custom", family: "scan", inputs: ["self"],

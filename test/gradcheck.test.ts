@@ -82,6 +82,8 @@ const unaryCases: Case[] = ([
   ["trunc", (t: Tensor) => t.mul(0.1).add(0.25).trunc(), (x: Ref) => R.map(x, (v) => Math.trunc(0.1 * v + 0.25)), "any"],
   ["frac", (t: Tensor) => t.mul(0.1).add(0.25).frac(), (x: Ref) => R.map(x, (v) => 0.1 * v + 0.25), "any"],
   ["sign", (t: Tensor) => t.mul(0.1).add(0.25).sign(), (x: Ref) => R.map(x, () => 1), "any"],
+  ["erf", (t: Tensor) => t.erf(), (x: Ref) => R.map(x, R.erf), "any"],
+  ["erfc", (t: Tensor) => t.erfc(), (x: Ref) => R.map(x, (v) => 1 - R.erf(v)), "any"],
 ] as const).flatMap(([name, wg, ref, domain]) =>
   [[], [5], [3, 4], [2, 3, 2]].map((shape) => ({
     name: `${name} ${JSON.stringify(shape)}`,
@@ -150,6 +152,39 @@ const otherCases: Case[] = [
     wg: (x) => x.mul(3).hardtanh(-0.5, 1.5), ref: (x) => R.map(x, (v) => Math.min(Math.max(3 * v, -0.5), 1.5)), secondOrder: false },
   { name: "softplus", covers: ["Softplus"], inputs: [{ shape: [3, 4] }],
     wg: (x) => x.softplus(2, 1), ref: (x) => R.map(x, (v) => (2 * v > 1 ? v : Math.log1p(Math.exp(2 * v)) / 2)) },
+  // gelu, and the division remainders away from the quotients' integer steps (a / b in
+  // (2.09, 2.74) and its negation)
+  { name: "gelu", covers: ["Gelu", "Erfc"], inputs: [{ shape: [3, 4] }],
+    wg: (x) => x.mul(2).gelu(), ref: (x) => R.map(x, (v) => v * (1 + R.erf(v * Math.SQRT2))) },
+  { name: "gelu tanh", covers: ["Gelu", "Tanh"], inputs: [{ shape: [3, 4] }],
+    wg: (x) => x.mul(2).gelu("tanh"),
+    ref: (x) => R.map(x, (v) => v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (2 * v + 0.044715 * (2 * v) ** 3)))) },
+  { name: "fmod and remainder", covers: ["Fmod", "Remainder", "DivTrunc", "FloorDivide"],
+    inputs: [{ shape: [3, 4] }, { shape: [4] }],
+    wg: (a, b) => { const x = a.mul(0.2).add(2.4), y = b.mul(0.05).add(1); return x.fmod(y).add(x.neg().remainder(y)); },
+    ref: (a, b) => R.zip(a, b, (u, v) => {
+      const x = 0.2 * u + 2.4, y = 0.05 * v + 1;
+      return x - Math.trunc(x / y) * y + (-x - Math.floor(-x / y) * y);
+    }) },
+  { name: "div rounding modes and floor_divide", covers: ["DivTrunc", "FloorDivide"], inputs: [{ shape: [2, 3] }, { shape: [3] }],
+    wg: (a, b) => { const x = a.mul(0.2).add(2.4), y = b.mul(0.05).add(1);
+      return x.div(y, { rounding_mode: "trunc" }).mul(a).add(x.neg().floor_divide(y).mul(b)); },
+    ref: (a, b) => R.zip(a, b, (u, v) => {
+      const x = 0.2 * u + 2.4, y = 0.05 * v + 1;
+      return Math.trunc(x / y) * u + Math.floor(-x / y) * v;
+    }) },
+  // lerp's weights span both sides of 0.5, where its formula switches ends
+  { name: "lerp with a tensor weight", covers: ["Lerp"], inputs: [{ shape: [3, 4] }, { shape: [4] }, { shape: [3, 1] }],
+    wg: (a, b, w) => a.lerp(b, w.mul(1.2)),
+    ref: (a, b, w) => R.zip(R.zip(R.zip(a, b, (x, y) => y - x), w, (d, v) => 1.2 * v * d), a, (p, x) => x + p) },
+  { name: "lerp with a number weight", covers: ["Lerp"], inputs: [{ shape: [2, 3] }, { shape: [2, 3] }],
+    wg: (a, b) => a.lerp(b.mul(b), 0.7), ref: (a, b) => R.zip(a, b, (x, y) => x + 0.7 * (y * y - x)) },
+  { name: "addcmul with broadcasting", covers: ["Addcmul"], inputs: [{ shape: [3, 4] }, { shape: [4] }, { shape: [3, 1] }],
+    wg: (a, b, c) => a.addcmul(b, c, { value: -1.5 }),
+    ref: (a, b, c) => R.zip(a, R.zip(b, c, (x, y) => -1.5 * x * y), (x, p) => x + p) },
+  { name: "addcdiv with broadcasting", covers: ["Addcdiv"], inputs: [{ shape: [3, 4] }, { shape: [3, 1] }, { shape: [4], domain: "awayFromZero" }],
+    wg: (a, b, c) => a.addcdiv(b, c, { value: 0.5 }),
+    ref: (a, b, c) => R.zip(a, R.zip(b, c, (x, y) => (0.5 * x) / y), (x, p) => x + p) },
   // pow's rules mask 0 * inf points with ZeroWhere, whose own rule the second-order check runs
   { name: "pow with a tensor exponent", covers: ["Pow", "ZeroWhere"], inputs: [{ shape: [2, 3], domain: "positive" }, { shape: [3] }], wg: (a, b) => a.pow(b), ref: (a, b) => R.zip(a, b, (x, y) => x ** y) },
   { name: "pow with a fractional exponent", covers: ["Pow"], inputs: [{ shape: [4], domain: "positive" }], wg: (a) => a.pow(0.5), ref: (a) => R.map(a, Math.sqrt) },

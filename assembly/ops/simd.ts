@@ -15,11 +15,24 @@ const EXP_LO: f32 = -104.0;             // below it even a subnormal result roun
 // exp(x) for four lanes: a degree-6 polynomial on [-ln2/2, ln2/2] scaled by 2^n
 // (Cephes expf). Relative error about 1e-7; NaN in, NaN out; +-inf handled.
 @inline export function expV(x: v128): v128 {
+  return expParts(x, x, false);
+}
+
+// exp(hi + lo) for an hi exact in float32 and a small lo (erfc's exp(-x^2)): lo joins the
+// reduced argument, which is small, so that the sum loses none of its bits.
+@inline export function expSumV(hi: v128, lo: v128): v128 {
+  return expParts(hi, lo, true);
+}
+
+@inline function expParts(hi: v128, lo: v128, split: bool): v128 {
+  const x = split ? f32x4.add(hi, lo) : hi;
   const over = f32x4.gt(x, f32x4.splat(EXP_HI));
   const under = f32x4.lt(x, f32x4.splat(EXP_LO));
   let v = clamp(x, EXP_LO, EXP_HI);
   const n = f32x4.floor(f32x4.add(f32x4.mul(v, f32x4.splat(LOG2E)), f32x4.splat(0.5)));
-  v = f32x4.sub(v, f32x4.mul(n, f32x4.splat(LN2_HI)));
+  // (a clamped lane's value is replaced by the masks below, so hi itself may be used)
+  if (split) v = f32x4.add(f32x4.sub(hi, f32x4.mul(n, f32x4.splat(LN2_HI))), lo);
+  else v = f32x4.sub(v, f32x4.mul(n, f32x4.splat(LN2_HI)));
   v = f32x4.sub(v, f32x4.mul(n, f32x4.splat(LN2_LO)));
   const z = f32x4.mul(v, v);
   let y = f32x4.splat(1.9875691500e-4);

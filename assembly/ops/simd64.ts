@@ -91,12 +91,27 @@ const EP5: f64 = 4.13813679705723846039e-08;
 // Remez rational form 1 + r + r c / (2 - c) on |r| <= ln2/2, keeping the low part of the
 // reduction apart until the end. Error below 1 ulp; NaN in, NaN out; +-inf handled.
 @inline export function expV64(x: v128): v128 {
+  return expParts64(x, x, false);
+}
+
+// exp(hi + lo) for an hi exact in float64 and a small lo (erfc's exp(-x^2)): lo joins the
+// reduced argument, which is small, so that the sum loses none of its bits.
+@inline export function expSumV64(hi: v128, lo: v128): v128 {
+  return expParts64(hi, lo, true);
+}
+
+@inline function expParts64(xHi: v128, xLo: v128, split: bool): v128 {
+  const x = split ? f64x2.add(xHi, xLo) : xHi;
   // pmin/pmax return their first operand when the comparison fails, so NaN stays NaN.
   const v = f64x2.pmin(f64x2.pmax(x, f64x2.splat(EXP64_LO)), f64x2.splat(EXP64_HI));
   const t = roundBits(f64x2.mul(v, f64x2.splat(LOG2E64)));
   const kf = roundedValue(t);
   const k = roundedInt(t);
-  const hi = f64x2.sub(v, f64x2.mul(kf, f64x2.splat(LN2_HI64)));
+  let hi = f64x2.sub(v, f64x2.mul(kf, f64x2.splat(LN2_HI64)));
+  if (split) { // a clamped lane keeps the clamped value (its scaling gives 0 or inf), others hi + lo
+    const kept = f64x2.eq(v, x);
+    hi = v128.bitselect(f64x2.add(f64x2.sub(xHi, f64x2.mul(kf, f64x2.splat(LN2_HI64))), xLo), hi, kept);
+  }
   const lo = f64x2.mul(kf, f64x2.splat(LN2_LO64));
   const r = f64x2.sub(hi, lo);
   const z = f64x2.mul(r, r);
