@@ -464,8 +464,10 @@ export class Tensor extends TableMethods {
       return { values: this.clone(), indices: new Tensor(scalarId(0, "int32"), [], "int32") };
     }
     if (this._shape[d] === 0) fail("max", `cannot reduce over dimension ${d} of size 0`);
-    const values = this._max(d, d + 1, this._reducedShape(1 << d, keepdim), false);
-    return { values, indices: argmaxAlong(this, values, d, values._shape) };
+    const shape = this._reducedShape(1 << d, keepdim);
+    const values = this._max(d, d + 1, shape, false);
+    writeScratch(shape);
+    return { values, indices: new Tensor(ops.opArgmax(this._live("max"), d, shape.length), shape, "int32") };
   }
 
   /**
@@ -1176,32 +1178,10 @@ if (typeof Symbol.dispose === "symbol") {
   });
 }
 
-// Index of the first maximum along dim d, as an int32 tensor (PyTorch's are int64).
-function argmaxAlong(x: Tensor, values: Tensor, d: number, shape: readonly number[]): Tensor {
-  const data = x.toTypedArray();
-  const best = values.toTypedArray();
-  const size = x._shape[d];
-  let inner = 1;
-  for (let e = d + 1; e < x.ndim; e++) inner *= x._shape[e];
-  const out = allocate(shape, "int32");
-  const heap = heapOf("int32");
-  const base = dataIndex(out, "int32");
-  for (let j = 0; j < best.length; j++) {
-    const o = Math.floor(j / inner), i = j % inner;
-    let index = 0;
-    for (let r = 0; r < size; r++) {
-      const v = data[(o * size + r) * inner + i];
-      if (v === best[j] || (Number.isNaN(v) && Number.isNaN(best[j]))) { index = r; break; }
-    }
-    heap[base + j] = index;
-  }
-  return new Tensor(out, shape, "int32");
-}
-
-/** The dtype dot and matmul compute in: floating only (PyTorch also multiplies integers). */
 // clamp's bounds, given as options.
 const BOUND = { expected: "a number, a Tensor or null", test: (v: unknown) => v === null || typeof v === "number" || v instanceof Tensor };
 
+/** The dtype dot and matmul compute in: floating only (PyTorch also multiplies integers). */
 function linalgDtype(op: string, a: Tensor, b: Tensor): DType {
   const dtype = resultType(a, b);
   if (!isFloating(dtype)) {

@@ -295,6 +295,9 @@ export const OPS: OpSpec[] = [
     params: [{ name: "start", type: "i32" }, { name: "end", type: "i32" }, { name: "rank", type: "i32" },
       { name: "even", type: "i32" }],
     forward: "maxForward", backward: "maxBackward" },
+  // The index of the first maximum along `dim` (max(dim).indices, argmax): int32, not differentiable.
+  { name: "Argmax", binding: "internal", family: "reduce", inputs: ["self"], dtype: "same",
+    params: [{ name: "dim", type: "i32" }, { name: "rank", type: "i32" }], forward: "argmaxForward", backward: null },
   // The adjoint of Sum: broadcasts over the dims in `mask` up to the shape in scratch.
   { name: "Broadcast", gradFn: "ExpandBackward", binding: "internal", family: "reduce", inputs: ["self"],
     dtype: "same", params: reduction, forward: "broadcastForward", backward: "broadcastBackward" },

@@ -6,7 +6,7 @@
 
 import {
   newTensor, dataPtr, numel, ndim, dim, shapePtr, geti, seti, release, retain, dtypeOf,
-  isLeaf, isStrided, strideOf, OP as OP_FIELD, AUX, DEPS, PENDING, CAPTURE, MAX_DIMS, F64, I32, elementShift,
+  isLeaf, isStrided, strideOf, OP as OP_FIELD, AUX, DEPS, PENDING, CAPTURE, MAX_DIMS, F64, I32, BOOL, elementShift,
 } from "../tensors";
 import { allocBuffer, freeBuffer, at, put } from "../memory";
 import { record1, gradEnabled, input, paramI, setParamI, setGrad } from "../graph";
@@ -401,4 +401,38 @@ export function maxBackward(t: i32, g: i32, grads: usize): void {
   const e = expand(g, mask, ndim(x), shapePtr(x));
   setGrad(grads, 0, mul(e, geti(t, AUX)));
   release(e);
+}
+
+// ---- argmax along one dim ------------------------------------------------------------
+
+// dst[o, i] = the first r with src[o, r, i] the max over r (the first NaN, if any: NaN is
+// the max, as in PyTorch).
+function argmaxRun<T>(src: usize, outer: i32, len: i32, inner: i32, dst: usize): void {
+  const size = sizeof<T>();
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const base = src + <usize>(o * len * inner + i) * size;
+      let best = load<T>(base), at = 0;
+      for (let r = 1; r < len && best == best; r++) {
+        const v = load<T>(base + <usize>(r * inner) * size);
+        if (v > best || v != v) { best = v; at = r; }
+      }
+      store<i32>(dst + (<usize>(o * inner + i) << 2), at);
+    }
+  }
+}
+
+/** The index (int32) of the first maximum of x along dim d; the output shape (of rank `rank`) is in scratch. */
+export function argmaxForward(op: i32, x: i32, d: i32, rank: i32): i32 {
+  const out = newTensor(rank, scratch, I32);
+  const xs = shapePtr(x);
+  const outer = product(xs, 0, d), len = at(xs, d), inner = product(xs, d + 1, ndim(x));
+  const src = gathered(x);
+  const dtype = dtypeOf(x);
+  if (dtype == F64) argmaxRun<f64>(dataPtr(src), outer, len, inner, dataPtr(out));
+  else if (dtype == I32) argmaxRun<i32>(dataPtr(src), outer, len, inner, dataPtr(out));
+  else if (dtype == BOOL) argmaxRun<u8>(dataPtr(src), outer, len, inner, dataPtr(out));
+  else argmaxRun<f32>(dataPtr(src), outer, len, inner, dataPtr(out));
+  if (src != x) release(src);
+  return out;
 }
