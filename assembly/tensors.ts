@@ -236,6 +236,7 @@ export function retainData(id: i32): void {
 
 export function releaseData(id: i32): void {
   const n = geti(id, DATA_REFS) - 1;
+  if (n < 0) abort("a tensor's data was released twice");
   seti(id, DATA_REFS, n);
   if (n != 0) return;
   const base = geti(id, BASE);
@@ -415,9 +416,11 @@ function releaseHistoryCycle(t: i32): void {
   stackPush(releaseQueue, h);
 }
 
-// Drops one slot reference; a slot left with none is queued to be freed.
+// Drops one slot reference; a slot left with none is queued to be freed. A reference
+// dropped twice is a bug in the core that would corrupt a reused slot: it stops loudly.
 @inline function drop(id: i32): void {
   const refs = geti(id, REFS) - 1;
+  if (refs < 0) abort("a tensor slot was released twice");
   seti(id, REFS, refs);
   if (refs == 0) stackPush(releaseQueue, id);
   else if (refs == 1 && (geti(id, FLAGS) & FLAG_HISTORY) != 0) releaseHistoryCycle(id);

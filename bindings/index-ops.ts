@@ -192,13 +192,11 @@ function scattered(self: Tensor, op: "scatter" | "scatter_add", dim: number, ind
   return scope(() => {
     const d = normalizeDim(op, dim, self.ndim);
     const idx = indexTensor(op, "index", index);
-    let source: Tensor;
-    if (typeof src === "number" && op === "scatter") {
-      source = tensor(src, { dtype: self.dtype }).expand(idx._shape.slice());
-      if (idx.ndim !== self.ndim) scatterSource(op, self, d, idx, idx); // for the message
-    } else {
-      source = scatterSource(op, self, d, idx, tensorArg(op, "src", src));
-    }
+    // a number is a source of index's shape (checked as any source: the kernel trusts the shapes)
+    const given = typeof src === "number" && op === "scatter"
+      ? tensor(src, { dtype: self.dtype }).expand(idx._shape.slice())
+      : tensorArg(op, "src", src);
+    const source = scatterSource(op, self, d, idx, given);
     checkRange(op, idx, sizeAt(self, d), d, false);
     const entry = op === "scatter" ? ops.opScatter : ops.opScatterAdd;
     return new Tensor(entry(self._live(op), idx._live(op), source._live(op), d), self._shape, self.dtype);
@@ -224,6 +222,9 @@ function putSlices(self: Tensor, op: string, dim: number, index: unknown, source
   return scope(() => {
     const d = normalizeDim(op, dim, self.ndim);
     const src = tensorArg(op, "source", source);
+    if (self.ndim === 0 && src.numel() === 1) { // a 0-d tensor takes its one slice as a 1-D one
+      return putSlices(self.reshape([1]), op, d, index, src.reshape([1]), alpha).reshape([]);
+    }
     const idx = indexVector(op, self, d, index);
     sameDtype(op, self, src, "source");
     const slices = src.ndim === 0 ? 1 : src._shape[d];
@@ -416,6 +417,7 @@ function indexPut(self: Tensor, op: string, indices: unknown, values: unknown, a
     throw new TypeError(`${op}(): argument 'indices' must be an array of index tensors, got ${describe(indices)}`);
   }
   if (typeof accumulate !== "boolean") fail(op, `accumulate must be a boolean, got ${describe(accumulate)}`);
+  if (indices.length === 0) fail(op, "indices must hold at least one index tensor");
   return scope(() => {
     const items = indices.map((i) => (i instanceof Tensor && i.dtype === "bool" ? i : indexTensor(op, "indices", i)));
     const v = typeof values === "number" ? tensor(values, { dtype: self.dtype }) : tensorArg(op, "values", values);

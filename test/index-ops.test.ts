@@ -79,6 +79,21 @@ describe("basic indexing gives views", () => {
   });
 });
 
+describe("edge cases", () => {
+  test("adding into bools is a logical or, as in PyTorch", () => {
+    const bools = () => zeros([3], { dtype: "bool" });
+    const yes = tensor([true, true], { dtype: "bool" });
+    expect(list(bools().scatter_add(0, ints([0, 0]), yes))).toEqual([true, false, false]);
+    expect(list(bools().index_put([ints([2, 2])], tensor(true, { dtype: "bool" }), true))).toEqual([false, false, true]);
+    expect(list(bools().put(ints([1, 1]), yes, true))).toEqual([false, true, false]);
+  });
+
+  test("a 0-d tensor takes a one-element slice", () => {
+    expect(tensor(3).index_add(0, [0], tensor([2])).item()).toBe(5);
+    expect(tensor(3).index_copy(0, [0], tensor(2)).item()).toBe(2);
+  });
+});
+
 describe("nonzero", () => {
   test("as coordinates and as a tuple", () => {
     const x = tensor([[0, 1.5], [NaN, 0]]);
@@ -117,6 +132,9 @@ describe("refusals, with PyTorch's messages", () => {
     ["take out of range", () => x.take([12]), "index 12 is out of bounds for dimension 0 with size 12"],
     ["masked_scatter with a short source", () => x.masked_scatter(tensor([true, true, false, false], { dtype: "bool" }), zeros([5])),
       "Number of elements of source < number of ones in mask (5 < 6)"],
+    ["scatter of a number with a larger index", () => zeros([3, 3]).scatter(0, ints([[0, 0, 0, 0, 0]]), 7),
+      "Expected index [1, 5] to be smaller than self [3, 3] apart from dimension 0"],
+    ["index_put without indices", () => x.index_put([], zeros([])), "indices must hold at least one index tensor"],
     ["index with an object", () => x.index({} as never), "an index must be an integer, a slice string"],
   ] as const)("%s", (_name, run, message) => {
     expect(run).toThrow(message);

@@ -2,8 +2,10 @@
 // output element) and index_select (one index per slice). The put ops write a source into a
 // copy of self at given indices: scatter and scatter_add (an index per source element),
 // index_copy and index_add (one per slice). Each family is the other's backward rule.
-// Index tensors are int32; a negative index counts from the end. The bindings have checked
-// every index against its dim (indexOutOfRange) before any of these run.
+// Index tensors are int32; a negative index counts from the end. The kernels trust their
+// arguments: the bindings have checked the shapes (an index fits its tensor and source, as
+// PyTorch requires) and every index against its dim (indexOutOfRange) before any of these run.
+// Adding into bools is a logical or, as in PyTorch.
 
 import {
   newTensor, newZeros, dataPtr, numel, ndim, dim, shapePtr, release, retain, dtypeOf, strideOf,
@@ -125,6 +127,12 @@ export function indexSelectForward(op: i32, self: i32, index: i32, d: i32): i32 
 
 // ---- put: scatter, scatter_add, index_copy, index_add ------------------------------------
 
+// a + b, or for bools (u8) a or b.
+@inline function added<T>(a: T, b: T): T {
+  if (isInteger<T>() && sizeof<T>() == 1) return <T>(a | b);
+  return a + b;
+}
+
 function scatterInto<T>(out: i32, index: i32, src: i32, d: i32, accumulate: bool): void {
   startWalk(out, index, src, d);
   const size = ndim(out) == 0 ? 1 : dim(out, d), step = ndim(out) == 0 ? 0 : strideOf(out, d);
@@ -132,8 +140,7 @@ function scatterInto<T>(out: i32, index: i32, src: i32, d: i32, accumulate: bool
   for (let k = 0, n = numel(index); k < n; k++) {
     const i = wrapped(load<i32>(pi + (<usize>atI << 2)), size);
     const target = po + <usize>(atA + i * step) * width;
-    const value = load<T>(ps + <usize>atS * width);
-    store<T>(target, accumulate ? load<T>(target) + value : value);
+    store<T>(target, accumulate ? added<T>(load<T>(target), load<T>(ps + <usize>atS * width)) : load<T>(ps + <usize>atS * width));
     advance(shapePtr(index), ndim(index));
   }
 }
@@ -176,7 +183,7 @@ function putRows<T>(out: i32, index: i32, source: i32, d: i32, accumulate: bool,
       if (!accumulate) { memory.copy(to, from, <usize>inner * width); continue; }
       for (let k = 0; k < inner; k++) {
         const at_ = to + <usize>k * width;
-        store<T>(at_, load<T>(at_) + alpha * load<T>(from + <usize>k * width));
+        store<T>(at_, added<T>(load<T>(at_), alpha * load<T>(from + <usize>k * width)));
       }
     }
   }
@@ -186,7 +193,7 @@ function putRows<T>(out: i32, index: i32, source: i32, d: i32, accumulate: bool,
  * A copy of self with the slices of source copied (IndexCopy) or added, times alpha
  * (IndexAdd), at the positions index (1-D or 0-d) gives along dim d.
  */
-export function indexPutForward(op: i32, self: i32, index: i32, source: i32, d: i32, alpha: f64 = 1): i32 {
+export function indexPutForward(op: i32, self: i32, index: i32, source: i32, d: i32, alpha: f64 = 1): i32 { // IndexCopy has no alpha
   const out = copyOf(self);
   if (numel(out) > 0) {
     const src = gathered(source), idx = gathered(index);
