@@ -67,6 +67,10 @@ export const VIEWS: i32 = 216;    // a root's live views
 export const REWRITES: i32 = 220; // a root's history rewrites by in-place ops through views
 export const SEEN: i32 = 224;     // a view's root's REWRITES when the view was made
 export const HISTORY: i32 = 228;  // a root's latest CopySlices node, held (see holdHistory)
+// The history-cycle check's bookkeeping (see collectHistory), valid while CYCLE_MARK is its epoch.
+const CYCLE_MARK: i32 = 232;
+const CYCLE_HELD: i32 = 236;      // references from tensors of the checked subgraph
+const CYCLE_LIVE: i32 = 240;
 // newTensor zeroes the fields before the inline inputs; the rest is written before it is read.
 const ZEROED_BYTES: usize = <usize>INLINE_AT;
 
@@ -406,24 +410,88 @@ export function historyOf(t: i32): i32 {
 
 // t, a root or its history node, is down to one reference: if that is the other's, nothing
 // else holds the pair, and the root lets go of the node (which then frees the root).
+// A root holding its history h is a reference cycle: h is a view of the root, and reaches it
+// again through its inputs (until a backward sweep unlinks them). Each time a tensor of that
+// storage loses a reference, the subgraph reachable from h (up to CYCLE_LIMIT tensors) is
+// checked by trial deletion: references from outside it keep alive what they reach; if the
+// root is not among those, the root's hold on h is dropped and reference counting frees the
+// rest. A larger subgraph is left to the sweep, which unlinks it.
+const CYCLE_LIMIT = 512;
+const cycleNodes = heap.alloc(CYCLE_LIMIT << 2);
+let cycleEpoch = 0;
+let cycleCount = 0;
+
+// Adds t to the subgraph (once); false when the subgraph is full.
+function enter(t: i32): bool {
+  if (geti(t, CYCLE_MARK) == cycleEpoch) return true;
+  if (cycleCount == CYCLE_LIMIT) return false;
+  seti(t, CYCLE_MARK, cycleEpoch);
+  seti(t, CYCLE_HELD, 0);
+  seti(t, CYCLE_LIVE, 0);
+  store<i32>(cycleNodes + (<usize>cycleCount << 2), t);
+  cycleCount++;
+  return true;
+}
+
+// The references t holds (each one of the target's REFS): its inputs, root, aux and grad.
+function referencesOf(t: i32, k: i32): i32 {
+  const n = geti(t, NIN);
+  if (k < n) return inputOf(t, k);
+  if (k == n) return geti(t, BASE);
+  if (k == n + 1) return geti(t, AUX);
+  if (k == n + 2) return geti(t, GRAD);
+  return -1;
+}
+
 function releaseHistoryCycle(t: i32): void {
   const root = rootOf(t);
   const h = geti(root, HISTORY);
-  if (geti(root, REFS) != 1 || geti(h, REFS) != 1) return;
+  cycleEpoch++;
+  cycleCount = 0;
+  enter(h);
+  seti(h, CYCLE_HELD, 1); // the root's hold
+  // collect what h reaches, counting the references held inside
+  for (let i = 0; i < cycleCount; i++) {
+    const node = load<i32>(cycleNodes + (<usize>i << 2));
+    for (let k = 0, r = referencesOf(node, 0); r >= 0; r = referencesOf(node, ++k)) {
+      if (r == 0) continue;
+      if (!enter(r)) return;
+      seti(r, CYCLE_HELD, geti(r, CYCLE_HELD) + 1);
+    }
+  }
+  if (geti(root, CYCLE_MARK) != cycleEpoch) return;
+  // what is referenced from outside is live, and so is what it reaches
+  let live = 0;
+  for (let i = 0; i < cycleCount; i++) {
+    const node = load<i32>(cycleNodes + (<usize>i << 2));
+    if (geti(node, REFS) > geti(node, CYCLE_HELD)) { seti(node, CYCLE_LIVE, 1); live++; }
+  }
+  for (let changed = live > 0; changed;) {
+    changed = false;
+    for (let i = 0; i < cycleCount; i++) {
+      const node = load<i32>(cycleNodes + (<usize>i << 2));
+      if (geti(node, CYCLE_LIVE) == 0) continue;
+      for (let k = 0, r = referencesOf(node, 0); r >= 0; r = referencesOf(node, ++k)) {
+        if (r != 0 && geti(r, CYCLE_LIVE) == 0) { seti(r, CYCLE_LIVE, 1); changed = true; }
+      }
+    }
+  }
+  if (geti(root, CYCLE_LIVE) != 0) return;
   seti(root, FLAGS, geti(root, FLAGS) & ~FLAG_HISTORY);
   seti(h, FLAGS, geti(h, FLAGS) & ~FLAG_HISTORY);
-  seti(h, REFS, 0);
-  stackPush(releaseQueue, h);
+  drop(h);
 }
 
-// Drops one slot reference; a slot left with none is queued to be freed. A reference
-// dropped twice is a bug in the core that would corrupt a reused slot: it stops loudly.
+// Drops one slot reference; a slot left with none is queued to be freed, and a storage
+// whose root holds its history is checked for a cycle left without outside references. A
+// reference dropped twice is a bug in the core that would corrupt a reused slot: it stops
+// loudly.
 @inline function drop(id: i32): void {
   const refs = geti(id, REFS) - 1;
   if (refs < 0) abort("a tensor slot was released twice");
   seti(id, REFS, refs);
   if (refs == 0) stackPush(releaseQueue, id);
-  else if (refs == 1 && (geti(id, FLAGS) & FLAG_HISTORY) != 0) releaseHistoryCycle(id);
+  else if ((geti(rootOf(id), FLAGS) & FLAG_HISTORY) != 0) releaseHistoryCycle(id);
 }
 
 // Drops a slot reference. Freeing a slot releases its inputs, which may free theirs, and

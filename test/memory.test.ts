@@ -1,7 +1,7 @@
 // Memory stays bounded without dispose(): tensors held only by their handle are evicted
 // from wasm memory and come back, unchanged, when used again.
 import { describe, expect, test } from "vitest";
-import { tensor, randn, zeros, memory, no_grad, manual_seed, scope, type Tensor } from "../bindings/index.js";
+import { tensor, randn, zeros, memory, no_grad, manual_seed, scope, cat, type Tensor } from "../bindings/index.js";
 import { expectClose } from "./helpers.js";
 
 const MiB = 1024 * 1024;
@@ -119,5 +119,27 @@ describe("in-place ops through views hold no memory once their tensors are gone"
     // program, with h deleted before backward)
     const once = [3, 1, 1, 12, 4, 4, 3, 1, 1, 3, 1, 1];
     expect(Array.from(x.grad!.toTypedArray())).toEqual(once.map((g) => 200 * g));
+  });
+
+  // The root and its history hold each other; nothing else does once the step's tensors
+  // are gone, whether or not a backward swept the graph.
+  test.each([
+    ["no backward", () => {}],
+    ["backward that retains the graph", (loss: Tensor) => loss.backward(undefined, { retain_graph: true })],
+    ["backward that records the graph", (loss: Tensor) => loss.backward(undefined, { create_graph: true })],
+  ] as const)("writes through views of a non-leaf and cat, with %s", (_name, sweep) => {
+    const x = randn([4, 3], { dtype: "float64", requires_grad: true });
+    const step = () => scope(() => {
+      const h = x.mul(1);
+      h.select(0, 1).mul_(2);
+      h.narrow(1, 0, 2).add_(h.narrow(1, 1, 2).mul(3));
+      const joined = cat([h, x.roll(1, 0), x.diag_embed().sum(0)]);
+      sweep(joined.pow(2).sum());
+      x.grad = null;
+    });
+    step();
+    const before = memory().tensors;
+    for (let i = 0; i < 20; i++) step();
+    expect(memory().tensors).toBe(before);
   });
 });

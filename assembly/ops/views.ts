@@ -433,15 +433,19 @@ export function copySlicesForward(op: i32, b: i32, r: i32, v: i32): i32 {
 }
 
 export function copySlicesBackward(t: i32, g: i32, grads: usize): void {
+  // The place written is given within the root's layout, which t has (contiguous, from the
+  // root's first element): g is read in that layout, wherever its own data starts.
+  const laid = isStrided(g) ? contiguousForward(Op.Contiguous, g) : g;
   const place = geti(t, AUX);
-  const inside = region(g, place); // the gradient of r
+  const inside = region(laid, place); // the gradient of r
   if (needsGradOf(t, 0)) {
     // the old history keeps the gradient of what was not overwritten: g with the written
     // elements zeroed (counted, not subtracted, so that overlapping views zero them once)
-    const written = writtenMask(g, place);
+    const written = writtenMask(t, place);
     setGrad(grads, 0, zeroWhere(g, written));
     release(written);
   }
   if (needsGradOf(t, 1)) setGrad(grads, 1, inside);
   else release(inside);
+  if (laid != g) release(laid);
 }
