@@ -71,6 +71,7 @@ export const HISTORY: i32 = 228;  // a root's latest CopySlices node, held (see 
 const CYCLE_MARK: i32 = 232;
 const CYCLE_HELD: i32 = 236;      // references from tensors of the checked subgraph
 const CYCLE_LIVE: i32 = 240;
+const CYCLE_INDEX: i32 = 244;     // its place in the checked list
 // newTensor zeroes the fields before the inline inputs; the rest is written before it is read.
 const ZEROED_BYTES: usize = <usize>INLINE_AT;
 
@@ -79,6 +80,7 @@ export const FLAG_SAVED_FREED: i32 = 2; // what it saved was freed by a backward
 export const FLAG_SWEPT: i32 = 4;       // swept by a backward that did not retain the graph
 export const FLAG_STRIDED: i32 = 8;     // a view whose strides are not the contiguous ones
 export const FLAG_HISTORY: i32 = 16;    // a root that holds its HISTORY node, and that node
+const FLAG_CYCLE_PENDING: i32 = 32;       // a root with a history, to be checked for a cycle
 
 export const SAVE_OUT: i32 = 1 << 30;
 
@@ -411,11 +413,13 @@ export function historyOf(t: i32): i32 {
 // t, a root or its history node, is down to one reference: if that is the other's, nothing
 // else holds the pair, and the root lets go of the node (which then frees the root).
 // A root holding its history h is a reference cycle: h is a view of the root, and reaches it
-// again through its inputs (until a backward sweep unlinks them). Each time a tensor of that
-// storage loses a reference, the subgraph reachable from h (up to CYCLE_LIMIT tensors) is
-// checked by trial deletion: references from outside it keep alive what they reach; if the
-// root is not among those, the root's hold on h is dropped and reference counting frees the
-// rest. A larger subgraph is left to the sweep, which unlinks it.
+// again through its inputs (until a backward sweep unlinks them). A storage one of whose
+// tensors lost a reference is queued (once), and collectHistoryCycles, which the bindings
+// call when a scope ends, after a backward and when asked for memory(), checks each by trial
+// deletion of the subgraph reachable from h (up to CYCLE_LIMIT tensors): references from
+// outside it keep alive what they reach; if the root is not among those, the root's hold on
+// h is dropped and reference counting frees the rest. A larger subgraph is left to the
+// sweep, which unlinks it.
 const CYCLE_LIMIT = 512;
 const cycleNodes = heap.alloc(CYCLE_LIMIT << 2);
 let cycleEpoch = 0;
@@ -428,6 +432,7 @@ function enter(t: i32): bool {
   seti(t, CYCLE_MARK, cycleEpoch);
   seti(t, CYCLE_HELD, 0);
   seti(t, CYCLE_LIVE, 0);
+  seti(t, CYCLE_INDEX, cycleCount);
   store<i32>(cycleNodes + (<usize>cycleCount << 2), t);
   cycleCount++;
   return true;
@@ -443,9 +448,34 @@ function referencesOf(t: i32, k: i32): i32 {
   return -1;
 }
 
-function releaseHistoryCycle(t: i32): void {
-  const root = rootOf(t);
+const pendingRoots = newStack();
+const PENDING_LIMIT = 256;
+
+function noteHistoryDrop(root: i32): void {
+  const flags = geti(root, FLAGS);
+  if ((flags & (FLAG_HISTORY | FLAG_CYCLE_PENDING)) != FLAG_HISTORY) return;
+  seti(root, FLAGS, flags | FLAG_CYCLE_PENDING);
+  stackPush(pendingRoots, root);
+  if (stackLength(pendingRoots) >= PENDING_LIMIT && !draining) collectHistoryCycles();
+}
+
+/** Frees the roots and histories queued by noteHistoryDrop that only hold each other. */
+export function collectHistoryCycles(): void {
+  while (stackLength(pendingRoots) > 0) {
+    const root = stackPop(pendingRoots);
+    const flags = geti(root, FLAGS);
+    if ((flags & FLAG_CYCLE_PENDING) == 0) continue; // freed since (a freed slot's flags are cleared)
+    seti(root, FLAGS, flags & ~FLAG_CYCLE_PENDING);
+    if ((flags & FLAG_HISTORY) == 0) continue;
+    releaseHistoryCycle(root);
+  }
+}
+
+function releaseHistoryCycle(root: i32): void {
   const h = geti(root, HISTORY);
+  // Nothing h reaches was made after it, so nothing in its subgraph holds it: a hold on h
+  // besides the root's is from outside, and keeps everything alive.
+  if (geti(h, REFS) != 1) return;
   cycleEpoch++;
   cycleCount = 0;
   enter(h);
@@ -460,38 +490,46 @@ function releaseHistoryCycle(t: i32): void {
     }
   }
   if (geti(root, CYCLE_MARK) != cycleEpoch) return;
-  // what is referenced from outside is live, and so is what it reaches
+  // what is referenced from outside is live, and so is what it reaches (the live tensors
+  // are gathered at the front of the list, from `live` on still to be followed)
   let live = 0;
   for (let i = 0; i < cycleCount; i++) {
     const node = load<i32>(cycleNodes + (<usize>i << 2));
-    if (geti(node, REFS) > geti(node, CYCLE_HELD)) { seti(node, CYCLE_LIVE, 1); live++; }
+    if (geti(node, REFS) > geti(node, CYCLE_HELD)) markLive(node, live++);
   }
-  for (let changed = live > 0; changed;) {
-    changed = false;
-    for (let i = 0; i < cycleCount; i++) {
-      const node = load<i32>(cycleNodes + (<usize>i << 2));
-      if (geti(node, CYCLE_LIVE) == 0) continue;
-      for (let k = 0, r = referencesOf(node, 0); r >= 0; r = referencesOf(node, ++k)) {
-        if (r != 0 && geti(r, CYCLE_LIVE) == 0) { seti(r, CYCLE_LIVE, 1); changed = true; }
-      }
+  for (let next = 0; next < live; next++) {
+    const node = load<i32>(cycleNodes + (<usize>next << 2));
+    for (let k = 0, r = referencesOf(node, 0); r >= 0; r = referencesOf(node, ++k)) {
+      if (r != 0 && geti(r, CYCLE_LIVE) == 0) markLive(r, live++);
     }
   }
   if (geti(root, CYCLE_LIVE) != 0) return;
   seti(root, FLAGS, geti(root, FLAGS) & ~FLAG_HISTORY);
   seti(h, FLAGS, geti(h, FLAGS) & ~FLAG_HISTORY);
-  drop(h);
+  releaseSlot(h);
+}
+
+// Marks t live and moves it to position `at` of the list (swapping with what was there).
+function markLive(t: i32, at: i32): void {
+  seti(t, CYCLE_LIVE, 1);
+  const i = geti(t, CYCLE_INDEX);
+  const other = load<i32>(cycleNodes + (<usize>at << 2));
+  store<i32>(cycleNodes + (<usize>i << 2), other);
+  seti(other, CYCLE_INDEX, i);
+  store<i32>(cycleNodes + (<usize>at << 2), t);
+  seti(t, CYCLE_INDEX, at);
 }
 
 // Drops one slot reference; a slot left with none is queued to be freed, and a storage
-// whose root holds its history is checked for a cycle left without outside references. A
-// reference dropped twice is a bug in the core that would corrupt a reused slot: it stops
-// loudly.
+// whose root holds its history is queued to be checked for a cycle left without outside
+// references. A reference dropped twice is a bug in the core that would corrupt a reused
+// slot: it stops loudly.
 @inline function drop(id: i32): void {
   const refs = geti(id, REFS) - 1;
   if (refs < 0) abort("a tensor slot was released twice");
   seti(id, REFS, refs);
   if (refs == 0) stackPush(releaseQueue, id);
-  else if ((geti(rootOf(id), FLAGS) & FLAG_HISTORY) != 0) releaseHistoryCycle(id);
+  else noteHistoryDrop(rootOf(id));
 }
 
 // Drops a slot reference. Freeing a slot releases its inputs, which may free theirs, and
@@ -529,6 +567,7 @@ export function releaseSlot(id: i32): void {
     seti(t, NUMEL, freeHead);
     seti(t, OP, 0);
     seti(t, NIN, 0);
+    seti(t, FLAGS, 0);
     freeHead = t;
     liveTensors--;
     if (grad != 0) {

@@ -161,6 +161,7 @@ function sweep(op: string, roots: Tensor[], gradients: (TensorLike | null)[], op
     }
   } finally {
     for (const id of temps) core.releaseTensor(id);
+    core.collectHistoryCycles(); // a sweep may leave in-place histories held only by themselves
   }
 }
 

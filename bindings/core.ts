@@ -56,6 +56,7 @@ export interface Core {
   mulInPlace(target: number, src: number): void;
   indexOutOfRange(index: number, lo: number, hi: number): number;
   lastBadIndex(): number;
+  collectHistoryCycles(): void;
 }
 
 function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
@@ -152,6 +153,7 @@ export const core: Core = {
   mulInPlace: raw.mulInPlace,
   indexOutOfRange: guarded(raw.indexOutOfRange),
   lastBadIndex: raw.lastBadIndex,
+  collectHistoryCycles: raw.collectHistoryCycles,
 };
 
 /** The entry point of every op of the table (op<Name>); each allocates its result. */

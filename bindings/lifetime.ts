@@ -160,10 +160,12 @@ export function scope<T>(fn: () => T): T {
     if (!kept.has(t)) t.dispose();
     else if (outer !== undefined) outer.push(t); // escapes to the enclosing scope
   }
+  core.collectHistoryCycles(); // what in-place writes through views left holding only itself
   return result;
 }
 
 /** What the core holds: live tensors, their data bytes, and the wasm memory size. */
 export function memory(): { tensors: number; bytes: number; wasmBytes: number } {
+  core.collectHistoryCycles();
   return { tensors: core.liveTensors(), bytes: core.liveBytes(), wasmBytes: core.memory.buffer.byteLength };
 }
