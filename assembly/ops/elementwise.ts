@@ -379,6 +379,60 @@ export function broadcastStrides(t: i32, rank: i32, shape: usize, strides: usize
   }
 }
 
+// Scratch for the three-operand walk: each input's strides broadcast to the output, counters.
+const ternaryA = heap.alloc(MAX_DIMS << 2);
+const ternaryB = heap.alloc(MAX_DIMS << 2);
+const ternaryC = heap.alloc(MAX_DIMS << 2);
+const ternaryCounter = heap.alloc(MAX_DIMS << 2);
+
+// out = K(a, b, c), the three broadcast to out's shape, of any strides. Rows (the last dim)
+// along which a and b step by 1 take the vector loop, c stepping by 1 or broadcast (a
+// number weight).
+export function ternaryInto<K, T>(a: i32, b: i32, c: i32, out: i32): void {
+  const n = numel(out);
+  if (n == 0) return;
+  const kernel = changetype<K>(0);
+  const pa = dataPtr(a), pb = dataPtr(b), pc = dataPtr(c), po = dataPtr(out);
+  const rank = ndim(out);
+  if (rank == 0) {
+    store<T>(po, kernel.s<T>(load<T>(pa), load<T>(pb), load<T>(pc)));
+    return;
+  }
+  const shape = shapePtr(out);
+  broadcastStrides(a, rank, shape, ternaryA);
+  broadcastStrides(b, rank, shape, ternaryB);
+  broadcastStrides(c, rank, shape, ternaryC);
+  const row = dim(out, rank - 1);
+  const sa = at(ternaryA, rank - 1), sb = at(ternaryB, rank - 1), sc = at(ternaryC, rank - 1);
+  const lanes = <i32>(16 / sizeof<T>());
+  const vector = sa == 1 && sb == 1 && (sc == 1 || sc == 0);
+  for (let d = 0; d < rank; d++) put(ternaryCounter, d, 0);
+  let oa = 0, ob = 0, oc = 0;
+  for (let r = 0, rows = n / row; r < rows; r++) {
+    const ra = pa + <usize>oa * sizeof<T>(), rb = pb + <usize>ob * sizeof<T>(), rc = pc + <usize>oc * sizeof<T>();
+    const ro = po + <usize>(r * row) * sizeof<T>();
+    let j = 0;
+    if (vector) {
+      const cs = v128.splat<T>(load<T>(rc));
+      for (; j + lanes <= row; j += lanes) {
+        const off = <usize>j * sizeof<T>();
+        v128.store(ro + off, kernel.v<T>(v128.load(ra + off), v128.load(rb + off), sc == 0 ? cs : v128.load(rc + off)));
+      }
+    }
+    for (; j < row; j++) {
+      store<T>(ro + <usize>j * sizeof<T>(), kernel.s<T>(load<T>(ra + <usize>(j * sa) * sizeof<T>()),
+        load<T>(rb + <usize>(j * sb) * sizeof<T>()), load<T>(rc + <usize>(j * sc) * sizeof<T>())));
+    }
+    for (let d = rank - 2; d >= 0; d--) {
+      const count = at(ternaryCounter, d) + 1;
+      oa += at(ternaryA, d); ob += at(ternaryB, d); oc += at(ternaryC, d);
+      if (count < at(shape, d)) { put(ternaryCounter, d, count); break; }
+      put(ternaryCounter, d, 0);
+      oa -= at(ternaryA, d) * count; ob -= at(ternaryB, d) * count; oc -= at(ternaryC, d) * count;
+    }
+  }
+}
+
 // out = a (K) b, a and b (of element type T) broadcast to out's shape.
 function binaryKernel<K, T>(a: i32, b: i32, out: i32): void {
   const n = numel(out);

@@ -12,7 +12,7 @@ import { scratch } from "../scratch";
 import { record1, recordN, input, needsGrad, paramI, paramF, setParamI, setParamF, setGrad, gradEnabled } from "../graph";
 import { Op } from "../generated/table";
 import {
-  unaryInto, unaryFloat, binaryFloat, binaryNumeric, broadcastStrides, constant, add, sub, mul, div, neg, exp, TanhK,
+  unaryInto, unaryFloat, binaryFloat, binaryNumeric, ternaryInto, constant, add, sub, mul, div, neg, exp, TanhK,
 } from "./elementwise";
 import { expV, tanhV } from "./simd";
 import { expV64, tanhV64 } from "./simd64";
@@ -300,61 +300,6 @@ export function floorDivideBackward(t: i32, g: i32, grads: usize): void { zeroGr
     return abs<T>(w) < <T>0.5 ? a + w * d : b - d * (<T>1 - w);
   } }
 
-// Scratch for the three-operand walk: each input's strides broadcast to the output, counters.
-const stridesA = heap.alloc(MAX_DIMS << 2);
-const stridesB = heap.alloc(MAX_DIMS << 2);
-const stridesC = heap.alloc(MAX_DIMS << 2);
-const counter = heap.alloc(MAX_DIMS << 2);
-const triple = heap.alloc(3 << 2);
-
-// out = K(a, b, c), the three broadcast to out's shape, of any strides. Rows (the last dim)
-// along which a and b step by 1 take the vector loop, c stepping by 1 or broadcast (a
-// number weight).
-function ternaryInto<K, T>(a: i32, b: i32, c: i32, out: i32): void {
-  const n = numel(out);
-  if (n == 0) return;
-  const kernel = changetype<K>(0);
-  const pa = dataPtr(a), pb = dataPtr(b), pc = dataPtr(c), po = dataPtr(out);
-  const rank = ndim(out);
-  if (rank == 0) {
-    store<T>(po, kernel.s<T>(load<T>(pa), load<T>(pb), load<T>(pc)));
-    return;
-  }
-  const shape = shapePtr(out);
-  broadcastStrides(a, rank, shape, stridesA);
-  broadcastStrides(b, rank, shape, stridesB);
-  broadcastStrides(c, rank, shape, stridesC);
-  const row = dim(out, rank - 1);
-  const sa = at(stridesA, rank - 1), sb = at(stridesB, rank - 1), sc = at(stridesC, rank - 1);
-  const lanes = <i32>(16 / sizeof<T>());
-  const vector = sa == 1 && sb == 1 && (sc == 1 || sc == 0);
-  for (let d = 0; d < rank; d++) put(counter, d, 0);
-  let oa = 0, ob = 0, oc = 0;
-  for (let r = 0, rows = n / row; r < rows; r++) {
-    const ra = pa + <usize>oa * sizeof<T>(), rb = pb + <usize>ob * sizeof<T>(), rc = pc + <usize>oc * sizeof<T>();
-    const ro = po + <usize>(r * row) * sizeof<T>();
-    let j = 0;
-    if (vector) {
-      const cs = v128.splat<T>(load<T>(rc));
-      for (; j + lanes <= row; j += lanes) {
-        const off = <usize>j * sizeof<T>();
-        v128.store(ro + off, kernel.v<T>(v128.load(ra + off), v128.load(rb + off), sc == 0 ? cs : v128.load(rc + off)));
-      }
-    }
-    for (; j < row; j++) {
-      store<T>(ro + <usize>j * sizeof<T>(), kernel.s<T>(load<T>(ra + <usize>(j * sa) * sizeof<T>()),
-        load<T>(rb + <usize>(j * sb) * sizeof<T>()), load<T>(rc + <usize>(j * sc) * sizeof<T>())));
-    }
-    for (let d = rank - 2; d >= 0; d--) {
-      const count = at(counter, d) + 1;
-      oa += at(stridesA, d); ob += at(stridesB, d); oc += at(stridesC, d);
-      if (count < at(shape, d)) { put(counter, d, count); break; }
-      put(counter, d, 0);
-      oa -= at(stridesA, d) * count; ob -= at(stridesB, d) * count; oc -= at(stridesC, d) * count;
-    }
-  }
-}
-
 /** lerp(self, end, weight), all of one floating dtype, into the broadcast shape (of rank `rank`) in scratch. */
 export function lerpForward(op: i32, self: i32, end: i32, weight: i32, rank: i32): i32 {
   const out = newTensor(rank, scratch, dtypeOf(self));
@@ -363,6 +308,8 @@ export function lerpForward(op: i32, self: i32, end: i32, weight: i32, rank: i32
   record3(out, op, self, end, weight);
   return out;
 }
+
+const triple = heap.alloc(3 << 2);
 
 function record3(out: i32, op: i32, a: i32, b: i32, c: i32): bool {
   store<i32>(triple, a);

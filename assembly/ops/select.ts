@@ -9,16 +9,12 @@ import {
 import { at, put } from "../memory";
 import { recordN, input, needsGrad, setGrad } from "../graph";
 import {
-  convertInto, zeroWhere, maskOf, complementOf, combineMasks, binaryInto, broadcastStrides,
+  convertInto, zeroWhere, maskOf, complementOf, combineMasks, binaryInto, ternaryInto,
   GeK, LeK, LtK, GtK, MaximumK, MinimumK,
 } from "./elementwise";
 import { gathered } from "./views";
 
 const shape = heap.alloc(MAX_DIMS << 2);
-const stridesC = heap.alloc(MAX_DIMS << 2);
-const stridesA = heap.alloc(MAX_DIMS << 2);
-const stridesB = heap.alloc(MAX_DIMS << 2);
-const counter = heap.alloc(MAX_DIMS << 2);
 const inputs = heap.alloc(3 << 2);
 
 // The broadcast shape of c, a and b, written to `shape`; returns its rank.
@@ -36,49 +32,10 @@ function broadcast3(c: i32, a: i32, b: i32): i32 {
   return rank;
 }
 
-// out = m ? a : b, elementwise, m a 0/1 tensor of a's element type T; all broadcast to
-// out's shape (rank `rank`), any strides. Rows (the last dim) that step by 1 in every
-// input take the vector loop.
-function selectInto<T>(m: i32, a: i32, b: i32, out: i32, rank: i32): void {
-  const n = numel(out);
-  if (n == 0) return;
-  const pm = dataPtr(m), pa = dataPtr(a), pb = dataPtr(b), po = dataPtr(out);
-  if (rank == 0) {
-    store<T>(po, load<T>(pm) != <T>0 ? load<T>(pa) : load<T>(pb));
-    return;
-  }
-  broadcastStrides(m, rank, shape, stridesC);
-  broadcastStrides(a, rank, shape, stridesA);
-  broadcastStrides(b, rank, shape, stridesB);
-  const row = at(shape, rank - 1);
-  const sm = at(stridesC, rank - 1), sa = at(stridesA, rank - 1), sb = at(stridesB, rank - 1);
-  const w = <i32>(16 / sizeof<T>());
-  for (let d = 0; d < rank; d++) put(counter, d, 0);
-  let om = 0, oa = 0, ob = 0;
-  for (let r = 0, rows = n / row; r < rows; r++) {
-    const rm = pm + <usize>om * sizeof<T>(), ra = pa + <usize>oa * sizeof<T>(), rb = pb + <usize>ob * sizeof<T>();
-    const ro = po + <usize>(r * row) * sizeof<T>();
-    let j = 0;
-    if (sm == 1 && sa == 1 && sb == 1) {
-      for (; j + w <= row; j += w) {
-        const off = <usize>j * sizeof<T>();
-        const keep = v128.ne<T>(v128.load(rm + off), v128.splat<T>(<T>0));
-        v128.store(ro + off, v128.bitselect(v128.load(ra + off), v128.load(rb + off), keep));
-      }
-    }
-    for (; j < row; j++) {
-      const pick = load<T>(rm + <usize>(j * sm) * sizeof<T>()) != <T>0;
-      store<T>(ro + <usize>j * sizeof<T>(), pick ? load<T>(ra + <usize>(j * sa) * sizeof<T>()) : load<T>(rb + <usize>(j * sb) * sizeof<T>()));
-    }
-    for (let d = rank - 2; d >= 0; d--) {
-      const c = at(counter, d) + 1;
-      om += at(stridesC, d); oa += at(stridesA, d); ob += at(stridesB, d);
-      if (c < at(shape, d)) { put(counter, d, c); break; }
-      put(counter, d, 0);
-      om -= at(stridesC, d) * c; oa -= at(stridesA, d) * c; ob -= at(stridesB, d) * c;
-    }
-  }
-}
+// a where the 0/1 mask m (of a's element type) is 1, else b.
+@final export class SelectK { @inline vec(): bool { return true; }
+  @inline v<T>(a: v128, b: v128, m: v128): v128 { return v128.bitselect(a, b, v128.ne<T>(m, v128.splat<T>(<T>0))); }
+  @inline s<T>(a: T, b: T, m: T): T { return m != <T>0 ? a : b; } }
 
 // The condition as 0/1 in dtype `dtype`, contiguous, outside the graph.
 function maskIn(c: i32, dtype: i32): i32 {
@@ -95,10 +52,10 @@ export function whereForward(op: i32, c: i32, a: i32, b: i32): i32 {
   const rank = broadcast3(c, a, b);
   const out = newTensor(rank, shape, dtype);
   const m = maskIn(c, dtype);
-  if (dtype == F64) selectInto<f64>(m, a, b, out, rank);
-  else if (dtype == I32) selectInto<i32>(m, a, b, out, rank);
-  else if (dtype == BOOL) selectInto<u8>(m, a, b, out, rank);
-  else selectInto<f32>(m, a, b, out, rank);
+  if (dtype == F64) ternaryInto<SelectK, f64>(a, b, m, out);
+  else if (dtype == I32) ternaryInto<SelectK, i32>(a, b, m, out);
+  else if (dtype == BOOL) ternaryInto<SelectK, u8>(a, b, m, out);
+  else ternaryInto<SelectK, f32>(a, b, m, out);
   release(m);
   store<i32>(inputs, c);
   store<i32>(inputs, a, 4);
