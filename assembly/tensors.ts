@@ -227,6 +227,11 @@ export function newZeros(rank: i32, shape: usize, dtype: i32): i32 {
   return t;
 }
 
+/** Zeros of t's shape and dtype. */
+export function zerosLike(t: i32): i32 {
+  return newZeros(ndim(t), shapePtr(t), dtypeOf(t));
+}
+
 export function newTensorLike(src: i32): i32 {
   return newTensor(ndim(src), shapePtr(src), dtypeOf(src));
 }

@@ -26,6 +26,11 @@ export function torchName(dtype: DType): string {
   return `torch.${dtype}`;
 }
 
+/** The C type name PyTorch's kernels give in some messages ("float", "double", "int", "bool"). */
+export function cTypeName(dtype: DType): string {
+  return { float32: "float", float64: "double", int32: "int", bool: "bool" }[dtype];
+}
+
 /** PyTorch's name of the scalar type in its messages ("Float", "Int", ...). */
 export function scalarTypeName(dtype: DType): string {
   return { float32: "Float", float64: "Double", int32: "Int", bool: "Bool" }[dtype];

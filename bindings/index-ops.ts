@@ -5,7 +5,7 @@
 // work; gradients flow to self and to the source. Index tensors are int32 (wasmgrad has no
 // int64); arrays of integers are accepted too.
 
-import { Tensor } from "./tensor.js";
+import { Tensor, tensorArg } from "./tensor.js";
 import { core, ops } from "./core.js";
 import { tensor, zeros, type NestedNumbers } from "./create.js";
 import { scope } from "./lifetime.js";
@@ -88,10 +88,6 @@ export function checkRange(op: string, index: Tensor, size: number, d: number, n
   }
 }
 
-function tensorArg(op: string, name: string, x: unknown): Tensor {
-  if (!(x instanceof Tensor)) throw new TypeError(`${op}(): argument '${name}' must be a Tensor, got ${describe(x)}`);
-  return x;
-}
 
 function sameDtype(op: string, self: Tensor, other: Tensor, name: string): void {
   if (other.dtype !== self.dtype) {

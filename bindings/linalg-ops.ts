@@ -2,7 +2,7 @@
 // product itself is matmul's, so are the gradients), and outer as a broadcast product (as
 // PyTorch's, MulBackward). Added to the Tensor class here.
 
-import { Tensor } from "./tensor.js";
+import { Tensor, tensorArg } from "./tensor.js";
 import { scalarTypeName } from "./dtype.js";
 import { cat } from "./join-ops.js";
 import { permuted, reshaped } from "./contraction.js";
@@ -21,10 +21,6 @@ declare module "./tensor.js" {
   }
 }
 
-function tensorArg(op: string, name: string, x: unknown): Tensor {
-  if (!(x instanceof Tensor)) throw new TypeError(`${op}(): argument '${name}' must be a Tensor, got ${describe(x)}`);
-  return x;
-}
 
 Tensor.prototype.mm = function mm(this: Tensor, mat2) {
   tensorArg("mm", "mat2", mat2);
@@ -75,7 +71,8 @@ declare module "./tensor.js" {
 }
 
 // PyTorch's check that the operands of a contraction share one dtype (no promotion).
-function sameDtype(op: string, tensors: Tensor[]): void {
+// PyTorch's check that the operands of a contraction share one scalar type.
+function oneScalarType(op: string, tensors: Tensor[]): void {
   tensors.forEach((t) => {
     if (t.dtype !== tensors[0].dtype) fail(op, `expected scalar type ${scalarTypeName(tensors[0].dtype)} but found ${scalarTypeName(t.dtype)}`);
   });
@@ -107,7 +104,7 @@ export function tensordot(a: Tensor, b: Tensor, dims: number | [number[], number
     if (dimsA.length !== dimsB.length) fail("tensordot", "both dimension lists should have same length");
   }
   const da = distinctDims("tensordot", dimsA, a.ndim), db = distinctDims("tensordot", dimsB, b.ndim);
-  sameDtype("tensordot", [a, b]);
+  oneScalarType("tensordot", [a, b]);
   if (!a.is_floating_point) {
     fail("tensordot", `integer and bool contractions are not supported (got ${a.dtype}); convert with .float() or .double() first`);
   }
@@ -215,7 +212,7 @@ export function einsum(equation: string, ...operands: (Tensor | Tensor[])[]): Te
   }
   if (tensors.length < inputs.length) fail("einsum", "fewer operands were provided than specified in the equation");
   if (tensors.length > inputs.length) fail("einsum", "more operands were provided than specified in the equation");
-  if (tensors.length > 1) sameDtype("einsum", tensors);
+  if (tensors.length > 1) oneScalarType("einsum", tensors);
 
   // how many dims each operand's ellipsis covers
   const ellipsisDims = inputs.map((s, i) => {
@@ -379,7 +376,7 @@ Tensor.prototype.cross = function cross(this: Tensor, other, dim = -1) {
     fail("cross", `linalg.cross: inputs dimension ${dim} must have length 3. Got ${this._shape[d]} and ${other._shape[d]}`);
   }
   broadcastShapes("cross", this._shape, other._shape);
-  sameDtype("cross", [this, other]);
+  oneScalarType("cross", [this, other]);
   const a = [0, 1, 2].map((i) => this.narrow(d, i, 1)), b = [0, 1, 2].map((i) => other.narrow(d, i, 1));
   const component = (i: number, j: number) => a[i].mul(b[j]).sub(a[j].mul(b[i]));
   return cat([component(1, 2), component(2, 0), component(0, 1)], d);

@@ -3,11 +3,11 @@
 // the class here) and functions: the argument checks, in PyTorch's words, and one call into
 // the core each. erf and erfc are unary ops of the table, generated with the others.
 
-import { Tensor, scalarId, type TensorLike } from "./tensor.js";
+import { Tensor, scalarId, tensorArg, type TensorLike } from "./tensor.js";
 import { core, ops, writeScratch } from "./core.js";
 import { checkOptions } from "./options.js";
 import { broadcastShapes, describe, fail } from "./shape.js";
-import { DTYPE_CODE, isFloating, resultType, scalarTypeName, type DType } from "./dtype.js";
+import { DTYPE_CODE, cTypeName, isFloating, resultType, scalarTypeName, type DType } from "./dtype.js";
 import { lift, liftBeside } from "./lift.js";
 
 export type GeluApproximation = "none" | "tanh";
@@ -109,15 +109,11 @@ Tensor.prototype.div = function div(this: Tensor, other: TensorLike, options?: {
 
 // ---- lerp, addcmul, addcdiv ------------------------------------------------------------
 
-function tensorArgument(op: string, name: string, x: unknown): Tensor {
-  if (!(x instanceof Tensor)) throw new TypeError(`${op}(): argument '${name}' must be a Tensor, got ${describe(x)}`);
-  return x;
-}
 
 // PyTorch's lerp (a table op): self + weight (end - self), from whichever end is nearer.
 Tensor.prototype.lerp = function lerp(this: Tensor, end, weight) {
   const self = this._live("lerp");
-  tensorArgument("lerp", "end", end);
+  tensorArg("lerp", "end", end);
   if (!(weight instanceof Tensor) && typeof weight !== "number") {
     throw new TypeError(`lerp(): argument 'weight' must be a Tensor or a number, got ${describe(weight)}`);
   }
@@ -127,7 +123,7 @@ Tensor.prototype.lerp = function lerp(this: Tensor, end, weight) {
   }
   for (const [name, t] of [["end", end], ["weight", weight]] as const) {
     if (t instanceof Tensor && t.dtype !== this.dtype) {
-      fail("lerp", `expected dtype ${shortName(this.dtype)} for \`${name}\` but got dtype ${shortName(t.dtype)}`);
+      fail("lerp", `expected dtype ${cTypeName(this.dtype)} for \`${name}\` but got dtype ${cTypeName(t.dtype)}`);
     }
   }
   const w = typeof weight === "number" ? scalarId(weight, this.dtype) : weight._live("lerp");
@@ -142,7 +138,7 @@ const VALUE = { value: "number" } as const;
 // self + value t1 (*|/) t2 (table ops), in the dtype all three promote to.
 function addc(op: "addcmul" | "addcdiv", self: Tensor, t1: unknown, t2: unknown, options: { value?: number } | undefined): Tensor {
   self._live(op);
-  const x1 = tensorArgument(op, "tensor1", t1), x2 = tensorArgument(op, "tensor2", t2);
+  const x1 = tensorArg(op, "tensor1", t1), x2 = tensorArg(op, "tensor2", t2);
   checkOptions(op, options, VALUE);
   const shape = broadcastShapes(op, broadcastShapes(op, self.shape, x1.shape), x2.shape);
   const value = options?.value ?? 1;
@@ -184,9 +180,6 @@ Tensor.prototype.addcdiv = function addcdiv(this: Tensor, tensor1, tensor2, opti
 };
 
 /** PyTorch's short dtype names: float, double, int, bool. */
-function shortName(dtype: DType): string {
-  return { float32: "float", float64: "double", int32: "int", bool: "bool" }[dtype];
-}
 
 // ---- function forms --------------------------------------------------------------------
 

@@ -43,6 +43,12 @@ export function scalarId(value: number, dtype: DType): number {
   return id;
 }
 
+/** x, which argument `name` of op requires to be a Tensor. */
+export function tensorArg(op: string, name: string, x: unknown): Tensor {
+  if (!(x instanceof Tensor)) throw new TypeError(`${op}(): argument '${name}' must be a Tensor, got ${describe(x)}`);
+  return x;
+}
+
 function checkOperand(op: string, x: unknown, name: string): asserts x is TensorLike {
   if (!(x instanceof Tensor) && typeof x !== "number") {
     throw new TypeError(`${op}(): argument '${name}' must be a Tensor or a number, got ${describe(x)}`);

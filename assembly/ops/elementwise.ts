@@ -7,7 +7,7 @@
 
 import {
   newTensor, newTensorLike, dataPtr, dataBytes, numel, ndim, dim, shapePtr, geti, release, retain, dtypeOf,
-  isStrided, strideOf, MAX_DIMS, OP, EDGES, F32, F64, I32, BOOL,
+  isStrided, strideOf, MAX_DIMS, OP, EDGES, F32, F64, I32, BOOL, zerosLike,
 } from "../tensors";
 import { at, put } from "../memory";
 import { record1, record2, gradEnabled, input, needsGrad, setGrad } from "../graph";
@@ -731,11 +731,11 @@ function mulGrads(g: i32, a: i32, b: i32, grads: usize): void {
 // g * x, releasing the temporary x: keeps the rules below to one line per formula.
 function mulDrop(g: i32, x: i32): i32 { const r = mul(g, x); release(x); return r; }
 // x + y, releasing both temporaries.
-function addBoth(x: i32, y: i32): i32 { const r = add(x, y); release(x); release(y); return r; }
+export function addBoth(x: i32, y: i32): i32 { const r = add(x, y); release(x); release(y); return r; }
 // x * y, releasing both temporaries.
-function mulBoth(x: i32, y: i32): i32 { const r = mul(x, y); release(x); release(y); return r; }
+export function mulBoth(x: i32, y: i32): i32 { const r = mul(x, y); release(x); release(y); return r; }
 // g itself, as a new reference.
-function same(g: i32): i32 { retain(g); return g; }
+export function same(g: i32): i32 { retain(g); return g; }
 
 export function negBackward(t: i32, g: i32, grads: usize): void {
   setGrad(grads, 0, neg(g));
@@ -854,9 +854,7 @@ export function atanhBackward(t: i32, g: i32, grads: usize): void { overSquareFo
 // Piecewise-constant ops: a zero gradient, a constant outside the graph (as PyTorch's
 // zeros_like), so that even a NaN in g gives 0.
 function zeroGrad(t: i32, g: i32, grads: usize): void {
-  const z = newTensorLike(g);
-  memory.fill(dataPtr(z), 0, dataBytes(z));
-  setGrad(grads, 0, z);
+  setGrad(grads, 0, zerosLike(g));
 }
 export function floorBackward(t: i32, g: i32, grads: usize): void { zeroGrad(t, g, grads); }
 export function ceilBackward(t: i32, g: i32, grads: usize): void { zeroGrad(t, g, grads); }

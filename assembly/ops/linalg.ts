@@ -1,14 +1,14 @@
 // Linear algebra: dot, (batched) matmul and vector norms.
 
 import {
-  newTensor, dataPtr, numel, ndim, dim, shapePtr, release, retain, dtypeOf, isStrided, strideOf, MAX_DIMS, F64,
+  newTensor, dataPtr, numel, ndim, dim, shapePtr, release, retain, dtypeOf, isStrided, strideOf, MAX_DIMS, F64, zerosLike,
 } from "../tensors";
 import { record2, record1, gradEnabled, input, needsGrad, paramF, paramI, setParamF, setParamI, setGrad } from "../graph";
 import { gemm } from "./gemm";
 import { Op } from "../generated/table";
 import { hsum, expand, reduceSum } from "./reduce";
 import {
-  mul, div, pow, sign, zeroWhere, constant, maskOf, combineMasks, unaryFloat, AbsK, EqK, NeK,
+  mul, div, pow, sign, zeroWhere, constant, maskOf, combineMasks, unaryFloat, mulBoth, same, AbsK, EqK, NeK,
 } from "./elementwise";
 import { scratch } from "../scratch";
 import { gathered, transposed } from "./views";
@@ -212,11 +212,6 @@ function keptShape(x: i32, mask: i32): usize {
   return kept;
 }
 
-function zerosLike(x: i32): i32 {
-  const z = newTensor(ndim(x), shapePtr(x), dtypeOf(x));
-  memory.fill(dataPtr(z), 0, <usize>numel(z) << (dtypeOf(x) == F64 ? 3 : 2));
-  return z;
-}
 
 function absOf(x: i32): i32 {
   return unaryFloat<AbsK>(Op.Abs, x);
@@ -230,23 +225,11 @@ function powOf(x: i32, e: f64): i32 {
   return r;
 }
 
-// x * y, releasing both.
-function mulBoth(x: i32, y: i32): i32 {
-  const r = mul(x, y);
-  release(x); release(y);
-  return r;
-}
-
 // x with zeros where m is 1, releasing both.
 function zeroWhereDrop(x: i32, m: i32): i32 {
   const r = zeroWhere(x, m);
   release(x); release(m);
   return r;
-}
-
-function same(x: i32): i32 {
-  retain(x);
-  return x;
 }
 
 export function matmulBackward(t: i32, g: i32, grads: usize): void {

@@ -6,6 +6,7 @@
 
 import {
   newTensor, newTensorLike, numel, ndim, dim, shapePtr, dtypeOf, dataPtr, dataBytes, release, retain, MAX_DIMS, F64, I32,
+  zerosLike,
 } from "../tensors";
 import { at, put } from "../memory";
 import { scratch } from "../scratch";
@@ -13,6 +14,7 @@ import { record1, recordN, input, needsGrad, paramI, paramF, setParamI, setParam
 import { Op } from "../generated/table";
 import {
   unaryInto, unaryFloat, binaryFloat, binaryNumeric, ternaryInto, constant, add, sub, mul, div, neg, exp, TanhK,
+  mulBoth, addBoth, same,
 } from "./elementwise";
 import { expV, tanhV } from "./simd";
 import { expV64, tanhV64 } from "./simd64";
@@ -173,9 +175,6 @@ function shiftedDrop(x: i32, c: f64): i32 { // x + c
   release(s); release(x);
   return r;
 }
-function mulBoth(a: i32, b: i32): i32 { const r = mul(a, b); release(a); release(b); return r; }
-function addBoth(a: i32, b: i32): i32 { const r = add(a, b); release(a); release(b); return r; }
-function same(x: i32): i32 { retain(x); return x; } // a new reference to a borrowed x
 function scaled(x: i32, c: f64): i32 { return scaledDrop(same(x), c); }
 
 // Phi(x) + x phi(x)
@@ -272,14 +271,9 @@ export function remainderBackward(t: i32, g: i32, grads: usize): void { division
 
 // The rounding divisions are piecewise constant: zero gradients for both inputs (as
 // PyTorch's div with a rounding mode), constants outside the graph.
-function zeros(like: i32): i32 {
-  const z = newTensorLike(like);
-  memory.fill(dataPtr(z), 0, dataBytes(z));
-  return z;
-}
 function zeroGrads(t: i32, g: i32, grads: usize): void {
-  if (needsGrad(t, 0)) setGrad(grads, 0, zeros(g));
-  if (needsGrad(t, 1)) setGrad(grads, 1, zeros(g));
+  if (needsGrad(t, 0)) setGrad(grads, 0, zerosLike(g));
+  if (needsGrad(t, 1)) setGrad(grads, 1, zerosLike(g));
 }
 export function divTruncBackward(t: i32, g: i32, grads: usize): void { zeroGrads(t, g, grads); }
 export function floorDivideBackward(t: i32, g: i32, grads: usize): void { zeroGrads(t, g, grads); }
