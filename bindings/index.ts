@@ -11,6 +11,7 @@ import "./shape-ops.js"; // movedim, repeat, tril, ... as Tensor methods
 import "./reduce-ops.js"; // min, argmax, all, ... as Tensor methods
 import "./linalg-ops.js"; // mm, bmm, mv, outer as Tensor methods
 import "./index-ops.js"; // gather, scatter, index_select, masked_fill, ... as Tensor methods
+import "./inplace-ops.js"; // exp_, div_, clamp_, addcdiv_, ... as Tensor methods
 export { slice, Slice } from "./indexing.js"; // and x.index(...items)
 export type { IndexItem } from "./indexing.js";
 export type { IndexLike } from "./index-ops.js";
