@@ -20,3 +20,12 @@ test("examples/mlp.ts trains to high accuracy", () => {
   const accuracy = Number(/accuracy ([\d.]+)%/.exec(last)![1]);
   expect(accuracy).toBeGreaterThan(95);
 });
+
+test("examples/porting.ts learns its classes", () => {
+  const out = execFileSync(process.execPath, ["--import", "tsx", "examples/porting.ts"], { cwd: root, encoding: "utf8" });
+  const lines = out.trim().split("\n");
+  const loss = (line: string) => Number(/loss ([\d.]+)/.exec(line)![1]);
+  const top1 = Number(/top-1 ([\d.]+)/.exec(lines[lines.length - 1])![1]);
+  expect(loss(lines[lines.length - 1])).toBeLessThan(loss(lines[0]) / 2);
+  expect(top1).toBeGreaterThan(0.7); // 4 classes: chance is 0.25
+});
