@@ -96,6 +96,34 @@ export const split = functionOf("split");
 export const chunk = functionOf("chunk");
 export const unbind = functionOf("unbind");
 
+export const ravel = functionOf("ravel");
+export const tensor_split = functionOf("tensor_split");
+export const hypot = functionOf("hypot");
+export const logit = functionOf("logit");
+export const deg2rad = functionOf("deg2rad");
+export const rad2deg = functionOf("rad2deg");
+export const sinc = functionOf("sinc");
+export const logaddexp2 = functionOf("logaddexp2");
+export const copysign = functionOf("copysign");
+export const heaviside = functionOf("heaviside");
+export const float_power = functionOf("float_power");
+export const signbit = functionOf("signbit");
+export const isposinf = functionOf("isposinf");
+export const isneginf = functionOf("isneginf");
+export const addmm = functionOf("addmm");
+export const addmv = functionOf("addmv");
+export const addbmm = functionOf("addbmm");
+export const baddbmm = functionOf("baddbmm");
+export const inner = functionOf("inner");
+export const vdot = functionOf("vdot");
+export const dist = functionOf("dist");
+export const aminmax = functionOf("aminmax");
+export const var_mean = functionOf("var_mean");
+export const std_mean = functionOf("std_mean");
+export const isclose = functionOf("isclose");
+export const allclose = functionOf("allclose");
+export const equal = functionOf("equal");
+
 // Indexing (bindings/index-ops.ts)
 type Index = IndexLike;
 export const gather = (x: Tensor, dim: number, index: Index): Tensor => lift("gather", x).gather(dim, index);

@@ -43,5 +43,9 @@ export {
   gather, take_along_dim, index_select, scatter, scatter_add, index_add, index_copy, index_fill, masked_fill,
   masked_select, index_put, nonzero, take, masked_scatter, min, amax, amin, argmax, argmin, all, any, count_nonzero, logsumexp, std,
   var_ as var, nansum, nanmean, clone, detach, numel, flatten, unflatten, permute, movedim, narrow, select, diagonal, t, broadcast_to,
-  tile, tril, triu, trace, nan_to_num, split, chunk, unbind,
+  tile, tril, triu, trace, nan_to_num, split, chunk, unbind, ravel, tensor_split, hypot, logit, deg2rad, rad2deg,
+  sinc, logaddexp2, copysign, heaviside, float_power, signbit, isposinf, isneginf, addmm, addmv, addbmm, baddbmm,
+  inner, vdot, dist, aminmax, var_mean, std_mean, isclose, allclose, equal,
 } from "./functions.js";
+export { atleast_1d, atleast_2d, atleast_3d, dstack, column_stack, row_stack } from "./composite-ops.js"; // and methods
+export type { CloseOptions } from "./composite-ops.js";
