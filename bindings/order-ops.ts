@@ -5,7 +5,7 @@
 // median() of all elements and unique are built here from recorded ops.
 
 import { Tensor, allocate, type MaxResult } from "./tensor.js";
-import { ops } from "./core.js";
+import { ops, writeScratch } from "./core.js";
 import { checkOptions } from "./options.js";
 import { describe, fail, normalizeDim } from "./shape.js";
 import { lift } from "./lift.js";
@@ -61,23 +61,24 @@ export interface UniqueOptions {
 
 const ORDER_OPTIONS = { dim: "number", keepdim: "boolean" } as const;
 
-// The core's selection kinds (assembly/ops/sort.ts, selectForward).
+// The core's selection kinds (assembly/ops/sort.ts, pickForward).
 const KTH = 0, MEDIAN = 1, NANMEDIAN = 2, MODE = 3;
-type Entry = (x: number, indices: number, d: number, k: number, kind: number) => number;
+type Entry = (x: number, indices: number, d: number, k: number, kind: number, rank: number) => number;
 
 // The element `kind` picks from each row along d (the k-th smallest, k from 0, for KTH),
 // and its position; bools are ordered as integers.
 function selectAlong(op: string, entry: Entry, x: Tensor, d: number, k: number, kind: number, keepdim: boolean): OrderResult {
   const len = x.ndim === 0 ? 1 : x.shape[d];
   if (len === 0) fail(op, `Expected reduction dim ${d} to have non-zero size.`);
-  const shape = x.ndim === 0 ? [] : x.shape.map((s, e) => (e === d ? 1 : s));
+  const kept = x.ndim === 0 ? [] : x.shape.map((s, e) => (e === d ? 1 : s));
+  const shape = keepdim || x.ndim === 0 ? kept : x.shape.filter((_, e) => e !== d);
   const keys = x.dtype === "bool" ? x.int() : x;
-  const kept = new Tensor(allocate(shape, "int32"), shape, "int32");
-  const picked = new Tensor(entry(keys._live(op), kept._live(op), d, k, kind), shape, keys.dtype);
+  const positions = new Tensor(allocate(kept, "int32"), kept, "int32");
+  writeScratch(shape);
+  const values = new Tensor(entry(keys._live(op), positions._live(op), d, k, kind, shape.length), shape, keys.dtype);
   if (keys !== x) keys.dispose();
-  const squeeze = !keepdim && x.ndim > 0;
-  const values = squeeze ? picked.squeeze(d) : picked, indices = squeeze ? kept.squeeze(d) : kept;
-  if (squeeze) { picked.dispose(); kept.dispose(); }
+  const indices = shape.length === kept.length ? positions : positions.squeeze(d);
+  if (indices !== positions) positions.dispose();
   if (x.dtype !== "bool") return { values, indices };
   const flags = values.bool();
   values.dispose();
@@ -101,7 +102,7 @@ function dimArgs(op: string, x: Tensor, dim: number | OrderOptions | undefined, 
 function medianMethod(op: "median" | "nanmedian", kind: number, entry: Entry) {
   return function (this: Tensor, dim?: number | OrderOptions, keepdim: boolean = false): Tensor | OrderResult {
     this._live(op);
-    refuseBool(op, this, op === "median" ? "median_out" : "nanmedian_out");
+    refuseBool(op, this, dim === undefined ? "median_cpu" : "median_out"); // PyTorch's names, for both
     if (dim === undefined) return medianOfAll(op, this, kind, entry);
     const [d, keep] = dimArgs(op, this, dim, keepdim);
     return selectAlong(op, entry, this, d, 0, kind, keep);

@@ -285,12 +285,13 @@ export const OPS: OpSpec[] = [
     forward: "sortForward", backward: "sortBackward" },
   // One element of each row along `dim` (assembly/ops/sort.ts), chosen by `kind` (0: the
   // k-th smallest, 1: the median, 2: the median of the non-NaN, 3: the most frequent), and
-  // its position, written into `indices` (x's shape with size 1 at dim).
+  // its position, written into `indices` (x's shape with size 1 at dim); the output's shape
+  // (of rank `rank`, without that 1 unless keepdim) is in scratch.
   ...["Kthvalue", "MedianDim", "NanmedianDim", "Mode"].map((name): OpSpec => ({
     name, binding: "internal", family: "sort", inputs: ["self", "indices"],
     gradFn: `${name.replace("Dim", "")}Backward`,
-    params: [{ name: "dim", type: "i32" }, { name: "k", type: "i32" }, { name: "kind", type: "i32" }],
-    dtype: "same", saves: ["indices"], forward: "selectForward", backward: "sortBackward" })),
+    params: [{ name: "dim", type: "i32" }, { name: "k", type: "i32" }, { name: "kind", type: "i32" }, { name: "rank", type: "i32" }],
+    dtype: "same", saves: ["indices"], forward: "pickForward", backward: "pickBackward" })),
   // The running max (min when `minimum`) along `dim` and where it was reached (assembly/ops/scan.ts).
   ...["Cummax", "Cummin"].map((name): OpSpec => ({
     name, method: name.toLowerCase(), binding: "custom", family: "scan", inputs: ["self", "indices"],

@@ -11,6 +11,8 @@ import { record2, input, paramI, setParamI, setGrad } from "../graph";
 import { Op } from "../generated/table";
 import { gathered } from "./views";
 import { scatterForward } from "./index";
+import { expand } from "./reduce";
+import { scratch } from "../scratch";
 
 // Each value becomes an unsigned key K (u32 for f32 and i32, u64 for f64) whose unsigned
 // order is the order asked for: the sign bit flipped for integers; for floats the negatives'
@@ -257,10 +259,11 @@ function selectRows<T, K>(src: usize, values: usize, positions: usize, outer: i3
  * One element of each row of x along dim d, chosen by `kind` (0: the k-th smallest, k
  * counted from 0; 1: the median; 2: the median of the non-NaN; 3: the most frequent), with
  * its position along d written into `indices` (int32, x's shape with size 1 at d), which
- * the bindings allocate. The rows are not empty.
+ * the bindings allocate. The output's shape (of rank `rank`: with or without that 1) is in
+ * the core's scratch. The rows are not empty.
  */
-export function selectForward(op: i32, x: i32, indices: i32, d: i32, k: i32, kind: i32): i32 {
-  const out = newTensor(ndim(indices), shapePtr(indices), dtypeOf(x));
+export function pickForward(op: i32, x: i32, indices: i32, d: i32, k: i32, kind: i32, rank: i32): i32 {
+  const out = newTensor(rank, scratch, dtypeOf(x));
   let outer = 1, inner = 1;
   for (let e = 0; e < d; e++) outer *= dim(x, e);
   for (let e = d + 1; e < ndim(x); e++) inner *= dim(x, e);
@@ -274,4 +277,14 @@ export function selectForward(op: i32, x: i32, indices: i32, d: i32, k: i32, kin
   }
   if (record2(out, op, x, indices)) setParamI(out, 0, d);
   return out;
+}
+
+// The chosen elements' gradient, put back where each came from: g given the size-1 dim d
+// again (when the output dropped it), then added at the indices (a recorded scatter_add).
+export function pickBackward(t: i32, g: i32, grads: usize): void {
+  const x = input(t, 0), indices = input(t, 1), d = paramI(t, 0);
+  const kept = expand(g, ndim(x) == 0 ? 0 : 1 << d, ndim(indices), shapePtr(indices));
+  const zeros = newZeros(ndim(x), shapePtr(x), dtypeOf(g));
+  setGrad(grads, 0, scatterForward(Op.ScatterAdd, zeros, indices, kept, d));
+  release(zeros); release(kept);
 }
