@@ -10,7 +10,7 @@ import { checkOptions } from "./options.js";
 import { describe, fail, normalizeDim } from "./shape.js";
 import { lift } from "./lift.js";
 import { scalarTypeName } from "./dtype.js";
-import { zeros, ones_like } from "./create.js";
+import { zeros, ones_like, full } from "./create.js";
 import { cat } from "./join-ops.js";
 
 declare module "./tensor.js" {
@@ -115,9 +115,10 @@ function medianMethod(op: "median" | "nanmedian", kind: number, entry: Entry) {
 function medianOfAll(op: string, x: Tensor, kind: number, entry: Entry): Tensor {
   const flat = x.reshape([-1]);
   if (flat.shape[0] === 0) {
-    const nan = flat.sum().mul(NaN); // NaN, as PyTorch gives for no elements
+    // no elements: NaN, or for integers the lowest value, as PyTorch gives (its int64's)
+    const none = x.dtype === "int32" ? full([], -(2 ** 31), { dtype: "int32" }) : flat.sum().mul(NaN);
     flat.dispose();
-    return nan;
+    return none;
   }
   const { values, indices } = selectAlong(op, entry, flat.detach(), 0, 0, kind, false);
   indices.dispose();

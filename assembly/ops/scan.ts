@@ -352,15 +352,21 @@ function logOf(x: i32): i32 {
 
 // The running max (or min) of each row and where it was last reached: a later equal
 // element takes over (>=), and a NaN takes over and stays, each later NaN taking over in
-// turn, as PyTorch's cummax_cummin_helper does.
+// turn, as PyTorch's cummax_cummin_helper does. The rows are walked together, one step
+// along d for all inner columns at a time, reading the carried extremes back from the
+// previous step's output, so that memory is read in order.
 function cumExtremeInto<T>(src: usize, dst: usize, positions: usize, outer: i32, len: i32, inner: i32, minimum: bool): void {
-  const size = <usize>sizeof<T>();
+  const size = <usize>sizeof<T>(), row = <usize>inner;
   for (let o = 0; o < outer; o++) {
     const block = <usize>(o * len * inner);
     for (let c = 0; c < inner; c++) {
-      let best = load<T>(src + (block + <usize>c) * size), at = 0;
-      for (let k = 0; k < len; k++) {
+      store<T>(dst + (block + <usize>c) * size, load<T>(src + (block + <usize>c) * size));
+      store<i32>(positions + ((block + <usize>c) << 2), 0);
+    }
+    for (let k = 1; k < len; k++) {
+      for (let c = 0; c < inner; c++) {
         const i = block + <usize>(k * inner + c), v = load<T>(src + i * size);
+        let best = load<T>(dst + (i - row) * size), at = load<i32>(positions + ((i - row) << 2));
         if (v != v || (best == best && (minimum ? v <= best : v >= best))) { best = v; at = k; }
         store<T>(dst + i * size, best);
         store<i32>(positions + (i << 2), at);
