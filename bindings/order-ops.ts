@@ -10,7 +10,7 @@ import { checkOptions } from "./options.js";
 import { describe, fail, normalizeDim } from "./shape.js";
 import { lift } from "./lift.js";
 import { scalarTypeName } from "./dtype.js";
-import { zeros, ones_like, full } from "./create.js";
+import { zeros, ones_like, full, arange } from "./create.js";
 import { cat } from "./join-ops.js";
 
 declare module "./tensor.js" {
@@ -183,8 +183,8 @@ const UNIQUE_OPTIONS = {
   dim: { expected: "an integer or null", test: (v: unknown) => v === null || typeof v === "number" },
 } as const;
 
-// The distinct elements of x (of its runs of equal neighbours when `consecutive`), with the
-// inverse indices and counts asked for. The flattened elements are sorted (unless
+// The distinct elements of x (of its runs of equal neighbours when `consecutive`), or its
+// distinct slices along `dim`, with the inverse indices and counts asked for. The flattened elements are sorted (unless
 // consecutive); each differing from the one before starts a group, whose number is the
 // running count of starts; the groups' values, counts and each element's group are then
 // scatters. Not differentiable, as in PyTorch.
@@ -192,7 +192,7 @@ function distinct(op: string, x: Tensor, options: UniqueOptions | undefined, con
   x._live(op);
   checkOptions(op, options, UNIQUE_OPTIONS);
   const { return_inverse = false, return_counts = false, dim = null } = options ?? {};
-  if (dim !== null) fail(op, `dim = ${dim} is not supported: only the flattened input (dim = null) is`);
+  if (dim !== null) return distinctAlong(op, x, dim, return_inverse, return_counts, consecutive);
   const flat = (x.dtype === "bool" ? x.int() : x).detach().reshape([-1]);
   const n = flat.shape[0];
   const { values: ordered, indices: order } = consecutive ? { values: flat, indices: null } : flat.sort();
@@ -212,6 +212,42 @@ function distinct(op: string, x: Tensor, options: UniqueOptions | undefined, con
 // element that differs from the one before it (NaN differs from everything).
 function groupNumbers(ordered: Tensor, n: number): Tensor {
   const starts = ordered.narrow(0, 1, n - 1).ne(ordered.narrow(0, 0, n - 1)).int();
+  return cat([zeros([1], { dtype: "int32" }), starts]).cumsum(0);
+}
+
+// The distinct slices of x along dim (of its runs of equal neighbouring slices when
+// `consecutive`), ordered lexicographically, as PyTorch's unique_dim: the slices as rows
+// [n, m] are put in order by a stable sort on each column from the last to the first (a
+// radix sort over the columns), and then grouped as the elements of a flattened unique.
+function distinctAlong(op: string, x: Tensor, dim: number, returnInverse: boolean, returnCounts: boolean, consecutive: boolean): Tensor | Tensor[] {
+  if (x.ndim === 0) fail(op, `Dimension specified as ${dim} but tensor has no dimensions`);
+  const d = normalizeDim(op, dim, x.ndim);
+  const n = x.shape[d], rest = x.shape.filter((_, e) => e !== d);
+  if (rest.some((s) => s === 0)) fail(op, "There are 0 sized dimensions, and they aren't selected, so unique cannot be applied");
+  const m = rest.reduce((a, b) => a * b, 1);
+  const rows = (x.dtype === "bool" ? x.int() : x).detach().movedim(d, 0).reshape([n, m]);
+  let order = arange(n, { dtype: "int32" });
+  for (let j = m - 1; j >= 0 && !consecutive; j--) {
+    const column = rows.select(1, j).index_select(0, order), sorting = column.argsort();
+    const next = order.index_select(0, sorting);
+    for (const t of [column, sorting, order]) t.dispose();
+    order = next;
+  }
+  const ordered = rows.index_select(0, order);
+  const groups = n === 0 ? zeros([0], { dtype: "int32" }) : rowGroups(ordered, n);
+  const count = n === 0 ? 0 : groups.narrow(0, n - 1, 1).item() + 1;
+  const spread = groups.unsqueeze(1).expand([n, m]);
+  const slices = zeros([count, m], { dtype: rows.dtype }).scatter(0, spread, ordered).reshape([count, ...rest]).movedim(0, d);
+  const out = [x.dtype === "bool" ? slices.bool() : slices];
+  if (returnInverse) out.push(zeros([n], { dtype: "int32" }).scatter(0, order, groups));
+  if (returnCounts) out.push(zeros([count], { dtype: "int32" }).scatter_add(0, groups, ones_like(groups)));
+  return out.length === 1 ? out[0] : out;
+}
+
+// The group of each of the n (> 0) ordered rows: one more at each row that differs from
+// the one before it in any column.
+function rowGroups(ordered: Tensor, n: number): Tensor {
+  const starts = ordered.narrow(0, 1, n - 1).ne(ordered.narrow(0, 0, n - 1)).any(1).int();
   return cat([zeros([1], { dtype: "int32" }), starts]).cumsum(0);
 }
 

@@ -126,6 +126,7 @@ describe("gradients", () => {
       (a) => a.median(), (a) => a.median(1).values, (a) => a.nanmedian(0, true).values, (a) => a.kthvalue(2).values,
       (a) => a.mode(0).values, (a) => a.cummax(1).values, (a) => a.T.cummin(1).values,
       (a) => (a.unique({ return_inverse: true, return_counts: true }) as Tensor[])[0].sum().mul(a.sum()),
+      (a) => (a.unique({ dim: 1, return_inverse: true }) as Tensor[])[0].sum().mul(a.sum()),
     ];
     const step = (fn: (a: Tensor) => Tensor) => wg.scope(() => {
       const [g] = wg.grad(fn(x).pow(2).sum(), [x], { create_graph: true });
@@ -230,6 +231,9 @@ describe("errors", () => {
     expect(() => x.mode({ dims: 0 } as never)).toThrow("mode(): unexpected option 'dims' (did you mean 'dim'?)");
     expect(() => x.kthvalue(1, 0, 1 as never)).toThrow("kthvalue(): keepdim must be a boolean, got number 1");
     expect(() => x.unique({ return_count: true } as never)).toThrow("unique(): unexpected option 'return_count' (did you mean 'return_counts'?)");
-    expect(() => x.unique({ dim: 0 })).toThrow("unique(): dim = 0 is not supported: only the flattened input (dim = null) is");
+    expect(() => tensor(1).unique({ dim: 0 })).toThrow("unique(): Dimension specified as 0 but tensor has no dimensions");
+    expect(() => wg.zeros(3, 0).unique({ dim: 0 })).toThrow(
+      "unique(): There are 0 sized dimensions, and they aren't selected, so unique cannot be applied");
+    expect(() => x.unique_consecutive({ dim: 2 })).toThrow("unique_consecutive(): Dimension out of range");
   });
 });
