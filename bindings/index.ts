@@ -18,6 +18,8 @@ export type { IndexLike } from "./index-ops.js";
 export * from "./aliases.js"; // multiply, divide, swapaxes, concat, ... as methods and functions
 export { prod, cumprod, logcumsumexp, norm, sort, argsort, topk, msort } from "./sort-ops.js"; // and as Tensor methods
 export type { SortResult, SortOptions, TopkOptions, ProdOptions, NormOptions, NormOrder } from "./sort-ops.js";
+export { median, nanmedian, kthvalue, mode, cummax, cummin, unique, unique_consecutive } from "./order-ops.js"; // and as Tensor methods
+export type { OrderResult, OrderOptions, UniqueOptions } from "./order-ops.js";
 export { tensordot, einsum, cross } from "./linalg-ops.js";
 export { flip, fliplr, flipud, roll, diag, diag_embed, meshgrid } from "./rearrange-ops.js"; // also as Tensor methods
 export { cat, stack, hstack, vstack } from "./join-ops.js"; // and split, chunk, unbind as Tensor methods

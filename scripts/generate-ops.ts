@@ -83,6 +83,19 @@ export function checkTable(ops: OpSpec[], familySource: (family: string) => stri
       fail(`op ${op.name}: backward rule ${op.backward} is not exported by assembly/ops/${op.family}.ts`);
     }
   }
+  // The generated dispatch imports rules and forward functions by name: one name from two
+  // family files would silently run one op through the other's function.
+  const familyOf = new Map<string, string>();
+  for (const op of ops) {
+    for (const fn of [baseName(op.forward), op.backward]) {
+      if (!fn) continue;
+      const other = familyOf.get(fn);
+      if (other !== undefined && other !== op.family) {
+        fail(`op ${op.name}: ${fn} is named from assembly/ops/${op.family}.ts and from assembly/ops/${other}.ts: rename one`);
+      }
+      familyOf.set(fn, op.family);
+    }
+  }
   const named = new Set(ops.flatMap((op) => (op.backward ? [`${op.family}:${op.backward}`] : [])));
   for (const family of new Set(ops.map((op) => op.family))) {
     for (const fn of exportsOf(family)) {

@@ -283,6 +283,20 @@ export const OPS: OpSpec[] = [
   { name: "Topk", method: "topk", binding: "custom", family: "sort", inputs: ["self", "indices"],
     params: [{ name: "dim", type: "i32" }, { name: "descending", type: "i32" }], dtype: "same", saves: ["indices"],
     forward: "sortForward", backward: "sortBackward" },
+  // One element of each row along `dim` (assembly/ops/sort.ts), chosen by `kind` (0: the
+  // k-th smallest, 1: the median, 2: the median of the non-NaN, 3: the most frequent), and
+  // its position, written into `indices` (x's shape with size 1 at dim); the output's shape
+  // (of rank `rank`, without that 1 unless keepdim) is in scratch.
+  ...["Kthvalue", "MedianDim", "NanmedianDim", "Mode"].map((name): OpSpec => ({
+    name, binding: "internal", family: "sort", inputs: ["self", "indices"],
+    gradFn: `${name.replace("Dim", "")}Backward`,
+    params: [{ name: "dim", type: "i32" }, { name: "k", type: "i32" }, { name: "kind", type: "i32" }, { name: "rank", type: "i32" }],
+    dtype: "same", saves: ["indices"], forward: "pickForward", backward: "pickBackward" })),
+  // The running max (min when `minimum`) along `dim` and where it was reached (assembly/ops/scan.ts).
+  ...["Cummax", "Cummin"].map((name): OpSpec => ({
+    name, method: name.toLowerCase(), binding: "custom", family: "scan", inputs: ["self", "indices"],
+    params: [{ name: "dim", type: "i32" }, { name: "minimum", type: "i32" }],
+    dtype: "same", saves: ["indices"], forward: "cummaxForward", backward: "cummaxBackward" })),
 
   // Reductions over the dims in `mask`; the output shape (of rank `rank`) is in scratch.
   { name: "Sum", method: "sum", binding: "custom", family: "reduce", inputs: ["self"], dtype: "same",

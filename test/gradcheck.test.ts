@@ -232,6 +232,19 @@ const otherCases: Case[] = [
   { name: "topk", covers: ["Topk"], inputs: [{ shape: [3, 6] }], wg: (a) => a.topk(2).values.mul(a.topk(3, 1, false).values.sum(1, true)),
     ref: (a) => { const big = sortedRows(a, true, 2), small = sortedRows(a, false, 3);
       return R.ref(big.shape, big.data.map((v, i) => v * R.sum(Array.from(small.data.slice(3 * Math.floor(i / 2), 3 * Math.floor(i / 2) + 3))))); } },
+  { name: "kthvalue of a transposed view", covers: ["Kthvalue"], inputs: [{ shape: [3, 5] }], wg: (a) => a.t().kthvalue(2, 1).values,
+    ref: (a) => R.reduce(R.transpose(a, 0, 1), [1], false, (v) => ascending(v)[1]) },
+  { name: "median along a dim, kept", covers: ["MedianDim"], inputs: [{ shape: [3, 4] }], wg: (a) => a.median(1, true).values,
+    ref: (a) => R.reduce(a, [1], true, (v) => ascending(v)[1]) },
+  { name: "nanmedian along dim 0", covers: ["NanmedianDim"], inputs: [{ shape: [5, 3] }], wg: (a) => a.nanmedian({ dim: 0 }).values,
+    ref: (a) => R.reduce(a, [0], false, (v) => ascending(v)[2]) },
+  { name: "median of all elements", covers: ["Max"], inputs: [{ shape: [3, 3] }], wg: (a) => a.median(),
+    ref: (a) => R.reduce(a, undefined, false, (v) => ascending(v)[4]) },
+  { name: "mode of distinct values (the smallest)", covers: ["Mode"], inputs: [{ shape: [3, 4] }], wg: (a) => a.mode(1).values,
+    ref: (a) => R.reduce(a, [1], false, (v) => Math.min(...v)) },
+  { name: "cummax and cummin", covers: ["Cummax", "Cummin"], inputs: [{ shape: [3, 5] }],
+    wg: (a) => a.cummax(1).values.mul(a.t().cummin(0).values.t()),
+    ref: (a) => R.zip(running(a, Math.max), running(a, Math.min), (x, y) => x * y) },
   { name: "norm p=3 dim 1", covers: ["Norm"], inputs: [{ shape: [3, 4] }], wg: (a) => a.norm({ p: 3, dim: 1 }), ref: (a) => R.reduce(a, [1], false, (v) => pNorm(v, 3)) },
   { name: "reshape", covers: ["View"], inputs: [{ shape: [2, 6] }], wg: (a) => a.reshape([3, -1]).mul(a.reshape(3, 4)), ref: (a) => R.map(R.ref([3, 4], a.data), (v) => v * v) },
   { name: "transpose", covers: ["Transpose"], inputs: [{ shape: [2, 3, 4] }], wg: (a) => a.transpose(0, 2), ref: (a) => R.transpose(a, 0, 2) },
@@ -324,6 +337,18 @@ function sortedRows(x: Ref, descending: boolean, k: number): Ref {
     data.push(...row.slice(0, k));
   }
   return R.ref([rows, k], data);
+}
+
+function ascending(vals: number[]): number[] {
+  return [...vals].sort((a, b) => a - b);
+}
+
+// The running extreme along the last dim of a 2-D reference.
+function running(x: Ref, pick: (a: number, b: number) => number): Ref {
+  const [rows, n] = x.shape;
+  const data = Array.from(x.data);
+  for (let r = 0; r < rows; r++) for (let k = 1; k < n; k++) data[r * n + k] = pick(data[r * n + k - 1], data[r * n + k]);
+  return R.ref([rows, n], data);
 }
 
 function pNorm(vals: number[], p: number): number {

@@ -3,7 +3,7 @@
 // (internal ops of this family). x is seen as [outer, len, inner]; each of the inner
 // columns of each outer block is scanned.
 
-import { newTensor, newTensorLike, dataPtr, numel, ndim, dim, dtypeOf, shapePtr, release, retain, F64, I32 } from "../tensors";
+import { newTensor, newTensorLike, newZeros, dataPtr, numel, ndim, dim, dtypeOf, shapePtr, release, retain, F64, I32 } from "../tensors";
 import { record1, record2, input, needsGrad, paramI, setParamI, setGrad } from "../graph";
 import { Op } from "../generated/table";
 import { scratch } from "../scratch";
@@ -13,6 +13,7 @@ import {
 } from "./elementwise";
 import { whereForward } from "./select";
 import { expand, fillSpan } from "./reduce";
+import { scatterForward } from "./index";
 
 function scanInto<T>(src: usize, dst: usize, outer: i32, len: i32, inner: i32, reverse: bool): void {
   const size = <usize>sizeof<T>();
@@ -345,4 +346,60 @@ function logOf(x: i32): i32 {
   const r = log(x);
   release(x);
   return r;
+}
+
+// ---- cummax and cummin ------------------------------------------------------------------
+
+// The running max (or min) of each row and where it was last reached: a later equal
+// element takes over (>=), and a NaN takes over and stays, each later NaN taking over in
+// turn, as PyTorch's cummax_cummin_helper does. The rows are walked together, one step
+// along d for all inner columns at a time, reading the carried extremes back from the
+// previous step's output, so that memory is read in order.
+function cumExtremeInto<T>(src: usize, dst: usize, positions: usize, outer: i32, len: i32, inner: i32, minimum: bool): void {
+  const size = <usize>sizeof<T>(), row = <usize>inner;
+  for (let o = 0; o < outer; o++) {
+    const block = <usize>(o * len * inner);
+    for (let c = 0; c < inner; c++) {
+      store<T>(dst + (block + <usize>c) * size, load<T>(src + (block + <usize>c) * size));
+      store<i32>(positions + ((block + <usize>c) << 2), 0);
+    }
+    for (let k = 1; k < len; k++) {
+      for (let c = 0; c < inner; c++) {
+        const i = block + <usize>(k * inner + c), v = load<T>(src + i * size);
+        let best = load<T>(dst + (i - row) * size), at = load<i32>(positions + ((i - row) << 2));
+        if (v != v || (best == best && (minimum ? v <= best : v >= best))) { best = v; at = k; }
+        store<T>(dst + i * size, best);
+        store<i32>(positions + (i << 2), at);
+      }
+    }
+  }
+}
+
+/**
+ * The running max of x along dim d (the running min when `minimum` is 1), with the
+ * positions along d where each was reached written into `indices` (int32, x's shape),
+ * which the bindings allocate.
+ */
+export function cummaxForward(op: i32, x: i32, indices: i32, d: i32, minimum: i32): i32 {
+  const out = newTensorLike(x);
+  geometryOf(x, d);
+  if (numel(x) > 0) {
+    const src = gathered(x), ps = dataPtr(src), po = dataPtr(out), pi = dataPtr(indices);
+    const outer = geometry(OUTER), len = geometry(LEN), inner = geometry(INNER), down = minimum != 0;
+    if (dtypeOf(x) == F64) cumExtremeInto<f64>(ps, po, pi, outer, len, inner, down);
+    else if (dtypeOf(x) == I32) cumExtremeInto<i32>(ps, po, pi, outer, len, inner, down);
+    else cumExtremeInto<f32>(ps, po, pi, outer, len, inner, down);
+    if (src != x) release(src);
+  }
+  if (record2(out, op, x, indices)) setParamI(out, 0, d);
+  return out;
+}
+
+// PyTorch's cummaxmin_backward: zeros of x's shape with g added at the indices along d
+// (a recorded scatter_add).
+export function cummaxBackward(t: i32, g: i32, grads: usize): void {
+  const x = input(t, 0);
+  const zeros = newZeros(ndim(x), shapePtr(x), dtypeOf(g));
+  setGrad(grads, 0, scatterForward(Op.ScatterAdd, zeros, input(t, 1), g, paramI(t, 0)));
+  release(zeros);
 }

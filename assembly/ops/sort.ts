@@ -11,6 +11,8 @@ import { record2, input, paramI, setParamI, setGrad } from "../graph";
 import { Op } from "../generated/table";
 import { gathered } from "./views";
 import { scatterForward } from "./index";
+import { expand } from "./reduce";
+import { scratch } from "../scratch";
 
 // Each value becomes an unsigned key K (u32 for f32 and i32, u64 for f64) whose unsigned
 // order is the order asked for: the sign bit flipped for integers; for floats the negatives'
@@ -151,4 +153,138 @@ export function sortBackward(t: i32, g: i32, grads: usize): void {
   const zeros = newZeros(ndim(x), shapePtr(x), dtypeOf(g));
   setGrad(grads, 0, scatterForward(Op.ScatterAdd, zeros, input(t, 1), g, paramI(t, 0)));
   release(zeros);
+}
+
+// ---- one element of each row: kthvalue, median, nanmedian, mode --------------------------
+
+const KTH = 0, MEDIAN = 1, NANMEDIAN = 2, MODE = 3;
+
+// Moves the k-th smallest key of keys[0, n) to place k, with its position: PyTorch's
+// quick_select_template step for step (median-of-three pivot), so that among tied values
+// the same position is chosen. Keys order NaN above everything and equal to NaN, which is
+// PyTorch's `gt_or_nan` comparison.
+function quickSelect<K>(keys: usize, pos: usize, n: i32, k: i32): void {
+  const size = <usize>sizeof<K>();
+  let lo = 0, hi = n - 1;
+  while (hi > lo) {
+    if (hi == lo + 1) {
+      if (load<K>(keys + <usize>lo * size) > load<K>(keys + <usize>hi * size)) swapPair<K>(keys, pos, lo, hi);
+      return;
+    }
+    swapPair<K>(keys, pos, lo + (hi - lo) / 2, lo + 1);
+    if (load<K>(keys + <usize>(lo + 1) * size) > load<K>(keys + <usize>hi * size)) swapPair<K>(keys, pos, lo + 1, hi);
+    if (load<K>(keys + <usize>lo * size) > load<K>(keys + <usize>hi * size)) swapPair<K>(keys, pos, lo, hi);
+    if (load<K>(keys + <usize>(lo + 1) * size) > load<K>(keys + <usize>lo * size)) swapPair<K>(keys, pos, lo + 1, lo);
+    let i = lo + 1, j = hi;
+    const pivot = load<K>(keys + <usize>lo * size);
+    while (true) {
+      do i++; while (pivot > load<K>(keys + <usize>i * size));
+      do j--; while (load<K>(keys + <usize>j * size) > pivot);
+      if (j < i) break;
+      swapPair<K>(keys, pos, i, j);
+    }
+    swapPair<K>(keys, pos, lo, j);
+    if (j <= k) lo = i;
+    if (j >= k) hi = j - 1;
+  }
+}
+
+@inline function swapPair<K>(keys: usize, pos: usize, a: i32, b: i32): void {
+  const size = <usize>sizeof<K>();
+  const ka = load<K>(keys + <usize>a * size), pa = load<i32>(pos + (<usize>a << 2));
+  store<K>(keys + <usize>a * size, load<K>(keys + <usize>b * size));
+  store<i32>(pos + (<usize>a << 2), load<i32>(pos + (<usize>b << 2)));
+  store<K>(keys + <usize>b * size, ka);
+  store<i32>(pos + (<usize>b << 2), pa);
+}
+
+// The place in the stably sorted row whose element `kind` picks: the median (the first NaN
+// when there is one), the median of the non-NaN elements (the first NaN when all are), or
+// the last element of the longest run of equal values (the smallest value among the
+// longest; NaNs never equal), as PyTorch's median, nanmedian and mode do.
+function pickSorted<K>(keys: usize, n: i32, kind: i32, hasNaN: bool): i32 {
+  const size = <usize>sizeof<K>(), nan = <K>-1;
+  let numbers = n;
+  if (hasNaN) while (numbers > 0 && load<K>(keys + <usize>(numbers - 1) * size) == nan) numbers--;
+  if (kind == MEDIAN) return numbers < n ? numbers : (n - 1) / 2;
+  if (kind == NANMEDIAN) return numbers == 0 ? 0 : (numbers - 1) / 2;
+  let best = 0, bestRun = 0, run = 0;
+  for (let k = 0; k < n; k++) {
+    run++;
+    const key = load<K>(keys + <usize>k * size);
+    const ends = k == n - 1 || k >= numbers || load<K>(keys + <usize>(k + 1) * size) != key;
+    if (ends) {
+      if (run > bestRun) { best = k; bestRun = run; }
+      run = 0;
+    }
+  }
+  return best;
+}
+
+// For each row of src [outer, len, inner], the element `kind` picks (the k-th smallest for
+// KTH) and its position, into values and positions [outer, 1, inner].
+function selectRows<T, K>(src: usize, values: usize, positions: usize, outer: i32, len: i32, inner: i32, k: i32, kind: i32): void {
+  const size = <usize>sizeof<T>(), keySize = <usize>sizeof<K>();
+  const keyBytes = <usize>len * keySize, posBytes = <usize>len << 2;
+  const keys = allocBuffer(keyBytes), spareKeys = allocBuffer(keyBytes);
+  const pos = allocBuffer(posBytes), sparePos = allocBuffer(posBytes);
+  for (let o = 0; o < outer; o++) {
+    for (let c = 0; c < inner; c++) {
+      const row = src + <usize>(o * len * inner + c) * size, step = <usize>inner * size;
+      let hasNaN = false;
+      for (let r = 0; r < len; r++) {
+        const v = load<T>(row + <usize>r * step);
+        hasNaN = hasNaN || v != v;
+        store<K>(keys + <usize>r * keySize, keyOf<T, K>(v, false));
+        store<i32>(pos + (<usize>r << 2), r);
+      }
+      let p: i32;
+      if (kind == KTH) {
+        quickSelect<K>(keys, pos, len, k);
+        p = load<i32>(pos + (<usize>k << 2));
+      } else {
+        const inSpare = sortPairs<K>(keys, pos, spareKeys, sparePos, len);
+        p = load<i32>((inSpare ? sparePos : pos) + (<usize>pickSorted<K>(inSpare ? spareKeys : keys, len, kind, hasNaN) << 2));
+      }
+      const out = <usize>(o * inner + c);
+      store<T>(values + out * size, load<T>(row + <usize>p * step));
+      store<i32>(positions + (out << 2), p);
+    }
+  }
+  freeBuffer(keys, keyBytes); freeBuffer(spareKeys, keyBytes);
+  freeBuffer(pos, posBytes); freeBuffer(sparePos, posBytes);
+}
+
+/**
+ * One element of each row of x along dim d, chosen by `kind` (0: the k-th smallest, k
+ * counted from 0; 1: the median; 2: the median of the non-NaN; 3: the most frequent), with
+ * its position along d written into `indices` (int32, x's shape with size 1 at d), which
+ * the bindings allocate. The output's shape (of rank `rank`: with or without that 1) is in
+ * the core's scratch. The rows are not empty.
+ */
+export function pickForward(op: i32, x: i32, indices: i32, d: i32, k: i32, kind: i32, rank: i32): i32 {
+  const out = newTensor(rank, scratch, dtypeOf(x));
+  let outer = 1, inner = 1;
+  for (let e = 0; e < d; e++) outer *= dim(x, e);
+  for (let e = d + 1; e < ndim(x); e++) inner *= dim(x, e);
+  const len = ndim(x) == 0 ? 1 : dim(x, d);
+  if (numel(out) > 0) {
+    const src = gathered(x), ps = dataPtr(src), pv = dataPtr(out), pi = dataPtr(indices);
+    if (dtypeOf(x) == F64) selectRows<f64, u64>(ps, pv, pi, outer, len, inner, k, kind);
+    else if (dtypeOf(x) == I32) selectRows<i32, u32>(ps, pv, pi, outer, len, inner, k, kind);
+    else selectRows<f32, u32>(ps, pv, pi, outer, len, inner, k, kind);
+    if (src != x) release(src);
+  }
+  if (record2(out, op, x, indices)) setParamI(out, 0, d);
+  return out;
+}
+
+// The chosen elements' gradient, put back where each came from: g given the size-1 dim d
+// again (when the output dropped it), then added at the indices (a recorded scatter_add).
+export function pickBackward(t: i32, g: i32, grads: usize): void {
+  const x = input(t, 0), indices = input(t, 1), d = paramI(t, 0);
+  const kept = expand(g, ndim(x) == 0 ? 0 : 1 << d, ndim(indices), shapePtr(indices));
+  const zeros = newZeros(ndim(x), shapePtr(x), dtypeOf(g));
+  setGrad(grads, 0, scatterForward(Op.ScatterAdd, zeros, indices, kept, d));
+  release(zeros); release(kept);
 }

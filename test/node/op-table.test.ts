@@ -60,6 +60,13 @@ describe("the op table", () => {
       /kernel NegKMissing is not exported by assembly\/ops\/elementwise\.ts/);
   });
 
+  test("a function name exported by two families fails the build", () => {
+    const twice = (family: string) =>
+      readFamily(family) + (family === "sort" ? "\nexport function selectBackward(t: i32, g: i32, grads: usize): void {}\n" : "");
+    expectRefused(withOp("Kthvalue", (op) => ({ ...op, backward: "selectBackward" })),
+      /op Select: selectBackward is named from assembly\/ops\/views\.ts and from assembly\/ops\/sort\.ts: rename one/, twice);
+  });
+
   test("names and saves are checked", () => {
     expectRefused([...SPEC, SPEC[0]], /op Neg is declared twice/);
     expectRefused(withOp("Mul", (op) => ({ ...op, saves: ["self", "input"] })), /op Mul saves 'input', which is not one of its inputs/);
