@@ -20,7 +20,7 @@ export { prod, cumprod, logcumsumexp, norm, sort, argsort, topk, msort } from ".
 export type { SortResult, SortOptions, TopkOptions, ProdOptions, NormOptions, NormOrder } from "./sort-ops.js";
 export { tensordot, einsum, cross } from "./linalg-ops.js";
 export { flip, fliplr, flipud, roll, diag, diag_embed, meshgrid } from "./rearrange-ops.js"; // also as Tensor methods
-export { searchsorted, bucketize, bincount, histc, diff, rot90 } from "./misc-ops.js"; // also as Tensor methods
+export { searchsorted, bucketize, bincount, histc, diff, rot90, cartesian_prod, block_diag, kron, cdist } from "./misc-ops.js"; // also as Tensor methods
 export type { SearchsortedOptions, DiffOptions } from "./misc-ops.js";
 export { cat, stack, hstack, vstack } from "./join-ops.js"; // and split, chunk, unbind as Tensor methods
 export { gelu, fmod, remainder, floor_divide, div, lerp, addcmul, addcdiv } from "./math-ops.js"; // also as methods

@@ -1,12 +1,15 @@
 // Searching, counting and rearranging: searchsorted and bucketize (a binary search in the
 // core, assembly/ops/sort.ts), bincount and histc (counts scattered with scatter_add),
-// diff (narrow and sub), rot90 (flip and transpose), as Tensor methods (added to the class
-// here) and functions. PyTorch's int64 results are int32 here.
+// diff (narrow and sub), rot90 (flip and transpose), cartesian_prod (meshgrid and stack),
+// block_diag (blocks copied into zeros), kron (a broadcast product) and cdist (norms of
+// broadcast differences), as Tensor methods (added to the class here) and functions.
+// PyTorch's int64 results are int32 here.
 
 import { Tensor, tensorArg } from "./tensor.js";
 import { ops } from "./core.js";
 import { tensor, zeros, ones } from "./create.js";
-import { cat } from "./join-ops.js";
+import { cat, stack } from "./join-ops.js";
+import { meshgrid } from "./rearrange-ops.js";
 import { scope } from "./lifetime.js";
 import { checkOptions } from "./options.js";
 import { isFloating, resultType, scalarTypeName, type DType } from "./dtype.js";
@@ -41,6 +44,8 @@ declare module "./tensor.js" {
     diff(n?: number | DiffOptions, dim?: number, options?: DiffOptions): Tensor;
     /** The tensor rotated by 90 degrees k times in the plane of dims, from the first towards the second. */
     rot90(k?: number, dims?: number[]): Tensor;
+    /** The Kronecker product: every element of self times the whole of other, in blocks. */
+    kron(other: Tensor): Tensor;
   }
 }
 
@@ -203,3 +208,71 @@ Tensor.prototype.diff = function (this: Tensor, n = 1, dim = -1, options = {}) {
 Tensor.prototype.rot90 = function (this: Tensor, k = 1, dims = [0, 1]) {
   return rot90(this, k, dims);
 };
+
+// ---- cartesian_prod, block_diag, kron, cdist ----------------------------------------------------
+
+function tensorsOf(op: string, tensors: unknown[]): Tensor[] {
+  const list = tensors.length === 1 && Array.isArray(tensors[0]) ? tensors[0] : tensors;
+  return list.map((t, k) => tensorArg(op, `tensors[${k}]`, t));
+}
+
+/** Every combination of one element of each 1-D tensor, one per row (in row-major order). */
+export function cartesian_prod(...tensors: Tensor[] | [Tensor[]]): Tensor {
+  const ts = tensorsOf("cartesian_prod", tensors);
+  for (const t of ts) if (t.ndim !== 1) fail("cartesian_prod", `Expect a 1D vector, but got shape ${formatShape(t._shape)}`);
+  if (ts.length === 1) return ts[0].clone();
+  return scope(() => stack(meshgrid(ts).map((grid) => grid.reshape([-1])), 1));
+}
+
+/** The tensors (0-, 1- or 2-D; a vector is one row) as the blocks of a block diagonal matrix; dtypes promote. */
+export function block_diag(...tensors: Tensor[] | [Tensor[]]): Tensor {
+  const ts = tensorsOf("block_diag", tensors);
+  ts.forEach((t, k) => {
+    if (t.ndim > 2) {
+      fail("block_diag", `torch.block_diag: Input tensors must have 2 or fewer dimensions. Input ${k} has ${t.ndim} dimensions`);
+    }
+  });
+  return scope(() => {
+    const blocks = ts.map((t) => (t.ndim === 2 ? t : t.reshape([1, -1])));
+    const rows = blocks.reduce((n, b) => n + b._shape[0], 0), cols = blocks.reduce((n, b) => n + b._shape[1], 0);
+    const out = zeros([blocks.length === 0 ? 1 : rows, cols], { dtype: blocks.length === 0 ? undefined : resultType(...blocks) });
+    let r = 0, c = 0;
+    for (const b of blocks) { // written into views of out: the gradient is read back from them
+      const [h, w] = b._shape;
+      out.narrow(0, r, h).narrow(1, c, w).copy_(b);
+      r += h; c += w;
+    }
+    return out;
+  });
+}
+
+/** The Kronecker product of input and other (the one with fewer dims padded with leading 1s). */
+export function kron(input: Tensor, other: Tensor): Tensor {
+  const a = tensorArg("kron", "input", input), b = tensorArg("kron", "other", other);
+  const rank = Math.max(a.ndim, b.ndim);
+  const padded = (t: Tensor) => [...Array(rank - t.ndim).fill(1), ...t._shape];
+  const sa = padded(a), sb = padded(b);
+  return scope(() => {
+    // a's dims interleaved with b's: out[i * nb + j] = a[i] * b[j] along each dim
+    const ai = a.reshape(sa.flatMap((s) => [s, 1])), bi = b.reshape(sb.flatMap((s) => [1, s]));
+    return ai.mul(bi).reshape(sa.map((s, d) => s * sb[d]));
+  });
+}
+
+Tensor.prototype.kron = function (this: Tensor, other) {
+  return kron(this, other);
+};
+
+/** The p-norm distances between the rows of x1 [..., P, M] and x2 [..., R, M]: [..., P, R], batch dims broadcast. */
+export function cdist(x1: Tensor, x2: Tensor, p = 2): Tensor {
+  const a = tensorArg("cdist", "x1", x1), b = tensorArg("cdist", "x2", x2);
+  if (a.ndim < 2) fail("cdist", `cdist only supports at least 2D tensors, X1 got: ${a.ndim}D`);
+  if (b.ndim < 2) fail("cdist", `cdist only supports at least 2D tensors, X2 got: ${b.ndim}D`);
+  const m1 = a._shape[a.ndim - 1], m2 = b._shape[b.ndim - 1];
+  if (m1 !== m2) fail("cdist", `X1 and X2 must have the same number of columns. X1: ${m1} X2: ${m2}`);
+  if (!isFloating(a.dtype)) fail("cdist", `cdist only supports floating-point dtypes, X1 got: ${scalarTypeName(a.dtype)}`);
+  if (!isFloating(b.dtype)) fail("cdist", `cdist only supports floating-point dtypes, X2 got: ${scalarTypeName(b.dtype)}`);
+  if (a.dtype !== b.dtype) fail("cdist", `expected scalar type ${scalarTypeName(a.dtype)} but found ${scalarTypeName(b.dtype)}`);
+  if (typeof p !== "number" || !(p >= 0)) fail("cdist", "cdist only supports non-negative p values");
+  return scope(() => a.unsqueeze(-2).sub(b.unsqueeze(-3)).norm(p, -1));
+}

@@ -1,5 +1,5 @@
-// searchsorted, bucketize, bincount, histc, diff, rot90, scatter_reduce and scatter's reduce
-// against PyTorch 1.13 (test/fixtures/misc.json, from generate_misc.py): values, dtypes,
+// searchsorted, bucketize, bincount, histc, diff, rot90, scatter_reduce, scatter's reduce,
+// cartesian_prod, block_diag, kron and cdist against PyTorch 1.13 (test/fixtures/misc.json, from generate_misc.py): values, dtypes,
 // shapes and the gradients of sum(out * weights), with batches, 0-d tensors, empty dims,
 // ties and transposed (non-contiguous) inputs; then gradchecks of the composites and the
 // errors, in PyTorch's words.
@@ -48,6 +48,10 @@ const CALLS: Record<string, [Call, Call | null]> = {
     ([x, i, s], c) => x.scatter_reduce(c.args[0] as number, i, s, c.kwargs.reduce as wg.ScatterReduction,
       { include_self: c.kwargs.include_self as boolean | undefined }),
   ],
+  cartesian_prod: [(xs) => wg.cartesian_prod(...xs), (xs) => wg.cartesian_prod(xs)],
+  block_diag: [(xs) => wg.block_diag(...xs), (xs) => wg.block_diag(xs)],
+  kron: [([a, b]) => wg.kron(a, b), ([a, b]) => a.kron(b)],
+  cdist: [([a, b], c) => wg.cdist(a, b, c.kwargs.p === "inf" ? Infinity : (c.kwargs.p as number | undefined)), null],
   scatter: [
     ([x, i, s], c) => wg.scatter(x, c.args[0] as number, i, s, { reduce: c.kwargs.reduce as "add" | "multiply" }),
     ([x, i, s], c) => x.scatter(c.args[0] as number, i, s, { reduce: c.kwargs.reduce as "add" | "multiply" }),
@@ -96,6 +100,24 @@ describe("gradients of the composites", () => {
     expect(gradcheck(f, [a, p, q])).toBe(true);
     expect(gradgradcheck(f, [a, p, q])).toBe(true);
   });
+  test("cartesian_prod, block_diag, kron", () => {
+    const [a, b, c] = [x([2]), x([3]), x([2, 2])];
+    for (const f of [
+      (a: Tensor, b: Tensor, c: Tensor) => wg.cartesian_prod(a, b).mul(wg.cartesian_prod(b, a).sum()),
+      (a: Tensor, b: Tensor, c: Tensor) => wg.block_diag(a, c.T, b).square(),
+      (a: Tensor, b: Tensor, c: Tensor) => wg.kron(c.T, a).mul(wg.kron(a, c)).sum().mul(wg.kron(b, a)),
+    ]) {
+      expect(gradcheck(f, [a, b, c])).toBe(true);
+      expect(gradgradcheck(f, [a, b, c])).toBe(true);
+    }
+  });
+  test("cdist for several p, batched", () => {
+    for (const p of [1, 2, 3, Infinity]) {
+      const f = (a: Tensor, b: Tensor) => wg.cdist(a, b.transpose(-1, -2), p);
+      expect(gradcheck(f, [x([2, 3, 2]), x([1, 2, 4])])).toBe(true);
+      if (p !== 1 && p !== Infinity) expect(gradgradcheck(f, [x([2, 3, 2]), x([1, 2, 4])])).toBe(true);
+    }
+  });
   test("rot90 each k over a transposed input", () => {
     for (const k of [1, 2, 3, -1]) {
       const f = (a: Tensor) => a.T.rot90(k, [0, 2]).mul(a.T.rot90(k, [0, 2]));
@@ -136,6 +158,19 @@ describe("errors, in PyTorch's words", () => {
     expect(() => wg.rot90(wg.zeros([3, 3]), 1, [0, 0])).toThrow("expected rotation dims to be different, but got dim0 = 0 and dim1 = 0");
     expect(() => wg.rot90(wg.zeros([3, 3]), 1, [0])).toThrow("expected total rotation dims == 2, but got dims = 1");
     expect(() => wg.rot90(wg.zeros([3, 3]), 1, [0, 3])).toThrow("Rotation dim1 out of range, dim1 = 3");
+  });
+  test("cartesian_prod, block_diag, cdist", () => {
+    expect(() => wg.cartesian_prod(wg.zeros([2, 3]), wg.zeros([2]))).toThrow("Expect a 1D vector, but got shape [2, 3]");
+    expect(() => wg.cartesian_prod(wg.zeros([2]), wg.zeros([3], { dtype: "float64" }))).toThrow("meshgrid expects all tensors to have the same dtype");
+    expect(() => wg.block_diag(wg.zeros([2, 2, 2]))).toThrow(
+      "torch.block_diag: Input tensors must have 2 or fewer dimensions. Input 0 has 3 dimensions");
+    expect(() => wg.cdist(wg.zeros([3]), wg.zeros([2, 3]))).toThrow("cdist only supports at least 2D tensors, X1 got: 1D");
+    expect(() => wg.cdist(wg.zeros([2, 3]), wg.zeros([2, 4]))).toThrow("X1 and X2 must have the same number of columns. X1: 3 X2: 4");
+    expect(() => wg.cdist(wg.zeros([2, 3]), wg.zeros([2, 3]), -1)).toThrow("cdist only supports non-negative p values");
+    expect(() => wg.cdist(wg.zeros([2, 3], { dtype: "int32" }), wg.zeros([2, 3]))).toThrow(
+      "cdist only supports floating-point dtypes, X1 got: Int");
+    expect(() => wg.cdist(wg.zeros([2, 3]), wg.zeros([2, 3], { dtype: "float64" }))).toThrow("expected scalar type Float but found Double");
+    expect(() => wg.cdist(wg.zeros([5, 2, 3]), wg.zeros([3, 4, 3]))).toThrow("must match");
   });
   test("scatter_reduce and scatter's reduce", () => {
     const x = wg.zeros([3]);
