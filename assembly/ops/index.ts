@@ -1,11 +1,12 @@
 // Indexing along one dim. The take ops read self at given indices: gather (an index per
 // output element) and index_select (one index per slice). The put ops write a source into a
-// copy of self at given indices: scatter and scatter_add (an index per source element),
-// index_copy and index_add (one per slice). Each family is the other's backward rule.
+// copy of self at given indices: scatter, scatter_add and scatter_reduce (an index per
+// source element, one walk for all three), index_copy and index_add (one per slice). Each
+// family is the other's backward rule.
 // Index tensors are int32; a negative index counts from the end. The kernels trust their
 // arguments: the bindings have checked the shapes (an index fits its tensor and source, as
 // PyTorch requires) and every index against its dim (indexOutOfRange) before any of these run.
-// Adding into bools is a logical or, as in PyTorch.
+// Adding into bools is a logical or, multiplying a logical and, as in PyTorch.
 
 import {
   newTensor, newZeros, dataPtr, numel, ndim, dim, shapePtr, release, retain, dtypeOf, strideOf,
