@@ -202,8 +202,9 @@ function scatterSource(op: string, self: Tensor, d: number, idx: Tensor, src: Te
 }
 
 function scattered(self: Tensor, op: "scatter" | "scatter_add", dim: number, index: unknown, src: unknown, options: ScatterOptions = {}): Tensor {
-  checkOptions(op, options, { reduce: ["add", "multiply"] });
-  if (options.reduce !== undefined) { // PyTorch's older reductions: no gradient, a number scattered as a tensor of it
+  checkOptions(op, options, { reduce: { expected: '"add" or "multiply"', test: (v) => typeof v === "string" } });
+  if (options.reduce !== undefined) {
+    if (options.reduce !== "add" && options.reduce !== "multiply") fail(op, "reduce argument must be either add or multiply."); // PyTorch's older reductions: no gradient, a number scattered as a tensor of it
     return no_grad(() => scope(() => {
       const given = typeof src === "number" ? tensor(src, { dtype: self.dtype }).expand(indexTensor(op, "index", index)._shape.slice()) : src;
       return reducedScatter(self.detach(), op, dim, index, given, options.reduce === "add" ? "sum" : "prod", true);
@@ -238,9 +239,7 @@ Tensor.prototype.scatter_add_ = function scatter_add_(this: Tensor, dim, index, 
 
 function reducedScatter(self: Tensor, op: string, dim: number, index: unknown, src: unknown, reduce: unknown, includeSelf: unknown): Tensor {
   if (typeof reduce !== "string" || !Object.hasOwn(REDUCTIONS, reduce)) {
-    fail(op, op === "scatter_reduce" || op === "scatter_reduce_"
-      ? "reduce argument must be either sum, prod, mean, amax or amin."
-      : "reduce argument must be either add or multiply.");
+    fail(op, "reduce argument must be either sum, prod, mean, amax or amin.");
   }
   if (typeof includeSelf !== "boolean") throw new TypeError(`${op}(): argument 'include_self' must be bool, not ${describe(includeSelf)}`);
   if (reduce === "mean" && self.dtype === "bool") fail(op, `"scatter_reduce" with reduce "mean" is not implemented for 'Bool'`);

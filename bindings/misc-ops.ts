@@ -3,7 +3,8 @@
 // diff (narrow and sub), rot90 (flip and transpose), cartesian_prod (meshgrid and stack),
 // block_diag (blocks copied into zeros), kron (a broadcast product) and cdist (norms of
 // broadcast differences), as Tensor methods (added to the class here) and functions.
-// PyTorch's int64 results are int32 here.
+// PyTorch's int64 results are int32 here. As in PyTorch, searchsorted, bucketize, cdist,
+// cartesian_prod and block_diag are functions only.
 
 import { Tensor, tensorArg } from "./tensor.js";
 import { ops } from "./core.js";
@@ -34,8 +35,6 @@ export interface DiffOptions {
 
 declare module "./tensor.js" {
   interface Tensor {
-    /** For each element, its bucket among the 1-D sorted boundaries: searchsorted(boundaries, self) (int32). */
-    bucketize(boundaries: Tensor, options?: { right?: boolean; out_int32?: boolean }): Tensor;
     /** How often each value of a 1-D non-negative int32 tensor occurs (int32), or the sums of its weights. */
     bincount(options?: { weights?: Tensor | null; minlength?: number }): Tensor;
     /** The histogram of the elements in `bins` equal bins over [min, max] (the data's range when both are 0). */
@@ -95,10 +94,6 @@ export function bucketize(input: Tensor | number, boundaries: Tensor, options: {
   if (b.ndim !== 1) fail("bucketize", `boundaries tensor must be 1 dimension, but got dim(${b.ndim})`);
   return searchsorted(b, input, { right: options.right ?? false });
 }
-
-Tensor.prototype.bucketize = function (this: Tensor, boundaries, options = {}) {
-  return bucketize(this, boundaries, options);
-};
 
 // ---- bincount, histc -------------------------------------------------------------------------
 

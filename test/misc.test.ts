@@ -34,7 +34,7 @@ type Call = (xs: Tensor[], c: Case, named: Record<string, Tensor>) => Tensor;
 // the function form, then the method form where there is one
 const CALLS: Record<string, [Call, Call | null]> = {
   searchsorted: [([s, v], c) => wg.searchsorted(s, v, c.kwargs), null],
-  bucketize: [([x, b], c) => wg.bucketize(x, b, c.kwargs), ([x, b], c) => x.bucketize(b, c.kwargs)],
+  bucketize: [([x, b], c) => wg.bucketize(x, b, c.kwargs), null],
   bincount: [([x], c, n) => wg.bincount(x, { ...c.kwargs, ...n }), ([x], c, n) => x.bincount({ ...c.kwargs, ...n })],
   histc: [([x], c) => wg.histc(x, c.kwargs), ([x], c) => x.histc(c.kwargs)],
   diff: [
@@ -176,7 +176,8 @@ describe("errors, in PyTorch's words", () => {
     const x = wg.zeros([3]);
     expect(() => x.scatter_reduce(0, [0], wg.zeros([1]), "max" as "amax")).toThrow(
       "reduce argument must be either sum, prod, mean, amax or amin.");
-    expect(() => x.scatter(0, [0], wg.zeros([1]), { reduce: "sum" as "add" })).toThrow(TypeError);
+    expect(() => x.scatter(0, [0], wg.zeros([1]), { reduce: "sum" as "add" })).toThrow("reduce argument must be either add or multiply.");
+    expect(() => x.scatter(0, [0], wg.zeros([1]), { reduce: 1 as unknown as "add" })).toThrow(TypeError);
     expect(() => x.scatter_reduce(0, [0], wg.zeros([1], { dtype: "float64" }), "sum")).toThrow("Expected self.dtype to be equal to src.dtype");
     expect(() => x.scatter_reduce(0, [3], wg.zeros([1]), "sum")).toThrow("index 3 is out of bounds for dimension 0 with size 3");
     expect(() => x.scatter_reduce(0, [[0]], wg.zeros([1]), "sum")).toThrow("Index tensor must have the same number of dimensions");
