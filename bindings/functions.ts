@@ -3,7 +3,7 @@
 // table (generated/functions.ts).
 
 import type { Tensor, MaxResult } from "./tensor.js";
-import type { IndexLike } from "./index-ops.js";
+import type { IndexLike, ScatterOptions, ScatterReduction } from "./index-ops.js";
 import { lift, liftBeside } from "./lift.js";
 
 export const sum = (x: Tensor, dim?: number | number[] | null, keepdim = false): Tensor => lift("sum", x).sum(dim, keepdim);
@@ -130,7 +130,10 @@ export const gather = (x: Tensor, dim: number, index: Index): Tensor => lift("ga
 export const take_along_dim = (x: Tensor, indices: Index, dim?: number | null): Tensor =>
   lift("take_along_dim", x).take_along_dim(indices, dim);
 export const index_select = (x: Tensor, dim: number, index: Index): Tensor => lift("index_select", x).index_select(dim, index);
-export const scatter = (x: Tensor, dim: number, index: Index, src: Tensor | number): Tensor => lift("scatter", x).scatter(dim, index, src);
+export const scatter = (x: Tensor, dim: number, index: Index, src: Tensor | number, options?: ScatterOptions): Tensor =>
+  lift("scatter", x).scatter(dim, index, src, options);
+export const scatter_reduce = (x: Tensor, dim: number, index: Index, src: Tensor, reduce: ScatterReduction,
+  options?: { include_self?: boolean }): Tensor => lift("scatter_reduce", x).scatter_reduce(dim, index, src, reduce, options);
 export const scatter_add = (x: Tensor, dim: number, index: Index, src: Tensor): Tensor =>
   lift("scatter_add", x).scatter_add(dim, index, src);
 export const index_add = (x: Tensor, dim: number, index: Index, source: Tensor, options?: { alpha?: number }): Tensor =>

@@ -9,9 +9,20 @@ import { Tensor, tensorArg } from "./tensor.js";
 import { core, ops } from "./core.js";
 import { tensor, zeros, type NestedNumbers } from "./create.js";
 import { scope } from "./lifetime.js";
+import { no_grad } from "./autograd.js";
 import { checkOptions } from "./options.js";
 import { broadcastShapes, describe, fail, formatShape, normalizeDim } from "./shape.js";
 import { torchName } from "./dtype.js";
+
+/** scatter's `reduce` (PyTorch defines no gradient for it: the result is not differentiable). */
+export interface ScatterOptions {
+  reduce?: "add" | "multiply";
+}
+
+export type ScatterReduction = "sum" | "prod" | "mean" | "amax" | "amin";
+
+// The core's reduce codes (assembly/ops/index.ts).
+const REDUCTIONS: Record<ScatterReduction, number> = { sum: 1, prod: 2, mean: 3, amax: 4, amin: 5 };
 
 /** An index: an int32 tensor, or an integer or (nested) array of integers. */
 export type IndexLike = Tensor | NestedNumbers;
@@ -25,8 +36,14 @@ declare module "./tensor.js" {
     /** The slices along dim at the positions in index (1-D), in that order. */
     index_select(dim: number, index: IndexLike): Tensor;
     /** A copy with src (or value) written at self[index[i][j]][j] (dim 0); repeated targets keep one write. */
-    scatter(dim: number, index: IndexLike, src: Tensor | number): Tensor;
-    scatter_(dim: number, index: IndexLike, src: Tensor | number): this;
+    scatter(dim: number, index: IndexLike, src: Tensor | number, options?: ScatterOptions): Tensor;
+    scatter_(dim: number, index: IndexLike, src: Tensor | number, options?: ScatterOptions): this;
+    /**
+     * A copy with each element of src reduced ("sum", "prod", "mean", "amax", "amin") into
+     * self[index[i][j]][j] (dim 0), self's value taking part unless include_self is false.
+     */
+    scatter_reduce(dim: number, index: IndexLike, src: Tensor, reduce: ScatterReduction, options?: { include_self?: boolean }): Tensor;
+    scatter_reduce_(dim: number, index: IndexLike, src: Tensor, reduce: ScatterReduction, options?: { include_self?: boolean }): this;
     /** A copy with src added at self[index[i][j]][j] (dim 0); repeated targets add up. */
     scatter_add(dim: number, index: IndexLike, src: Tensor): Tensor;
     scatter_add_(dim: number, index: IndexLike, src: Tensor): this;
@@ -184,7 +201,15 @@ function scatterSource(op: string, self: Tensor, d: number, idx: Tensor, src: Te
   return cut;
 }
 
-function scattered(self: Tensor, op: "scatter" | "scatter_add", dim: number, index: unknown, src: unknown): Tensor {
+function scattered(self: Tensor, op: "scatter" | "scatter_add", dim: number, index: unknown, src: unknown, options: ScatterOptions = {}): Tensor {
+  checkOptions(op, options, { reduce: { expected: '"add" or "multiply"', test: (v) => typeof v === "string" } });
+  if (options.reduce !== undefined) {
+    if (options.reduce !== "add" && options.reduce !== "multiply") fail(op, "reduce argument must be either add or multiply."); // PyTorch's older reductions: no gradient, a number scattered as a tensor of it
+    return no_grad(() => scope(() => {
+      const given = typeof src === "number" ? tensor(src, { dtype: self.dtype }).expand(indexTensor(op, "index", index)._shape.slice()) : src;
+      return reducedScatter(self.detach(), op, dim, index, given, options.reduce === "add" ? "sum" : "prod", true);
+    }));
+  }
   return scope(() => {
     const d = normalizeDim(op, dim, self.ndim);
     const idx = indexTensor(op, "index", index);
@@ -199,17 +224,44 @@ function scattered(self: Tensor, op: "scatter" | "scatter_add", dim: number, ind
   });
 }
 
-Tensor.prototype.scatter = function scatter(this: Tensor, dim, index, src) {
-  return scattered(this, "scatter", dim, index, src);
+Tensor.prototype.scatter = function scatter(this: Tensor, dim, index, src, options = {}) {
+  return scattered(this, "scatter", dim, index, src, options);
 };
-Tensor.prototype.scatter_ = function scatter_(this: Tensor, dim, index, src) {
-  return this._assign("scatter_", src, (old) => scattered(old, "scatter", dim, index, src));
+Tensor.prototype.scatter_ = function scatter_(this: Tensor, dim, index, src, options = {}) {
+  return this._assign("scatter_", src, (old) => scattered(old, "scatter", dim, index, src, options));
 };
 Tensor.prototype.scatter_add = function scatter_add(this: Tensor, dim, index, src) {
   return scattered(this, "scatter_add", dim, index, src);
 };
 Tensor.prototype.scatter_add_ = function scatter_add_(this: Tensor, dim, index, src) {
   return this._assign("scatter_add_", src, (old) => scattered(old, "scatter_add", dim, index, src));
+};
+
+function reducedScatter(self: Tensor, op: string, dim: number, index: unknown, src: unknown, reduce: unknown, includeSelf: unknown): Tensor {
+  if (typeof reduce !== "string" || !Object.hasOwn(REDUCTIONS, reduce)) {
+    fail(op, "reduce argument must be either sum, prod, mean, amax or amin.");
+  }
+  if (typeof includeSelf !== "boolean") throw new TypeError(`${op}(): argument 'include_self' must be bool, not ${describe(includeSelf)}`);
+  if (reduce === "mean" && self.dtype === "bool") fail(op, `"scatter_reduce" with reduce "mean" is not implemented for 'Bool'`);
+  return scope(() => {
+    const d = normalizeDim(op, dim, self.ndim);
+    const idx = indexTensor(op, "index", index);
+    const source = scatterSource(op, self, d, idx, tensorArg(op, "src", src));
+    checkRange(op, idx, sizeAt(self, d), d, false);
+    const code = REDUCTIONS[reduce as ScatterReduction];
+    const out = ops.opScatterReduce(self._live(op), idx._live(op), source._live(op), d, code, includeSelf ? 1 : 0);
+    return new Tensor(out, self._shape, self.dtype);
+  });
+}
+
+Tensor.prototype.scatter_reduce = function scatter_reduce(this: Tensor, dim, index, src, reduce, options = {}) {
+  checkOptions("scatter_reduce", options, { include_self: "boolean" });
+  return reducedScatter(this, "scatter_reduce", dim, index, src, reduce, options.include_self ?? true);
+};
+Tensor.prototype.scatter_reduce_ = function scatter_reduce_(this: Tensor, dim, index, src, reduce, options = {}) {
+  checkOptions("scatter_reduce_", options, { include_self: "boolean" });
+  const includeSelf = options.include_self ?? true;
+  return this._assign("scatter_reduce_", src, (old) => reducedScatter(old, "scatter_reduce_", dim, index, src, reduce, includeSelf));
 };
 
 // ---- index_add, index_copy, index_fill -----------------------------------------------------

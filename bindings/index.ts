@@ -14,7 +14,7 @@ import "./index-ops.js"; // gather, scatter, index_select, masked_fill, ... as T
 import "./inplace-ops.js"; // exp_, div_, clamp_, addcdiv_, ... as Tensor methods
 export { slice, Slice } from "./indexing.js"; // and x.index(...items)
 export type { IndexItem } from "./indexing.js";
-export type { IndexLike } from "./index-ops.js";
+export type { IndexLike, ScatterOptions, ScatterReduction } from "./index-ops.js";
 export * from "./aliases.js"; // multiply, divide, swapaxes, concat, ... as methods and functions
 export { prod, cumprod, logcumsumexp, norm, sort, argsort, topk, msort } from "./sort-ops.js"; // and as Tensor methods
 export type { SortResult, SortOptions, TopkOptions, ProdOptions, NormOptions, NormOrder } from "./sort-ops.js";
@@ -22,6 +22,8 @@ export { median, nanmedian, kthvalue, mode, cummax, cummin, unique, unique_conse
 export type { OrderResult, OrderOptions, UniqueOptions } from "./order-ops.js";
 export { tensordot, einsum, cross } from "./linalg-ops.js";
 export { flip, fliplr, flipud, roll, diag, diag_embed, meshgrid } from "./rearrange-ops.js"; // also as Tensor methods
+export { searchsorted, bucketize, bincount, histc, diff, rot90, cartesian_prod, block_diag, kron, cdist } from "./misc-ops.js"; // also as Tensor methods
+export type { SearchsortedOptions, DiffOptions } from "./misc-ops.js";
 export { cat, stack, hstack, vstack } from "./join-ops.js"; // and split, chunk, unbind as Tensor methods
 export { gelu, fmod, remainder, floor_divide, div, lerp, addcmul, addcdiv } from "./math-ops.js"; // also as methods
 export type { GeluApproximation, RoundingMode } from "./math-ops.js";
@@ -42,7 +44,7 @@ export {
   sum, mean, max, cumsum, dot, matmul, mm, bmm, mv, outer, where, clamp, clip, clamp_min, clamp_max,
   leaky_relu, elu, selu, hardtanh, relu6, softplus, logical_and, logical_or, logical_xor, logical_not,
   isnan, isinf, isfinite, reshape, transpose, unsqueeze, squeeze, softmax, log_softmax,
-  gather, take_along_dim, index_select, scatter, scatter_add, index_add, index_copy, index_fill, masked_fill,
+  gather, take_along_dim, index_select, scatter, scatter_add, scatter_reduce, index_add, index_copy, index_fill, masked_fill,
   masked_select, index_put, nonzero, take, masked_scatter, min, amax, amin, argmax, argmin, all, any, count_nonzero, logsumexp, std,
   var_ as var, nansum, nanmean, clone, detach, numel, flatten, unflatten, permute, movedim, narrow, select, diagonal, t, broadcast_to,
   tile, tril, triu, trace, nan_to_num, split, chunk, unbind, ravel, tensor_split, hypot, logit, deg2rad, rad2deg,

@@ -207,6 +207,11 @@ export const OPS: OpSpec[] = [
   { name: "ScatterAdd", method: "scatter_add", binding: "custom", family: "index", inputs: ["self", "index", "src"],
     params: [{ name: "dim", type: "i32" }], dtype: "same", saves: ["index"],
     forward: "scatterForward", backward: "scatterAddBackward" },
+  // `reduce`: 1 sum, 2 prod, 3 mean, 4 amax, 5 amin (the codes of assembly/ops/index.ts)
+  { name: "ScatterReduce", method: "scatter_reduce", binding: "custom", family: "index", inputs: ["self", "index", "src"],
+    params: [{ name: "dim", type: "i32" }, { name: "reduce", type: "i32" }, { name: "include_self", type: "i32" }],
+    dtype: "same", saves: ["self", "index", "src"], // the rule recomputes the result: an in-place form replaces it
+    forward: "scatterReduceForward", backward: "scatterReduceBackward" },
   { name: "IndexCopy", method: "index_copy", binding: "custom", family: "index", inputs: ["self", "index", "source"],
     params: [{ name: "dim", type: "i32" }], dtype: "same", saves: ["index"],
     forward: "indexPutForward", backward: "indexCopyBackward" },
@@ -297,6 +302,11 @@ export const OPS: OpSpec[] = [
     name, method: name.toLowerCase(), binding: "custom", family: "scan", inputs: ["self", "indices"],
     params: [{ name: "dim", type: "i32" }, { name: "minimum", type: "i32" }],
     dtype: "same", saves: ["indices"], forward: "cummaxForward", backward: "cummaxBackward" })),
+
+  // The insertion positions (int32) of values in the last dim of sorted_sequence; the
+  // bindings give both one dtype and check the leading dims. Not differentiable.
+  { name: "Searchsorted", method: "searchsorted", binding: "custom", family: "sort", inputs: ["sorted_sequence", "self"],
+    params: [{ name: "right", type: "i32" }], dtype: "same", forward: "searchsortedForward", backward: null },
 
   // Reductions over the dims in `mask`; the output shape (of rank `rank`) is in scratch.
   { name: "Sum", method: "sum", binding: "custom", family: "reduce", inputs: ["self"], dtype: "same",

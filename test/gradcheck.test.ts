@@ -288,6 +288,13 @@ const otherCases: Case[] = [
   { name: "scatter_add with repeated indices", covers: ["ScatterAdd", "Gather"], inputs: [{ shape: [3, 4] }, { shape: [2, 4] }],
     wg: (a, b) => a.scatter_add(0, SCATTER_ADD, b).square(),
     ref: (a, b) => R.map(R.put(a, b, ([i, j]) => [SCATTER_ADD_AT[i][j], j], true), (v) => v * v) },
+  ...(["sum", "prod", "mean", "amax", "amin"] as const).flatMap((reduce) => [true, false].map((include_self) => ({
+    name: `scatter_reduce ${reduce}${include_self ? "" : " without self"}`, covers: ["ScatterReduce"] as OpName[],
+    inputs: [{ shape: [3, 4], domain: "awayFromZero" as Domain }, { shape: [2, 4], domain: "awayFromZero" as Domain }],
+    wg: (a: Tensor, b: Tensor) => a.scatter_reduce(0, SCATTER_ADD, b, reduce, { include_self }),
+    ref: (a: Ref, b: Ref) => scatterReduceRef(a, b, SCATTER_ADD_AT, reduce, include_self),
+    secondOrder: reduce !== "amax" && reduce !== "amin",
+  }))),
   { name: "index_add with alpha", covers: ["IndexAdd", "IndexSelect"], inputs: [{ shape: [4, 3] }, { shape: [3, 3] }],
     wg: (a, b) => a.index_add(0, [1, 3, 1], b, { alpha: 2 }).square(),
     ref: (a, b) => R.map(R.put(a, R.map(b, (v) => 2 * v), ([i, j]) => [[1, 3, 1][i], j], true), (v) => v * v) },
@@ -310,6 +317,20 @@ const otherCases: Case[] = [
   // Broadcast is the sum's rule: its own rule runs in the second-order check.
   { name: "composite chain", covers: ["Mul", "Tanh", "Sum", "Exp", "Broadcast"], inputs: [{ shape: [3, 4] }, { shape: [4] }], wg: (a, b) => a.mul(b).tanh().sum(0).exp(), ref: (a, b) => R.map(R.reduce(R.map(R.zip(a, b, (x, y) => x * y), Math.tanh), [0], false, R.sum), Math.exp) },
 ];
+
+// scatter_reduce along dim 0: each target reduces self's value (if included) and its sources.
+function scatterReduceRef(a: Ref, b: Ref, at: number[][], reduce: string, includeSelf: boolean): Ref {
+  const [, cols] = a.shape;
+  const groups = Array.from(a.data, (v) => (includeSelf ? [v] : []));
+  at.forEach((row, i) => row.forEach((target, j) => groups[target * cols + j].push(b.data[i * cols + j])));
+  return R.ref(a.shape, groups.map((g, k) => {
+    if (g.length === 0) return a.data[k];
+    if (reduce === "sum") return R.sum(g);
+    if (reduce === "mean") return R.sum(g) / g.length;
+    if (reduce === "prod") return product(g);
+    return reduce === "amax" ? Math.max(...g) : Math.min(...g);
+  }));
+}
 
 function product(vals: number[]): number {
   return vals.reduce((a, b) => a * b, 1);

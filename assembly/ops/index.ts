@@ -1,21 +1,22 @@
 // Indexing along one dim. The take ops read self at given indices: gather (an index per
 // output element) and index_select (one index per slice). The put ops write a source into a
-// copy of self at given indices: scatter and scatter_add (an index per source element),
-// index_copy and index_add (one per slice). Each family is the other's backward rule.
+// copy of self at given indices: scatter, scatter_add and scatter_reduce (an index per
+// source element, one walk for all three), index_copy and index_add (one per slice). Each
+// family is the other's backward rule.
 // Index tensors are int32; a negative index counts from the end. The kernels trust their
 // arguments: the bindings have checked the shapes (an index fits its tensor and source, as
 // PyTorch requires) and every index against its dim (indexOutOfRange) before any of these run.
-// Adding into bools is a logical or, as in PyTorch.
+// Adding into bools is a logical or, multiplying a logical and, as in PyTorch.
 
 import {
   newTensor, newZeros, dataPtr, numel, ndim, dim, shapePtr, release, retain, dtypeOf, strideOf,
   elementShift, MAX_DIMS, F64, I32, BOOL,
 } from "../tensors";
-import { at, put } from "../memory";
+import { at, put, allocBuffer, freeBuffer } from "../memory";
 import { recordN, input, needsGrad, paramI, paramF, setParamI, setParamF, setGrad } from "../graph";
 import { Op } from "../generated/table";
 import { gathered, copyInto } from "./views";
-import { mul, constant } from "./elementwise";
+import { add, sub, mul, div, constant, addBoth, mulBoth } from "./elementwise";
 
 // ---- walking an index tensor -----------------------------------------------------------
 //
@@ -133,15 +134,59 @@ export function indexSelectForward(op: i32, self: i32, index: i32, d: i32): i32 
   return a + b;
 }
 
-function scatterInto<T>(out: i32, index: i32, src: i32, d: i32, accumulate: bool): void {
-  startWalk(out, index, src, d);
+// How scatterInto combines a source element with its target: scatter writes, scatter_add
+// adds, scatter_reduce's modes (the reduce codes the bindings pass) reduce. MEAN adds, and
+// the sums are divided by their counts afterwards. AMAX and AMIN propagate NaN, as PyTorch.
+export const SET = 0, ADD = 1, MUL = 2, MEAN = 3, AMAX = 4, AMIN = 5;
+
+@inline function combined<T>(mode: i32, a: T, b: T): T {
+  if (mode == ADD || mode == MEAN) return added<T>(a, b);
+  if (mode == MUL) return isInteger<T>() && sizeof<T>() == 1 ? <T>(a & b) : a * b;
+  if (mode == AMAX) return b != b ? b : a < b ? b : a;
+  if (mode == AMIN) return b != b ? b : b < a ? b : a;
+  return b;
+}
+
+// The value a target starts from when self is left out (include_self false).
+@inline function identityOf<T>(mode: i32): T {
+  if (mode == MUL) return <T>1;
+  if (mode == AMAX) return isInteger<T>() ? <T>i32.MIN_VALUE : <T>-Infinity;
+  if (mode == AMIN) return sizeof<T>() == 1 ? <T>1 : isInteger<T>() ? <T>i32.MAX_VALUE : <T>Infinity;
+  return <T>0;
+}
+
+// out is a fresh contiguous copy of self, so a target's offset is its element number; counts
+// (MEAN) holds an i32 per element of out.
+function scatterInto<T>(out: i32, index: i32, src: i32, d: i32, mode: i32, includeSelf: bool = true, counts: usize = 0): void {
   const size = ndim(out) == 0 ? 1 : dim(out, d), step = ndim(out) == 0 ? 0 : strideOf(out, d);
   const po = dataPtr(out), pi = dataPtr(index), ps = dataPtr(src), width = <usize>sizeof<T>();
-  for (let k = 0, n = numel(index); k < n; k++) {
-    const i = wrapped(load<i32>(pi + (<usize>atI << 2)), size);
-    const target = po + <usize>(atA + i * step) * width;
-    store<T>(target, accumulate ? added<T>(load<T>(target), load<T>(ps + <usize>atS * width)) : load<T>(ps + <usize>atS * width));
+  const n = numel(index);
+  if (!includeSelf) {
+    startWalk(out, index, src, d);
+    for (let k = 0; k < n; k++) {
+      store<T>(po + <usize>(atA + wrapped(load<i32>(pi + (<usize>atI << 2)), size) * step) * width, identityOf<T>(mode));
+      advance(shapePtr(index), ndim(index));
+    }
+  }
+  startWalk(out, index, src, d);
+  for (let k = 0; k < n; k++) {
+    const offset = atA + wrapped(load<i32>(pi + (<usize>atI << 2)), size) * step;
+    const target = po + <usize>offset * width;
+    store<T>(target, combined<T>(mode, load<T>(target), load<T>(ps + <usize>atS * width)));
+    if (counts != 0) store<i32>(counts + (<usize>offset << 2), load<i32>(counts + (<usize>offset << 2)) + 1);
     advance(shapePtr(index), ndim(index));
+  }
+}
+
+// The sums of MEAN divided by their counts (a count of 0 taken as 1; integers rounded down).
+function meanOf<T>(out: i32, counts: usize): void {
+  const po = dataPtr(out), width = <usize>sizeof<T>();
+  for (let k = 0, n = numel(out); k < n; k++) {
+    const c = load<i32>(counts + (<usize>k << 2));
+    if (c <= 1) continue;
+    const p = po + <usize>k * width, v = load<T>(p);
+    if (isInteger<T>()) store<T>(p, <T>Math.floor(<f64>v / <f64>c));
+    else store<T>(p, v / <T>c);
   }
 }
 
@@ -158,13 +203,41 @@ function copyOf(self: i32): i32 {
  */
 export function scatterForward(op: i32, self: i32, index: i32, src: i32, d: i32): i32 {
   const out = copyOf(self);
-  const accumulate = op == Op.ScatterAdd;
+  const mode = op == Op.ScatterAdd ? ADD : SET;
   const dtype = dtypeOf(self);
-  if (dtype == F64) scatterInto<f64>(out, index, src, d, accumulate);
-  else if (dtype == I32) scatterInto<i32>(out, index, src, d, accumulate);
-  else if (dtype == BOOL) scatterInto<u8>(out, index, src, d, accumulate);
-  else scatterInto<f32>(out, index, src, d, accumulate);
+  if (dtype == F64) scatterInto<f64>(out, index, src, d, mode);
+  else if (dtype == I32) scatterInto<i32>(out, index, src, d, mode);
+  else if (dtype == BOOL) scatterInto<u8>(out, index, src, d, mode);
+  else scatterInto<f32>(out, index, src, d, mode);
   record(out, op, self, index, src, d);
+  return out;
+}
+
+/**
+ * A copy of self with each src[..., j, ...] reduced into [..., index[..., j, ...], ...] along
+ * dim d (src has index's shape): sum, prod, mean, amax or amin (the codes above), self's
+ * value included or not (`includeSelf`). A target no index names keeps self's value.
+ */
+export function scatterReduceForward(op: i32, self: i32, index: i32, src: i32, d: i32, reduce: i32, includeSelf: i32): i32 {
+  const out = copyOf(self);
+  const dtype = dtypeOf(self), n = numel(out);
+  const counts = reduce == MEAN ? allocBuffer(<usize>n << 2) : 0;
+  if (counts != 0) memory.fill(counts, 0, <usize>n << 2);
+  if (counts != 0 && includeSelf != 0) for (let k = 0; k < n; k++) store<i32>(counts + (<usize>k << 2), 1);
+  if (dtype == F64) scatterInto<f64>(out, index, src, d, reduce, includeSelf != 0, counts);
+  else if (dtype == I32) scatterInto<i32>(out, index, src, d, reduce, includeSelf != 0, counts);
+  else if (dtype == BOOL) scatterInto<u8>(out, index, src, d, reduce, includeSelf != 0, counts); // no mean: refused
+  else scatterInto<f32>(out, index, src, d, reduce, includeSelf != 0, counts);
+  if (counts != 0) {
+    if (dtype == F64) meanOf<f64>(out, counts);
+    else if (dtype == I32) meanOf<i32>(out, counts);
+    else meanOf<f32>(out, counts);
+    freeBuffer(counts, <usize>n << 2);
+  }
+  if (record(out, op, self, index, src, d)) {
+    setParamI(out, 1, reduce);
+    setParamI(out, 2, includeSelf);
+  }
   return out;
 }
 
@@ -257,6 +330,150 @@ export function scatterBackward(t: i32, g: i32, grads: usize): void {
     release(zeros);
   }
   if (needsGrad(t, 2)) setGrad(grads, 2, gatherForward(Op.Gather, g, index, d));
+}
+
+// ---- scatter_reduce's gradients (PyTorch 1.13's scatter_reduce_backward) ------------------
+
+// 1 where a equals b (of a's shape), or where b is 0 the value `value`; 0 elsewhere: a constant.
+function matchMask<T>(a: i32, b: i32, value: f64, out: i32): void {
+  const pa = dataPtr(a), pb: usize = b == 0 ? 0 : dataPtr(b), po = dataPtr(out), width = <usize>sizeof<T>();
+  const f64s = dtypeOf(out) == F64;
+  for (let k = 0, n = numel(a); k < n; k++) {
+    const x = load<T>(pa + <usize>k * width), y = pb == 0 ? <T>value : load<T>(pb + <usize>k * width);
+    if (f64s) store<f64>(po + (<usize>k << 3), x == y ? 1 : 0);
+    else store<f32>(po + (<usize>k << 2), x == y ? 1 : 0);
+  }
+}
+
+function equalMask(a: i32, b: i32, dtype: i32, value: f64 = 0): i32 {
+  const out = newTensor(ndim(a), shapePtr(a), dtype);
+  const ga = gathered(a), gb = b == 0 ? 0 : gathered(b);
+  if (dtypeOf(a) == F64) matchMask<f64>(ga, gb, value, out);
+  else matchMask<f32>(ga, gb, value, out);
+  if (ga != a) release(ga);
+  if (gb != b) release(gb);
+  return out;
+}
+
+// 1 - mask (mask a constant 0/1 tensor).
+function notMask(mask: i32): i32 {
+  const one = constant(1, dtypeOf(mask));
+  const r = sub(one, mask);
+  release(one);
+  return r;
+}
+
+// x with its elements at mask's ones replaced by 1, recorded (its gradient 0 there).
+function onesWhere(x: i32, mask: i32): i32 {
+  const keep = notMask(mask);
+  const kept = mul(x, keep);
+  const r = add(kept, mask);
+  release(keep); release(kept);
+  return r;
+}
+
+// g with zeros at the targets of index (the gradient of a left-out self).
+function zeroTargets(g: i32, index: i32, d: i32): i32 {
+  const zeros = zerosLikeOf(index, g);
+  const r = scatterForward(Op.Scatter, g, index, zeros, d);
+  release(zeros);
+  return r;
+}
+
+// Stores self's gradient (taking gradSelf's reference), zero at the targets when self was left out.
+function setSelfGrad(grads: usize, gradSelf: i32, index: i32, d: i32, includeSelf: bool): void {
+  if (includeSelf) { setGrad(grads, 0, gradSelf); return; }
+  setGrad(grads, 0, zeroTargets(gradSelf, index, d));
+  release(gradSelf);
+}
+
+// How many elements each target of a mean reduced: 1 for self where included, plus its
+// sources; a target with none counts 1. A constant of self's shape.
+function countsOf(self: i32, index: i32, d: i32, dtype: i32, includeSelf: bool): i32 {
+  const zeros = newZeros(ndim(self), shapePtr(self), dtype);
+  const base = includeSelf ? notMask(zeros) : zeros;
+  if (includeSelf) release(zeros);
+  const none = newZeros(ndim(index), shapePtr(index), dtype);
+  const ones = notMask(none);
+  const counts = scatterForward(Op.ScatterAdd, base, index, ones, d);
+  const empty = equalMask(counts, 0, dtype);
+  const r = add(counts, empty);
+  release(base); release(none); release(ones); release(counts); release(empty);
+  return r;
+}
+
+export function scatterReduceBackward(t: i32, g: i32, grads: usize): void {
+  const self = input(t, 0), index = input(t, 1), src = input(t, 2);
+  const d = paramI(t, 0), reduce = paramI(t, 1), includeSelf = paramI(t, 2) != 0;
+  const dtype = dtypeOf(g);
+  if (reduce == ADD) {
+    if (needsGrad(t, 0)) { retain(g); setSelfGrad(grads, g, index, d, includeSelf); }
+    if (needsGrad(t, 2)) setGrad(grads, 2, gatherForward(Op.Gather, g, index, d));
+  } else if (reduce == MEAN) {
+    const counts = countsOf(self, index, d, dtype, includeSelf);
+    const shared = div(g, counts);
+    if (needsGrad(t, 2)) setGrad(grads, 2, gatherForward(Op.Gather, shared, index, d));
+    if (needsGrad(t, 0)) setSelfGrad(grads, shared, index, d, includeSelf);
+    else release(shared);
+    release(counts);
+  } else if (reduce == AMAX || reduce == AMIN) {
+    // the elements equal to their target's result share its gradient evenly
+    const result = scatterReduceForward(Op.ScatterReduce, self, index, src, d, reduce, includeSelf ? 1 : 0);
+    const value = gatherForward(Op.Gather, result, index, d);
+    const selfIs = equalMask(self, result, dtype), srcIs = equalMask(src, value, dtype);
+    release(result);
+    const ties = scatterForward(Op.ScatterAdd, selfIs, index, srcIs, d);
+    const shared = div(g, ties);
+    if (needsGrad(t, 2)) setGrad(grads, 2, mulBoth(gatherForward(Op.Gather, shared, index, d), srcIs));
+    else release(srcIs);
+    if (needsGrad(t, 0)) setSelfGrad(grads, mulBoth(shared, selfIs), index, d, includeSelf);
+    else { release(shared); release(selfIs); }
+    release(value); release(ties);
+  } else {
+    if (needsGrad(t, 0)) setSelfGrad(grads, prodSelfGrad(g, self, index, src, d, includeSelf), index, d, includeSelf);
+    if (needsGrad(t, 2)) setGrad(grads, 2, prodSrcGrad(g, self, index, src, d, includeSelf));
+  }
+}
+
+// Each factor's gradient is the product of the others: g * result / factor, computed with
+// the factor replaced by 1 where it is zero (self) or its target's only zero (src), so that
+// nothing is divided by 0. Where two zeros of src meet, the gradient is 0, as PyTorch's
+// first derivative (PyTorch refuses the double backward there).
+function prodSelfGrad(g: i32, self: i32, index: i32, src: i32, d: i32, includeSelf: bool): i32 {
+  const selfZero = equalMask(self, 0, dtypeOf(g));
+  const maskedSelf = onesWhere(self, selfZero);
+  const others = scatterReduceForward(Op.ScatterReduce, maskedSelf, index, src, d, MUL, includeSelf ? 1 : 0);
+  const scaled = mul(g, others);
+  const r = div(scaled, maskedSelf);
+  release(selfZero); release(maskedSelf); release(others); release(scaled);
+  return r;
+}
+
+function prodSrcGrad(g: i32, self: i32, index: i32, src: i32, d: i32, includeSelf: bool): i32 {
+  const dtype = dtypeOf(g);
+  const srcZero = equalMask(src, 0, dtype);
+  const zeros = zerosLikeOf(self, g);
+  const zerosPerTarget = scatterForward(Op.ScatterAdd, zeros, index, srcZero, d);
+  const zerosAt = gatherForward(Op.Gather, zerosPerTarget, index, d);
+  const oneZeroAt = equalMask(zerosAt, 0, dtype, 1);
+  const single = mul(srcZero, oneZeroAt); // src is its target's only zero
+  release(zeros); release(zerosPerTarget); release(zerosAt); release(oneZeroAt);
+  // where single: the product of the others, with this factor taken as 1
+  const maskedSrc = onesWhere(src, single);
+  const notSingle = notMask(single);
+  const others = scatterReduceForward(Op.ScatterReduce, self, index, maskedSrc, d, MUL, includeSelf ? 1 : 0);
+  const scaledOthers = mul(g, others);
+  const fromSingle = mulBoth(gatherForward(Op.Gather, scaledOthers, index, d), single);
+  release(maskedSrc); release(others); release(scaledOthers);
+  // elsewhere: g * result / src (0 where other zeros meet)
+  const result = scatterReduceForward(Op.ScatterReduce, self, index, src, d, MUL, includeSelf ? 1 : 0);
+  const scaled = mul(g, result);
+  release(result);
+  const divisor = onesWhere(src, srcZero);
+  const taken = gatherForward(Op.Gather, scaled, index, d);
+  const fromOthers = mulBoth(div(taken, divisor), notSingle);
+  release(scaled); release(taken); release(divisor); release(srcZero);
+  return addBoth(fromSingle, fromOthers);
 }
 
 export function indexAddBackward(t: i32, g: i32, grads: usize): void {

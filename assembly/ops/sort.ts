@@ -288,3 +288,46 @@ export function pickBackward(t: i32, g: i32, grads: usize): void {
   setGrad(grads, 0, scatterForward(Op.ScatterAdd, zeros, indices, kept, d));
   release(zeros); release(kept);
 }
+
+// ---- searchsorted ------------------------------------------------------------------------
+
+// The first position in row[0, len) whose value is >= v (`right`: > v), PyTorch's binary
+// search: written with negated comparisons so that a NaN value lands past the end.
+@inline function boundOf<T>(row: usize, len: i32, v: T, right: bool): i32 {
+  let start = 0, end = len;
+  while (start < end) {
+    const mid = start + ((end - start) >> 1);
+    const m = load<T>(row + (<usize>mid * sizeof<T>()));
+    if (right ? !(m > v) : !(m >= v)) start = mid + 1;
+    else end = mid;
+  }
+  return start;
+}
+
+function searchRows<T>(seq: i32, values: i32, out: i32, right: bool): void {
+  const len = dim(seq, ndim(seq) - 1);
+  const perRow = ndim(seq) == 1 ? numel(values) : dim(values, ndim(values) - 1); // values per sequence
+  const ps = dataPtr(seq), pv = dataPtr(values), po = dataPtr(out);
+  for (let k = 0, n = numel(values); k < n; k++) {
+    const row = ps + <usize>((k / perRow) * len) * sizeof<T>();
+    store<i32>(po + (<usize>k << 2), boundOf<T>(row, len, load<T>(pv + <usize>k * sizeof<T>()), right));
+  }
+}
+
+/**
+ * For each value, its insertion position (int32) in the sorted last dim of seq: seq is 1-D,
+ * or its leading dims are the values' leading dims (the bindings check this and give both
+ * one dtype). Not differentiable.
+ */
+export function searchsortedForward(op: i32, seq: i32, values: i32, right: i32): i32 {
+  const out = newTensor(ndim(values), shapePtr(values), I32);
+  if (numel(out) > 0) {
+    const s = gathered(seq), v = gathered(values);
+    if (dtypeOf(seq) == F64) searchRows<f64>(s, v, out, right != 0);
+    else if (dtypeOf(seq) == I32) searchRows<i32>(s, v, out, right != 0);
+    else searchRows<f32>(s, v, out, right != 0);
+    if (s != seq) release(s);
+    if (v != values) release(v);
+  }
+  return out;
+}
