@@ -6,7 +6,7 @@ import {
   tensorCount, tensorBytes, evictable, recoverFromTrap, lastRequest,
   FLAGS, FLAG_REQUIRES_GRAD, FLAG_SAVED_FREED, GRAD, OP, VERSION, CAPTURE, F32, F64, I32,
   dtypeOf, rootOf, versionOf as tensorVersion, bumpVersion as bumpTensorVersion, isStrided, strideOf,
-  offsetOf, newTensorLike, sharesData, isStale, historyOf,
+  offsetOf, newTensorLike, sharesData, isStale, historyOf, SAVED, SAVE_OUT, VER_OUT,
 } from "./tensors";
 import { addInPlace as addInto, mulInPlace as mulInto } from "./ops/elementwise";
 import { copyInto } from "./ops/views";
@@ -93,7 +93,12 @@ export function errorInput(): i32 { return engine.errorInput; }
 
 function bump(t: i32): void { bumpTensorVersion(t); }
 export function bumpVersion(t: i32): void { bump(t); }
-export function setVersion(t: i32, version: i32): void { seti(rootOf(t), VERSION, version); }
+// A tensor that takes over an older one's version (an in-place op's result, see
+// Tensor._rebind) keeps its node's saved copy of itself valid: it saved exactly this value.
+export function setVersion(t: i32, version: i32): void {
+  seti(rootOf(t), VERSION, version);
+  if ((geti(t, SAVED) & SAVE_OUT) != 0) seti(t, VER_OUT, version);
+}
 
 export function fill(t: i32, value: f64): void {
   if (isStrided(t)) {

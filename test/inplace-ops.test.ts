@@ -56,6 +56,19 @@ describe("inside the graph", () => {
     expect(gradcheck(f, [a])).toBe(true);
   });
 
+  test("an op whose rule reads its own result runs backward after writing it in place", () => {
+    const a = tensor([0.5, 1, 2], { dtype: "float64", requires_grad: true });
+    const y = a.mul(1);
+    y.exp_();
+    y.sum().backward();
+    expect(a.grad!.tolist()).toEqual([0.5, 1, 2].map(Math.exp));
+    // as in PyTorch, a second write into that result is caught
+    const b = tensor([0.5, 1, 2], { dtype: "float64", requires_grad: true });
+    const z = b.mul(1);
+    z.tanh_().add_(1);
+    expect(() => z.sum().backward()).toThrow("modified by an inplace operation");
+  });
+
   test("refusals", () => {
     const leaf = zeros([2], { requires_grad: true });
     expect(() => leaf.exp_()).toThrow("a leaf Variable that requires grad is being used in an in-place operation");
