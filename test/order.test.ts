@@ -4,65 +4,18 @@
 // 0-d tensors, empty dims, NaN and transposed inputs; second derivatives; long rows; errors.
 import { describe, expect, test } from "vitest";
 import * as wg from "../bindings/index.js";
-import { Tensor, gradcheck, gradgradcheck, tensor, type DType } from "../bindings/index.js";
+import { Tensor, gradcheck, gradgradcheck, tensor } from "../bindings/index.js";
+import { call as callCase, expectClose, expectTensor, flat, inputOf, numbers, type MethodCase } from "./fixture-cases.js";
 import fixture from "./fixtures/order.json" with { type: "json" };
 
-type Value = number | boolean | string | null;
-interface Spec { shape: number[]; dtype?: DType; values: Value[]; transposed?: boolean }
-interface Described { shape: number[]; dtype: string; values: Value[] }
-interface Case {
-  name: string; method: string; args: Value[]; kwargs: Record<string, Value>; input: Spec;
-  out?: Described; values?: Described; indices?: Described; outs?: Described[]; weights?: Value[]; grad?: Value[];
-}
+type Case = MethodCase;
 type Result = Tensor | Tensor[] | wg.OrderResult;
-
-// JSON holds NaN as null and the infinities as strings.
-function decoded(v: Value): number {
-  if (v === null) return NaN;
-  if (v === "inf") return Infinity;
-  if (v === "-inf") return -Infinity;
-  return Number(v);
-}
-const numbers = (vs: Value[]) => vs.map(decoded);
-const flat = (t: Tensor) => Array.from(t.toTypedArray() as ArrayLike<number>);
-
-// The leaf holding the values, and the op's input (its transpose when the case says so).
-function inputOf(spec: Spec): { leaf: Tensor; x: Tensor } {
-  const stored = spec.transposed ? spec.shape.slice().reverse() : spec.shape;
-  const dtype = spec.dtype ?? "float64";
-  const leaf = dtype === "bool"
-    ? tensor(spec.values.map(Boolean), { dtype: "bool" }).reshape(stored)
-    : tensor({ float32: Float32Array, float64: Float64Array, int32: Int32Array }[dtype].from(numbers(spec.values)),
-      { shape: stored, requires_grad: dtype !== "int32" });
-  return { leaf, x: spec.transposed ? leaf.T : leaf };
-}
-
-function expectTensor(t: Tensor, want: Described, what: string): void {
-  expect(t.shape, what).toEqual(want.shape);
-  expect(t.dtype, what).toBe(want.dtype);
-  expectClose(flat(t), want.values, what);
-}
-
-function expectClose(got: number[], want: Value[], what: string): void {
-  expect(got.length, what).toBe(want.length);
-  numbers(want).forEach((v, i) => {
-    if (Number.isNaN(v)) expect(got[i], `${what}[${i}]`).toBeNaN();
-    else if (!Number.isFinite(v)) expect(got[i], `${what}[${i}]`).toBe(v);
-    else expect(got[i], `${what}[${i}]`).toBeCloseTo(v, 5);
-  });
-}
-
-// The case's call: positional arguments, then PyTorch's keywords as an options object.
-function call(c: Case, x: Tensor): Result {
-  const method = (x as unknown as Record<string, (...a: unknown[]) => Result>)[c.method];
-  return Object.keys(c.kwargs).length > 0 ? method.call(x, ...c.args, c.kwargs) : method.call(x, ...c.args);
-}
 
 describe("median, nanmedian, kthvalue, mode, cummax, cummin, unique and unique_consecutive match PyTorch", () => {
   const cases = fixture.cases as unknown as Case[];
   test.each(cases.map((c) => [`${c.method}: ${c.name}`, c] as const))("%s", (_name, c) => {
     const { leaf, x } = inputOf(c.input);
-    const result = call(c, x);
+    const result = callCase<Result>(c, x);
     let out: Tensor;
     if (c.outs !== undefined) {
       const outs = result as Tensor[];

@@ -4,66 +4,16 @@
 // float64 gradchecks at inputs with zeros; stability on long rows; errors.
 import { describe, expect, test } from "vitest";
 import * as wg from "../bindings/index.js";
-import { Tensor, gradcheck, gradgradcheck, tensor, type DType } from "../bindings/index.js";
+import { Tensor, gradcheck, gradgradcheck, tensor } from "../bindings/index.js";
+import { call as callCase, expectClose, expectTensor, flat, inputOf, numbers, type MethodCase } from "./fixture-cases.js";
 import fixture from "./fixtures/sort.json" with { type: "json" };
 
-type Value = number | boolean | string | null;
-interface Spec { shape: number[]; dtype?: DType; values: Value[]; transposed?: boolean }
-interface Described { shape: number[]; dtype: string; values: Value[] }
-interface Case {
-  name: string; method: string; args: Value[]; kwargs: Record<string, Value>; input: Spec;
-  out?: Described; values?: Described; indices?: Described; weights?: Value[]; grad?: Value[];
-}
-
-// JSON holds NaN as null and the infinities as strings.
-function decoded(v: Value): number | string {
-  if (v === null) return NaN;
-  if (v === "inf") return Infinity;
-  if (v === "-inf") return -Infinity;
-  return typeof v === "boolean" ? Number(v) : v;
-}
-const numbers = (vs: Value[]) => vs.map((v) => decoded(v) as number);
-const flat = (t: Tensor) => Array.from(t.toTypedArray() as ArrayLike<number>);
-
-// The leaf holding the values, and the op's input (its transpose when the case says so).
-function inputOf(spec: Spec): { leaf: Tensor; x: Tensor } {
-  const stored = spec.transposed ? spec.shape.slice().reverse() : spec.shape;
-  const dtype = spec.dtype ?? "float64";
-  const typed = { float32: Float32Array, float64: Float64Array, int32: Int32Array, bool: Uint8Array }[dtype];
-  const data = typed.from(numbers(spec.values));
-  const leaf = dtype === "bool"
-    ? tensor(spec.values.map(Boolean), { dtype: "bool" }).reshape(stored)
-    : tensor(data, { shape: stored, requires_grad: dtype === "float32" || dtype === "float64" });
-  return { leaf, x: spec.transposed ? leaf.T : leaf };
-}
-
-function expectTensor(t: Tensor, want: Described, what: string): void {
-  expect(t.shape, what).toEqual(want.shape);
-  expect(t.dtype, what).toBe(want.dtype);
-  expectClose(flat(t), want.values, what);
-}
-
-function expectClose(got: number[], want: Value[], what: string): void {
-  expect(got.length, what).toBe(want.length);
-  numbers(want).forEach((v, i) => {
-    if (Number.isNaN(v)) expect(got[i], `${what}[${i}]`).toBeNaN();
-    else if (!Number.isFinite(v)) expect(got[i], `${what}[${i}]`).toBe(v);
-    else expect(got[i], `${what}[${i}]`).toBeCloseTo(v, 5);
-  });
-}
-
-// The case's call: positional arguments, or PyTorch's keywords as an options object.
-function call(c: Case, x: Tensor): Tensor | wg.SortResult {
-  const args = c.args.map((a) => (typeof a === "boolean" ? a : decoded(a)));
-  const method = (x as unknown as Record<string, (...a: unknown[]) => Tensor | wg.SortResult>)[c.method];
-  return Object.keys(c.kwargs).length > 0 ? method.call(x, ...args, c.kwargs) : method.call(x, ...args);
-}
-
+type Case = MethodCase;
 describe("prod, cumprod, norm, amax, amin, sort, argsort, topk and msort match PyTorch", () => {
   const cases = fixture.cases as unknown as Case[];
   test.each(cases.map((c) => [`${c.method}: ${c.name}`, c] as const))("%s", (_name, c) => {
     const { leaf, x } = inputOf(c.input);
-    const result = call(c, x);
+    const result = callCase<Tensor | wg.SortResult>(c, x);
     const out = result instanceof Tensor ? result : result.values;
     if (c.out !== undefined) expectTensor(out, c.out, "out");
     if (c.values !== undefined) expectTensor(out, c.values, "values");
