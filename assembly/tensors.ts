@@ -402,6 +402,7 @@ export function holdHistory(t: i32, h: i32): void {
   seti(h, REFS, geti(h, REFS) + 1);
   seti(h, FLAGS, geti(h, FLAGS) | FLAG_HISTORY);
   seti(root, HISTORY, h);
+  if ((geti(root, FLAGS) & FLAG_HISTORY) == 0) historyHolders++;
   seti(root, FLAGS, geti(root, FLAGS) | FLAG_HISTORY);
   if (old != 0) {
     seti(old, FLAGS, geti(old, FLAGS) & ~FLAG_HISTORY);
@@ -453,6 +454,8 @@ function referencesOf(t: i32, k: i32): i32 {
   return -1;
 }
 
+// How many roots hold a history: with none (most programs), drops skip the check.
+let historyHolders = 0;
 const pendingRoots = newStack();
 const PENDING_LIMIT = 256;
 
@@ -510,6 +513,7 @@ function releaseHistoryCycle(root: i32): void {
   }
   if (geti(root, CYCLE_LIVE) != 0) return;
   seti(root, FLAGS, geti(root, FLAGS) & ~FLAG_HISTORY);
+  historyHolders--;
   seti(h, FLAGS, geti(h, FLAGS) & ~FLAG_HISTORY);
   releaseSlot(h);
 }
@@ -534,7 +538,7 @@ function markLive(t: i32, at: i32): void {
   if (refs < 0) abort("a tensor slot was released twice");
   seti(id, REFS, refs);
   if (refs == 0) stackPush(releaseQueue, id);
-  else noteHistoryDrop(rootOf(id));
+  else if (historyHolders > 0) noteHistoryDrop(rootOf(id));
 }
 
 // Drops a slot reference. Freeing a slot releases its inputs, which may free theirs, and
