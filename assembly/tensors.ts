@@ -67,7 +67,7 @@ export const VIEWS: i32 = 216;    // a root's live views
 export const REWRITES: i32 = 220; // a root's history rewrites by in-place ops through views
 export const SEEN: i32 = 224;     // a view's root's REWRITES when the view was made
 export const HISTORY: i32 = 228;  // a root's latest CopySlices node, held (see holdHistory)
-// The history-cycle check's bookkeeping (see collectHistory), valid while CYCLE_MARK is its epoch.
+// The history-cycle check's bookkeeping (see collectHistoryCycles), valid while CYCLE_MARK is its epoch.
 const CYCLE_MARK: i32 = 232;
 const CYCLE_HELD: i32 = 236;      // references from tensors of the checked subgraph
 const CYCLE_LIVE: i32 = 240;
@@ -416,8 +416,6 @@ export function historyOf(t: i32): i32 {
   return (geti(root, FLAGS) & FLAG_HISTORY) != 0 ? geti(root, HISTORY) : 0;
 }
 
-// t, a root or its history node, is down to one reference: if that is the other's, nothing
-// else holds the pair, and the root lets go of the node (which then frees the root).
 // A root holding its history h is a reference cycle: h is a view of the root, and reaches it
 // again through its inputs (until a backward sweep unlinks them). A storage one of whose
 // tensors lost a reference is queued (once), and collectHistoryCycles, which the bindings
