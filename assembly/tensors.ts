@@ -220,6 +220,20 @@ export function newTensor(rank: i32, shape: usize, dtype: i32): i32 {
   return id;
 }
 
+/** The product of t's sizes before dim d: the outer count when t is seen as [outer, len, inner] around d. */
+export function sizeBefore(t: i32, d: i32): i32 {
+  let n = 1;
+  for (let e = 0; e < d; e++) n *= dim(t, e);
+  return n;
+}
+
+/** The product of t's sizes after dim d: the inner count. */
+export function sizeAfter(t: i32, d: i32): i32 {
+  let n = 1;
+  for (let e = d + 1; e < ndim(t); e++) n *= dim(t, e);
+  return n;
+}
+
 /** newTensor filled with zeros. */
 export function newZeros(rank: i32, shape: usize, dtype: i32): i32 {
   const t = newTensor(rank, shape, dtype);

@@ -10,7 +10,7 @@
 
 import {
   newTensor, newZeros, dataPtr, numel, ndim, dim, shapePtr, release, retain, dtypeOf, strideOf,
-  elementShift, MAX_DIMS, F64, I32, BOOL,
+  elementShift, MAX_DIMS, F64, I32, BOOL, sizeBefore, sizeAfter,
 } from "../tensors";
 import { at, put, allocBuffer, freeBuffer } from "../memory";
 import { recordN, input, needsGrad, paramI, paramF, setParamI, setParamF, setGrad } from "../graph";
@@ -108,9 +108,7 @@ export function indexSelectForward(op: i32, self: i32, index: i32, d: i32): i32 
   if (numel(out) > 0) {
     const src = gathered(self), idx = gathered(index);
     const size = rank == 0 ? 1 : dim(self, d);
-    let outer = 1, inner = 1;
-    for (let e = 0; e < d; e++) outer *= dim(self, e);
-    for (let e = d + 1; e < rank; e++) inner *= dim(self, e);
+    const outer = sizeBefore(self, d), inner = sizeAfter(self, d);
     const row = <usize>inner << elementShift(dtypeOf(self));
     const ps = dataPtr(src), pi = dataPtr(idx), po = dataPtr(out);
     for (let o = 0; o < outer; o++) {
@@ -244,9 +242,7 @@ export function scatterReduceForward(op: i32, self: i32, index: i32, src: i32, d
 function putRows<T>(out: i32, index: i32, source: i32, d: i32, accumulate: bool, alpha: T): void {
   const rank = ndim(out), n = numel(index);
   const size = rank == 0 ? 1 : dim(out, d);
-  let outer = 1, inner = 1;
-  for (let e = 0; e < d; e++) outer *= dim(out, e);
-  for (let e = d + 1; e < rank; e++) inner *= dim(out, e);
+  const outer = sizeBefore(out, d), inner = sizeAfter(out, d);
   const width = <usize>sizeof<T>();
   const po = dataPtr(out), pi = dataPtr(index), ps = dataPtr(source);
   for (let o = 0; o < outer; o++) {

@@ -3,7 +3,10 @@
 // (internal ops of this family). x is seen as [outer, len, inner]; each of the inner
 // columns of each outer block is scanned.
 
-import { newTensor, newTensorLike, newZeros, dataPtr, numel, ndim, dim, dtypeOf, shapePtr, release, retain, F64, I32 } from "../tensors";
+import {
+  newTensor, newTensorLike, newZeros, dataPtr, numel, ndim, dim, dtypeOf, shapePtr, release, retain, F64, I32,
+  sizeBefore, sizeAfter,
+} from "../tensors";
 import { record1, record2, input, needsGrad, paramI, setParamI, setGrad } from "../graph";
 import { Op } from "../generated/table";
 import { scratch } from "../scratch";
@@ -34,9 +37,7 @@ function scanInto<T>(src: usize, dst: usize, outer: i32, len: i32, inner: i32, r
 /** The running sums of x along dim d, from the start (or from the end when reverse is 1). */
 export function cumsumForward(op: i32, x: i32, d: i32, reverse: i32): i32 {
   const out = newTensorLike(x);
-  let outer = 1, inner = 1;
-  for (let e = 0; e < d; e++) outer *= dim(x, e);
-  for (let e = d + 1; e < ndim(x); e++) inner *= dim(x, e);
+  const outer = sizeBefore(x, d), inner = sizeAfter(x, d);
   const len = ndim(x) == 0 ? 1 : dim(x, d);
   if (numel(x) > 0) {
     const src = gathered(x);
@@ -64,9 +65,7 @@ const OUTER = 0, LEN = 1, INNER = 2;
 const runGeometry = heap.alloc(12);
 
 function geometryOf(x: i32, d: i32): void {
-  let outer = 1, inner = 1;
-  for (let e = 0; e < d; e++) outer *= dim(x, e);
-  for (let e = d + 1; e < ndim(x); e++) inner *= dim(x, e);
+  const outer = sizeBefore(x, d), inner = sizeAfter(x, d);
   store<i32>(runGeometry, outer);
   store<i32>(runGeometry, ndim(x) == 0 ? 1 : dim(x, d), 4);
   store<i32>(runGeometry, inner, 8);

@@ -1,6 +1,6 @@
 // softmax and log_softmax along one dim, numerically stable (the max is subtracted first).
 
-import { newTensorLike, dataPtr, ndim, dim, release, dtypeOf, F64 } from "../tensors";
+import { newTensorLike, dataPtr, ndim, dim, release, dtypeOf, F64, sizeBefore, sizeAfter } from "../tensors";
 import { record1, paramI, setParamI, setGrad } from "../graph";
 import { Op } from "../generated/table";
 import { ExpK, exp, mul, sub } from "./elementwise";
@@ -92,9 +92,7 @@ export function softmaxForward(op: i32, x: i32, d: i32): i32 {
   const log = op == Op.LogSoftmax;
   const out = newTensorLike(x);
   const rank = ndim(x);
-  let outer = 1, inner = 1;
-  for (let e = 0; e < d; e++) outer *= dim(x, e);
-  for (let e = d + 1; e < rank; e++) inner *= dim(x, e);
+  const outer = sizeBefore(x, d), inner = sizeAfter(x, d);
   const rows = gathered(x);
   const src = dataPtr(rows), dst = dataPtr(out), len = dim(x, d);
   if (dtypeOf(x) == F64) softmaxInto<f64>(src, dst, outer, len, inner, log);

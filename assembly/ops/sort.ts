@@ -5,7 +5,9 @@
 // the values into the output, the positions into an int32 tensor the bindings pass in.
 // The gradient of the values goes back to those positions (a recorded scatter_add).
 
-import { newTensor, newZeros, dataPtr, numel, ndim, dim, shapePtr, dtypeOf, release, F64, I32 } from "../tensors";
+import {
+  newTensor, newZeros, dataPtr, numel, ndim, dim, shapePtr, dtypeOf, release, F64, I32, sizeBefore, sizeAfter,
+} from "../tensors";
 import { allocBuffer, freeBuffer } from "../memory";
 import { record2, input, paramI, setParamI, setGrad } from "../graph";
 import { Op } from "../generated/table";
@@ -127,9 +129,7 @@ function sortRows<T, K>(src: usize, values: usize, positions: usize, outer: i32,
  */
 export function sortForward(op: i32, x: i32, indices: i32, d: i32, descending: i32): i32 {
   const out = newTensor(ndim(indices), shapePtr(indices), dtypeOf(x));
-  let outer = 1, inner = 1;
-  for (let e = 0; e < d; e++) outer *= dim(x, e);
-  for (let e = d + 1; e < ndim(x); e++) inner *= dim(x, e);
+  const outer = sizeBefore(x, d), inner = sizeAfter(x, d);
   const len = ndim(x) == 0 ? 1 : dim(x, d), count = ndim(x) == 0 ? 1 : dim(indices, d);
   if (numel(out) > 0) {
     const src = gathered(x), ps = dataPtr(src), pv = dataPtr(out), pi = dataPtr(indices);
@@ -264,9 +264,7 @@ function selectRows<T, K>(src: usize, values: usize, positions: usize, outer: i3
  */
 export function pickForward(op: i32, x: i32, indices: i32, d: i32, k: i32, kind: i32, rank: i32): i32 {
   const out = newTensor(rank, scratch, dtypeOf(x));
-  let outer = 1, inner = 1;
-  for (let e = 0; e < d; e++) outer *= dim(x, e);
-  for (let e = d + 1; e < ndim(x); e++) inner *= dim(x, e);
+  const outer = sizeBefore(x, d), inner = sizeAfter(x, d);
   const len = ndim(x) == 0 ? 1 : dim(x, d);
   if (numel(out) > 0) {
     const src = gathered(x), ps = dataPtr(src), pv = dataPtr(out), pi = dataPtr(indices);
