@@ -7,7 +7,8 @@
 
 import { Tensor, tensorArg, type TensorLike } from "./tensor.js";
 import { cat, hstack, vstack } from "./join-ops.js";
-import { tensor, zeros_like } from "./create.js";
+import { searchsorted } from "./misc-ops.js";
+import { full, tensor, zeros_like, type CreateOptions } from "./create.js";
 import { scope } from "./lifetime.js";
 import { checkOptions } from "./options.js";
 import { fail, normalizeDim } from "./shape.js";
@@ -17,6 +18,12 @@ type Dims = number | number[] | null;
 declare module "./tensor.js" {
   interface Tensor {
     /** view(other.shape) */ view_as(other: Tensor): Tensor;
+    /** Whether each element is among test_elements (a tensor or a number), or not with invert. */
+    isin(test_elements: TensorLike, options?: { invert?: boolean }): Tensor;
+    /** tensor_split along dim 1 (dim 0 for 1-D tensors) */ hsplit(sections: number | number[]): Tensor[];
+    /** tensor_split along dim 0 */ vsplit(sections: number | number[]): Tensor[];
+    /** tensor_split along dim 2 */ dsplit(sections: number | number[]): Tensor[];
+    /** The flattened tensor on the offset diagonal of a matrix. */ diagflat(offset?: number): Tensor;
     /** reshape(other.shape) */ reshape_as(other: Tensor): Tensor;
     /** reshape(-1): a view when the strides allow */ ravel(): Tensor;
     /** Splits into `sections` nearly equal parts, or at the given indices, along dim (views). */
@@ -60,6 +67,34 @@ proto.view_as = function view_as(this: Tensor, other) { return this.view(tensorA
 proto.reshape_as = function reshape_as(this: Tensor, other) { return this.reshape(tensorArg("reshape_as", "other", other).shape); };
 proto.ravel = function ravel(this: Tensor) { return this.reshape([-1]); };
 
+proto.isin = function isin(this: Tensor, test_elements, options = {}) {
+  checkOptions("isin", options, { invert: "boolean" });
+  return scope(() => {
+    // each element looked up by binary search in the sorted test elements
+    const tests = typeof test_elements === "number" ? tensor([test_elements], { dtype: this.dtype }) : test_elements.reshape([-1]);
+    if (tests.numel() === 0) return full(this.shape, options.invert ? 1 : 0, { dtype: "bool" });
+    const sorted = tests.sort().values;
+    const at = searchsorted(sorted, this).clamp(null, sorted.numel() - 1);
+    const found = sorted.index(at.reshape([-1])).reshape(this.shape).eq(this);
+    return options.invert ? found.logical_not() : found;
+  });
+};
+
+function splitAlong(x: Tensor, op: string, dim: number, least: number, sections: number | number[]): Tensor[] {
+  if (x.ndim < least) fail(op, `${op} requires a tensor with at least ${least} dimension, but got a tensor with ${x.ndim} dimensions!`);
+  if (typeof sections === "number" && x.shape[dim] % sections !== 0) {
+    fail(op, `${op} attempted to split along dimension ${dim}, but the size of the dimension ${x.shape[dim]} is not divisible by the split_size ${sections}!`);
+  }
+  return x.tensor_split(sections, dim);
+}
+proto.hsplit = function hsplit(this: Tensor, sections) { return splitAlong(this, "hsplit", this.ndim === 1 ? 0 : 1, 1, sections); };
+proto.vsplit = function vsplit(this: Tensor, sections) { return splitAlong(this, "vsplit", 0, 2, sections); };
+proto.dsplit = function dsplit(this: Tensor, sections) { return splitAlong(this, "dsplit", 2, 3, sections); };
+
+proto.diagflat = function diagflat(this: Tensor, offset = 0) {
+  return scope(() => this.reshape([-1]).diag(offset));
+};
+
 proto.tensor_split = function tensor_split(this: Tensor, indices_or_sections, dim = 0) {
   if (this.ndim === 0) fail("tensor_split", "expected at least a 1-dimensional tensor");
   const d = normalizeDim("tensor_split", dim, this.ndim);
@@ -102,6 +137,27 @@ export function column_stack(tensors: Tensor[]): Tensor {
 
 /** vstack. */
 export const row_stack = vstack;
+
+/** zeros_like: wasm memory is always initialised. */
+export function empty_like(t: Tensor, options?: CreateOptions): Tensor { return zeros_like(t, options); }
+
+/** The row and column indices (int32 [2, count]) of the lower (or upper) triangle of a row x col matrix, offset diagonals in. */
+export function tril_indices(row: number, col: number, offset = 0): Tensor { return triangleIndices("tril_indices", row, col, offset, true); }
+export function triu_indices(row: number, col: number, offset = 0): Tensor { return triangleIndices("triu_indices", row, col, offset, false); }
+
+function triangleIndices(op: string, row: number, col: number, offset: number, lower: boolean): Tensor {
+  for (const [name, v] of [["row", row], ["col", col], ["offset", offset]] as const) {
+    if (!Number.isInteger(v)) fail(op, `${name} must be an integer, got ${v}`);
+  }
+  if (row < 0 || col < 0) fail(op, `row and col must be non-negative, got ${row} and ${col}`);
+  const rows: number[] = [], cols: number[] = [];
+  for (let i = 0; i < row; i++) {
+    for (let j = 0; j < col; j++) {
+      if (lower ? j - i <= offset : j - i >= offset) { rows.push(i); cols.push(j); }
+    }
+  }
+  return tensor([rows, cols], { dtype: "int32" });
+}
 
 // ---- elementwise formulas ------------------------------------------------------------------
 

@@ -47,7 +47,7 @@ export const where = (condition: Tensor, input: Tensor | number, other: Tensor |
 export const reshape = (x: Tensor, shape: number[]): Tensor => lift("reshape", x).reshape(shape);
 export const transpose = (x: Tensor, d0: number, d1: number): Tensor => lift("transpose", x).transpose(d0, d1);
 export const unsqueeze = (x: Tensor, dim: number): Tensor => lift("unsqueeze", x).unsqueeze(dim);
-export const squeeze = (x: Tensor, dim?: number): Tensor => lift("squeeze", x).squeeze(dim);
+export const squeeze = (x: Tensor, dim?: number | number[]): Tensor => lift("squeeze", x).squeeze(dim);
 export const softmax = (x: Tensor, dim: number): Tensor => lift("softmax", x).softmax(dim);
 export const log_softmax = (x: Tensor, dim: number): Tensor => lift("log_softmax", x).log_softmax(dim);
 
@@ -97,6 +97,11 @@ export const chunk = functionOf("chunk");
 export const unbind = functionOf("unbind");
 
 export const ravel = functionOf("ravel");
+export const isin = functionOf("isin");
+export const hsplit = functionOf("hsplit");
+export const vsplit = functionOf("vsplit");
+export const dsplit = functionOf("dsplit");
+export const diagflat = functionOf("diagflat");
 export const tensor_split = functionOf("tensor_split");
 export const hypot = functionOf("hypot");
 export const logit = functionOf("logit");

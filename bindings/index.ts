@@ -49,7 +49,9 @@ export {
   var_ as var, nansum, nanmean, clone, detach, numel, flatten, unflatten, permute, movedim, narrow, select, diagonal, t, broadcast_to,
   tile, tril, triu, trace, nan_to_num, split, chunk, unbind, ravel, tensor_split, hypot, logit, deg2rad, rad2deg,
   sinc, logaddexp2, copysign, heaviside, float_power, signbit, isposinf, isneginf, addmm, addmv, addbmm, baddbmm,
-  inner, vdot, dist, aminmax, var_mean, std_mean, isclose, allclose, equal,
+  inner, vdot, dist, aminmax, var_mean, std_mean, isclose, allclose, equal, isin, hsplit, vsplit, dsplit, diagflat,
 } from "./functions.js";
-export { atleast_1d, atleast_2d, atleast_3d, dstack, column_stack, row_stack } from "./composite-ops.js"; // and methods
+export {
+  atleast_1d, atleast_2d, atleast_3d, dstack, column_stack, row_stack, tril_indices, triu_indices, empty_like,
+} from "./composite-ops.js"; // and methods
 export type { CloseOptions } from "./composite-ops.js";

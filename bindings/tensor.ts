@@ -863,12 +863,11 @@ export class Tensor extends TableMethods {
     return this._view(ops.opView, shape, strides, this.storage_offset());
   }
 
-  squeeze(dim?: number): Tensor {
+  /** The size-1 dims removed: all of them, or those among dim (an int or a list). */
+  squeeze(dim?: number | number[]): Tensor {
     this._live("squeeze");
-    const keep = this._shape.map((s, d) => {
-      if (dim === undefined) return s !== 1;
-      return s !== 1 || d !== normalizeDim("squeeze", dim, this.ndim);
-    });
+    const named = dim === undefined ? null : (Array.isArray(dim) ? dim : [dim]).map((d) => normalizeDim("squeeze", d, this.ndim));
+    const keep = this._shape.map((s, d) => s !== 1 || (named !== null && !named.includes(d)));
     const strides = this._strides();
     return this._view(ops.opView, this._shape.filter((_, d) => keep[d]), strides.filter((_, d) => keep[d]),
       this.storage_offset());

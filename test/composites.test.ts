@@ -44,6 +44,14 @@ const RUN: Record<string, (...xs: Tensor[]) => Tensor> = {
   "atleast_3d of a matrix": (x) => wg.atleast_3d(x),
   "var_mean": (x) => wg.stack(x.var_mean(1)),
   "std_mean correction 0": (x) => wg.stack(x.std_mean(0, { correction: 0 })),
+  "diagflat": (x) => x.diagflat(1),
+  "hsplit": (x) => wg.stack(x.hsplit(3).map((p, i) => p.sum().mul(i + 1))),
+  "vsplit indices": (x) => wg.stack(wg.vsplit(x, [1, 3]).map((p, i) => p.sum().mul(i + 1))),
+  "dsplit": (x) => wg.stack(x.dsplit(2).map((p, i) => p.sum().mul(i + 1))),
+  "isin": (x) => x.isin(wg.tensor([2, 6, 9, NaN], { dtype: "float64" })),
+  "isin invert": (x) => wg.isin(x, 3, { invert: true }),
+  "tril_indices": () => wg.tril_indices(3, 4, -1),
+  "triu_indices": () => wg.triu_indices(4, 3, 1),
   "aminmax": (x) => { const { min, max } = x.aminmax({ dim: 1 }); return wg.stack([min, max]); },
   "signbit": (x) => x.signbit(),
   "isposinf": (x) => x.isposinf(),
@@ -89,9 +97,18 @@ describe("refusals", () => {
     ["tensor_split into 0 parts", () => m.tensor_split(0), "number of sections must be larger than 0"],
     ["isclose with a negative rtol", () => m.isclose(m, { rtol: -1 }), "rtol must be greater than or equal to zero"],
     ["aminmax of an empty tensor", () => wg.zeros([0]).aminmax(), "cannot compute aminmax over an empty dimension"],
+    ["hsplit into uneven parts", () => m.hsplit(2), "hsplit attempted to split along dimension 1, but the size of the dimension 3 is not divisible by the split_size 2!"],
+    ["vsplit of a vector", () => wg.zeros([4]).vsplit(2), "vsplit requires a tensor with at least 2 dimension"],
     ["addmm with an unknown option", () => m.addmm(m, m.T, { gamma: 1 } as never), "unexpected option 'gamma'"],
   ] as const)("%s", (_name, run, message) => {
     expect(run).toThrow(message);
+  });
+
+  test("squeeze over a list of dims (PyTorch 2.0's form), and empty_like", () => {
+    const t = wg.zeros([1, 3, 1, 1]);
+    expect(t.squeeze([0, 3]).shape).toEqual([3, 1]);
+    expect(wg.squeeze(t, [-1, 1]).shape).toEqual([1, 3, 1]);
+    expect(wg.empty_like(t, { dtype: "int32" }).dtype).toBe("int32");
   });
 
   test("allclose and equal", () => {
