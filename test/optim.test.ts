@@ -1,0 +1,94 @@
+// wasmgrad/optim against PyTorch 1.13's optimizers (test/fixtures/optim.json, from
+// generate_optim.py): the same fixed gradients for 6 steps, two parameter groups (the
+// second with half the lr), every parameter value after every step; then zero_grad, state
+// dicts, a training run, and the refusals.
+import { describe, expect, test } from "vitest";
+import { memory, optim, scope, tensor, type Tensor } from "../bindings/index.js";
+import * as direct from "../bindings/optim.js";
+import fixture from "./fixtures/optim.json" with { type: "json" };
+
+interface Case { optimizer: keyof typeof OPTIMIZERS; options: Record<string, unknown>; second_lr: number; trajectory: number[][][] }
+const OPTIMIZERS = { SGD: optim.SGD, Adam: optim.Adam, AdamW: optim.AdamW, RMSprop: optim.RMSprop, Adagrad: optim.Adagrad };
+const data = fixture as unknown as { params: { shape: number[]; values: number[] }[]; grads: number[][][]; cases: Case[] };
+
+const params = () => data.params.map((p) => tensor(Float64Array.from(p.values), { shape: p.shape, requires_grad: true }));
+type Constructor = new (params: direct.ParamGroup<{ lr: number }>[], options: Record<string, unknown>) => direct.Optimizer<object>;
+const make = (c: Case, ps: Tensor[]) =>
+  new (OPTIMIZERS[c.optimizer] as unknown as Constructor)([{ params: [ps[0]] }, { params: [ps[1]], lr: c.second_lr }], c.options);
+
+function run(c: Case, opt: direct.Optimizer<object>, ps: Tensor[], from: number, to: number) {
+  for (let k = from; k < to; k++) {
+    // the step's gradient, set through backward (d sum(p * g) / dp = g)
+    opt.zero_grad({ set_to_none: true });
+    ps.forEach((p, i) => p.mul(tensor(Float64Array.from(data.grads[k][i]), { shape: p.shape })).sum().backward());
+    opt.step();
+    ps.forEach((p, i) => {
+      const got = Array.from(p.toTypedArray() as Float64Array);
+      c.trajectory[k][i].forEach((v, j) => expect(Math.abs(got[j] - v), `step ${k + 1}, param ${i}[${j}]`).toBeLessThan(1e-12 * Math.max(1, Math.abs(v))));
+    });
+  }
+}
+
+describe("each optimizer follows PyTorch's trajectory", () => {
+  test.each(data.cases.map((c) => [`${c.optimizer} ${JSON.stringify(c.options)}`, c] as const))("%s", (_name, c) => {
+    const ps = params();
+    run(c, make(c, ps), ps, 0, 6);
+  });
+
+  test.each(data.cases.map((c) => [`${c.optimizer} ${JSON.stringify(c.options)}`, c] as const))("%s, resumed from a state dict after 3 steps", (_name, c) => {
+    const ps = params();
+    const first = make(c, ps);
+    run(c, first, ps, 0, 3);
+    const saved = first.state_dict();
+    const again = make(c, ps);
+    again.load_state_dict(saved);
+    run(c, again, ps, 3, 6);
+  });
+});
+
+describe("the optimizer API", () => {
+  test("zero_grad zeroes in place, or drops the gradients with set_to_none", () => {
+    const p = tensor([1, 2], { requires_grad: true });
+    p.mul(p).sum().backward();
+    const opt = new optim.SGD([p], { lr: 0.1 });
+    const g = p.grad!;
+    opt.zero_grad();
+    expect(p.grad).toBe(g);
+    expect(g.tolist()).toEqual([0, 0]);
+    opt.zero_grad({ set_to_none: true });
+    expect(p.grad).toBeNull();
+  });
+
+  test("a training loop converges, and each step releases its temporaries", () => {
+    const w = tensor([3, -2], { dtype: "float64", requires_grad: true });
+    const opt = new optim.Adam([w], { lr: 0.1 });
+    const step = () => {
+      opt.zero_grad();
+      scope(() => w.sub(tensor([1, 1], { dtype: "float64" })).square().sum().backward());
+      opt.step();
+    };
+    for (let i = 0; i < 5; i++) step();
+    const before = memory().tensors;
+    for (let i = 0; i < 300; i++) step();
+    expect(memory().tensors).toBe(before);
+    (w.tolist() as number[]).forEach((v) => expect(v).toBeCloseTo(1, 3));
+  });
+
+  test("the subpath module is the namespace", () => {
+    expect(direct.SGD).toBe(optim.SGD);
+  });
+
+  test.each([
+    ["SGD without lr", () => new optim.SGD([tensor([1], { requires_grad: true })], {} as never), "required argument 'lr' is missing"],
+    ["a negative lr", () => new optim.Adam([tensor([1], { requires_grad: true })], { lr: -1 }), "Invalid learning rate: -1"],
+    ["Nesterov without momentum", () => new optim.SGD([tensor([1], { requires_grad: true })], { lr: 1, nesterov: true }), "Nesterov momentum requires a momentum and zero dampening"],
+    ["a beta of 1", () => new optim.Adam([tensor([1], { requires_grad: true })], { betas: [0.9, 1] }), "Invalid beta parameter at index 1: 1"],
+    ["an unknown option", () => new optim.Adam([tensor([1], { requires_grad: true })], { beta: 0.9 } as never), "unexpected option 'beta'"],
+    ["no parameters", () => new optim.Adam([]), "optimizer got an empty parameter list"],
+    ["a non-leaf", () => new optim.Adam([tensor([1], { requires_grad: true }).mul(2)]), "can't optimize a non-leaf Tensor"],
+    ["a parameter twice", () => { const p = tensor([1], { requires_grad: true }); return new optim.Adam([{ params: [p] }, { params: [p] }]); },
+      "some parameters appear in more than one parameter group"],
+  ] as const)("%s is refused", (_name, build, message) => {
+    expect(build).toThrow(message);
+  });
+});
