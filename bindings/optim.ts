@@ -302,3 +302,5 @@ export class Adagrad extends Optimizer<AdagradOptions> {
     p.addcdiv_(d, sum.sqrt().add(g.eps), { value: -clr });
   }
 }
+
+export * as lr_scheduler from "./lr-scheduler.js";

@@ -9,7 +9,10 @@ import fixture from "./fixtures/optim.json" with { type: "json" };
 
 interface Case { optimizer: keyof typeof OPTIMIZERS; options: Record<string, unknown>; second_lr: number; trajectory: number[][][] }
 const OPTIMIZERS = { SGD: optim.SGD, Adam: optim.Adam, AdamW: optim.AdamW, RMSprop: optim.RMSprop, Adagrad: optim.Adagrad };
-const data = fixture as unknown as { params: { shape: number[]; values: number[] }[]; grads: number[][][]; cases: Case[] };
+interface Schedule { scheduler: string; optimizer: "SGD" | "Adam"; args: Record<string, unknown>; rows: [number, number][][] }
+const data = fixture as unknown as {
+  params: { shape: number[]; values: number[] }[]; grads: number[][][]; cases: Case[]; schedules: Schedule[];
+};
 
 const params = () => data.params.map((p) => tensor(Float64Array.from(p.values), { shape: p.shape, requires_grad: true }));
 type Constructor = new (params: direct.ParamGroup<{ lr: number }>[], options: Record<string, unknown>) => direct.Optimizer<object>;
@@ -43,6 +46,43 @@ describe("each optimizer follows PyTorch's trajectory", () => {
     const again = make(c, ps);
     again.load_state_dict(saved);
     run(c, again, ps, 3, 6);
+  });
+});
+
+describe("the lr schedules follow PyTorch's", () => {
+  const S = optim.lr_scheduler;
+  // each schedule, built from the fixture's arguments
+  const SCHEDULES: Record<string, (o: direct.Optimizer<object>, a: Record<string, unknown>) => { step(): void }> = {
+    StepLR: (o, a) => new S.StepLR(o, a.step_size as number, a.gamma as number),
+    MultiStepLR: (o, a) => new S.MultiStepLR(o, a.milestones as number[], a.gamma as number),
+    ExponentialLR: (o, a) => new S.ExponentialLR(o, a.gamma as number),
+    CosineAnnealingLR: (o, a) => new S.CosineAnnealingLR(o, a.T_max as number, a.eta_min as number),
+    LambdaLR: (o) => new S.LambdaLR(o, (e) => 1 / (1 + e)),
+    OneCycleLR: (o, a) => { const { max_lr, ...rest } = a; return new S.OneCycleLR(o, max_lr as number, rest); },
+  };
+  test.each(data.schedules.map((c) => [`${c.scheduler} ${JSON.stringify(c.args)} on ${c.optimizer}`, c] as const))("%s", (_name, c) => {
+    const ps = params();
+    const groups = [{ params: [ps[0]] }, { params: [ps[1]], lr: 0.05 }];
+    const opt = c.optimizer === "SGD" ? new optim.SGD(groups, { lr: 0.1, momentum: 0.9 }) : new optim.Adam(groups, { lr: 0.01 });
+    const schedule = SCHEDULES[c.scheduler](opt as unknown as direct.Optimizer<object>, c.args);
+    c.rows.forEach((row, k) => {
+      opt.step();
+      schedule.step();
+      row.forEach(([lr, momentum], i) => {
+        const g = opt.param_groups[i] as unknown as { lr: number; momentum?: number; betas?: number[] };
+        expect(Math.abs(g.lr - lr), `step ${k + 1}, group ${i}: lr ${g.lr} vs ${lr}`).toBeLessThan(1e-15);
+        const m = c.optimizer === "SGD" ? g.momentum! : g.betas![0];
+        expect(Math.abs(m - momentum), `step ${k + 1}, group ${i}: momentum`).toBeLessThan(1e-15);
+      });
+    });
+  });
+
+  test("OneCycleLR refuses to step past its total", () => {
+    const opt = new optim.SGD([tensor([1], { requires_grad: true })], { lr: 0.1, momentum: 0.9 });
+    const s = new S.OneCycleLR(opt, 1, { total_steps: 2 });
+    s.step();
+    s.step();
+    expect(() => s.step()).toThrow("Tried to step 4 times. The specified number of total steps is 2");
   });
 });
 
