@@ -17,6 +17,9 @@ export type { IndexItem } from "./indexing.js";
 export type { IndexLike, ScatterOptions, ScatterReduction } from "./index-ops.js";
 export * from "./aliases.js"; // multiply, divide, swapaxes, concat, ... as methods and functions
 export * as optim from "./optim.js"; // also the subpath wasmgrad/optim
+import { utils as nnUtils } from "./nn-utils.js";
+/** torch.nn's gradient clipping (nn.utils.clip_grad_norm_, clip_grad_value_). */
+export const nn = { utils: nnUtils };
 export { prod, cumprod, logcumsumexp, norm, sort, argsort, topk, msort } from "./sort-ops.js"; // and as Tensor methods
 export type { SortResult, SortOptions, TopkOptions, ProdOptions, NormOptions, NormOrder } from "./sort-ops.js";
 export { median, nanmedian, kthvalue, mode, cummax, cummin, unique, unique_consecutive } from "./order-ops.js"; // and as Tensor methods

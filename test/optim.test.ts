@@ -3,7 +3,7 @@
 // second with half the lr), every parameter value after every step; then zero_grad, state
 // dicts, a training run, and the refusals.
 import { describe, expect, test } from "vitest";
-import { memory, optim, scope, tensor, type Tensor } from "../bindings/index.js";
+import { memory, nn, optim, scope, tensor, type Tensor } from "../bindings/index.js";
 import * as direct from "../bindings/optim.js";
 import fixture from "./fixtures/optim.json" with { type: "json" };
 
@@ -12,6 +12,8 @@ const OPTIMIZERS = { SGD: optim.SGD, Adam: optim.Adam, AdamW: optim.AdamW, RMSpr
 interface Schedule { scheduler: string; optimizer: "SGD" | "Adam"; args: Record<string, unknown>; rows: [number, number][][] }
 const data = fixture as unknown as {
   params: { shape: number[]; values: number[] }[]; grads: number[][][]; cases: Case[]; schedules: Schedule[];
+  clipping: { norm_type: number | "inf"; max_norm: number; total: number; grads: number[][] }[];
+  clip_value: { clip_value: number; grads: number[][] };
 };
 
 const params = () => data.params.map((p) => tensor(Float64Array.from(p.values), { shape: p.shape, requires_grad: true }));
@@ -83,6 +85,34 @@ describe("the lr schedules follow PyTorch's", () => {
     s.step();
     s.step();
     expect(() => s.step()).toThrow("Tried to step 4 times. The specified number of total steps is 2");
+  });
+});
+
+describe("gradient clipping matches PyTorch's", () => {
+  const withGrads = () => {
+    const ps = params();
+    ps.forEach((p, i) => p.mul(tensor(Float64Array.from(data.grads[0][i]), { shape: p.shape })).sum().backward());
+    return ps;
+  };
+  const expectGrads = (ps: Tensor[], want: number[][]) => ps.forEach((p, i) => {
+    const got = Array.from(p.grad!.toTypedArray() as Float64Array);
+    want[i].forEach((v, j) => expect(Math.abs(got[j] - v)).toBeLessThan(1e-12));
+  });
+  test.each(data.clipping.map((c) => [`clip_grad_norm_ to ${c.max_norm}, norm ${c.norm_type}`, c] as const))("%s", (_name, c) => {
+    const ps = withGrads();
+    const total = nn.utils.clip_grad_norm_(ps, c.max_norm, { norm_type: c.norm_type === "inf" ? Infinity : c.norm_type });
+    expect(total.item()).toBeCloseTo(c.total, 12);
+    expectGrads(ps, c.grads);
+  });
+  test("clip_grad_value_", () => {
+    const ps = withGrads();
+    nn.utils.clip_grad_value_(ps, data.clip_value.clip_value);
+    expectGrads(ps, data.clip_value.grads);
+  });
+  test("a non-finite norm is refused when asked", () => {
+    const p = tensor([1, 2], { requires_grad: true });
+    p.mul(tensor([Infinity, 1])).sum().backward();
+    expect(() => nn.utils.clip_grad_norm_(p, 1, { error_if_nonfinite: true })).toThrow("is non-finite, so it cannot be clipped");
   });
 });
 
