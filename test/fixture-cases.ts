@@ -54,3 +54,17 @@ export function call<R>(c: MethodCase, x: Tensor): R {
   const method = (x as unknown as Record<string, (...a: unknown[]) => R>)[c.method];
   return Object.keys(c.kwargs).length > 0 ? method.call(x, ...args, c.kwargs) : method.call(x, ...args);
 }
+
+/** A case's gradient check: none when PyTorch's result needs none, else d sum(out * weights) / d leaf. */
+export function expectWeightedGrad(out: Tensor, leaf: Tensor, c: MethodCase): void {
+  if (c.grad === undefined) {
+    expect(out.requires_grad, "requires_grad").toBe(false);
+    return;
+  }
+  out.mul(tensor(Float64Array.from(numbers(c.weights!)), { shape: out.shape }).to(out.dtype)).sum().backward();
+  expectClose(flat(leaf.grad!), c.grad, "grad");
+}
+
+/** A float64 leaf that requires grad, 1-D unless shape is given. */
+export const f64 = (values: number[], shape?: number[]) =>
+  tensor(Float64Array.from(values), { shape: shape ?? [values.length], requires_grad: true });

@@ -5,7 +5,9 @@
 import { describe, expect, test } from "vitest";
 import * as wg from "../bindings/index.js";
 import { Tensor, gradcheck, gradgradcheck, tensor } from "../bindings/index.js";
-import { call as callCase, expectClose, expectTensor, flat, inputOf, numbers, type MethodCase } from "./fixture-cases.js";
+import {
+  call as callCase, expectTensor, expectWeightedGrad, f64, inputOf, numbers, type MethodCase,
+} from "./fixture-cases.js";
 import fixture from "./fixtures/order.json" with { type: "json" };
 
 type Case = MethodCase;
@@ -31,17 +33,9 @@ describe("median, nanmedian, kthvalue, mode, cummax, cummin, unique and unique_c
       out = result as Tensor;
       expectTensor(out, c.out!, "out");
     }
-    if (c.grad === undefined) {
-      expect(out.requires_grad, "requires_grad").toBe(false);
-      return;
-    }
-    out.mul(tensor(Float64Array.from(numbers(c.weights!)), { shape: out.shape }).to(out.dtype)).sum().backward();
-    expectClose(flat(leaf.grad!), c.grad, "grad");
+    expectWeightedGrad(out, leaf, c);
   });
 });
-
-const f64 = (values: number[], shape?: number[]) =>
-  tensor(Float64Array.from(values), { shape: shape ?? [values.length], requires_grad: true });
 
 describe("gradients", () => {
   const x = f64([0.5, -1, 2, 0.25, -0.75, 1.5, 3, -2], [2, 4]);

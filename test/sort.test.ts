@@ -5,7 +5,9 @@
 import { describe, expect, test } from "vitest";
 import * as wg from "../bindings/index.js";
 import { Tensor, gradcheck, gradgradcheck, tensor } from "../bindings/index.js";
-import { call as callCase, expectClose, expectTensor, flat, inputOf, numbers, type MethodCase } from "./fixture-cases.js";
+import {
+  call as callCase, expectTensor, expectWeightedGrad, f64, inputOf, type MethodCase,
+} from "./fixture-cases.js";
 import fixture from "./fixtures/sort.json" with { type: "json" };
 
 type Case = MethodCase;
@@ -18,17 +20,9 @@ describe("prod, cumprod, norm, amax, amin, sort, argsort, topk and msort match P
     if (c.out !== undefined) expectTensor(out, c.out, "out");
     if (c.values !== undefined) expectTensor(out, c.values, "values");
     if (c.indices !== undefined) expectTensor((result as wg.SortResult).indices, c.indices, "indices");
-    if (c.grad === undefined) {
-      expect(out.requires_grad, "requires_grad").toBe(false);
-      return;
-    }
-    out.mul(tensor(Float64Array.from(numbers(c.weights!)), { shape: out.shape }).to(out.dtype)).sum().backward();
-    expectClose(flat(leaf.grad!), c.grad, "grad");
+    expectWeightedGrad(out, leaf, c);
   });
 });
-
-const f64 = (values: number[], shape?: number[]) =>
-  tensor(Float64Array.from(values), { shape: shape ?? [values.length], requires_grad: true });
 
 describe("gradients at inputs with zeros (float64 gradcheck and gradgradcheck)", () => {
   const withZeros = [
