@@ -95,6 +95,19 @@ function sortPairs<K>(keys: usize, pos: usize, spareKeys: usize, sparePos: usize
   return inSpare;
 }
 
+// The sort keys of a row of len elements, `step` bytes apart, with their positions 0..len-1;
+// returns whether the row holds a NaN.
+@inline function loadKeys<T, K>(row: usize, step: usize, len: i32, keys: usize, pos: usize, descending: bool): bool {
+  let hasNaN = false;
+  for (let r = 0; r < len; r++) {
+    const v = load<T>(row + <usize>r * step);
+    hasNaN = hasNaN || v != v;
+    store<K>(keys + <usize>r * sizeof<K>(), keyOf<T, K>(v, descending));
+    store<i32>(pos + (<usize>r << 2), r);
+  }
+  return hasNaN;
+}
+
 // Sorts each row of src [outer, len, inner] and writes its first `count` values and
 // positions to values and positions [outer, count, inner].
 function sortRows<T, K>(src: usize, values: usize, positions: usize, outer: i32, len: i32, inner: i32, count: i32, descending: bool): void {
@@ -105,10 +118,7 @@ function sortRows<T, K>(src: usize, values: usize, positions: usize, outer: i32,
   for (let o = 0; o < outer; o++) {
     for (let c = 0; c < inner; c++) {
       const row = src + <usize>(o * len * inner + c) * size, step = <usize>inner * size;
-      for (let k = 0; k < len; k++) {
-        store<K>(keys + <usize>k * keySize, keyOf<T, K>(load<T>(row + <usize>k * step), descending));
-        store<i32>(pos + (<usize>k << 2), k);
-      }
+      loadKeys<T, K>(row, step, len, keys, pos, descending);
       const sorted = sortPairs<K>(keys, pos, spareKeys, sparePos, len) ? sparePos : pos;
       const at = <usize>(o * count * inner + c);
       for (let k = 0; k < count; k++) {
@@ -231,13 +241,7 @@ function selectRows<T, K>(src: usize, values: usize, positions: usize, outer: i3
   for (let o = 0; o < outer; o++) {
     for (let c = 0; c < inner; c++) {
       const row = src + <usize>(o * len * inner + c) * size, step = <usize>inner * size;
-      let hasNaN = false;
-      for (let r = 0; r < len; r++) {
-        const v = load<T>(row + <usize>r * step);
-        hasNaN = hasNaN || v != v;
-        store<K>(keys + <usize>r * keySize, keyOf<T, K>(v, false));
-        store<i32>(pos + (<usize>r << 2), r);
-      }
+      const hasNaN = loadKeys<T, K>(row, step, len, keys, pos, false);
       let p: i32;
       if (kind == KTH) {
         quickSelect<K>(keys, pos, len, k);
