@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import * as wg from "../bindings/index.js";
 import type { Tensor } from "../bindings/index.js";
 import * as L from "../bindings/nn/losses.js";
+import * as N from "../bindings/nn/functional-layers.js";
 import { _forgetWarnings } from "../bindings/nn/loss-reduction.js";
 import fixture from "./fixtures/nn_functional.json" with { type: "json" };
 
@@ -25,14 +26,18 @@ function inputOf(s: Input): Tensor {
   return wg.tensor(Float64Array.from(data), { shape: s.shape, requires_grad: s.requires_grad });
 }
 
-function expectValues(got: number[], want: Value[], what: string): void {
+function expectValues(got: number[], want: Value[], what: string, rtol = 1e-10): void {
   expect(got.length, what).toBe(want.length);
   want.map(number).forEach((w, i) => {
     if (Number.isNaN(w)) expect(got[i], `${what}[${i}]`).toBeNaN();
     else if (!Number.isFinite(w)) expect(got[i], `${what}[${i}]`).toBe(w);
-    else expect(Math.abs(got[i] - w), `${what}[${i}]: ${got[i]} vs ${w}`).toBeLessThanOrEqual(1e-10 * Math.max(1, Math.abs(w)));
+    else expect(Math.abs(got[i] - w), `${what}[${i}]: ${got[i]} vs ${w}`).toBeLessThanOrEqual(rtol * Math.max(1, Math.abs(w)));
   });
 }
+
+// PyTorch's hardsigmoid backward multiplies by the float32 constant 1.0f / 6.0f (3e-8 off
+// 1/6) in float64 too; wasmgrad's gradient is the exact 1/6.
+const GRAD_RTOL: Record<string, number> = { hardsigmoid: 1e-7 };
 
 function expectDescribed(t: Tensor, want: Described, what: string): void {
   expect(t.shape, `${what} shape`).toEqual(want.shape);
@@ -56,12 +61,12 @@ function checkCases(cases: Case[], runners: Record<string, Runner>): void {
     c.grads.forEach((g, i) => {
       if (g === null) return;
       expect(xs[i].grad, `grad of input ${i}`).not.toBeNull();
-      expectValues(flat(xs[i].grad!), g, `grad of input ${i}`);
+      expectValues(flat(xs[i].grad!), g, `grad of input ${i}`, GRAD_RTOL[c.name]);
     });
   });
 }
 
-const data = fixture as unknown as { losses: Case[] };
+const data = fixture as unknown as { losses: Case[]; layers: Case[] };
 
 // The warnings of the cases that broadcast are checked below; here they would only be noise.
 let warnings: ReturnType<typeof vi.spyOn>;
@@ -145,8 +150,66 @@ describe("losses match PyTorch", () => {
   });
 });
 
+describe("layer functions match PyTorch", () => {
+  checkCases(data.layers, {
+    "linear": (x, w, b) => N.linear(x, w, b),
+    "linear 3-D input no bias": (x, w) => N.linear(x, w),
+    "linear 1-D weight": (x, w) => N.linear(x, w),
+    "linear 1-D input": (x, w, b) => N.linear(x, w, b),
+    "bilinear": (a, b, w, bias) => N.bilinear(a, b, w, bias),
+    "bilinear batch dims no bias": (a, b, w) => N.bilinear(a, b, w),
+    "bilinear 1-D": (a, b, w) => N.bilinear(a, b, w),
+    "embedding": (i, w) => N.embedding(i, w),
+    "embedding padding_idx": (i, w) => N.embedding(i, w, { padding_idx: 2 }),
+    "embedding negative padding_idx": (i, w) => N.embedding(i, w, { padding_idx: -1 }),
+    "embedding max_norm": (i, w) => [N.embedding(i, w, { max_norm: 1 }), w],
+    "one_hot": (t) => N.one_hot(t),
+    "one_hot num_classes": (t) => N.one_hot(t, 4),
+    "one_hot 0-d": (t) => N.one_hot(t, 3),
+    "normalize": (x) => N.normalize(x),
+    "normalize p=1 dim 0 with a zero column": (x) => N.normalize(x, { p: 1, dim: 0 }),
+    "normalize eps": (x) => N.normalize(x, { dim: -1, eps: 0.01 }),
+    "layer_norm": (x, w, b) => N.layer_norm(x, [3, 4], w, b),
+    "layer_norm no affine eps": (x) => N.layer_norm(x, [5], null, null, { eps: 0.1 }),
+    "batch_norm training": (x, rm, rv, w, b) => [N.batch_norm(x, rm, rv, w, b, { training: true }), rm, rv],
+    "batch_norm training (N, C, L) momentum": (x, rm, rv, w, b) =>
+      [N.batch_norm(x, rm, rv, w, b, { training: true, momentum: 0.3, eps: 1e-3 }), rm, rv],
+    "batch_norm training without running stats": (x) => N.batch_norm(x, null, null, null, null, { training: true }),
+    "batch_norm eval": (x, rm, rv, w, b) => N.batch_norm(x, rm, rv, w, b),
+    "group_norm": (x, w, b) => N.group_norm(x, 3, w, b),
+    "group_norm 4-D no affine": (x) => N.group_norm(x, 2, null, null, { eps: 1e-2 }),
+    "cosine_similarity": (a, b) => N.cosine_similarity(a, b),
+    "cosine_similarity broadcast dim -1": (a, b) => N.cosine_similarity(a, b, { dim: -1 }),
+    "cosine_similarity tiny norms": (a, b) => N.cosine_similarity(a, b),
+    "pairwise_distance": (a, b) => N.pairwise_distance(a, b),
+    "pairwise_distance p=1 keepdim": (a, b) => N.pairwise_distance(a, b, { p: 1, keepdim: true }),
+    "pairwise_distance 1-D": (a, b) => N.pairwise_distance(a, b, { p: 3, eps: 0 }),
+    "scaled_dot_product_attention": (q, k, v) => N.scaled_dot_product_attention(q, k, v),
+    "scaled_dot_product_attention float mask": (q, k, v, m) => N.scaled_dot_product_attention(q, k, v, { attn_mask: m }),
+    "scaled_dot_product_attention bool mask": (q, k, v, m) => N.scaled_dot_product_attention(q, k, v, { attn_mask: m }),
+    "scaled_dot_product_attention is_causal heads": (q, k, v) => N.scaled_dot_product_attention(q, k, v, { is_causal: true }),
+    "mish": (x) => N.mish(x),
+    "hardswish": (x) => N.hardswish(x),
+    "hardsigmoid": (x) => N.hardsigmoid(x),
+    "logsigmoid": (x) => N.logsigmoid(x),
+    "softsign": (x) => N.softsign(x),
+    "tanhshrink": (x) => N.tanhshrink(x),
+    "softmin": (x) => N.softmin(x, 0),
+    "softmin implicit dim": (x) => N.softmin(x),
+    "glu": (x) => N.glu(x),
+    "glu dim 0": (x) => N.glu(x, 0),
+    "celu": (x) => N.celu(x, 0.5),
+    "hardshrink": (x) => N.hardshrink(x, 0.6),
+    "softshrink": (x) => N.softshrink(x, 0.4),
+    "threshold": (x) => N.threshold(x, 0.1, -2),
+    "prelu": (x, w) => N.prelu(x, w),
+    "prelu per channel": (x, w) => N.prelu(x, w),
+    "rrelu eval": (x) => N.rrelu(x, { lower: 0.1, upper: 0.3 }),
+  });
+});
+
 const f64 = (shape: number[], fill = 0.5) => wg.full(shape, fill, { dtype: "float64" });
-const idx = (values: number[] | number) => wg.tensor(values, { dtype: "int32" });
+const idx = (values: number | number[] | number[][]) => wg.tensor(values, { dtype: "int32" });
 
 describe("the losses refuse what PyTorch refuses, in its words", () => {
   const x = () => wg.randn([3, 4]);
@@ -293,5 +356,219 @@ describe("the losses leave nothing behind", () => {
     expect(loss.requires_grad).toBe(true);
     loss.dispose();
     expect(wg.memory().tensors).toBe(before);
+  });
+});
+
+describe("dropout's mask", () => {
+  const fractionZero = (t: Tensor) => flat(t).filter((v) => v === 0).length / t.numel();
+  test("drops a fraction p, scales the rest by 1 / (1 - p), and its gradient is that noise exactly", () => {
+    wg.manual_seed(11);
+    const p = 0.3;
+    const x = wg.randn([200, 100], { dtype: "float64", requires_grad: true });
+    const out = N.dropout(x, { p });
+    // 20,000 draws: the standard deviation of the fraction is 0.0032
+    expect(Math.abs(fractionZero(out) - p)).toBeLessThan(0.015);
+    out.sum().backward();
+    const grads = flat(x.grad!), outs = flat(out), xs = flat(x);
+    expect(new Set(grads)).toEqual(new Set([0, 1 / (1 - p)]));
+    grads.forEach((g, i) => { if (outs[i] !== xs[i] * g) throw new Error(`element ${i}: ${outs[i]} is not ${xs[i]} * ${g}`); });
+  });
+  test("draws anew each call", () => {
+    const x = wg.ones([1000], { dtype: "float64" });
+    expect(flat(N.dropout(x))).not.toEqual(flat(N.dropout(x)));
+  });
+  test("p = 1 gives zeros and zero gradients; p = 0 and evaluation give the input itself", () => {
+    const x = wg.randn([4, 5], { requires_grad: true });
+    const out = N.dropout(x, { p: 1 });
+    expect(flat(out).every((v) => v === 0)).toBe(true);
+    out.sum().backward();
+    expect(flat(x.grad!).every((v) => v === 0)).toBe(true);
+    expect(N.dropout(x, { p: 0 })).toBe(x);
+    expect(N.dropout(x, { training: false })).toBe(x);
+    expect(N.dropout2d(x, { p: 0.5, training: false })).toBe(x);
+  });
+  test("inplace writes into the input", () => {
+    wg.manual_seed(5);
+    const x = wg.ones([50, 40]);
+    const out = N.dropout(x, { p: 0.5, inplace: true });
+    expect(out).toBe(x);
+    expect(Math.abs(fractionZero(x) - 0.5)).toBeLessThan(0.05);
+    expect(new Set(flat(x))).toEqual(new Set([0, 2]));
+  });
+  // each group of elements that shares a draw is all zeros or all 1 / (1 - p)
+  const sharedDraws = (out: Tensor, groups: number) => {
+    const rows = out.reshape([groups, -1]).tolist() as number[][];
+    return rows.every((r) => r.every((v) => v === r[0]));
+  };
+  test("dropout1d, dropout2d and dropout3d draw one value per channel", () => {
+    wg.manual_seed(3);
+    const cases: [Tensor, number, number][] = [
+      [N.dropout1d(wg.ones([8, 6, 5]), { p: 0.4 }), 48, 0.4],
+      [N.dropout1d(wg.ones([40, 5]), { p: 0.4 }), 40, 0.4], // unbatched (C, L)
+      [N.dropout2d(wg.ones([8, 6, 3, 3]), { p: 0.5 }), 48, 0.5],
+      [N.dropout3d(wg.ones([6, 8, 2, 2, 2]), { p: 0.5 }), 48, 0.5],
+      [N.dropout3d(wg.ones([40, 2, 2, 2]), { p: 0.5 }), 40, 0.5], // unbatched (C, D, H, W)
+    ];
+    for (const [out, groups, p] of cases) {
+      expect(sharedDraws(out, groups)).toBe(true);
+      expect(new Set(flat(out))).toEqual(new Set([0, Math.fround(1 / (1 - p))]));
+    }
+  });
+  test("dropout2d of a 3-D input shares draws along its last dim and warns, as PyTorch 1.13", () => {
+    wg.manual_seed(4);
+    expect(sharedDraws(N.dropout2d(wg.ones([8, 6, 5]), { p: 0.5 }), 48)).toBe(true);
+    expect(String(warnings.mock.calls[0][0])).toContain("dropout2d(): dropout2d: Received a 3D input to dropout2d and assuming");
+    N.dropout2d(wg.ones([4, 3]));
+    expect(String(warnings.mock.calls[1][0])).toContain("dropout2d(): dropout2d: Received a 2-D input to dropout2d, which is deprecated");
+    N.dropout3d(wg.ones([4, 3, 2]));
+    expect(String(warnings.mock.calls[2][0])).toContain("dropout3d(): dropout3d: Received a 3-D input to dropout3d, which is deprecated");
+  });
+  test("attention's dropout_p drops attention weights: 1 gives zeros", () => {
+    const q = wg.randn([2, 3, 4]);
+    expect(flat(N.scaled_dot_product_attention(q, q, q, { dropout_p: 1 })).every((v) => v === 0)).toBe(true);
+  });
+  test("rrelu while training: a slope from [lower, upper] for each negative element", () => {
+    wg.manual_seed(9);
+    const x = wg.randn([4000], { dtype: "float64" });
+    const out = N.rrelu(x, { lower: 0.2, upper: 0.4, training: true });
+    const xs = flat(x), slopes = flat(out).map((v, i) => v / xs[i]).filter((_, i) => xs[i] < 0);
+    expect(flat(out).filter((_, i) => xs[i] > 0)).toEqual(xs.filter((v) => v > 0));
+    expect(Math.min(...slopes)).toBeGreaterThanOrEqual(0.2);
+    expect(Math.max(...slopes)).toBeLessThanOrEqual(0.4);
+    expect(Math.abs(slopes.reduce((a, b) => a + b, 0) / slopes.length - 0.3)).toBeLessThan(0.01);
+  });
+});
+
+describe("embedding's padding row takes no gradient", () => {
+  test("the other rows accumulate theirs", () => {
+    const w = wg.randn([4, 3], { requires_grad: true });
+    N.embedding(idx([[1, 0, 1], [3, 0, 0]]), w, { padding_idx: 0 }).sum().backward();
+    expect(w.grad!.tolist()).toEqual([[0, 0, 0], [2, 2, 2], [0, 0, 0], [1, 1, 1]]);
+  });
+});
+
+describe("the layer functions refuse what PyTorch refuses, in its words", () => {
+  const cases: [string, () => unknown, string, ErrorConstructor?][] = [
+    ["linear: features that differ", () => N.linear(wg.randn([3, 4]), wg.randn([5, 3])), "linear(): mat1 and mat2 shapes cannot be multiplied (3x4 and 3x5)"],
+    ["linear: a bias of the wrong size", () => N.linear(wg.randn([3, 4]), wg.randn([5, 4]), wg.randn([4])),
+      "linear(): The expanded size of the tensor (5) must match the existing size (4) at non-singleton dimension 1.  Target sizes: [3, 5].  Tensor sizes: [4]"],
+    ["linear: a 1-D weight with a bias", () => N.linear(wg.randn([3, 4]), wg.randn([4]), wg.randn([])), "linear(): mat2 must be a matrix, got 1-D tensor"],
+    ["linear: a 0-d input", () => N.linear(wg.tensor(1), wg.randn([3, 1])), "linear(): both arguments to matmul need to be at least 1D, but they are 0D and 2D"],
+    ["bilinear: ranks that differ", () => N.bilinear(wg.randn([2, 3]), wg.randn([2, 3, 4]), wg.randn([5, 3, 4])),
+      "bilinear(): bilinear(): input dimensions do not match: got 2 and 3"],
+    ["bilinear: batches that differ", () => N.bilinear(wg.randn([2, 3]), wg.randn([3, 4]), wg.randn([5, 3, 4])),
+      "bilinear(): bilinear(): input batch dimensions do not match at dim 0: got 2 and 3"],
+    ["bilinear: input1 of the wrong size", () => N.bilinear(wg.randn([2, 2]), wg.randn([2, 4]), wg.randn([5, 3, 4])),
+      "bilinear(): bilinear(): input1 size does not match weight size: got 2 but expected 3"],
+    ["bilinear: input2 of the wrong size", () => N.bilinear(wg.randn([2, 3]), wg.randn([2, 2]), wg.randn([5, 3, 4])),
+      "bilinear(): bilinear(): input2 size does not match weight size: got 2 but expected 4"],
+    ["bilinear: a bias of the wrong size", () => N.bilinear(wg.randn([2, 3]), wg.randn([2, 4]), wg.randn([5, 3, 4]), wg.randn([4])),
+      "bilinear(): bilinear(): bias size does not match weight size: got 4 but expected 5"],
+    ["dropout: p above 1", () => N.dropout(wg.randn([3]), { p: 1.5 }), "dropout(): dropout probability has to be between 0 and 1, but got 1.5"],
+    ["dropout: p below 0", () => N.dropout(wg.randn([3]), { p: -0.1 }), "dropout(): dropout probability has to be between 0 and 1, but got -0.1"],
+    ["dropout2d: p above 1", () => N.dropout2d(wg.randn([2, 3, 4, 5]), { p: 2 }), "dropout2d(): dropout probability has to be between 0 and 1, but got 2"],
+    ["dropout: an int32 input", () => N.dropout(idx([1, 2])), "dropout(): result type Float can't be cast to the desired output type Int"],
+    ["dropout1d: a 4-D input", () => N.dropout1d(wg.randn([2, 3, 4, 5])), "dropout1d(): dropout1d: Expected 2D or 3D input, but received a 4D input."],
+    ["dropout: an unknown option", () => N.dropout(wg.randn([3]), { train: false } as never), "dropout(): unexpected option 'train'", TypeError],
+    ["embedding: float indices", () => N.embedding(wg.tensor([0, 1]), wg.randn([3, 2])),
+      "embedding(): Expected tensor for argument #1 'indices' to have one of the following scalar types: Int; but got torch.float32 instead (while checking arguments for embedding)"],
+    ["embedding: an index out of range", () => N.embedding(idx([0, 3]), wg.randn([3, 2])), "embedding(): index out of range in self", RangeError],
+    ["embedding: a negative index", () => N.embedding(idx([0, -1]), wg.randn([3, 2])), "embedding(): index out of range in self", RangeError],
+    ["embedding: padding_idx too large", () => N.embedding(idx([0]), wg.randn([3, 2]), { padding_idx: 3 }), "embedding(): Padding_idx must be within num_embeddings"],
+    ["embedding: padding_idx too small", () => N.embedding(idx([0]), wg.randn([3, 2]), { padding_idx: -4 }), "embedding(): Padding_idx must be within num_embeddings"],
+    ["embedding: a 1-D weight", () => N.embedding(idx([0]), wg.randn([3])), "embedding(): 'weight' must be 2-D"],
+    ["embedding: scale_grad_by_freq", () => N.embedding(idx([0]), wg.randn([3, 2]), { scale_grad_by_freq: true }), "embedding(): scale_grad_by_freq is not supported"],
+    ["one_hot: float classes", () => N.one_hot(wg.tensor([0, 1])), "one_hot(): one_hot is only applicable to index tensor."],
+    ["one_hot: a negative class", () => N.one_hot(idx([0, -1])), "one_hot(): Class values must be non-negative."],
+    ["one_hot: a class too large", () => N.one_hot(idx([0, 3]), 3), "one_hot(): Class values must be smaller than num_classes."],
+    ["one_hot: no classes to infer from", () => N.one_hot(wg.zeros([0], { dtype: "int32" })), "one_hot(): Can not infer total number of classes from empty tensor."],
+    ["normalize: an int32 input", () => N.normalize(wg.ones([2, 3], { dtype: "int32" })),
+      "normalize(): norm(): input dtype should be either floating point or complex. Got Int instead."],
+    ["normalize: dim out of range", () => N.normalize(wg.ones([3])), "normalize(): Dimension out of range (expected to be in range of [-1, 0], but got 1)", RangeError],
+    ["layer_norm: trailing dims that differ", () => N.layer_norm(wg.randn([2, 3]), [4]),
+      "layer_norm(): Given normalized_shape=[4], expected input with shape [*, 4], but got input of size[2, 3]"],
+    ["layer_norm: a weight of the wrong shape", () => N.layer_norm(wg.randn([2, 3]), [3], wg.randn([4])),
+      "layer_norm(): Expected weight to be of same shape as normalized_shape, but got weight of shape [4] and normalized_shape = [3]"],
+    ["layer_norm: a bias of the wrong shape", () => N.layer_norm(wg.randn([2, 3]), [3], null, wg.randn([4])),
+      "layer_norm(): Expected bias to be of same shape as normalized_shape, but got bias of shape [4] and normalized_shape = [3]"],
+    ["layer_norm: an empty normalized_shape", () => N.layer_norm(wg.randn([2, 3]), []),
+      "layer_norm(): Expected normalized_shape to be at least 1-dimensional, i.e., containing at least one element, but got normalized_shape = []"],
+    ["batch_norm: one value per channel", () => N.batch_norm(wg.randn([1, 3]), wg.zeros([3]), wg.ones([3]), null, null, { training: true }),
+      "batch_norm(): Expected more than 1 value per channel when training, got input size [1, 3]"],
+    ["batch_norm: running_mean of the wrong size", () => N.batch_norm(wg.randn([4, 3]), wg.zeros([2]), wg.ones([3])),
+      "batch_norm(): running_mean should contain 3 elements not 2"],
+    ["batch_norm: running_var of the wrong size", () => N.batch_norm(wg.randn([4, 3]), wg.zeros([3]), wg.ones([2])),
+      "batch_norm(): running_var should contain 3 elements not 2"],
+    ["batch_norm: a weight of the wrong size", () => N.batch_norm(wg.randn([4, 3]), wg.zeros([3]), wg.ones([3]), wg.ones([2])),
+      "batch_norm(): weight should contain 3 elements not 2"],
+    ["batch_norm: a bias of the wrong size", () => N.batch_norm(wg.randn([4, 3]), wg.zeros([3]), wg.ones([3]), null, wg.ones([2])),
+      "batch_norm(): bias should contain 3 elements not 2"],
+    ["batch_norm: evaluation without running stats", () => N.batch_norm(wg.randn([4, 3]), null, null),
+      "batch_norm(): running_mean must be defined in evaluation mode"],
+    ["group_norm: channels not divisible", () => N.group_norm(wg.randn([2, 6, 4]), 4),
+      "group_norm(): Expected number of channels in input to be divisible by num_groups, but got input of shape [2, 6, 4] and num_groups=4"],
+    ["group_norm: a weight of the wrong size", () => N.group_norm(wg.randn([2, 6, 4]), 3, wg.ones([5])),
+      "group_norm(): Expected weight to be a vector of size equal to the number of channels in input, but got weight of shape [5] and input of shape [2, 6, 4]"],
+    ["cosine_similarity: shapes that do not broadcast", () => N.cosine_similarity(wg.randn([2, 3]), wg.randn([3, 3])),
+      "cosine_similarity(): The size of tensor a (2) must match the size of tensor b (3) at non-singleton dimension 0"],
+    ["cosine_similarity: integers", () => N.cosine_similarity(idx([[1, 2]]), idx([[1, 2]])),
+      "cosine_similarity(): expected common dtype to be floating point, yet common dtype is Int"],
+    ["pairwise_distance: shapes that do not broadcast", () => N.pairwise_distance(wg.randn([2, 3]), wg.randn([3, 3])),
+      "pairwise_distance(): The size of tensor a (2) must match the size of tensor b (3) at non-singleton dimension 0"],
+    ["attention: a mask with is_causal", () => N.scaled_dot_product_attention(wg.randn([3, 4]), wg.randn([3, 4]), wg.randn([3, 4]),
+      { attn_mask: wg.ones([3, 3]), is_causal: true }), "scaled_dot_product_attention(): Explicit attn_mask should not be set when is_causal=True"],
+    ["attention: embedding sizes that differ", () => N.scaled_dot_product_attention(wg.randn([3, 4]), wg.randn([3, 5]), wg.randn([3, 4])),
+      "scaled_dot_product_attention(): query and key must have the same embedding size, got [3, 4] and [3, 5]"],
+    ["attention: sequence lengths that differ", () => N.scaled_dot_product_attention(wg.randn([3, 4]), wg.randn([3, 4]), wg.randn([2, 4])),
+      "scaled_dot_product_attention(): key and value must have the same sequence length, got [3, 4] and [2, 4]"],
+    ["attention: a mask that does not broadcast", () => N.scaled_dot_product_attention(wg.randn([3, 4]), wg.randn([5, 4]), wg.randn([5, 4]),
+      { attn_mask: wg.ones([3, 4]) }), "scaled_dot_product_attention(): The size of tensor a (4) must match the size of tensor b (5) at non-singleton dimension 1"],
+    ["glu: an odd dim", () => N.glu(wg.randn([2, 3])), "glu(): Halving dimension must be even, but dimension 1 is size 3"],
+    ["glu: a 0-d input", () => N.glu(wg.tensor(1)), "glu(): glu does not support scalars because halving size must be even"],
+    ["celu: alpha 0", () => N.celu(wg.randn([3]), 0), "celu(): ZeroDivisionError: alpha cannot be 0 for CELU"],
+    ["softshrink: a negative lambd", () => N.softshrink(wg.randn([3]), -0.5), "softshrink(): lambda must be greater or equal to 0, but found to be -0.5."],
+    ["prelu: a weight per channel missing", () => N.prelu(wg.randn([2, 3]), wg.tensor([0.1, 0.2])),
+      "prelu(): Mismatch of parameter numbers and input channel size. Found parameter numbers = 2 and channel size = 3."],
+    ["mish: an int32 input", () => N.mish(idx([1])), "mish(): not implemented for 'Int'; convert the input with .float() first"],
+  ];
+  test.each(cases)("%s", (_what, run, message, kind = Error) => {
+    expect(run).toThrow(kind);
+    expect(run).toThrow(message);
+  });
+  test("softmin without dim warns as PyTorch", () => {
+    N.softmin(wg.randn([2, 3]));
+    expect(warnings).toHaveBeenCalledWith("UserWarning: softmin(): Implicit dimension choice for softmin has been deprecated. " +
+      "Change the call to include dim=X as an argument.");
+  });
+});
+
+describe("the layer functions leave nothing behind", () => {
+  const x = wg.randn([4, 3, 2], { requires_grad: true });
+  const w = wg.randn([5, 2], { requires_grad: true });
+  const table = wg.randn([6, 2], { requires_grad: true });
+  const gamma = wg.ones([3], { requires_grad: true });
+  const runningMean = wg.zeros([3]), runningVar = wg.ones([3]);
+  const CASES: [string, () => Tensor][] = [
+    ["linear", () => N.linear(x, w, wg.zeros([5])).sum()],
+    ["bilinear", () => N.bilinear(x, x, wg.randn([2, 2, 2])).sum()],
+    ["dropout", () => N.dropout(x, { p: 0.3 }).sum()],
+    ["dropout2d", () => N.dropout2d(x.unsqueeze(-1), { p: 0.3 }).sum()],
+    ["embedding with padding_idx and max_norm", () => N.embedding(idx([[0, 5], [2, 2]]), table, { padding_idx: 2, max_norm: 1 }).sum()],
+    ["layer_norm", () => N.layer_norm(x, [3, 2]).sum()],
+    ["batch_norm training", () => N.batch_norm(x, runningMean, runningVar, gamma, null, { training: true }).square().sum()],
+    ["batch_norm eval", () => N.batch_norm(x, runningMean, runningVar, gamma).square().sum()],
+    ["group_norm", () => N.group_norm(x, 3, gamma).square().sum()],
+    ["cosine_similarity", () => N.cosine_similarity(x, x.flip(0)).sum()],
+    ["pairwise_distance", () => N.pairwise_distance(x, x.flip(0)).sum()],
+    ["scaled_dot_product_attention", () => N.scaled_dot_product_attention(x, x, x, { is_causal: true, dropout_p: 0.1 }).sum()],
+    ["glu, mish and softmin", () => N.glu(N.mish(N.softmin(x, 1)), 2).sum()],
+  ];
+  test.each(CASES)("%s, forward and backward inside scope", (_name, run) => {
+    const step = () => wg.scope(() => { run().backward(); return null; });
+    step();
+    const before = wg.memory();
+    for (let i = 0; i < 3; i++) step();
+    expect(wg.memory().tensors).toBe(before.tensors);
+    expect(wg.memory().bytes).toBe(before.bytes);
   });
 });
