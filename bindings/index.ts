@@ -12,14 +12,13 @@ import "./reduce-ops.js"; // min, argmax, all, ... as Tensor methods
 import "./linalg-ops.js"; // mm, bmm, mv, outer as Tensor methods
 import "./index-ops.js"; // gather, scatter, index_select, masked_fill, ... as Tensor methods
 import "./inplace-ops.js"; // exp_, div_, clamp_, addcdiv_, ... as Tensor methods
+import "./fill-ops.js"; // uniform_, normal_ as Tensor methods
 export { slice, Slice } from "./indexing.js"; // and x.index(...items)
 export type { IndexItem } from "./indexing.js";
 export type { IndexLike, ScatterOptions, ScatterReduction } from "./index-ops.js";
 export * from "./aliases.js"; // multiply, divide, swapaxes, concat, ... as methods and functions
 export * as optim from "./optim.js"; // also the subpath wasmgrad/optim
-import { utils as nnUtils } from "./nn-utils.js";
-/** torch.nn's gradient clipping (nn.utils.clip_grad_norm_, clip_grad_value_). */
-export const nn = { utils: nnUtils };
+export * as nn from "./nn/index.js"; // also the subpaths wasmgrad/nn and wasmgrad/nn/functional
 export { prod, cumprod, logcumsumexp, norm, sort, argsort, topk, msort } from "./sort-ops.js"; // and as Tensor methods
 export type { SortResult, SortOptions, TopkOptions, ProdOptions, NormOptions, NormOrder } from "./sort-ops.js";
 export { median, nanmedian, kthvalue, mode, cummax, cummin, unique, unique_consecutive } from "./order-ops.js"; // and as Tensor methods
@@ -33,9 +32,12 @@ export { gelu, fmod, remainder, floor_divide, div, lerp, addcmul, addcdiv } from
 export type { GeluApproximation, RoundingMode } from "./math-ops.js";
 export { eye, empty, full_like, rand_like, randn_like, randint, randperm, logspace } from "./factories.js";
 export { manual_seed } from "./random.js";
+export { Generator } from "./generator.js";
+export { save, load, load_metadata } from "./serialization.js"; // safetensors files
+export type { StateDict, SaveOptions } from "./serialization.js";
 export { get_default_dtype, set_default_dtype } from "./dtype.js";
 export type { DType } from "./dtype.js";
-export { scope, memory } from "./lifetime.js";
+export { scope, keep, memory } from "./lifetime.js";
 export {
   no_grad, enable_grad, is_grad_enabled, set_grad_enabled, grad,
 } from "./autograd.js";

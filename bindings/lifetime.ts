@@ -164,6 +164,22 @@ export function scope<T>(fn: () => T): T {
   return result;
 }
 
+/**
+ * Takes tensors out of every active scope, so that they outlive it (like tf.keep): for
+ * state made inside a step that must last, such as an optimizer's buffers or a module's
+ * parameters. Returns its argument.
+ */
+export function keep<T extends Tensor | Tensor[]>(tensors: T): T {
+  for (const t of Array.isArray(tensors) ? tensors : [tensors]) {
+    if (!(t instanceof Tensor)) throw new TypeError(`keep(): expected a Tensor or an array of Tensors, got ${typeof t}`);
+    for (const created of scopes) {
+      const i = created.lastIndexOf(t); // a tensor made just now sits near the end
+      if (i >= 0) created.splice(i, 1);
+    }
+  }
+  return tensors;
+}
+
 /** What the core holds: live tensors, their data bytes, and the wasm memory size. */
 export function memory(): { tensors: number; bytes: number; wasmBytes: number } {
   core.collectHistoryCycles();

@@ -7,7 +7,7 @@ import { no_grad } from "./autograd.js";
 import { zeros_like } from "./create.js";
 import { checkOptions } from "./options.js";
 import { describe } from "./shape.js";
-import { scope } from "./lifetime.js";
+import { keep, scope } from "./lifetime.js";
 
 /** A group of parameters with its own options (any option left out takes the optimizer's default). */
 export type ParamGroup<O> = Partial<O> & { params: Tensor[] };
@@ -76,8 +76,8 @@ export abstract class Optimizer<O extends object> {
           let state = this.state.get(p);
           if (state === undefined) this.state.set(p, state = {});
           const s = state, grad = p.grad;
-          // the update's temporaries are released; the state's tensors are kept
-          scope(() => { this.update(p, grad, s, group); return Object.values(s).filter((v) => v instanceof Tensor); });
+          // the update's temporaries are released; the state's tensors outlive any scope around step()
+          scope(() => { this.update(p, grad, s, group); keep(Object.values(s).filter((v): v is Tensor => v instanceof Tensor)); });
         }
       }
     });
@@ -115,7 +115,7 @@ export abstract class Optimizer<O extends object> {
     this.state.clear();
     for (const [k, s] of Object.entries(dict.state)) {
       const p = params[Number(k)];
-      this.state.set(p, Object.fromEntries(Object.entries(s).map(([name, v]) => [name, v instanceof Tensor ? v.to(p.dtype).clone() : v])));
+      this.state.set(p, Object.fromEntries(Object.entries(s).map(([name, v]) => [name, v instanceof Tensor ? keep(v.to(p.dtype).clone()) : v])));
     }
   }
 

@@ -2,13 +2,13 @@
 // max_norm / (total norm + 1e-6) when that is below 1, and clip_grad_value_ clamps each
 // element. Both work in place under no_grad, on the parameters that have a gradient.
 
-import { Tensor } from "./tensor.js";
-import { no_grad } from "./autograd.js";
-import { stack } from "./join-ops.js";
-import { tensor } from "./create.js";
-import { scope } from "./lifetime.js";
-import { checkOptions } from "./options.js";
-import { fail } from "./shape.js";
+import { Tensor } from "../tensor.js";
+import { no_grad } from "../autograd.js";
+import { stack } from "../join-ops.js";
+import { tensor } from "../create.js";
+import { scope } from "../lifetime.js";
+import { checkOptions } from "../options.js";
+import { fail } from "../shape.js";
 
 const gradsOf = (parameters: Tensor | Tensor[]) =>
   (parameters instanceof Tensor ? [parameters] : parameters).map((p) => p.grad).filter((g): g is Tensor => g !== null);
@@ -45,4 +45,3 @@ export function clip_grad_value_(parameters: Tensor | Tensor[], clip_value: numb
 }
 
 /** torch.nn.utils: the clipping functions, until wasmgrad/nn holds the rest of torch.nn. */
-export const utils = { clip_grad_norm_, clip_grad_value_ };
