@@ -16,8 +16,13 @@ interface Trajectory {
   optimizer: "SGD" | "Adam" | "AdamW"; options: Record<string, number>; loss: "CrossEntropyLoss" | "MSELoss";
   loss_options: Record<string, number>; initial: Record<string, Encoded>; losses: number[]; final: Record<string, Encoded>;
 }
+interface AttentionCase {
+  embed_dim: number; num_heads: number; kwargs: Record<string, unknown>; call: Record<string, unknown>;
+  masks: Record<string, Encoded>; state: Record<string, Encoded>; inputs: Encoded[]; output: Encoded; cotangent: Encoded;
+  weights: Encoded | null; input_grads: Encoded[]; param_grads: Record<string, Encoded>;
+}
 const data = fixture as unknown as {
-  layers: LayerCase[]; reprs: Record<string, ReprCase>; data: { x: Encoded; classes: Encoded }; trajectories: Trajectory[];
+  layers: LayerCase[]; attention: AttentionCase[]; reprs: Record<string, ReprCase>; data: { x: Encoded; classes: Encoded }; trajectories: Trajectory[];
 };
 
 const decode = (e: Encoded, dtype: "float32" | "float64" = "float64", requires_grad = false): Tensor =>
@@ -55,6 +60,29 @@ describe("layers match PyTorch's output, gradients and updated buffers from the 
         const after = layer.state_dict();
         expect(Object.keys(after)).toEqual(Object.keys(c.state_after));
         for (const [name, v] of Object.entries(c.state_after)) expectClose(after[name], v, 1e-12);
+      });
+    });
+  }
+});
+
+describe("MultiheadAttention matches PyTorch's (float64)", () => {
+  for (const c of data.attention) {
+    test(`${c.embed_dim} dims, ${c.num_heads} heads, ${JSON.stringify({ ...c.kwargs, ...c.call })}, masks: ${Object.keys(c.masks).join(", ") || "none"}`, () => {
+      scope(() => {
+        const mha = new nn.MultiheadAttention(c.embed_dim, c.num_heads, c.kwargs).double();
+        mha.load_state_dict(Object.fromEntries(Object.entries(c.state).map(([k, v]) => [k, decode(v)])));
+        const [q, k, v] = c.inputs.map((e) => decode(e, "float64", true));
+        const masks = Object.fromEntries(Object.entries(c.masks).map(([name, e]) =>
+          [name, e.dtype === "bool" ? tensor(Uint8Array.from(e.values, Number), { shape: e.shape, dtype: "bool" }) : decode(e)]));
+        const [out, weights] = mha.call(q, k, v, { ...c.call, ...masks });
+        expectClose(out, c.output, 1e-12);
+        if (c.weights === null) expect(weights).toBeNull();
+        else expectClose(weights!, c.weights, 1e-12);
+        out.mul(decode(c.cotangent)).sum().backward();
+        [q, k, v].forEach((t, i) => expectClose(t.grad!, c.input_grads[i], 1e-12));
+        const params = Object.fromEntries(mha.named_parameters());
+        expect(Object.keys(params)).toEqual(Object.keys(c.param_grads));
+        for (const [name, g] of Object.entries(c.param_grads)) expectClose(params[name].grad!, g, 1e-12);
       });
     });
   }

@@ -15,6 +15,8 @@ export { Dropout, Dropout1d, Dropout2d, Dropout3d } from "./modules/dropout.js";
 export { LayerNorm, GroupNorm, BatchNorm1d, BatchNorm2d } from "./modules/normalization.js";
 export type { LayerNormOptions, BatchNormOptions } from "./modules/normalization.js";
 export { Embedding } from "./modules/sparse.js";
+export { MultiheadAttention } from "./modules/attention.js";
+export type { MultiheadAttentionOptions, AttentionCallOptions } from "./modules/attention.js";
 export type { EmbeddingLayerOptions } from "./modules/sparse.js";
 export {
   MSELoss, L1Loss, SmoothL1Loss, HuberLoss, NLLLoss, CrossEntropyLoss, BCELoss, BCEWithLogitsLoss, KLDivLoss,
