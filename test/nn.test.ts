@@ -13,7 +13,7 @@ interface LayerCase {
 }
 interface ReprCase { repr: string; state_keys: string[]; parameters: [string, number[]][]; modules: string[] }
 interface Trajectory {
-  optimizer: "SGD" | "Adam" | "AdamW"; options: Record<string, number>; loss: "CrossEntropyLoss" | "MSELoss";
+  model: "mlp" | "cnn"; optimizer: "SGD" | "Adam" | "AdamW"; options: Record<string, number>; loss: "CrossEntropyLoss" | "MSELoss";
   loss_options: Record<string, number>; initial: Record<string, Encoded>; losses: number[]; final: Record<string, Encoded>;
 }
 interface AttentionCase {
@@ -22,7 +22,8 @@ interface AttentionCase {
   weights: Encoded | null; input_grads: Encoded[]; param_grads: Record<string, Encoded>;
 }
 const data = fixture as unknown as {
-  layers: LayerCase[]; attention: AttentionCase[]; reprs: Record<string, ReprCase>; data: { x: Encoded; classes: Encoded }; trajectories: Trajectory[];
+  layers: LayerCase[]; attention: AttentionCase[]; reprs: Record<string, ReprCase>;
+  data: { x: Encoded; classes: Encoded; images: Encoded; image_classes: Encoded }; trajectories: Trajectory[];
 };
 
 const decode = (e: Encoded, dtype: "float32" | "float64" = "float64", requires_grad = false): Tensor =>
@@ -103,6 +104,10 @@ const MODELS: Record<string, () => nn.Module> = {
   NamedSequential: () => new nn.Sequential({ fc: new nn.Linear(2, 2), act: new nn.Sigmoid(), out: new nn.Unflatten(1, [1, 2]) }),
   Bilinear: () => new nn.Bilinear(2, 3, 4, { bias: false }),
   Empty: () => new nn.Identity(),
+  CNN: () => new nn.Sequential(new nn.Conv2d(1, 8, 5), new nn.ReLU(), new nn.MaxPool2d(2),
+    new nn.Conv2d(8, 16, [5, 3], { padding: 2, bias: false, groups: 2 }), new nn.BatchNorm2d(16), new nn.AvgPool2d(2),
+    new nn.Conv1d(3, 3, 3, { padding: "same", dilation: 2 }), new nn.AdaptiveAvgPool2d(1),
+    new nn.MaxPool2d(3, { stride: 1, padding: 1, ceil_mode: true }), new nn.Flatten(), new nn.LayerNorm(16), new nn.Linear(16, 10)),
 };
 
 describe("nested models print and name their members as PyTorch's", () => {
@@ -120,13 +125,16 @@ describe("nested models print and name their members as PyTorch's", () => {
 describe("20 training steps match PyTorch's from the same initial weights (float32)", () => {
   const OPTIMIZERS = { SGD: optim.SGD, Adam: optim.Adam, AdamW: optim.AdamW };
   for (const t of data.trajectories) {
-    test(`${t.optimizer} ${JSON.stringify(t.options)} on ${t.loss} ${JSON.stringify(t.loss_options)}`, () => {
-      const model = new nn.Sequential(new nn.Linear(4, 16), new nn.ReLU(), new nn.Linear(16, 3));
+    test(`${t.model}, ${t.optimizer} ${JSON.stringify(t.options)} on ${t.loss} ${JSON.stringify(t.loss_options)}`, () => {
+      const model = t.model === "mlp"
+        ? new nn.Sequential(new nn.Linear(4, 16), new nn.ReLU(), new nn.Linear(16, 3))
+        : new nn.Sequential(new nn.Conv2d(1, 4, 3, { padding: 1 }), new nn.ReLU(), new nn.MaxPool2d(2), new nn.Conv2d(4, 8, 3),
+          new nn.ReLU(), new nn.AdaptiveAvgPool2d(1), new nn.Flatten(), new nn.Linear(8, 3));
       model.load_state_dict(Object.fromEntries(Object.entries(t.initial).map(([k, v]) => [k, decode(v, "float32")])));
       const opt = new OPTIMIZERS[t.optimizer](model.parameters(), t.options as { lr: number });
       const lossFn = t.loss === "CrossEntropyLoss" ? new nn.CrossEntropyLoss(t.loss_options) : new nn.MSELoss();
-      const x = decode(data.data.x, "float32");
-      const classes = decode(data.data.classes);
+      const x = decode(t.model === "mlp" ? data.data.x : data.data.images, "float32");
+      const classes = decode(t.model === "mlp" ? data.data.classes : data.data.image_classes);
       const target = t.loss === "CrossEntropyLoss" ? classes : nn.functional.one_hot(classes, 3).float();
       const losses: number[] = [];
       for (let step = 0; step < 20; step++) {

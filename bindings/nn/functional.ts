@@ -6,3 +6,11 @@ export { softmax, log_softmax, leaky_relu, elu, selu, hardtanh, relu6, softplus 
 export { gelu } from "../math-ops.js";
 export * from "./losses.js";
 export * from "./functional-layers.js";
+export { conv1d, conv2d, unfold, fold } from "./convolution.js";
+export type { ConvOptions, WindowOptions } from "./convolution.js";
+export {
+  max_pool1d, max_pool2d, avg_pool1d, avg_pool2d, adaptive_avg_pool1d, adaptive_avg_pool2d,
+} from "./spatial-pooling.js";
+export type { PoolOptions, MaxPoolOptions, AvgPoolOptions } from "./spatial-pooling.js";
+export { pad } from "./padding.js";
+export type { PadMode, PadOptions } from "./padding.js";

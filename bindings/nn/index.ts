@@ -8,6 +8,9 @@ export { Sequential, ModuleList, ModuleDict } from "./modules/container.js";
 export { Identity, Linear, Bilinear } from "./modules/linear.js";
 export type { FactoryOptions } from "./modules/linear.js";
 export { Flatten, Unflatten } from "./modules/flatten.js";
+export { Conv1d, Conv2d } from "./modules/conv.js";
+export type { ConvLayerOptions, PaddingMode } from "./modules/conv.js";
+export { MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d } from "./modules/pooling.js";
 export {
   ReLU, ReLU6, LeakyReLU, ELU, SELU, GELU, SiLU, Tanh, Sigmoid, Softplus, Hardtanh, Softmax, LogSoftmax,
 } from "./modules/activation.js";

@@ -5,6 +5,7 @@ import type { Tensor } from "../../tensor.js";
 import type { GeluApproximation } from "../../math-ops.js";
 import { Module } from "./module.js";
 import { describe } from "../../shape.js";
+import { pyFloat } from "./checks.js";
 import "../../math-ops.js"; // Tensor.prototype.gelu
 
 // An activation without options: name and Tensor method.
@@ -41,7 +42,7 @@ export class LeakyReLU extends Module {
   }
 
   override extra_repr(): string {
-    return `negative_slope=${this.negative_slope}`;
+    return `negative_slope=${pyFloat(this.negative_slope)}`;
   }
 }
 
@@ -55,7 +56,7 @@ export class ELU extends Module {
   }
 
   override extra_repr(): string {
-    return `alpha=${this.alpha}`;
+    return `alpha=${pyFloat(this.alpha)}`;
   }
 }
 
@@ -100,7 +101,7 @@ export class Hardtanh extends Module {
   }
 
   override extra_repr(): string {
-    return `min_val=${this.min_val}, max_val=${this.max_val}`;
+    return `min_val=${pyFloat(this.min_val)}, max_val=${pyFloat(this.max_val)}`;
   }
 }
 

@@ -18,3 +18,14 @@ export function checkProbability(layer: string, p: unknown): number {
   }
   return p;
 }
+
+/** A float as Python's repr prints it (1.0, 0.1, 1e-05), so module reprs read as PyTorch's. */
+export function pyFloat(x: number): string {
+  if (Number.isInteger(x) && Math.abs(x) < 1e16) return x.toFixed(1);
+  const exponent = Math.floor(Math.log10(Math.abs(x)));
+  if (exponent < -4 || exponent >= 16) {
+    const [mantissa, e] = x.toExponential().split("e");
+    return `${mantissa}e${e[0] === "-" ? "-" : "+"}${e.replace(/^[+-]/, "").padStart(2, "0")}`;
+  }
+  return String(x);
+}

@@ -9,7 +9,7 @@ import { Module } from "./module.js";
 import { Parameter } from "../parameter.js";
 import { batch_norm, group_norm, layer_norm } from "../functional-layers.js";
 import type { FactoryOptions } from "./linear.js";
-import { checkSize } from "./checks.js";
+import { checkSize, pyFloat } from "./checks.js";
 
 export interface LayerNormOptions extends FactoryOptions {
   eps?: number;
@@ -43,7 +43,7 @@ export class LayerNorm extends Module {
 
   override extra_repr(): string {
     const shape = `(${this.normalized_shape.join(", ")}${this.normalized_shape.length === 1 ? "," : ""})`;
-    return `${shape}, eps=${this.eps}, elementwise_affine=${this.elementwise_affine ? "True" : "False"}`;
+    return `${shape}, eps=${pyFloat(this.eps)}, elementwise_affine=${this.elementwise_affine ? "True" : "False"}`;
   }
 }
 
@@ -71,7 +71,7 @@ export class GroupNorm extends Module {
   }
 
   override extra_repr(): string {
-    return `${this.num_groups}, ${this.num_channels}, eps=${this.eps}, affine=${this.affine ? "True" : "False"}`;
+    return `${this.num_groups}, ${this.num_channels}, eps=${pyFloat(this.eps)}, affine=${this.affine ? "True" : "False"}`;
   }
 }
 
@@ -143,7 +143,7 @@ abstract class BatchNorm extends Module {
   }
 
   override extra_repr(): string {
-    return `${this.num_features}, eps=${this.eps}, momentum=${this.momentum ?? "None"}, ` +
+    return `${this.num_features}, eps=${pyFloat(this.eps)}, momentum=${this.momentum ?? "None"}, ` +
       `affine=${this.affine ? "True" : "False"}, track_running_stats=${this.track_running_stats ? "True" : "False"}`;
   }
 }
