@@ -111,3 +111,131 @@ export function embed(make: Make, w: Floats, t: Floats, idx: Int32Array, dim: nu
   }
   return [loss, gw];
 }
+
+export interface LeNet { w1: Floats; b1: Floats; w2: Floats; b2: Floats; w3: Floats; b3: Floats }
+/** LeNet's sizes: 1@28×28 → conv 5×5 → c1@24×24 → pool 2 → conv 5×5 → c2@8×8 → pool 2 → classes. */
+export interface LeNetSizes { batch: number; c1: number; c2: number; classes: number }
+
+// Valid 5×5 convolution (cross-correlation) of x (n, cin, h, h) with w (cout, cin, 5, 5) plus b.
+function conv5(make: Make, x: Floats, w: Floats, b: Floats, n: number, cin: number, cout: number, h: number): Floats {
+  const o = h - 4, out = make(n * cout * o * o);
+  for (let s = 0; s < n; s++) {
+    for (let co = 0; co < cout; co++) {
+      const base = (s * cout + co) * o * o;
+      for (let i = 0; i < o * o; i++) out[base + i] = b[co];
+      for (let ci = 0; ci < cin; ci++) {
+        const xin = (s * cin + ci) * h * h;
+        for (let ki = 0; ki < 5; ki++) {
+          for (let kj = 0; kj < 5; kj++) {
+            const wv = w[((co * cin + ci) * 5 + ki) * 5 + kj];
+            for (let i = 0; i < o; i++) {
+              const xr = xin + (i + ki) * h + kj, orow = base + i * o;
+              for (let j = 0; j < o; j++) out[orow + j] += wv * x[xr + j];
+            }
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+// conv5's gradients: of its input (when dx is given), of w and of b, from dout.
+function conv5Backward(x: Floats, w: Floats, dout: Floats, dx: Floats | null, dw: Floats, db: Floats,
+                       n: number, cin: number, cout: number, h: number): void {
+  const o = h - 4;
+  for (let s = 0; s < n; s++) {
+    for (let co = 0; co < cout; co++) {
+      const base = (s * cout + co) * o * o;
+      for (let i = 0; i < o * o; i++) db[co] += dout[base + i];
+      for (let ci = 0; ci < cin; ci++) {
+        const xin = (s * cin + ci) * h * h;
+        for (let ki = 0; ki < 5; ki++) {
+          for (let kj = 0; kj < 5; kj++) {
+            const wi = ((co * cin + ci) * 5 + ki) * 5 + kj, wv = w[wi];
+            let acc = 0;
+            for (let i = 0; i < o; i++) {
+              const xr = xin + (i + ki) * h + kj, orow = base + i * o;
+              for (let j = 0; j < o; j++) {
+                acc += dout[orow + j] * x[xr + j];
+                if (dx !== null) dx[xr + j] += wv * dout[orow + j];
+              }
+            }
+            dw[wi] += acc;
+          }
+        }
+      }
+    }
+  }
+}
+
+// ReLU then 2×2 max pooling of (planes, h, h) in place of a copy; `at` gets each window's
+// (first) maximum's position, for the backward pass.
+function reluPool(make: Make, x: Floats, planes: number, h: number, at: Int32Array): Floats {
+  const o = h / 2, out = make(planes * o * o);
+  for (let p = 0; p < planes; p++) {
+    for (let i = 0; i < o; i++) {
+      for (let j = 0; j < o; j++) {
+        let best = -Infinity, where = 0;
+        for (let di = 0; di < 2; di++) {
+          for (let dj = 0; dj < 2; dj++) {
+            const k = (p * h + 2 * i + di) * h + 2 * j + dj, v = Math.max(0, x[k]);
+            if (v > best) { best = v; where = k; }
+          }
+        }
+        out[(p * o + i) * o + j] = best;
+        at[(p * o + i) * o + j] = where;
+      }
+    }
+  }
+  return out;
+}
+
+// reluPool's gradient: each window's gradient to its maximum, where the ReLU was active.
+function reluPoolBackward(make: Make, pre: Floats, dout: Floats, at: Int32Array): Floats {
+  const dx = make(pre.length);
+  for (let i = 0; i < dout.length; i++) if (pre[at[i]] > 0) dx[at[i]] += dout[i];
+  return dx;
+}
+
+/**
+ * A LeNet step's loss and gradients: conv-ReLU-maxpool twice, then a linear layer (w3 as
+ * (classes, c2·16), PyTorch's layout) and the mean softmax cross-entropy with one-hot y.
+ * Returns [loss, dw1, db1, dw2, db2, dw3, db3].
+ */
+export function lenet(make: Make, x: Floats, y: Floats, p: LeNet, z: LeNetSizes): [number, ...Floats[]] {
+  const { batch: n, c1, c2, classes } = z;
+  const a1 = conv5(make, x, p.w1, p.b1, n, 1, c1, 28);
+  const at1 = new Int32Array(n * c1 * 144);
+  const h1 = reluPool(make, a1, n * c1, 24, at1);
+  const a2 = conv5(make, h1, p.w2, p.b2, n, c1, c2, 12);
+  const at2 = new Int32Array(n * c2 * 16);
+  const h2 = reluPool(make, a2, n * c2, 8, at2); // (n, c2·16), flattened as NCHW
+  const features = c2 * 16;
+  const logits = matmul(make, h2, p.w3, n, features, classes, false, true);
+  const dz = make(n * classes);
+  let loss = 0;
+  for (let i = 0; i < n; i++) {
+    const row = i * classes;
+    let max = -Infinity;
+    for (let j = 0; j < classes; j++) max = Math.max(max, (logits[row + j] += p.b3[j]));
+    let s = 0;
+    for (let j = 0; j < classes; j++) s += Math.exp(logits[row + j] - max);
+    for (let j = 0; j < classes; j++) {
+      const logp = logits[row + j] - max - Math.log(s);
+      loss -= (y[row + j] * logp) / n;
+      dz[row + j] = (Math.exp(logp) - y[row + j]) / n;
+    }
+  }
+  const dw3 = matmul(make, dz, h2, classes, n, features, true);
+  const db3 = make(classes);
+  for (let i = 0; i < n; i++) for (let j = 0; j < classes; j++) db3[j] += dz[i * classes + j];
+  const dh2 = matmul(make, dz, p.w3, n, classes, features);
+  const da2 = reluPoolBackward(make, a2, dh2, at2);
+  const dw2 = make(p.w2.length), db2 = make(c2), dh1 = make(h1.length);
+  conv5Backward(h1, p.w2, da2, dh1, dw2, db2, n, c1, c2, 12);
+  const da1 = reluPoolBackward(make, a1, dh1, at1);
+  const dw1 = make(p.w1.length), db1 = make(c1);
+  conv5Backward(x, p.w1, da1, null, dw1, db1, n, 1, c1, 28);
+  return [loss, dw1, db1, dw2, db2, dw3, db3];
+}

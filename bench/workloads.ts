@@ -3,7 +3,7 @@
 import * as plain from "./plain.js";
 import type { Floats } from "./plain.js";
 
-export const WORKLOADS = ["ew", "ew-f64", "mm256", "mm512", "mm512-f64", "mlp", "embed", "stress"] as const;
+export const WORKLOADS = ["ew", "ew-f64", "mm256", "mm512", "mm512-f64", "mlp", "lenet", "embed", "stress"] as const;
 export type WorkloadId = (typeof WORKLOADS)[number];
 
 // ew and mm also run in float64 (the -f64 workloads): their arrays are then Float64Arrays.
@@ -14,9 +14,13 @@ export interface MlpData {
   kind: "mlp"; batch: number; inputs: number; hidden: number; classes: number; lr: number;
   x: Float32Array; y: Float32Array; w1: Float32Array; b1: Float32Array; w2: Float32Array; b2: Float32Array;
 }
+export interface LeNetData extends plain.LeNetSizes {
+  kind: "lenet"; lr: number; x: Float32Array; y: Float32Array;
+  w1: Float32Array; b1: Float32Array; w2: Float32Array; b2: Float32Array; w3: Float32Array; b3: Float32Array;
+}
 export interface EmbedData { kind: "embed"; vocab: number; dim: number; tokens: number; w: Float32Array; t: Float32Array; idx: Int32Array }
 export interface StressData { kind: "stress"; steps: number; y0: number; a: number; b: number }
-export type Data = EwData | MmData | MlpData | EmbedData | StressData;
+export type Data = EwData | MmData | MlpData | LeNetData | EmbedData | StressData;
 
 export const DESCRIPTIONS: Record<WorkloadId, string> = {
   ew: "N = 1e6: sum(tanh(x*w + b) * x), grads x, w",
@@ -25,6 +29,7 @@ export const DESCRIPTIONS: Record<WorkloadId, string> = {
   mm512: "sum(A @ B), 512x512, grads A, B",
   "mm512-f64": "mm512 in float64",
   mlp: "784-128-10 MLP, ReLU, mean softmax cross-entropy, batch 64, one SGD step",
+  lenet: "LeNet: conv 6@5x5, ReLU, maxpool 2, conv 16@5x5, ReLU, maxpool 2, linear 256-10, cross-entropy, batch 64 of 28x28, one SGD step",
   embed: "embedding lookup: sum(W[idx] * T), W 5000x64, 2048 indices (with repeats), grad W",
   stress: "0-d: y = y*a + b x 5000 (10,000 ops), then backward",
 };
@@ -63,6 +68,17 @@ export function makeData(id: WorkloadId): Data {
         w2: uniform(hidden * classes, 10, 1 / Math.sqrt(hidden)), b2: uniform(classes, 11, 0.1),
       };
     }
+    case "lenet": {
+      const batch = 64, c1 = 6, c2 = 16, classes = 10;
+      const labels = uniform(batch, 15).map((u) => Math.floor((u + 1) * 5) % classes);
+      const y = new Float32Array(batch * classes);
+      labels.forEach((c, i) => { y[i * classes + c] = 1; });
+      return {
+        kind: "lenet", batch, c1, c2, classes, lr: 0.05, x: uniform(batch * 28 * 28, 16), y,
+        w1: uniform(c1 * 25, 17, 1 / 5), b1: uniform(c1, 18, 0.1), w2: uniform(c2 * c1 * 25, 19, 1 / Math.sqrt(c1 * 25)),
+        b2: uniform(c2, 20, 0.1), w3: uniform(classes * c2 * 16, 21, 1 / 16), b3: uniform(classes, 22, 0.1),
+      };
+    }
     case "embed": {
       const vocab = 5000, dim = 64, tokens = 2048;
       const idx = Int32Array.from(uniform(tokens, 12), (u) => Math.floor((u + 1) / 2 * vocab) % vocab);
@@ -83,6 +99,8 @@ export function referenceGrads(d: Data): ArrayLike<number>[] {
     case "mm": return plain.mm(f64, wide(d.a), wide(d.b), d.n).slice(1) as Float64Array[];
     case "mlp": return plain.mlp(f64, wide(d.x), wide(d.y), { w1: wide(d.w1), b1: wide(d.b1), w2: wide(d.w2), b2: wide(d.b2) },
       d.batch, d.inputs, d.hidden, d.classes).slice(1) as Float64Array[];
+    case "lenet": return plain.lenet(f64, wide(d.x), wide(d.y), {
+      w1: wide(d.w1), b1: wide(d.b1), w2: wide(d.w2), b2: wide(d.b2), w3: wide(d.w3), b3: wide(d.b3) }, d).slice(1) as Float64Array[];
     case "embed": return [plain.embed(f64, wide(d.w), wide(d.t), d.idx, d.dim)[1]];
     case "stress": return [plain.stress(d.y0, d.a, d.b, d.steps).slice(1)];
   }
@@ -92,7 +110,7 @@ export function referenceGrads(d: Data): ArrayLike<number>[] {
 export function rate(d: Data, ms: number): string {
   switch (d.kind) {
     case "mm": return `${((6 * d.n ** 3) / (ms * 1e6)).toFixed(1)} GFLOP/s`;
-    case "mlp": return `${(1000 / ms).toFixed(0)} steps/s`;
+    case "mlp": case "lenet": return `${(1000 / ms).toFixed(0)} steps/s`;
     case "embed": return `${(d.tokens / (ms * 1000)).toFixed(1)} M rows/s`;
     case "stress": return `${((ms * 1000) / (2 * d.steps)).toFixed(3)} µs/op`;
     default: return "";

@@ -100,6 +100,18 @@ export function gatherForward(op: i32, self: i32, index: i32, d: i32): i32 {
 }
 
 /** The slices of self at index (1-D or 0-d) along dim d, in index's order. */
+// out[o, j] = src[o, index[j]] for rows of `size` elements of type T.
+function takeElements<T>(ps: usize, pi: usize, po: usize, outer: i32, size: i32, n: i32): void {
+  const width = <usize>sizeof<T>();
+  for (let o = 0; o < outer; o++) {
+    const from = ps + <usize>o * <usize>size * width, to = po + <usize>o * <usize>n * width;
+    for (let j = 0; j < n; j++) {
+      const i = wrapped(load<i32>(pi + (<usize>j << 2)), size);
+      store<T>(to + <usize>j * width, load<T>(from + <usize>i * width));
+    }
+  }
+}
+
 export function indexSelectForward(op: i32, self: i32, index: i32, d: i32): i32 {
   const rank = ndim(self);
   const n = numel(index);
@@ -111,10 +123,15 @@ export function indexSelectForward(op: i32, self: i32, index: i32, d: i32): i32 
     const outer = sizeBefore(self, d), inner = sizeAfter(self, d);
     const row = <usize>inner << elementShift(dtypeOf(self));
     const ps = dataPtr(src), pi = dataPtr(idx), po = dataPtr(out);
-    for (let o = 0; o < outer; o++) {
-      for (let j = 0; j < n; j++) {
-        const i = wrapped(load<i32>(pi + (<usize>j << 2)), size);
-        memory.copy(po + <usize>(o * n + j) * row, ps + <usize>(o * size + i) * row, row);
+    // along the last dim each slice is one element (im2col's gather): typed moves, not copies
+    if (inner == 1 && row == 4) takeElements<u32>(ps, pi, po, outer, size, n);
+    else if (inner == 1 && row == 8) takeElements<u64>(ps, pi, po, outer, size, n);
+    else {
+      for (let o = 0; o < outer; o++) {
+        for (let j = 0; j < n; j++) {
+          const i = wrapped(load<i32>(pi + (<usize>j << 2)), size);
+          memory.copy(po + <usize>(o * n + j) * row, ps + <usize>(o * size + i) * row, row);
+        }
       }
     }
     if (src != self) release(src);
@@ -245,6 +262,16 @@ function putRows<T>(out: i32, index: i32, source: i32, d: i32, accumulate: bool,
   const outer = sizeBefore(out, d), inner = sizeAfter(out, d);
   const width = <usize>sizeof<T>();
   const po = dataPtr(out), pi = dataPtr(index), ps = dataPtr(source);
+  if (inner == 1 && accumulate) { // along the last dim (col2im's sum): one element per slice
+    for (let o = 0; o < outer; o++) {
+      const to = po + <usize>o * <usize>size * width, from = ps + <usize>o * <usize>n * width;
+      for (let j = 0; j < n; j++) {
+        const at_ = to + <usize>wrapped(load<i32>(pi + (<usize>j << 2)), size) * width;
+        store<T>(at_, added<T>(load<T>(at_), alpha * load<T>(from + <usize>j * width)));
+      }
+    }
+    return;
+  }
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < n; j++) {
       const i = wrapped(load<i32>(pi + (<usize>j << 2)), size);

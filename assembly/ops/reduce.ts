@@ -304,6 +304,12 @@ function maxRun<T>(src: usize, outer: i32, len: i32, inner: i32, dst: usize, mas
   const size = sizeof<T>();
   for (let o = 0; o < outer; o++) {
     const from = src + <usize>(o * len * inner) * size;
+    if (inner == 1 && len < 16) { // short rows (pooling windows, class scores): no SIMD set-up
+      let m = load<T>(from);
+      for (let r = 1; r < len; r++) m = max<T>(m, load<T>(from + <usize>r * size));
+      store<T>(dst + <usize>o * size, m);
+      continue;
+    }
     if (inner == 1) {
       store<T>(dst + <usize>o * size, maxSpan<T>(from, len));
       continue;

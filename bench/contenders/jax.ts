@@ -1,7 +1,7 @@
 // jax-js on its wasm device, eager or under jit. jax-js arrays are reference-counted: an
 // op consumes its operands, so every reuse passes `.ref`. In Node, jax-js finds no Web
 // Worker and runs single-threaded.
-import { init, defaultDevice, numpy as np, valueAndGrad, jit, blockUntilReady } from "@jax-js/jax";
+import { init, defaultDevice, numpy as np, lax, valueAndGrad, jit, blockUntilReady } from "@jax-js/jax";
 import type { Data, Session } from "../workloads.js";
 
 type A = np.Array;
@@ -71,6 +71,39 @@ export function setupWith(useJit: boolean) {
           },
           step: async () => {
             const [l, next] = update(...params as [A, A, A, A], x.ref, y.ref) as [A, A[]];
+            params = next;
+            await blockUntilReady([l, ...next]);
+            l.dispose();
+          },
+        };
+      }
+      case "lenet": {
+        const x = np.array(d.x).reshape([d.batch, 1, 28, 28]), y = np.array(d.y).reshape([d.batch, d.classes]);
+        let params: A[] = [np.array(d.w1).reshape([d.c1, 1, 5, 5]), np.array(d.b1),
+          np.array(d.w2).reshape([d.c2, d.c1, 5, 5]), np.array(d.b2),
+          np.array(d.w3).reshape([d.classes, d.c2 * 16]), np.array(d.b3)];
+        // 2×2 max pooling as a max over the window axes of a reshape
+        const pool = (h: A, c: number, size: number) => np.max(h.reshape([d.batch, c, size / 2, 2, size / 2, 2]), [3, 5]);
+        const loss = (w1: A, b1: A, w2: A, b2: A, w3: A, b3: A, xs: A, ys: A) => {
+          const h1 = pool(np.maximum(lax.conv(xs, w1, [1, 1], "VALID").add(b1.reshape([d.c1, 1, 1])), 0), d.c1, 24);
+          const h2 = pool(np.maximum(lax.conv(h1, w2, [1, 1], "VALID").add(b2.reshape([d.c2, 1, 1])), 0), d.c2, 8);
+          const logits = np.matmul(h2.reshape([d.batch, d.c2 * 16]), w3.transpose()).add(b3);
+          const logp = logits.sub(np.max(logits.ref, -1, { keepdims: true }));
+          const lse = np.log(np.sum(np.exp(logp.ref), -1, { keepdims: true }));
+          return np.sum(logp.sub(lse).mul(ys)).mul(-1 / d.batch);
+        };
+        const lossAndGrads = valueAndGrad(loss, { argnums: [0, 1, 2, 3, 4, 5] });
+        const update = wrap((w1: A, b1: A, w2: A, b2: A, w3: A, b3: A, xs: A, ys: A) => {
+          const [l, g] = lossAndGrads(w1.ref, b1.ref, w2.ref, b2.ref, w3.ref, b3.ref, xs, ys) as [A, A[]];
+          return [l, [w1, b1, w2, b2, w3, b3].map((p, i) => p.sub(g[i].mul(d.lr)))];
+        });
+        return {
+          grads: async () => {
+            const refs = params.map((p) => p.ref) as [A, A, A, A, A, A];
+            return values((wrap(lossAndGrads)(...refs, x.ref, y.ref) as [A, A[]])[1]);
+          },
+          step: async () => {
+            const [l, next] = update(...params as [A, A, A, A, A, A], x.ref, y.ref) as [A, A[]];
             params = next;
             await blockUntilReady([l, ...next]);
             l.dispose();

@@ -29,6 +29,17 @@ export async function setup(d: Data): Promise<Session> {
         },
       };
     }
+    case "lenet": {
+      const p = { w1: d.w1.slice(), b1: d.b1.slice(), w2: d.w2.slice(), b2: d.b2.slice(), w3: d.w3.slice(), b3: d.b3.slice() };
+      const grads = () => plain.lenet(f32, d.x, d.y, p, d).slice(1) as Float32Array[];
+      return {
+        grads,
+        step: () => {
+          const g = grads();
+          [p.w1, p.b1, p.w2, p.b2, p.w3, p.b3].forEach((t, k) => { for (let i = 0; i < t.length; i++) t[i] -= d.lr * g[k][i]; });
+        },
+      };
+    }
     case "embed": {
       const run = () => [plain.embed(f32, d.w, d.t, d.idx, d.dim)[1]];
       return { step: run, grads: run };

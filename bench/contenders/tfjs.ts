@@ -74,6 +74,35 @@ export function setupOn(backend: "cpu" | "wasm") {
           }),
         };
       }
+      case "lenet": {
+        const x = tf.tensor4d(d.x, [d.batch, 28, 28, 1]), y = tf.tensor2d(d.y, [d.batch, d.classes]);
+        // PyTorch's layouts, moved to tfjs's (NHWC images, HWIO filters) inside the loss
+        const params = [
+          tf.variable(tf.tensor4d(d.w1, [d.c1, 1, 5, 5])), tf.variable(tf.tensor1d(d.b1)),
+          tf.variable(tf.tensor4d(d.w2, [d.c2, d.c1, 5, 5])), tf.variable(tf.tensor1d(d.b2)),
+          tf.variable(tf.tensor2d(d.w3, [d.classes, d.c2 * 16])), tf.variable(tf.tensor1d(d.b3)),
+        ];
+        const [w1, b1, w2, b2, w3, b3] = params;
+        const hwio = (w: tf.Tensor) => tf.transpose(w, [2, 3, 1, 0]) as tf.Tensor4D;
+        const loss = () => {
+          const h1 = tf.maxPool(tf.relu(tf.add(tf.conv2d(x, hwio(w1), 1, "valid"), b1)) as tf.Tensor4D, 2, 2, "valid");
+          const h2 = tf.maxPool(tf.relu(tf.add(tf.conv2d(h1, hwio(w2), 1, "valid"), b2)) as tf.Tensor4D, 2, 2, "valid");
+          const flat = tf.reshape(tf.transpose(h2, [0, 3, 1, 2]), [d.batch, d.c2 * 16]) as tf.Tensor2D;
+          const logits = tf.add(tf.matMul(flat, w3 as tf.Tensor2D, false, true), b3);
+          return tf.div(tf.neg(tf.sum(tf.mul(tf.logSoftmax(logits), y))), d.batch) as tf.Scalar;
+        };
+        const gradsOf = () => {
+          const { grads } = tf.variableGrads(loss, params);
+          return params.map((p) => grads[p.name]);
+        };
+        return {
+          grads: () => tf.tidy(() => values(gradsOf())),
+          step: () => tf.tidy(() => {
+            const g = gradsOf();
+            params.forEach((p, i) => p.assign(tf.sub(p, tf.mul(g[i], d.lr))));
+          }),
+        };
+      }
       case "stress": {
         const y0 = tf.scalar(d.y0), a = tf.scalar(d.a), b = tf.scalar(d.b);
         const f = tf.grads((ys: tf.Tensor, as: tf.Tensor, bs: tf.Tensor) => {

@@ -54,6 +54,32 @@ async function setup(wg: Lib, d: Data, scope: <T>(fn: () => T) => T): Promise<Se
         }),
       };
     }
+    case "lenet": {
+      if (wg.nn?.functional?.conv2d === undefined) return null; // builds before nn
+      const F = wg.nn.functional;
+      const x = wg.tensor(d.x, { shape: [d.batch, 1, 28, 28] });
+      const y = wg.tensor(d.y, { shape: [d.batch, d.classes] });
+      const params = [
+        wg.tensor(d.w1, { shape: [d.c1, 1, 5, 5], requires_grad: true }), wg.tensor(d.b1, { requires_grad: true }),
+        wg.tensor(d.w2, { shape: [d.c2, d.c1, 5, 5], requires_grad: true }), wg.tensor(d.b2, { requires_grad: true }),
+        wg.tensor(d.w3, { shape: [d.classes, d.c2 * 16], requires_grad: true }), wg.tensor(d.b3, { requires_grad: true }),
+      ];
+      const [w1, b1, w2, b2, w3, b3] = params;
+      const lossAndGrads = () => {
+        for (const p of params) p.grad = null;
+        const h1 = F.max_pool2d(F.conv2d(x, w1, b1).relu(), 2);
+        const h2 = F.max_pool2d(F.conv2d(h1, w2, b2).relu(), 2);
+        const logits = F.linear(h2.flatten(1), w3, b3);
+        logits.log_softmax(1).mul(y).sum().div(-d.batch).backward();
+      };
+      return {
+        grads: () => scope(() => { lossAndGrads(); return values(params.map((p) => p.grad)); }),
+        step: () => scope(() => {
+          lossAndGrads();
+          wg.no_grad(() => { for (const p of params) p.sub_(p.grad!, { alpha: d.lr }); });
+        }),
+      };
+    }
     case "embed": {
       if (typeof wg.Tensor.prototype.index_select !== "function") return null; // builds before indexing
       const w = wg.tensor(d.w, { shape: [d.vocab, d.dim], requires_grad: true });

@@ -48,23 +48,27 @@ const MAX_MAPS = 64;
 
 /**
  * For the padded image flattened to (Hp·Wp): the position of element k of window l, at
- * k·L + l (k = ki·kw + kj over the kernel, l = oh·OW + ow over the output), as int32.
+ * k·L + l (k = ki·kw + kj over the kernel, l = oh·OW + ow over the output), as int32; with
+ * `windowMajor`, at l·K + k instead, so that pooling reduces contiguous rows.
  */
-export function windowIndex(w: Windows): Tensor {
-  const key = JSON.stringify(w);
+export function windowIndex(w: Windows, windowMajor = false): Tensor {
+  const key = JSON.stringify(w) + (windowMajor ? "l" : "k");
   const cached = maps.get(key);
   if (cached !== undefined) return cached;
   const [OH, OW] = outputSize(w);
   const Wp = w.size[1] + 2 * w.padding[1] + (w.extra?.[1] ?? 0);
   const [kh, kw] = w.kernel, [sh, sw] = w.stride, [dh, dw] = w.dilation;
-  const L = OH * OW;
-  const index = new Int32Array(kh * kw * L);
+  const L = OH * OW, K = kh * kw;
+  const index = new Int32Array(K * L);
   for (let ki = 0; ki < kh; ki++) {
     for (let kj = 0; kj < kw; kj++) {
-      const base = (ki * kw + kj) * L;
+      const k = ki * kw + kj;
       for (let oh = 0; oh < OH; oh++) {
         const row = (oh * sh + ki * dh) * Wp + kj * dw;
-        for (let ow = 0; ow < OW; ow++) index[base + oh * OW + ow] = row + ow * sw;
+        for (let ow = 0; ow < OW; ow++) {
+          const l = oh * OW + ow;
+          index[windowMajor ? l * K + k : k * L + l] = row + ow * sw;
+        }
       }
     }
   }

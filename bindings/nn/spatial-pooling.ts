@@ -77,13 +77,13 @@ function poolWindows(op: string, x4: Tensor, dims: 1 | 2, kernel_size: unknown, 
   return { size, kernel, stride, padding, dilation, extra };
 }
 
-// The windows of x4, padded with `value`: (N, C, kh·kw, L).
+// The windows of x4, padded with `value`: (N, C, L, kh·kw).
 function gathered(x4: Tensor, w: Windows, value: number): Tensor {
   const [ph, pw] = w.padding, [eh, ew] = w.extra ?? [0, 0];
   const padded = ph + pw + eh + ew === 0 ? x4 : pad(x4, [pw, pw + ew, ph, ph + eh], { value });
   const [N, C, Hp, Wp] = padded.shape;
   const [OH, OW] = outputSize(w);
-  return padded.reshape([N, C, Hp * Wp]).index_select(2, windowIndex(w)).reshape([N, C, w.kernel[0] * w.kernel[1], OH * OW]);
+  return padded.reshape([N, C, Hp * Wp]).index_select(2, windowIndex(w, true)).reshape([N, C, OH * OW, w.kernel[0] * w.kernel[1]]);
 }
 
 function maxPool(op: string, dims: 1 | 2, input: Tensor, kernel_size: unknown, options: MaxPoolOptions): Tensor | [Tensor, Tensor] {
@@ -92,19 +92,19 @@ function maxPool(op: string, dims: 1 | 2, input: Tensor, kernel_size: unknown, o
   const w = poolWindows(op, x4, dims, kernel_size, options);
   return scope(() => {
     const [N, C] = x4.shape, [OH, OW] = outputSize(w);
-    const { values, indices } = gathered(x4, w, -Infinity).max(2); // (N, C, L): the first maximum of each window, as PyTorch
+    const { values, indices } = gathered(x4, w, -Infinity).max(3); // (N, C, L): the first maximum of each window, as PyTorch
     const out = restore(values.reshape([N, C, OH, OW]));
     if (!options.return_indices) return out;
     // the window element's position in the unpadded input, flattened over (H, W) as PyTorch's indices
     const positions = inputPositions(w).expand([N, C, -1, -1]);
-    const flat = positions.gather(2, indices.unsqueeze(2)).squeeze(2).reshape([N, C, OH, OW]);
+    const flat = positions.gather(3, indices.unsqueeze(3)).squeeze(3).reshape([N, C, OH, OW]);
     return [out, restore(flat)] as [Tensor, Tensor];
   });
 }
 
 const positionMaps = new Map<string, Tensor>();
 
-// For each window element (k, l): its flat index h·W + w in the unpadded input, as int32 (1, 1, K, L).
+// For each window element (l, k): its flat index h·W + w in the unpadded input, as int32 (1, 1, L, K).
 function inputPositions(w: Windows): Tensor {
   const key = JSON.stringify(w);
   const cached = positionMaps.get(key);
@@ -117,12 +117,12 @@ function inputPositions(w: Windows): Tensor {
         for (let ow = 0; ow < OW; ow++) {
           const h = oh * w.stride[0] + ki * w.dilation[0] - w.padding[0];
           const c = ow * w.stride[1] + kj * w.dilation[1] - w.padding[1];
-          values[(ki * kw + kj) * L + oh * OW + ow] = h * W + c;
+          values[(oh * OW + ow) * kh * kw + ki * kw + kj] = h * W + c;
         }
       }
     }
   }
-  const t = keep(tensor(values, { shape: [1, 1, kh * kw, L] }));
+  const t = keep(tensor(values, { shape: [1, 1, L, kh * kw] }));
   if (positionMaps.size >= 64) {
     const [oldest, old] = positionMaps.entries().next().value as [string, Tensor];
     positionMaps.delete(oldest);
@@ -140,7 +140,7 @@ function avgPool(op: string, dims: 1 | 2, input: Tensor, kernel_size: unknown, o
   if (divisor !== null && (!Number.isInteger(divisor) || divisor === 0)) fail(op, "divisor must be not zero");
   return scope(() => {
     const [N, C] = x4.shape, [OH, OW] = outputSize(w);
-    const sums = gathered(x4, w, 0).sum(2);
+    const sums = gathered(x4, w, 0).sum(3);
     const out = divisor !== null ? sums.div(divisor) : sums.div(windowCounts(w, options.count_include_pad ?? true, x4.dtype));
     return restore(out.reshape([N, C, OH, OW]));
   });

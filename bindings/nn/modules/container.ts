@@ -27,7 +27,7 @@ class ListOfModules extends Module {
     for (const m of modules) this._items.push(checkModule(`${_kindName}()`, m, `item ${i++}`));
   }
 
-  protected override _members(): [string, unknown][] {
+  override _members(): [string, unknown][] {
     return this._items.map((m, i) => [String(i), m]);
   }
 
@@ -72,7 +72,7 @@ export class Sequential extends ListOfModules {
     if (entries !== null) this._names = entries.map(([name]) => name);
   }
 
-  protected override _members(): [string, unknown][] {
+  override _members(): [string, unknown][] {
     const names = this._names;
     return this._items.map((m, i) => [names?.[i] ?? String(i), m]);
   }
@@ -112,7 +112,7 @@ export class ModuleDict extends Module {
     this.update(modules);
   }
 
-  protected override _members(): [string, unknown][] {
+  override _members(): [string, unknown][] {
     return [...this._items];
   }
 

@@ -41,10 +41,12 @@ const BOOKKEEPING = new Set(["training", "_buffers", "_forwardHooks", "_forwardP
 export class Module {
   /** Whether the module is in training mode (train()) or evaluation mode (eval()). */
   training = true;
-  // buffer name -> whether state_dict() includes it (PyTorch's persistent flag)
-  private _buffers = new Map<string, boolean>();
-  private _forwardHooks: ForwardHook[] = [];
-  private _forwardPreHooks: ForwardPreHook[] = [];
+  /** @internal buffer name -> whether state_dict() includes it (PyTorch's persistent flag) */
+  _buffers = new Map<string, boolean>();
+  /** @internal */
+  _forwardHooks: ForwardHook[] = [];
+  /** @internal */
+  _forwardPreHooks: ForwardPreHook[] = [];
 
   /** The computation; write it in a subclass and run it with call(). */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -78,7 +80,8 @@ export class Module {
     return this._addHook(this._forwardPreHooks as ForwardPreHook<this>[], hook, "register_forward_pre_hook");
   }
 
-  private _addHook<H>(hooks: H[], hook: H, op: string): RemovableHandle {
+  /** @internal */
+  _addHook<H>(hooks: H[], hook: H, op: string): RemovableHandle {
     if (typeof hook !== "function") throw new TypeError(`${op}(): hook must be a function, got ${describe(hook)}`);
     hooks.push(hook);
     return { remove: () => { const i = hooks.indexOf(hook); if (i >= 0) hooks.splice(i, 1); } };
@@ -89,8 +92,9 @@ export class Module {
   /**
    * The module's own members in order: every field holding a Parameter, a Module or a
    * registered buffer (null ones too). Containers override it to list their items.
+   * @internal
    */
-  protected _members(): [string, unknown][] {
+  _members(): [string, unknown][] {
     return Object.entries(this).filter(([name]) => !BOOKKEEPING.has(name));
   }
 
@@ -123,7 +127,8 @@ export class Module {
     (this as unknown as Record<string, unknown>)[name] = module;
   }
 
-  private _checkName(op: string, name: unknown): void {
+  /** @internal */
+  _checkName(op: string, name: unknown): void {
     if (typeof name !== "string") throw new TypeError(`${op}(): name should be a string. Got ${describe(name)}`);
     if (name === "" || name.includes(".")) throw new Error(`${op}(): name can't be empty or contain ".", got "${name}"`);
     if (BOOKKEEPING.has(name) || (name in this && !(name in Object.getOwnPropertyDescriptors(this)))) {
@@ -131,7 +136,8 @@ export class Module {
     }
   }
 
-  private _kind(name: string, value: unknown): "parameter" | "buffer" | "module" | null {
+  /** @internal */
+  _kind(name: string, value: unknown): "parameter" | "buffer" | "module" | null {
     if (value instanceof Module) return "module";
     if (this._buffers.has(name)) return "buffer";
     if (value instanceof Parameter) return "parameter";
@@ -170,9 +176,11 @@ export class Module {
     return this.named_modules().map(([, m]) => m);
   }
 
-  // Every parameter or buffer of this module (and, with recurse, of its submodules), each
-  // tensor once, with its dotted name.
-  private _namedTensors(kind: "parameter" | "buffer", recurse: boolean, persistentOnly = false): [string, Tensor][] {
+  /**
+   * @internal Every parameter or buffer of this module (and, with recurse, of its
+   * submodules), each tensor once, with its dotted name.
+   */
+  _namedTensors(kind: "parameter" | "buffer", recurse: boolean, persistentOnly = false): [string, Tensor][] {
     const seen = new Set<Tensor>();
     const out: [string, Tensor][] = [];
     const modules: [string, Module][] = recurse ? this.named_modules() : [["", this]];
@@ -283,8 +291,8 @@ export class Module {
     return out;
   }
 
-  // PyTorch's order: per module (in walk order), its parameters then its buffers.
-  private _stateOrder(entries: [string, Tensor][]): [string, Tensor][] {
+  /** @internal PyTorch's order: per module (in walk order), its parameters then its buffers. */
+  _stateOrder(entries: [string, Tensor][]): [string, Tensor][] {
     const rank = new Map(this.named_modules().map(([name], i) => [name, i]));
     const owner = (name: string) => rank.get(name.includes(".") ? name.slice(0, name.lastIndexOf(".")) : "") ?? 0;
     return entries.map((e, i) => [e, i] as const).sort((a, b) => owner(a[0][0]) - owner(b[0][0]) || a[1] - b[1]).map(([e]) => e);
