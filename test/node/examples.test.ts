@@ -29,3 +29,19 @@ test("examples/porting.ts learns its classes", () => {
   expect(loss(lines[lines.length - 1])).toBeLessThan(loss(lines[0]) / 2);
   expect(top1).toBeGreaterThan(0.7); // 4 classes: chance is 0.25
 });
+
+test("examples/mnist.ts: the CNN learns the digits in two epochs and saves weights PyTorch's format holds", async () => {
+  const { mkdtempSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const { join } = await import("node:path");
+  const { load, load_metadata } = await import("../../bindings/index.js");
+  const file = join(mkdtempSync(join(tmpdir(), "wasmgrad-mnist-")), "cnn.safetensors");
+  const out = execFileSync(process.execPath, ["--import", "tsx", "examples/mnist.ts", "--epochs", "2", "--quiet", "--out", file],
+    { cwd: root, encoding: "utf8" });
+  const accuracy = Number(/test accuracy ([\d.]+)% on 2000 digits/.exec(out)![1]);
+  expect(accuracy).toBeGreaterThan(93);
+  const weights = load(file);
+  expect(weights["0.weight"].shape).toEqual([8, 1, 5, 5]);
+  expect(weights["9.bias"].shape).toEqual([10]);
+  expect(load_metadata(file)).toEqual({ model: "cnn", test_accuracy: (accuracy / 100).toFixed(4) });
+}, 120_000);
