@@ -37,6 +37,26 @@ function matmul(make: Make, a: Floats, b: Floats, m: number, k: number, n: numbe
   return c;
 }
 
+// The mean softmax cross-entropy of logits z + b (z is changed in place) against one-hot
+// rows y; returns it and its gradient in z.
+function crossEntropy(make: Make, z: Floats, b: Floats, y: Floats, batch: number, classes: number): [number, Floats] {
+  const dz = make(batch * classes);
+  let loss = 0;
+  for (let i = 0; i < batch; i++) {
+    const row = i * classes;
+    let max = -Infinity;
+    for (let j = 0; j < classes; j++) max = Math.max(max, (z[row + j] += b[j]));
+    let s = 0;
+    for (let j = 0; j < classes; j++) s += Math.exp(z[row + j] - max);
+    for (let j = 0; j < classes; j++) {
+      const logp = z[row + j] - max - Math.log(s);
+      loss -= (y[row + j] * logp) / batch;
+      dz[row + j] = (Math.exp(logp) - y[row + j]) / batch; // rows of y sum to 1
+    }
+  }
+  return [loss, dz];
+}
+
 /** loss = sum(A B); dA = G B^T, dB = A^T G with G = ones. Returns [loss, dA, dB]. */
 export function mm(make: Make, a: Floats, b: Floats, n: number): [number, Floats, Floats] {
   const c = matmul(make, a, b, n, n, n);
@@ -59,20 +79,7 @@ export function mlp(make: Make, x: Floats, y: Floats, p: Mlp, batch: number, inp
   const h = matmul(make, x, p.w1, batch, inputs, hidden);
   for (let i = 0; i < batch; i++) for (let j = 0; j < hidden; j++) h[i * hidden + j] = Math.max(0, h[i * hidden + j] + p.b1[j]);
   const z = matmul(make, h, p.w2, batch, hidden, classes);
-  const dz = make(batch * classes);
-  let loss = 0;
-  for (let i = 0; i < batch; i++) {
-    const row = i * classes;
-    let max = -Infinity;
-    for (let j = 0; j < classes; j++) max = Math.max(max, (z[row + j] += p.b2[j]));
-    let s = 0;
-    for (let j = 0; j < classes; j++) s += Math.exp(z[row + j] - max);
-    for (let j = 0; j < classes; j++) {
-      const logp = z[row + j] - max - Math.log(s);
-      loss -= (y[row + j] * logp) / batch;
-      dz[row + j] = (Math.exp(logp) - y[row + j]) / batch; // rows of y sum to 1
-    }
-  }
+  const [loss, dz] = crossEntropy(make, z, p.b2, y, batch, classes);
   const dw2 = matmul(make, h, dz, hidden, batch, classes, true);
   const db2 = make(classes);
   for (let i = 0; i < batch; i++) for (let j = 0; j < classes; j++) db2[j] += dz[i * classes + j];
@@ -213,20 +220,7 @@ export function lenet(make: Make, x: Floats, y: Floats, p: LeNet, z: LeNetSizes)
   const h2 = reluPool(make, a2, n * c2, 8, at2); // (n, c2·16), flattened as NCHW
   const features = c2 * 16;
   const logits = matmul(make, h2, p.w3, n, features, classes, false, true);
-  const dz = make(n * classes);
-  let loss = 0;
-  for (let i = 0; i < n; i++) {
-    const row = i * classes;
-    let max = -Infinity;
-    for (let j = 0; j < classes; j++) max = Math.max(max, (logits[row + j] += p.b3[j]));
-    let s = 0;
-    for (let j = 0; j < classes; j++) s += Math.exp(logits[row + j] - max);
-    for (let j = 0; j < classes; j++) {
-      const logp = logits[row + j] - max - Math.log(s);
-      loss -= (y[row + j] * logp) / n;
-      dz[row + j] = (Math.exp(logp) - y[row + j]) / n;
-    }
-  }
+  const [loss, dz] = crossEntropy(make, logits, p.b3, y, n, classes);
   const dw3 = matmul(make, dz, h2, classes, n, features, true);
   const db3 = make(classes);
   for (let i = 0; i < n; i++) for (let j = 0; j < classes; j++) db3[j] += dz[i * classes + j];

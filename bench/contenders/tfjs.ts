@@ -17,6 +17,21 @@ async function use(backend: "cpu" | "wasm"): Promise<void> {
 
 const values = (ts: tf.Tensor[]) => ts.map((t) => t.dataSync() as Float32Array);
 
+// A training step's session: the gradients of the variables from loss, and a plain SGD update.
+function sgd(params: tf.Variable[], loss: () => tf.Scalar, lr: number): Session {
+  const gradsOf = () => {
+    const { grads } = tf.variableGrads(loss, params);
+    return params.map((p) => grads[p.name]);
+  };
+  return {
+    grads: () => tf.tidy(() => values(gradsOf())),
+    step: () => tf.tidy(() => {
+      const g = gradsOf();
+      params.forEach((p, i) => p.assign(tf.sub(p, tf.mul(g[i], lr))));
+    }),
+  };
+}
+
 export function setupOn(backend: "cpu" | "wasm") {
   return async (d: Data): Promise<Session | null> => {
     if ("dtype" in d && d.dtype === "float64") return null; // tfjs computes in float32 only
@@ -62,17 +77,7 @@ export function setupOn(backend: "cpu" | "wasm") {
           const logits = tf.add(tf.matMul(tf.relu(tf.add(tf.matMul(x, w1 as tf.Tensor2D), b1)), w2 as tf.Tensor2D), b2);
           return tf.div(tf.neg(tf.sum(tf.mul(tf.logSoftmax(logits), y))), d.batch) as tf.Scalar;
         };
-        const gradsOf = () => {
-          const { grads } = tf.variableGrads(loss, params);
-          return params.map((p) => grads[p.name]);
-        };
-        return {
-          grads: () => tf.tidy(() => values(gradsOf())),
-          step: () => tf.tidy(() => {
-            const g = gradsOf();
-            params.forEach((p, i) => p.assign(tf.sub(p, tf.mul(g[i], d.lr))));
-          }),
-        };
+        return sgd(params, loss, d.lr);
       }
       case "lenet": {
         const x = tf.tensor4d(d.x, [d.batch, 28, 28, 1]), y = tf.tensor2d(d.y, [d.batch, d.classes]);
@@ -91,17 +96,7 @@ export function setupOn(backend: "cpu" | "wasm") {
           const logits = tf.add(tf.matMul(flat, w3 as tf.Tensor2D, false, true), b3);
           return tf.div(tf.neg(tf.sum(tf.mul(tf.logSoftmax(logits), y))), d.batch) as tf.Scalar;
         };
-        const gradsOf = () => {
-          const { grads } = tf.variableGrads(loss, params);
-          return params.map((p) => grads[p.name]);
-        };
-        return {
-          grads: () => tf.tidy(() => values(gradsOf())),
-          step: () => tf.tidy(() => {
-            const g = gradsOf();
-            params.forEach((p, i) => p.assign(tf.sub(p, tf.mul(g[i], d.lr))));
-          }),
-        };
+        return sgd(params, loss, d.lr);
       }
       case "stress": {
         const y0 = tf.scalar(d.y0), a = tf.scalar(d.a), b = tf.scalar(d.b);

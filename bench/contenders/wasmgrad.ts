@@ -9,6 +9,17 @@ type Lib = typeof Wasmgrad;
 
 const values = (ts: (Wasmgrad.Tensor | null)[]) => ts.map((t) => t!.toTypedArray());
 
+// A training step's session: the gradients of `params` from lossAndGrads, and a plain SGD update.
+function sgd(wg: Lib, scope: <T>(fn: () => T) => T, params: Wasmgrad.Tensor[], lossAndGrads: () => void, lr: number): Session {
+  return {
+    grads: () => scope(() => { lossAndGrads(); return values(params.map((p) => p.grad)); }),
+    step: () => scope(() => {
+      lossAndGrads();
+      wg.no_grad(() => { for (const p of params) p.sub_(p.grad!, { alpha: lr }); });
+    }),
+  };
+}
+
 export const setupScoped = (lib: Lib, scoped: boolean) => (d: Data) => setup(lib, d, scoped ? lib.scope : (fn) => fn());
 
 async function setup(wg: Lib, d: Data, scope: <T>(fn: () => T) => T): Promise<Session | null> {
@@ -46,13 +57,7 @@ async function setup(wg: Lib, d: Data, scope: <T>(fn: () => T) => T): Promise<Se
         const logits = x.matmul(w1).add(b1).relu().matmul(w2).add(b2);
         logits.log_softmax(1).mul(y).sum().div(-d.batch).backward();
       };
-      return {
-        grads: () => scope(() => { lossAndGrads(); return values(params.map((p) => p.grad)); }),
-        step: () => scope(() => {
-          lossAndGrads();
-          wg.no_grad(() => { for (const p of params) p.sub_(p.grad!, { alpha: d.lr }); });
-        }),
-      };
+      return sgd(wg, scope, params, lossAndGrads, d.lr);
     }
     case "lenet": {
       if (wg.nn?.functional?.conv2d === undefined) return null; // builds before nn
@@ -72,13 +77,7 @@ async function setup(wg: Lib, d: Data, scope: <T>(fn: () => T) => T): Promise<Se
         const logits = F.linear(h2.flatten(1), w3, b3);
         logits.log_softmax(1).mul(y).sum().div(-d.batch).backward();
       };
-      return {
-        grads: () => scope(() => { lossAndGrads(); return values(params.map((p) => p.grad)); }),
-        step: () => scope(() => {
-          lossAndGrads();
-          wg.no_grad(() => { for (const p of params) p.sub_(p.grad!, { alpha: d.lr }); });
-        }),
-      };
+      return sgd(wg, scope, params, lossAndGrads, d.lr);
     }
     case "embed": {
       if (typeof wg.Tensor.prototype.index_select !== "function") return null; // builds before indexing
