@@ -95,7 +95,7 @@ describe("npm pack's tarball in an empty project", () => {
       const x = arange(4, { requires_grad: true });
       x.dot(x).backward();
       const model = new Sequential(new Linear(4, 3), new Tanh());
-      window.result = { grad: x.grad.tolist(), out: model.call(x.detach()).shape };
+      window.result = { grad: x.grad.tolist(), out: model.call(x.detach()).shape, repr: String(model) };
     `);
     const vite = join(root, "node_modules", "vite", "bin", "vite.js");
     execFileSync(process.execPath, [vite, "build", "--logLevel", "error"], { cwd: consumer, stdio: "pipe" });
@@ -119,7 +119,11 @@ describe("npm pack's tarball in an empty project", () => {
       await page.waitForFunction(() => (window as unknown as { result?: unknown }).result !== undefined, null, { timeout: 20_000 });
       const result = await page.evaluate(() => (window as unknown as { result: unknown }).result);
       expect(errors).toEqual([]);
-      expect(result).toEqual({ grad: [0, 2, 4, 6], out: [3] });
+      // the bundle is minified: the repr must still name PyTorch's classes
+      expect(result).toEqual({
+        grad: [0, 2, 4, 6], out: [3],
+        repr: "Sequential(\n  (0): Linear(in_features=4, out_features=3, bias=True)\n  (1): Tanh()\n)",
+      });
     } finally {
       await browser.close();
       server.close();

@@ -3,7 +3,7 @@
 
 import type { Tensor } from "../../tensor.js";
 import type { GeluApproximation } from "../../math-ops.js";
-import { Module } from "./module.js";
+import { Module, keepNames } from "./module.js";
 import { describe } from "../../shape.js";
 import { pyFloat } from "./checks.js";
 import "../../math-ops.js"; // Tensor.prototype.gelu
@@ -146,3 +146,5 @@ export class LogSoftmax extends Module {
     return `dim=${this.dim}`;
   }
 }
+
+keepNames({ LeakyReLU, ELU, GELU, Softplus, Hardtanh, Softmax, LogSoftmax });

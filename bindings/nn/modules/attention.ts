@@ -7,7 +7,7 @@ import { zeros } from "../../create.js";
 import { scope } from "../../lifetime.js";
 import { checkOptions } from "../../options.js";
 import { describe, formatShape } from "../../shape.js";
-import { Module } from "./module.js";
+import { Module, keepNames } from "./module.js";
 import { Parameter } from "../parameter.js";
 import { Linear, type FactoryOptions } from "./linear.js";
 import { constant_, xavier_uniform_ } from "../init.js";
@@ -140,3 +140,5 @@ export class MultiheadAttention extends Module {
     return "";
   }
 }
+
+keepNames({ MultiheadAttention });

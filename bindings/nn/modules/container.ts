@@ -2,7 +2,7 @@
 // modules. Their items are members under the names "0", "1", ... or the dict's keys, in
 // insertion order, so parameters() and state_dict() name them as PyTorch does.
 
-import { Module } from "./module.js";
+import { Module, keepNames } from "./module.js";
 import { describe } from "../../shape.js";
 
 function checkModule(op: string, m: unknown, at: string): Module {
@@ -147,3 +147,5 @@ export class ModuleDict extends Module {
     return this;
   }
 }
+
+keepNames({ Sequential, ModuleList, ModuleDict });

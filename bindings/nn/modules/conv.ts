@@ -2,7 +2,7 @@
 // weight, U(±1/√fan_in) for the bias) and padding modes (zeros, reflect, replicate, circular).
 
 import type { Tensor } from "../../tensor.js";
-import { Module } from "./module.js";
+import { Module, keepNames } from "./module.js";
 import { Parameter } from "../parameter.js";
 import { kaiming_uniform_ } from "../init.js";
 import { conv1d, conv2d } from "../convolution.js";
@@ -109,3 +109,5 @@ export class Conv2d extends ConvNd {
     super(2, in_channels, out_channels, kernel_size, options);
   }
 }
+
+keepNames({ Conv1d, Conv2d });

@@ -2,7 +2,7 @@
 // (N, features).
 
 import type { Tensor } from "../../tensor.js";
-import { Module } from "./module.js";
+import { Module, keepNames } from "./module.js";
 import "../../shape-ops.js"; // Tensor.prototype.unflatten
 
 /** Flattens dims start_dim..end_dim into one (by default all but the batch dim). */
@@ -37,3 +37,5 @@ export class Unflatten extends Module {
     return `dim=${this.dim}, unflattened_size=(${this.unflattened_size.join(", ")}${this.unflattened_size.length === 1 ? "," : ""})`;
   }
 }
+
+keepNames({ Flatten, Unflatten });

@@ -4,7 +4,7 @@
 import { Tensor } from "../../tensor.js";
 import { empty } from "../../factories.js";
 import type { DType } from "../../dtype.js";
-import { Module } from "./module.js";
+import { Module, keepNames } from "./module.js";
 import { Parameter } from "../parameter.js";
 import { calculateFans, kaiming_uniform_, uniform_ } from "../init.js";
 import { checkSize } from "./checks.js";
@@ -89,3 +89,5 @@ export class Bilinear extends Module {
       `out_features=${this.out_features}, bias=${this.bias === null ? "False" : "True"}`;
   }
 }
+
+keepNames({ Identity, Linear, Bilinear });

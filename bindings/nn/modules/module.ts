@@ -371,3 +371,13 @@ export class Module {
     return this.constructor.name;
   }
 }
+
+/**
+ * Pins each class's name to its key, so that reprs and errors keep PyTorch's names in
+ * minified bundles (a minifier renames classes but keeps property keys).
+ */
+export function keepNames(classes: Record<string, abstract new (...args: never[]) => Module>): void {
+  for (const [name, c] of Object.entries(classes)) Object.defineProperty(c, "name", { value: name });
+}
+
+keepNames({ Module });

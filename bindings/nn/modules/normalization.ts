@@ -5,7 +5,7 @@ import { Tensor } from "../../tensor.js";
 import { zeros, ones } from "../../create.js";
 import { no_grad } from "../../autograd.js";
 import { describe } from "../../shape.js";
-import { Module } from "./module.js";
+import { Module, keepNames } from "./module.js";
 import { Parameter } from "../parameter.js";
 import { batch_norm, group_norm, layer_norm } from "../functional-layers.js";
 import type { FactoryOptions } from "./linear.js";
@@ -161,3 +161,5 @@ export class BatchNorm2d extends BatchNorm {
     if (input.ndim !== 4) throw new Error(`${this._name()}: expected 4D input (got ${input.ndim}D input)`);
   }
 }
+
+keepNames({ LayerNorm, GroupNorm, BatchNorm1d, BatchNorm2d });

@@ -1,7 +1,7 @@
 // The pooling layers: each holds its options and calls the function of nn.functional.
 
 import type { Tensor } from "../../tensor.js";
-import { Module } from "./module.js";
+import { Module, keepNames } from "./module.js";
 import {
   adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d,
   type AvgPoolOptions, type MaxPoolOptions,
@@ -86,3 +86,5 @@ export class AdaptiveAvgPool1d extends Module {
     return `output_size=${this.output_size}`;
   }
 }
+
+keepNames({ AdaptiveAvgPool1d, AdaptiveAvgPool2d });

@@ -3,7 +3,7 @@
 
 import { Tensor } from "../../tensor.js";
 import { no_grad } from "../../autograd.js";
-import { Module } from "./module.js";
+import { Module, keepNames } from "./module.js";
 import { Parameter } from "../parameter.js";
 import { normal_ } from "../init.js";
 import { embedding } from "../functional-layers.js";
@@ -74,3 +74,5 @@ export class Embedding extends Module {
     return s;
   }
 }
+
+keepNames({ Embedding });
