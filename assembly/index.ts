@@ -6,7 +6,7 @@ import {
   tensorCount, tensorBytes, evictable, recoverFromTrap, lastRequest,
   FLAGS, FLAG_REQUIRES_GRAD, FLAG_SAVED_FREED, GRAD, OP, VERSION, CAPTURE, F32, F64, I32,
   dtypeOf, rootOf, versionOf as tensorVersion, bumpVersion as bumpTensorVersion, isStrided, strideOf,
-  offsetOf, newTensorLike, sharesData, isStale, historyOf, SAVED, SAVE_OUT, VER_OUT,
+  offsetOf, newTensorLike, sharesData, isStale, historyOf, SAVED, SAVE_OUT, VER_OUT, NIN, inputOf,
 } from "./tensors";
 import { addInPlace as addInto, mulInPlace as mulInto } from "./ops/elementwise";
 import { copyInto } from "./ops/views";
@@ -66,6 +66,11 @@ export function setRequiresGrad(t: i32, on: bool): void {
 }
 export function isLeafTensor(t: i32): bool { return isLeaf(t); }
 export function opOf(t: i32): i32 { return geti(t, OP); }
+// The graph links of a node (a tensor an op made), for walking the graph from the bindings.
+export function inputCount(t: i32): i32 { return geti(t, OP) == 0 ? 0 : geti(t, NIN); }
+export function inputAt(t: i32, i: i32): i32 { return inputOf(t, i); }
+// What a node saved for backward (bit i: input i; bit 30: its output), until backward frees it.
+export function savedMaskOf(t: i32): i32 { return geti(t, OP) == 0 || (geti(t, FLAGS) & FLAG_SAVED_FREED) != 0 ? 0 : geti(t, SAVED); }
 export function versionOf(t: i32): i32 { return tensorVersion(t); }
 export function gradOf(t: i32): i32 { return geti(t, GRAD); }
 export function clearGrad(t: i32): void {

@@ -4,7 +4,7 @@
 import { core, ops, heapI32, scratchByteOffset, SCRATCH_INTS } from "./core.js";
 import { Tensor, allocate, type TensorLike } from "./tensor.js";
 import { describe, fail, formatShape, sameShape } from "./shape.js";
-import { gradFnOf } from "./ops.js";
+import { gradFnName } from "./graph-nodes.js";
 import { DTYPES, type DType } from "./dtype.js";
 
 const TITLE: Record<DType, string> = { float32: "Float32", float64: "Float64", int32: "Int32", bool: "Bool" };
@@ -151,12 +151,12 @@ function sweep(op: string, roots: Tensor[], gradients: (TensorLike | null)[], op
       const shape = Array.from({ length: core.rankOf(saved) }, (_, d) => core.dimOf(saved, d));
       fail(op, "one of the variables needed for gradient computation has been modified by an " +
         `inplace operation: [${TITLE[DTYPES[core.dtypeCode(saved)]]} tensor of shape ${formatShape(shape)}], which is used by ` +
-        `${gradFnOf(core.opOf(node))?.name ?? "a node"}, is at version ${core.versionOf(saved)}; ` +
+        `${gradFnName(core.opOf(node)) ?? "a node"}, is at version ${core.versionOf(saved)}; ` +
         `expected version ${core.errorExpected()} instead.`);
     }
     if (err === ERR_RULE) {
       const node = core.errorTensor();
-      throw new Error(`${op}(): internal error: the backward rule of ${gradFnOf(core.opOf(node))?.name ?? "a node"} ` +
+      throw new Error(`${op}(): internal error: the backward rule of ${gradFnName(core.opOf(node)) ?? "a node"} ` +
         `gave no gradient of the right shape for its input ${core.errorInput()}; please report this as a bug`);
     }
   } finally {

@@ -32,6 +32,9 @@ export interface Core {
   setRequiresGrad(t: number, on: boolean): void;
   isLeafTensor(t: number): number;
   opOf(t: number): number;
+  inputCount(t: number): number;
+  inputAt(t: number, i: number): number;
+  savedMaskOf(t: number): number;
   versionOf(t: number): number;
   gradOf(t: number): number;
   clearGrad(t: number): void;
@@ -129,6 +132,9 @@ export const core: Core = {
   setRequiresGrad: raw.setRequiresGrad,
   isLeafTensor: raw.isLeafTensor,
   opOf: raw.opOf,
+  inputCount: raw.inputCount,
+  inputAt: raw.inputAt,
+  savedMaskOf: raw.savedMaskOf,
   versionOf: raw.versionOf,
   gradOf: raw.gradOf,
   clearGrad: raw.clearGrad,

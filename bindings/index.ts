@@ -2,7 +2,9 @@
 
 export { Tensor } from "./tensor.js";
 export type { TensorLike, MaxResult } from "./tensor.js";
-export type { GradFn } from "./ops.js";
+export type { GradFn } from "./graph-nodes.js";
+export { Node, AccumulateGrad } from "./graph-nodes.js";
+export * as graph from "./graph.js"; // graph.to_dot(root, { params, show_saved })
 export {
   tensor, arange, linspace, zeros, ones, full, zeros_like, ones_like, rand, randn,
 } from "./create.js";

@@ -57,6 +57,11 @@ export function adopt(t: Tensor): void {
   }
 }
 
+/** The handle of core tensor id, if it has one. */
+export function handleOf(id: number): Tensor | undefined {
+  return owners[id];
+}
+
 /** Releases a handle's core tensor now. */
 export function releaseHandle(t: Tensor): void {
   const id = t._id;

@@ -18,18 +18,3 @@ function checkCodes(): void {
   }
 }
 checkCodes();
-
-/** The object grad_fn returns: PyTorch-style, with the backward node's name. */
-export interface GradFn {
-  readonly name: string;
-}
-
-const gradFnByCode = new Map<number, GradFn>();
-for (const name of Object.keys(OPS) as OpName[]) {
-  const fn = OPS[name].gradFn;
-  if (fn !== null) gradFnByCode.set(OPS[name].code, Object.freeze({ name: fn, toString: () => `<${fn}>` }));
-}
-
-export function gradFnOf(code: number): GradFn | null {
-  return gradFnByCode.get(code) ?? null;
-}

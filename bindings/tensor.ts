@@ -2,7 +2,7 @@
 // Each method checks its arguments, makes one call into the core and wraps the result.
 
 import { core, ops, heapOf, dataIndex, writeScratch } from "./core.js";
-import { gradFnOf, type GradFn } from "./ops.js";
+import { gradFnOf, type GradFn } from "./graph-nodes.js";
 import { TableMethods } from "./generated/methods.js";
 import {
   type Shape, broadcastShapes, checkSize, describe, fail, formatShape, inferShape, normalizeDim,
@@ -268,7 +268,7 @@ export class Tensor extends TableMethods {
   }
 
   get grad_fn(): GradFn | null {
-    return gradFnOf(core.opOf(this._live("grad_fn")));
+    return gradFnOf(this);
   }
 
   /** The accumulated gradient of a leaf; null before the first backward and for non-leaves. */
@@ -337,7 +337,7 @@ export class Tensor extends TableMethods {
     // has no such place, so it is named) or bool.
     if (this._dtype !== "float32" && this._dtype !== "bool") suffixes.push(`dtype=${torchName(this._dtype)}`);
     const fn = this.grad_fn;
-    if (fn !== null) suffixes.push(`grad_fn=<${fn.name}>`);
+    if (fn !== null) suffixes.push(`grad_fn=<${fn.name()}>`);
     else if (this.requires_grad) suffixes.push("requires_grad=True");
     return formatTensor(this.toTypedArray(), this._shape, suffixes, this._dtype);
   }

@@ -49,7 +49,7 @@ describe("backward", () => {
     y.backward();
     y.backward();
     expectClose(x.grad, [-12, -12, -12], 0, 0);
-    expect(y.grad_fn?.name).toBe("SumBackward");
+    expect(y.grad_fn?.name()).toBe("SumBackward");
     expect(y.is_leaf).toBe(false);
     // Once a node that saved values is on the path, the second sweep is refused.
     const z = x.add(1).exp().sum();
@@ -87,7 +87,7 @@ describe("leaves and non-leaves", () => {
     expect([x.is_leaf, c.is_leaf, y.is_leaf]).toEqual([true, true, false]);
     expect([x.requires_grad, c.requires_grad, y.requires_grad]).toEqual([true, false, true]);
     expect(x.grad_fn).toBeNull();
-    expect(y.grad_fn?.name).toBe("MulBackward");
+    expect(y.grad_fn?.name()).toBe("MulBackward");
     expect(c.mul(2).requires_grad).toBe(false);
     expect(c.mul(2).grad_fn).toBeNull();
   });
@@ -241,7 +241,7 @@ describe("in-place ops", () => {
     const a = tensor([0.5, -1, 2], { requires_grad: true });
     const s = a.sigmoid();
     s.mul_(2);
-    expect(s.grad_fn?.name).toBe("MulBackward");
+    expect(s.grad_fn?.name()).toBe("MulBackward");
     expect(s._version).toBe(1);
     expectClose(s, [0.5, -1, 2].map((v) => 2 / (1 + Math.exp(-v))), 1e-6);
     expect(() => s.sum().backward()).toThrow(

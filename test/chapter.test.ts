@@ -10,7 +10,7 @@ describe("2.5.1 a simple function", () => {
     expect(x.grad).toBeNull();
     const y = x.dot(x).mul(2);
     expect(y.item()).toBe(28);
-    expect(y.grad_fn?.name).toBe("MulBackward");
+    expect(y.grad_fn?.name()).toBe("MulBackward");
     y.backward();
     expectClose(x.grad, [0, 4, 8, 12], 0, 0);
     expectClose(x.grad!.eq(x.mul(4)), [1, 1, 1, 1], 0, 0);

@@ -166,7 +166,7 @@ describe("dtypes through ops and gradients", () => {
     expect(w.grad!.tolist()).toEqual([0.5, -1]);
     const z = tensor([1.25], { requires_grad: true });
     const d = z.double();
-    expect(d.grad_fn?.name).toBe("ToCopyBackward");
+    expect(d.grad_fn?.name()).toBe("ToCopyBackward");
     d.mul(d).sum().backward();
     expect(z.grad!.dtype).toBe("float32");
     expect(z.grad!.tolist()).toEqual([2.5]);

@@ -66,6 +66,6 @@ test("PyTorch's other names are the ops themselves, as methods and functions", (
   ];
   for (const [alias, op] of pairs) {
     expect(plain(alias)).toEqual(plain(op));
-    expect(alias.grad_fn?.name).toBe(op.grad_fn?.name);
+    expect(alias.grad_fn?.name()).toBe(op.grad_fn?.name());
   }
 });

@@ -30,7 +30,7 @@ describe("in-place index ops", () => {
     // c = [[1, 2], [3 + 15, 4 + 18]]; d sum(c²) / da = 2c, / ds = 3 * 2 c[1]
     expect(list(a.grad!)).toEqual([[2, 4], [36, 44]]);
     expect(list(s.grad!)).toEqual([[108, 132]]);
-    expect(c.grad_fn!.name).toBe("IndexAddBackward");
+    expect(c.grad_fn!.name()).toBe("IndexAddBackward");
   });
 
   test("a leaf that requires grad is refused, as PyTorch refuses it", () => {

@@ -93,17 +93,17 @@ describe("values and gradients match PyTorch", () => {
 
   test("grad_fn names", () => {
     const x = rand([3], { requires_grad: true });
-    expect(x.erf().grad_fn?.name).toBe("ErfBackward");
-    expect(x.erfc().grad_fn?.name).toBe("ErfcBackward");
-    expect(x.gelu().grad_fn?.name).toBe("GeluBackward");
-    expect(x.fmod(0.3).grad_fn?.name).toBe("FmodBackward");
-    expect(x.remainder(0.3).grad_fn?.name).toBe("RemainderBackward");
-    expect(x.div(0.3, { rounding_mode: "floor" }).grad_fn?.name).toBe("DivBackward");
-    expect(x.div(0.3, { rounding_mode: "trunc" }).grad_fn?.name).toBe("DivBackward");
-    expect(x.floor_divide(0.3).grad_fn?.name).toBe("DivBackward");
-    expect(x.lerp(x.mul(2), 0.3).grad_fn?.name).toBe("LerpBackward");
-    expect(x.addcmul(x, x).grad_fn?.name).toBe("AddcmulBackward");
-    expect(x.addcdiv(x, x).grad_fn?.name).toBe("AddcdivBackward");
+    expect(x.erf().grad_fn?.name()).toBe("ErfBackward");
+    expect(x.erfc().grad_fn?.name()).toBe("ErfcBackward");
+    expect(x.gelu().grad_fn?.name()).toBe("GeluBackward");
+    expect(x.fmod(0.3).grad_fn?.name()).toBe("FmodBackward");
+    expect(x.remainder(0.3).grad_fn?.name()).toBe("RemainderBackward");
+    expect(x.div(0.3, { rounding_mode: "floor" }).grad_fn?.name()).toBe("DivBackward");
+    expect(x.div(0.3, { rounding_mode: "trunc" }).grad_fn?.name()).toBe("DivBackward");
+    expect(x.floor_divide(0.3).grad_fn?.name()).toBe("DivBackward");
+    expect(x.lerp(x.mul(2), 0.3).grad_fn?.name()).toBe("LerpBackward");
+    expect(x.addcmul(x, x).grad_fn?.name()).toBe("AddcmulBackward");
+    expect(x.addcdiv(x, x).grad_fn?.name()).toBe("AddcdivBackward");
   });
 });
 

@@ -68,7 +68,7 @@ describe("eviction is invisible", () => {
     const y = x.mul(x);
     y.sum().backward();
     expect(churn(y)).toBe(true);
-    expect(y.grad_fn?.name).toBe("MulBackward");
+    expect(y.grad_fn?.name()).toBe("MulBackward");
     expect(y.requires_grad).toBe(true);
     expect(y.tolist()).toEqual([1, 4]);
     expect(() => y.sum().backward()).toThrow(/Trying to backward through the graph a second time/);

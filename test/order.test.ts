@@ -59,12 +59,12 @@ describe("gradients", () => {
   });
 
   test("grad_fn names", () => {
-    expect(x.median(1).values.grad_fn?.name).toBe("MedianBackward");
-    expect(x.nanmedian(1).values.grad_fn?.name).toBe("NanmedianBackward");
-    expect(x.kthvalue(1).values.grad_fn?.name).toBe("KthvalueBackward");
-    expect(x.mode().values.grad_fn?.name).toBe("ModeBackward");
-    expect(x.cummax(0).values.grad_fn?.name).toBe("CummaxBackward");
-    expect(x.cummin(0).values.grad_fn?.name).toBe("CumminBackward");
+    expect(x.median(1).values.grad_fn?.name()).toBe("MedianBackward");
+    expect(x.nanmedian(1).values.grad_fn?.name()).toBe("NanmedianBackward");
+    expect(x.kthvalue(1).values.grad_fn?.name()).toBe("KthvalueBackward");
+    expect(x.mode().values.grad_fn?.name()).toBe("ModeBackward");
+    expect(x.cummax(0).values.grad_fn?.name()).toBe("CummaxBackward");
+    expect(x.cummin(0).values.grad_fn?.name()).toBe("CumminBackward");
     expect(x.unique().requires_grad).toBe(false);
   });
 

@@ -114,11 +114,11 @@ describe("sort", () => {
 
   test("grad_fn names, and a create_graph gradient that is itself differentiable", () => {
     const x = f64([0.5, -1, 2, 0.25, -0.75, 1.5], [2, 3]);
-    expect(x.sort().values.grad_fn?.name).toBe("SortBackward");
-    expect(x.topk(2).values.grad_fn?.name).toBe("TopkBackward");
-    expect(x.prod().grad_fn?.name).toBe("ProdBackward");
-    expect(x.cumprod(1).grad_fn?.name).toBe("CumprodBackward");
-    expect(x.norm(3, 1).grad_fn?.name).toBe("NormBackward");
+    expect(x.sort().values.grad_fn?.name()).toBe("SortBackward");
+    expect(x.topk(2).values.grad_fn?.name()).toBe("TopkBackward");
+    expect(x.prod().grad_fn?.name()).toBe("ProdBackward");
+    expect(x.cumprod(1).grad_fn?.name()).toBe("CumprodBackward");
+    expect(x.norm(3, 1).grad_fn?.name()).toBe("NormBackward");
     const [g] = wg.grad(x.sort(1).values.pow(3).sum(), [x], { create_graph: true });
     expect(g!.requires_grad).toBe(true);
     expect(gradgradcheck((a: Tensor) => a.sort(0, true).values.pow(3), [x])).toBe(true);

@@ -23,7 +23,7 @@ export function traceLayerGraph(model: nn.Module, input: Tensor, target: Tensor,
     const extra = module.extra_repr();
     nodes.push({
       id, kind: "layer", title: `${name} ${module._name()}`,
-      lines: [...(extra ? [extra.replace(/_features/g, "")] : []), `→ ${shape(out)}`, out.grad_fn ? `grad_fn: ${out.grad_fn.name}` : "no grad_fn"],
+      lines: [...(extra ? [extra.replace(/_features/g, "")] : []), `→ ${shape(out)}`, out.grad_fn ? `grad_fn: ${out.grad_fn.name()}` : "no grad_fn"],
     });
     // an argument made by a module recorded so far is an edge; otherwise (an op between
     // modules in a custom forward) the previous module is the nearest known source
@@ -44,7 +44,7 @@ export function traceLayerGraph(model: nn.Module, input: Tensor, target: Tensor,
       nodes.push({ id: "target", kind: "input", title: "target", lines: [shape(target)] });
       nodes.push({
         id: "loss", kind: "loss", title: `loss ${lossFn._name()}`,
-        lines: [`${shape(loss)}, ${loss.item().toFixed(3)} untrained`, `grad_fn: ${loss.grad_fn?.name ?? "none"}`],
+        lines: [`${shape(loss)}, ${loss.item().toFixed(3)} untrained`, `grad_fn: ${loss.grad_fn?.name() ?? "none"}`],
       });
       edges.push([producer.get(output) ?? last, "loss"], ["target", "loss"]);
     });
