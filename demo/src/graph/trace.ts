@@ -2,9 +2,9 @@
 // module records which module's output fed which module, the shapes, and each output's
 // grad_fn name.
 //
-// Why not the autograd graph itself: a wasmgrad Tensor's grad_fn exposes only `name`
-// (there is no next_functions), so the graph of the loss cannot be walked from JS. The
-// modules come from model.named_modules() instead, and the loss node shows loss.grad_fn.
+// The layer graph rather than the autograd graph (which loss.grad_fn.next_functions and
+// graph.to_dot give op by op): one box per layer reads better at this size. The modules
+// come from model.named_modules(), and the loss node shows loss.grad_fn.
 
 import { nn, scope, Tensor } from "../../../bindings/index.js";
 import type { GraphNode, GraphSpec } from "./spec.js";
@@ -52,7 +52,7 @@ export function traceLayerGraph(model: nn.Module, input: Tensor, target: Tensor,
     for (const h of handles) h.remove();
   }
   return {
-    caption: "Layer graph of the loss, from model.named_modules() and forward hooks (grad_fn has no next_functions to walk yet)",
+    caption: "Layer graph of the loss, from model.named_modules() and forward hooks",
     nodes, edges,
   };
 }
