@@ -379,9 +379,10 @@ export const OPS: OpSpec[] = [
     params: [{ name: "mask", type: "i32" }], dtype: "same", forward: "flipForward", backward: "flipBackward" },
 
   // im2col and col2im (assembly/ops/conv.ts), each the other's adjoint and backward rule.
-  // The geometry is packed (h << 16) | w per pair; Col2Im's output size is two more words.
-  ...[["Im2Col", "im2colForward", "im2colBackward", []], ["Col2Im", "col2imForward", "col2imBackward",
-    [{ name: "height", type: "i32" }, { name: "width", type: "i32" }]]].map(([name, forward, backward, size]): OpSpec => ({
+  // The geometry is packed (h << 16) | w per pair; Im2Col's batch_inner lays its columns out
+  // (C·kh·kw, N, L) instead of (N, C·kh·kw, L); Col2Im's output size is two more words.
+  ...[["Im2Col", "im2colForward", "im2colBackward", [{ name: "batch_inner", type: "i32" }]],
+    ["Col2Im", "col2imForward", "col2imBackward", [{ name: "height", type: "i32" }, { name: "width", type: "i32" }]]].map(([name, forward, backward, size]): OpSpec => ({
     name: name as string, binding: "internal", family: "conv", inputs: ["self"], dtype: "same",
     params: [{ name: "kernel", type: "i32" }, { name: "dilation", type: "i32" }, { name: "padding", type: "i32" },
       { name: "stride", type: "i32" }, ...(size as Param[])],

@@ -76,9 +76,10 @@ describe("match PyTorch 1.13: values, indices and gradients", () => {
 const f64 = (shape: number[]) => randn(shape, { dtype: "float64", requires_grad: true });
 
 describe("second derivatives", () => {
-  test("conv2d: gradcheck and gradgradcheck in input, weight and bias (stride, padding, dilation, groups)", () => {
-    const fn = (x: Tensor, w: Tensor, b: Tensor) => conv2d(x, w, b, { stride: [2, 1], padding: 1, dilation: [1, 2], groups: 2 });
-    const inputs = [f64([2, 4, 5, 6]), f64([4, 2, 3, 2]), f64([4])];
+  // groups 1 takes the batch-wide product (columns laid out (C·kh·kw, N, L)), groups 2 the grouped one
+  test.each([1, 2])("conv2d, groups %i: gradcheck and gradgradcheck in input, weight and bias", (groups) => {
+    const fn = (x: Tensor, w: Tensor, b: Tensor) => conv2d(x, w, b, { stride: [2, 1], padding: 1, dilation: [1, 2], groups });
+    const inputs = [f64([2, 4, 5, 6]), f64([4, 4 / groups, 3, 2]), f64([4])];
     expect(gradcheck(fn, inputs)).toBe(true);
     expect(gradgradcheck(fn, inputs)).toBe(true);
   });

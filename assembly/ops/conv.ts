@@ -13,7 +13,8 @@
 // contiguous run of an input row (between zero-padded ends), copied with memory.copy;
 // Col2Im adds the same runs back with SIMD. Inputs are read through their strides.
 
-import { newTensor, newZeros, dataPtr, dim, dtypeOf, strideOf, MAX_DIMS, F64 } from "../tensors";
+import { newTensor, newZeros, dataPtr, dim, dtypeOf, strideOf, release, MAX_DIMS, F64 } from "../tensors";
+import { transposed } from "./views";
 import { put } from "../memory";
 import { record1, input, needsGrad, paramI, setParamI, setGrad } from "../graph";
 import { Op } from "../generated/table";
@@ -42,17 +43,20 @@ function unpack(kernel: i32, dilation: i32, padding: i32, stride: i32): void {
   ph = hi(padding); pw = lo(padding); sh = hi(stride); sw = lo(stride);
 }
 
-function im2colInto<T>(x: i32, out: i32, oh: i32, ow: i32): void {
+// Rows of out: (N, C·kh·kw, L), or (C·kh·kw, N, L) with `batchInner`.
+function im2colInto<T>(x: i32, out: i32, oh: i32, ow: i32, batchInner: bool): void {
   const n = dim(x, 0), c = dim(x, 1), h = dim(x, 2), w = dim(x, 3);
   const s0 = strideOf(x, 0), s1 = strideOf(x, 1), s2 = strideOf(x, 2), s3 = strideOf(x, 3);
-  const size = <usize>sizeof<T>(), px = dataPtr(x);
-  let dst = dataPtr(out);
+  const size = <usize>sizeof<T>(), px = dataPtr(x), po = dataPtr(out);
+  const rows = c * kh * kw, length = oh * ow;
   const runs = sw == 1 && s3 == 1;
   for (let b = 0; b < n; b++) {
     for (let ch = 0; ch < c; ch++) {
       const plane = px + <usize>(b * s0 + ch * s1) * size;
       for (let ki = 0; ki < kh; ki++) {
         for (let kj = 0; kj < kw; kj++) {
+          const r = (ch * kh + ki) * kw + kj;
+          let dst = po + <usize>((batchInner ? r * n + b : b * rows + r) * length) * size;
           const start = kj * dw - pw;
           inside(start, sw, w, ow);
           const a = first, e = end;
@@ -134,17 +138,25 @@ function remember(out: i32, kernel: i32, dilation: i32, padding: i32, stride: i3
   setParamI(out, 3, stride);
 }
 
-/** F.unfold of x (N, C, H, W): its sliding blocks as the columns of (N, C·kh·kw, L). */
-export function im2colForward(op: i32, x: i32, kernel: i32, dilation: i32, padding: i32, stride: i32): i32 {
+/**
+ * F.unfold of x (N, C, H, W): its sliding blocks as the columns of (N, C·kh·kw, L); with
+ * `batchInner`, (C·kh·kw, N, L), whose rows then hold every sample's blocks in a row, so
+ * that a convolution is one matrix product over the whole batch.
+ */
+export function im2colForward(op: i32, x: i32, kernel: i32, dilation: i32, padding: i32, stride: i32, batchInner: i32): i32 {
   unpack(kernel, dilation, padding, stride);
   const oh = blocks(dim(x, 2), kh, dh, ph, sh), ow = blocks(dim(x, 3), kw, dw, pw, sw);
-  put(shape, 0, dim(x, 0));
-  put(shape, 1, dim(x, 1) * kh * kw);
+  const n = dim(x, 0), rows = dim(x, 1) * kh * kw;
+  put(shape, 0, batchInner != 0 ? rows : n);
+  put(shape, 1, batchInner != 0 ? n : rows);
   put(shape, 2, oh * ow);
   const out = newTensor(3, shape, dtypeOf(x));
-  if (dtypeOf(x) == F64) im2colInto<f64>(x, out, oh, ow);
-  else im2colInto<f32>(x, out, oh, ow);
-  if (record1(out, op, x)) remember(out, kernel, dilation, padding, stride);
+  if (dtypeOf(x) == F64) im2colInto<f64>(x, out, oh, ow, batchInner != 0);
+  else im2colInto<f32>(x, out, oh, ow, batchInner != 0);
+  if (record1(out, op, x)) {
+    remember(out, kernel, dilation, padding, stride);
+    setParamI(out, 4, batchInner);
+  }
   return out;
 }
 
@@ -168,14 +180,18 @@ export function col2imForward(op: i32, cols: i32, kernel: i32, dilation: i32, pa
   return out;
 }
 
+// Col2Im reads its columns through their strides: a (C·kh·kw, N, L) gradient is given
+// to it as a transposed view (recorded, for double backward).
 export function im2colBackward(t: i32, g: i32, grads: usize): void {
   if (!needsGrad(t, 0)) return;
-  const x = input(t, 0);
-  setGrad(grads, 0, col2imForward(Op.Col2Im, g, paramI(t, 0), paramI(t, 1), paramI(t, 2), paramI(t, 3),
+  const x = input(t, 0), batchInner = paramI(t, 4) != 0;
+  const cols = batchInner ? transposed(g, 0, 1) : g;
+  setGrad(grads, 0, col2imForward(Op.Col2Im, cols, paramI(t, 0), paramI(t, 1), paramI(t, 2), paramI(t, 3),
     dim(x, 2), dim(x, 3)));
+  if (batchInner) release(cols);
 }
 
 export function col2imBackward(t: i32, g: i32, grads: usize): void {
   if (!needsGrad(t, 0)) return;
-  setGrad(grads, 0, im2colForward(Op.Im2Col, g, paramI(t, 0), paramI(t, 1), paramI(t, 2), paramI(t, 3)));
+  setGrad(grads, 0, im2colForward(Op.Im2Col, g, paramI(t, 0), paramI(t, 1), paramI(t, 2), paramI(t, 3), 0));
 }

@@ -50,13 +50,17 @@ export function blockCounts([h, w]: number[], g: Geometry): number[] {
   return [0, 1].map((i) => slidingCount([h, w][i], g.kernel[i], g.dilation[i], g.padding[i], g.stride[i]));
 }
 
-/** The core's im2col of a 4-D floating x whose block counts are positive: (N, C·kh·kw, L). */
-export function im2col(op: string, x: Tensor, g: Geometry): Tensor {
+/**
+ * The core's im2col of a 4-D floating x whose block counts are positive: (N, C·kh·kw, L),
+ * or (C·kh·kw, N, L) with batchInner.
+ */
+export function im2col(op: string, x: Tensor, g: Geometry, batchInner = false): Tensor {
   const [oh, ow] = blockCounts(x._shape.slice(2), g);
-  const shape = [x._shape[0], x._shape[1] * g.kernel[0] * g.kernel[1], oh * ow];
+  const [n, rows] = [x._shape[0], x._shape[1] * g.kernel[0] * g.kernel[1]];
+  const shape = batchInner ? [rows, n, oh * ow] : [n, rows, oh * ow];
   checkSize(op, shape);
   return new Tensor(ops.opIm2Col(x._live(op), packed(op, "kernel_size", g.kernel), packed(op, "dilation", g.dilation),
-    packed(op, "padding", g.padding), packed(op, "stride", g.stride)), shape, x.dtype);
+    packed(op, "padding", g.padding), packed(op, "stride", g.stride), batchInner ? 1 : 0), shape, x.dtype);
 }
 
 /** The core's col2im of 3-D floating cols into (N, C, h, w), the shapes checked. */

@@ -165,13 +165,20 @@ function convolution(op: string, dims: number, input: unknown, weight: unknown, 
     const g: Geometry = {
       kernel: lift(dims, kernel, 1), dilation: lift(dims, dilation, 1), padding: lift(dims, padding, 0), stride: lift(dims, stride, 1),
     };
-    const cols = im2col(op, xb, g);
-    const [n, rows, length] = cols._shape;
-    const oc = w._shape[0];
-    let out = groups === 1
-      ? w.reshape([oc, rows]).matmul(cols)
-      : w.reshape([groups, oc / groups, rows / groups]).matmul(cols.view([n, groups, rows / groups, length])).view([n, oc, length]);
-    if (o.bias !== null) out = out.add(o.bias.view([oc, 1]));
+    const oc = w._shape[0], n = xb._shape[0];
+    let out: Tensor;
+    if (groups === 1) {
+      // one product over the whole batch: (OC, K) @ (K, N·L), then (OC, N, L) as (N, OC, L)
+      const cols = im2col(op, xb, g, true);
+      const [rows, , length] = cols._shape;
+      out = w.reshape([oc, rows]).matmul(cols.view([rows, n * length])).view([oc, n, length]).transpose(0, 1);
+      out = o.bias !== null ? out.add(o.bias.view([oc, 1])) : out.contiguous();
+    } else {
+      const cols = im2col(op, xb, g);
+      const [, rows, length] = cols._shape;
+      out = w.reshape([groups, oc / groups, rows / groups]).matmul(cols.view([n, groups, rows / groups, length])).view([n, oc, length]);
+      if (o.bias !== null) out = out.add(o.bias.view([oc, 1]));
+    }
     const spatial = shape.slice(2).map((s, i) => Math.floor((s + 2 * padding[i] + extra[i] - reach[i]) / stride[i]) + 1);
     out = out.view([n, oc, ...spatial]);
     return o.batched ? out : out.squeeze(0);
