@@ -176,6 +176,25 @@ describe("errors name the function and the shapes, in PyTorch's words", () => {
   });
 });
 
+describe("edge cases", () => {
+  test("a max_pool2d window whose taps all fall in the padding gives -inf, index -1 and no gradient", () => {
+    const x = tensor([[[[0.5]]]], { requires_grad: true });
+    const [y, indices] = max_pool2d(x, 2, { stride: 1, padding: 1, dilation: 2, return_indices: true });
+    expect(flat(y)).toEqual([-Infinity]);
+    expect(flat(indices)).toEqual([-1]); // PyTorch's is past the input: no position to name
+    y.clamp(-1, 1).sum().backward();
+    expect(flat(x.grad!)).toEqual([0]);
+  });
+  test("an empty batch gives empty outputs and gradients", () => {
+    const x = randn([0, 2, 5, 5], { requires_grad: true }), w = randn([3, 2, 3, 3], { requires_grad: true });
+    const y = max_pool2d(conv2d(x, w, null, { padding: 1 }), 2);
+    expect(y.shape).toEqual([0, 3, 2, 2]);
+    y.sum().backward();
+    expect(x.grad!.shape).toEqual([0, 2, 5, 5]);
+    expect(flat(w.grad!)).toEqual(new Array(54).fill(0));
+  });
+});
+
 describe("lifetime", () => {
   test("a training step of conv, pool and pad leaves nothing behind once its scope ends", () => {
     const w = randn([3, 2, 3, 3], { requires_grad: true }), b = randn([3], { requires_grad: true });

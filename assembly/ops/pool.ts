@@ -53,7 +53,9 @@ function maxPoolInto<T>(x: i32, out: i32, indices: i32, adaptive: bool, kernel: 
         for (let ox = 0; ox < ow; ox++, po += size, pi += 4) {
           if (adaptive) adapt(ox, w, ow); else slide(ox, w, kw, dw, pw, sw);
           const x0 = from, x1 = to;
-          let best = <T>-Infinity, at = y0 * w + x0;
+          // a window whose taps all fall in the padding (dilation past the input) has no
+          // position: -1, which the scatter and gather skip
+          let best = <T>-Infinity, at = y0 < y1 && x0 < x1 ? y0 * w + x0 : -1;
           for (let iy = y0; iy < y1; iy += dh) {
             const row = plane + <usize>(iy * s2) * size;
             for (let ix = x0; ix < x1; ix += dw) {
@@ -101,7 +103,9 @@ function scatterInto<T>(g: i32, indices: i32, out: i32): void {
       for (let oy = 0; oy < oh; oy++) {
         const row = pg + <usize>(b * s0 + ch * s1 + oy * s2) * size;
         for (let ox = 0; ox < ow; ox++, pi += 4) {
-          const target = base + <usize>load<i32>(pi) * size;
+          const at = load<i32>(pi);
+          if (at < 0) continue;
+          const target = base + <usize>at * size;
           store<T>(target, load<T>(target) + load<T>(row + <usize>(ox * s3) * size));
         }
       }
@@ -120,7 +124,7 @@ function gatherInto<T>(x: i32, indices: i32, out: i32): void {
       const plane = px + <usize>(b * s0 + ch * s1) * size;
       for (let k = 0; k < count; k++, pi += 4, po += size) {
         const at = load<i32>(pi);
-        store<T>(po, load<T>(plane + <usize>((at / w) * s2 + (at % w) * s3) * size));
+        store<T>(po, at < 0 ? <T>0 : load<T>(plane + <usize>((at / w) * s2 + (at % w) * s3) * size));
       }
     }
   }
