@@ -92,11 +92,13 @@ function outOfMemory(error: unknown): unknown {
 }
 
 type Fn = (...args: number[]) => number;
+// Up to eight arguments: an op's inputs and its (at most six) parameters.
 function guarded<F extends (...args: never[]) => unknown>(fn: F): F {
-  const call = fn as unknown as (a?: unknown, b?: unknown, c?: unknown, d?: unknown, e?: unknown, f?: unknown) => unknown;
-  return ((a?: unknown, b?: unknown, c?: unknown, d?: unknown, e?: unknown, f?: unknown) => {
+  type Arg = unknown;
+  const call = fn as unknown as (a?: Arg, b?: Arg, c?: Arg, d?: Arg, e?: Arg, f?: Arg, g?: Arg, h?: Arg) => unknown;
+  return ((a?: Arg, b?: Arg, c?: Arg, d?: Arg, e?: Arg, f?: Arg, g?: Arg, h?: Arg) => {
     try {
-      return call(a, b, c, d, e, f);
+      return call(a, b, c, d, e, f, g, h);
     } catch (error) {
       throw outOfMemory(error);
     }

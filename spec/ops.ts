@@ -10,7 +10,7 @@
 // sums them over broadcast dims and accumulates them. A differentiable op without a rule,
 // or a rule that no op names, fails the build.
 
-export type Family = "elementwise" | "select" | "index" | "activations" | "reduce" | "scan" | "sort" | "linalg" | "views" | "softmax" | "math";
+export type Family = "elementwise" | "select" | "index" | "activations" | "reduce" | "scan" | "sort" | "linalg" | "views" | "softmax" | "math" | "conv" | "pool";
 
 /** How the bindings expose an op; "custom" ops are written by hand in bindings/tensor.ts. */
 export type Binding = "unary" | "binary" | "custom" | "internal";
@@ -377,6 +377,31 @@ export const OPS: OpSpec[] = [
   // own adjoint.
   { name: "Flip", method: "flip", binding: "custom", family: "views", inputs: ["self"],
     params: [{ name: "mask", type: "i32" }], dtype: "same", forward: "flipForward", backward: "flipBackward" },
+
+  // im2col and col2im (assembly/ops/conv.ts), each the other's adjoint and backward rule.
+  // The geometry is packed (h << 16) | w per pair; Im2Col's batch_inner lays its columns out
+  // (C·kh·kw, N, L) instead of (N, C·kh·kw, L); Col2Im's output size is two more words.
+  ...[["Im2Col", "im2colForward", "im2colBackward", [{ name: "batch_inner", type: "i32" }]],
+    ["Col2Im", "col2imForward", "col2imBackward", [{ name: "height", type: "i32" }, { name: "width", type: "i32" }]]].map(([name, forward, backward, size]): OpSpec => ({
+    name: name as string, binding: "internal", family: "conv", inputs: ["self"], dtype: "same",
+    params: [{ name: "kernel", type: "i32" }, { name: "dilation", type: "i32" }, { name: "padding", type: "i32" },
+      { name: "stride", type: "i32" }, ...(size as Param[])],
+    forward: forward as string, backward: backward as string })),
+  // Max pooling over (N, C, H, W) (assembly/ops/pool.ts): the max of each window, and where
+  // it lies in its plane written into `indices` (int32, the output's shape, allocated by the
+  // bindings). The gradient is scattered back through the indices (PoolScatter), whose
+  // adjoint reads a tensor at them (PoolGather).
+  ...[["MaxPool2d", "MaxPool2DWithIndicesBackward"], ["AdaptiveMaxPool2d", "AdaptiveMaxPool2DBackward"]].map(
+    ([name, gradFn]): OpSpec => ({
+      name, gradFn, binding: "internal", family: "pool", inputs: ["self", "indices"], dtype: "same",
+      params: [{ name: "kernel", type: "i32" }, { name: "dilation", type: "i32" }, { name: "padding", type: "i32" },
+        { name: "stride", type: "i32" }],
+      saves: ["indices"], forward: "maxPoolForward", backward: "maxPoolBackward" })),
+  { name: "PoolScatter", gradFn: "MaxPool2DWithIndicesBackwardBackward", binding: "internal", family: "pool",
+    inputs: ["self", "indices"], params: [{ name: "height", type: "i32" }, { name: "width", type: "i32" }],
+    dtype: "same", saves: ["indices"], forward: "poolScatterForward", backward: "poolScatterBackward" },
+  { name: "PoolGather", binding: "internal", family: "pool", inputs: ["self", "indices"], dtype: "same",
+    saves: ["indices"], forward: "poolGatherForward", backward: "poolGatherBackward" },
 
   { name: "Softmax", method: "softmax", binding: "custom", family: "softmax", inputs: ["self"],
     params: [{ name: "dim", type: "i32" }], dtype: "float", saves: ["result"],

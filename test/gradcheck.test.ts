@@ -4,6 +4,9 @@ import { describe, expect, test } from "vitest";
 import { tensor, grad, gradcheck, gradgradcheck, where, type Tensor } from "../bindings/index.js";
 import { OPS, type OpName } from "../bindings/generated/ops.js";
 import * as R from "./reference.js";
+import { unfold, fold } from "../bindings/nn/conv.js";
+import { max_pool2d, adaptive_max_pool2d } from "../bindings/nn/pooling.js";
+import { im2colRef, col2imRef, maxPoolRef, slidingWindows, adaptiveWindows, type Geometry2 } from "./conv-reference.js";
 import type { Ref } from "./reference.js";
 
 // A small deterministic generator, independent of wasmgrad's.
@@ -316,7 +319,47 @@ const otherCases: Case[] = [
   { name: "same tensor twice", covers: ["Mul", "Add"], inputs: [{ shape: [4] }], wg: (a) => a.mul(a).add(a), ref: (a) => R.map(a, (v) => v * v + v) },
   // Broadcast is the sum's rule: its own rule runs in the second-order check.
   { name: "composite chain", covers: ["Mul", "Tanh", "Sum", "Exp", "Broadcast"], inputs: [{ shape: [3, 4] }, { shape: [4] }], wg: (a, b) => a.mul(b).tanh().sum(0).exp(), ref: (a, b) => R.map(R.reduce(R.map(R.zip(a, b, (x, y) => x * y), Math.tanh), [0], false, R.sum), Math.exp) },
+  ...convCases(),
 ];
+
+// im2col and col2im with every parameter away from its default, and max pooling, whose
+// internal scatter and gather ops are the gradient (of the output gradient) and its gradient.
+function convCases(): Case[] {
+  const g: Geometry2 = { kernel: [2, 3], dilation: [1, 2], padding: [1, 0], stride: [2, 1] };
+  const options = { dilation: g.dilation, padding: g.padding, stride: g.stride };
+  // max_pool2d(a, 3, stride 2, padding 1) of [1, 2, 5, 5]: 3 x 3 windows
+  const windows = slidingWindows(3, 3, 2, 1);
+  const pooled = (a: Ref) => maxPoolRef(a, windows, windows);
+  // v scattered (added) into zeros of a's shape at the argmax of each window of a
+  const scattered = (a: Ref, v: Ref) => {
+    const out = new Float64Array(a.data.length), { at } = pooled(a), plane = 25;
+    at.forEach((k, i) => { out[Math.floor(i / 9) * plane + k] += v.data[i]; });
+    return R.ref(a.shape, out);
+  };
+  const gradOfPool = (a: Tensor, v: Tensor) =>
+    grad(max_pool2d(a, 3, { stride: 2, padding: 1 }).mul(v).sum(), a, { create_graph: true })[0]!;
+  return [
+    { name: "unfold (im2col) with padding, stride and dilation", covers: ["Im2Col"], inputs: [{ shape: [2, 2, 5, 6] }],
+      wg: (a) => unfold(a, g.kernel, options), ref: (a) => im2colRef(a, g) },
+    { name: "fold (col2im), overlapping blocks", covers: ["Col2Im"], inputs: [{ shape: [2, 12, 6] }],
+      wg: (a) => fold(a, [5, 6], g.kernel, options), ref: (a) => col2imRef(a, [5, 6], g) },
+    { name: "max_pool2d with padding", covers: ["MaxPool2d"], inputs: [{ shape: [1, 2, 5, 5] }],
+      wg: (a) => max_pool2d(a, 3, { stride: 2, padding: 1 }), ref: (a) => pooled(a).out },
+    { name: "adaptive_max_pool2d", covers: ["AdaptiveMaxPool2d"], inputs: [{ shape: [1, 2, 5, 7] }],
+      wg: (a) => adaptive_max_pool2d(a, [3, 4]), ref: (a) => maxPoolRef(a, adaptiveWindows(5, 3), adaptiveWindows(7, 4)).out },
+    // (plus a, and below plus the pooled a and v, so that every input has a gradient)
+    { name: "max_pool2d's gradient, in the output gradient", covers: ["PoolScatter"],
+      inputs: [{ shape: [1, 2, 5, 5] }, { shape: [1, 2, 3, 3] }], wg: (a, v) => gradOfPool(a, v).add(a),
+      ref: (a, v) => R.zip(scattered(a, v), a, (x, y) => x + y) },
+    { name: "max_pool2d's second derivative, in the gradient's weights", covers: ["PoolGather"],
+      inputs: [{ shape: [1, 2, 5, 5] }, { shape: [1, 2, 3, 3] }, { shape: [1, 2, 5, 5] }],
+      wg: (a, v, u) => grad(gradOfPool(a, v).mul(u).sum(), v, { create_graph: true })[0]!.add(max_pool2d(a, 3, { stride: 2, padding: 1 })).add(v),
+      ref: (a, v, u) => {
+        const { out, at } = pooled(a);
+        return R.ref([1, 2, 3, 3], at.map((k, i) => u.data[Math.floor(i / 9) * 25 + k] + out.data[i] + v.data[i]));
+      } },
+  ];
+}
 
 // scatter_reduce along dim 0: each target reduces self's value (if included) and its sources.
 function scatterReduceRef(a: Ref, b: Ref, at: number[][], reduce: string, includeSelf: boolean): Ref {

@@ -6,11 +6,13 @@ export { softmax, log_softmax, leaky_relu, elu, selu, hardtanh, relu6, softplus 
 export { gelu } from "../math-ops.js";
 export * from "./losses.js";
 export * from "./functional-layers.js";
-export { conv1d, conv2d, unfold, fold } from "./convolution.js";
-export type { ConvOptions, WindowOptions } from "./convolution.js";
+export { conv1d, conv2d, conv_transpose1d, conv_transpose2d } from "./conv.js";
+export type { ConvOptions, ConvTransposeOptions } from "./conv.js";
+export { unfold, fold } from "./conv-unfold.js";
 export {
   max_pool1d, max_pool2d, avg_pool1d, avg_pool2d, adaptive_avg_pool1d, adaptive_avg_pool2d,
-} from "./spatial-pooling.js";
-export type { PoolOptions, MaxPoolOptions, AvgPoolOptions } from "./spatial-pooling.js";
-export { pad } from "./padding.js";
-export type { PadMode, PadOptions } from "./padding.js";
+  adaptive_max_pool1d, adaptive_max_pool2d,
+} from "./pooling.js";
+export type { MaxPoolOptions, AvgPoolOptions, AvgPool2dOptions } from "./pooling.js";
+export { pad } from "./pad.js";
+export type { PadMode, PadOptions } from "./pad.js";

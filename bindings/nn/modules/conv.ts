@@ -5,9 +5,9 @@ import type { Tensor } from "../../tensor.js";
 import { Module, keepNames } from "./module.js";
 import { Parameter } from "../parameter.js";
 import { kaiming_uniform_ } from "../init.js";
-import { conv1d, conv2d } from "../convolution.js";
-import { pad } from "../padding.js";
-import { pairOf } from "../sliding-windows.js";
+import { conv1d, conv2d } from "../conv.js";
+import { pad } from "../pad.js";
+import { sizes } from "../conv-args.js";
 import { initBias, newParameter, type FactoryOptions } from "./linear.js";
 import { checkSize } from "./checks.js";
 
@@ -20,6 +20,13 @@ export interface ConvLayerOptions extends FactoryOptions {
   groups?: number;
   bias?: boolean;
   padding_mode?: PaddingMode;
+}
+
+// `value` as `dims` integers of at least `min` (1 for sizes and steps, 0 for padding).
+function pairOf(layer: string, name: string, value: unknown, min: number, dims: number): number[] {
+  const v = sizes(layer, name, value, dims);
+  if (v.some((x) => x < min)) throw new RangeError(`${layer}(): ${name} should be ${min === 0 ? "non-negative" : "positive"}, got (${v.join(", ")})`);
+  return v;
 }
 
 // Python's tuple repr: (5, 5), or (3,) for one element.
@@ -50,7 +57,7 @@ abstract class ConvNd extends Module {
     this.dilation = pairOf(name, "dilation", options.dilation ?? 1, 1, dims);
     const padding = options.padding ?? 0;
     if (typeof padding === "string") {
-      if (padding !== "valid" && padding !== "same") throw new Error(`${name}(): Invalid padding string '${padding}', should be one of {'valid', 'same'}`);
+      if (padding !== "valid" && padding !== "same") throw new Error(`${name}(): Invalid padding string: '${padding}'`);
       if (padding === "same" && this.stride.some((s) => s !== 1)) throw new Error(`${name}(): padding='same' is not supported for strided convolutions`);
       this.padding = padding;
     } else {
@@ -74,7 +81,8 @@ abstract class ConvNd extends Module {
   }
 
   override forward(input: Tensor): Tensor {
-    const conv = this.dims === 1 ? conv1d : conv2d;
+    // the sizes are checked lists of this layer's rank
+    const conv = (this.dims === 1 ? conv1d : conv2d) as (x: Tensor, w: Tensor, b: Tensor | null, o: object) => Tensor;
     const options = { stride: this.stride.slice(), dilation: this.dilation.slice(), groups: this.groups };
     if (this.padding_mode === "zeros" || typeof this.padding === "string") {
       return conv(input, this.weight, this.bias, { ...options, padding: typeof this.padding === "string" ? this.padding : this.padding.slice() });

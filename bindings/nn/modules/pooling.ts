@@ -4,15 +4,20 @@ import type { Tensor } from "../../tensor.js";
 import { Module, keepNames } from "./module.js";
 import {
   adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d,
-  type AvgPoolOptions, type MaxPoolOptions,
-} from "../spatial-pooling.js";
+  type AvgPoolOptions as AvgOptions, type MaxPoolOptions as MaxOptions,
+} from "../pooling.js";
+
+// The layers take any rank's sizes; the functions check them against theirs.
+type MaxPoolOptions = MaxOptions<number | number[]>;
+type AvgPoolOptions = AvgOptions<number | number[]> & { divisor_override?: number | null };
+type PoolFn<O> = (input: Tensor, kernel_size: number | number[], options: O) => Tensor;
 
 type Size = number | number[];
 // Python's repr of an int or a tuple
 const show = (v: Size | null | undefined) => (v === null || v === undefined ? "None" : Array.isArray(v) ? `(${v.join(", ")}${v.length === 1 ? "," : ""})` : String(v));
 const bool = (b: boolean | undefined) => (b ? "True" : "False");
 
-function maxPoolLayer(name: string, fn: typeof max_pool2d) {
+function maxPoolLayer(name: string, fn: PoolFn<MaxPoolOptions>) {
   const layer = class extends Module {
     readonly stride: Size;
     constructor(readonly kernel_size: Size, readonly options: MaxPoolOptions = {}) {
@@ -32,7 +37,7 @@ function maxPoolLayer(name: string, fn: typeof max_pool2d) {
   return layer;
 }
 
-function avgPoolLayer(name: string, fn: typeof avg_pool2d, twoD: boolean) {
+function avgPoolLayer(name: string, fn: PoolFn<AvgPoolOptions>, twoD: boolean) {
   const layer = class extends Module {
     readonly stride: Size;
     constructor(readonly kernel_size: Size, readonly options: AvgPoolOptions = {}) {
@@ -54,10 +59,10 @@ function avgPoolLayer(name: string, fn: typeof avg_pool2d, twoD: boolean) {
   return layer;
 }
 
-export const MaxPool1d = maxPoolLayer("MaxPool1d", max_pool1d as typeof max_pool2d);
-export const MaxPool2d = maxPoolLayer("MaxPool2d", max_pool2d);
-export const AvgPool1d = avgPoolLayer("AvgPool1d", avg_pool1d, false);
-export const AvgPool2d = avgPoolLayer("AvgPool2d", avg_pool2d, true);
+export const MaxPool1d = maxPoolLayer("MaxPool1d", max_pool1d as unknown as PoolFn<MaxPoolOptions>);
+export const MaxPool2d = maxPoolLayer("MaxPool2d", max_pool2d as unknown as PoolFn<MaxPoolOptions>);
+export const AvgPool1d = avgPoolLayer("AvgPool1d", avg_pool1d as unknown as PoolFn<AvgPoolOptions>, false);
+export const AvgPool2d = avgPoolLayer("AvgPool2d", avg_pool2d as unknown as PoolFn<AvgPoolOptions>, true);
 export type MaxPool1d = InstanceType<typeof MaxPool1d>;
 export type MaxPool2d = InstanceType<typeof MaxPool2d>;
 export type AvgPool1d = InstanceType<typeof AvgPool1d>;
@@ -68,7 +73,7 @@ export class AdaptiveAvgPool2d extends Module {
     super();
   }
   override forward(input: Tensor): Tensor {
-    return adaptive_avg_pool2d(input, this.output_size);
+    return adaptive_avg_pool2d(input, this.output_size as Parameters<typeof adaptive_avg_pool2d>[1]);
   }
   override extra_repr(): string {
     return `output_size=${Array.isArray(this.output_size) ? `(${this.output_size.map((s) => (s === null ? "None" : s)).join(", ")})` : this.output_size}`;
