@@ -12,7 +12,7 @@
 import {
   geti, seti, isLeaf, retain, release, releaseSlot, freeSaved, unlinkInputs, newTensorLike,
   dataPtr, dataBytes, numel, ndim, dim, inputOf, versionOf, bumpVersion, isStrided, inputVersion, requiresGrad,
-  FLAGS, FLAG_SAVED_FREED, FLAG_SWEPT, NIN, SAVED, AUX, EDGES, VERSION, VER_OUT, MARK, DEPS,
+  FLAGS, FLAG_SAVED_FREED, FLAG_SWEPT, FLAG_RETAINS_GRAD, NIN, SAVED, AUX, EDGES, VERSION, VER_OUT, MARK, DEPS,
   PENDING, CAPTURE, GRAD, REFS, DATA_REFS, OP, SAVE_OUT, BASE,
 } from "./tensors";
 import { newStack, stackPush, stackPop, stackLength, stackClear, allocBuffer, freeBuffer } from "./memory";
@@ -129,7 +129,7 @@ function consumed(input: i32): void {
   if (deps == 0) stackPush(ready, input);
 }
 
-// Adds a finished gradient into a leaf's .grad. The buffer is allocated once per leaf and
+// Adds a finished gradient into a leaf's .grad (or a retain_grad() non-leaf's). The buffer is allocated once per leaf and
 // then accumulated into in place (out of place under create_graph, to keep the graph).
 function accumulateLeaf(t: i32, g: i32): void {
   const grad = geti(t, GRAD);
@@ -265,8 +265,10 @@ export function backward(roots: usize, count: i32, retainGraph: bool, create: bo
         retain(g);
         store<i32>(slotPtr, g);
       }
-      if (!isLeaf(t)) backwardNode(t, g);
-      else if (!capturing) accumulateLeaf(t, g);
+      if (!isLeaf(t)) {
+        if (!capturing && (geti(t, FLAGS) & FLAG_RETAINS_GRAD) != 0) accumulateLeaf(t, g); // retain_grad()
+        backwardNode(t, g);
+      } else if (!capturing) accumulateLeaf(t, g);
     }
     if (!isLeaf(t)) {
       const edges = geti(t, EDGES);

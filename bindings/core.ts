@@ -31,6 +31,8 @@ export interface Core {
   requiresGradOf(t: number): number;
   setRequiresGrad(t: number, on: boolean): void;
   isLeafTensor(t: number): number;
+  setRetainsGrad(t: number): void;
+  retainsGradOf(t: number): number;
   opOf(t: number): number;
   inputCount(t: number): number;
   inputAt(t: number, i: number): number;
@@ -133,6 +135,8 @@ export const core: Core = {
   requiresGradOf: raw.requiresGradOf,
   setRequiresGrad: raw.setRequiresGrad,
   isLeafTensor: raw.isLeafTensor,
+  setRetainsGrad: raw.setRetainsGrad,
+  retainsGradOf: raw.retainsGradOf,
   opOf: raw.opOf,
   inputCount: raw.inputCount,
   inputAt: raw.inputAt,

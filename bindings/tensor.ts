@@ -271,7 +271,23 @@ export class Tensor extends TableMethods {
     return gradFnOf(this);
   }
 
-  /** The accumulated gradient of a leaf; null before the first backward and for non-leaves. */
+  /**
+   * Keeps this non-leaf's gradient in .grad at the next backward passes, as a leaf's is (a
+   * no-op on a leaf, as in PyTorch).
+   */
+  retain_grad(): void {
+    const id = this._live("retain_grad");
+    if (!core.requiresGradOf(id)) fail("retain_grad", "can't retain_grad on Tensor that has requires_grad=False");
+    if (!core.isLeafTensor(id)) core.setRetainsGrad(id);
+  }
+
+  /** Whether retain_grad() was called on this non-leaf. */
+  get retains_grad(): boolean {
+    const id = this._live("retains_grad");
+    return !core.isLeafTensor(id) && core.retainsGradOf(id) !== 0;
+  }
+
+  /** The accumulated gradient of a leaf (or of a non-leaf after retain_grad()); null before the first backward. */
   get grad(): Tensor | null {
     const id = core.gradOf(this._live("grad"));
     if (id === 0) return null;

@@ -7,7 +7,7 @@
 
 import {
   newTensor, newTensorLike, dataPtr, dataBytes, numel, ndim, dim, shapePtr, geti, release, retain, dtypeOf,
-  isStrided, strideOf, MAX_DIMS, OP, EDGES, F32, F64, I32, BOOL, zerosLike,
+  isStrided, strideOf, MAX_DIMS, OP, EDGES, FLAGS, FLAG_RETAINS_GRAD, F32, F64, I32, BOOL, zerosLike,
 } from "../tensors";
 import { at, put } from "../memory";
 import { record1, record2, gradEnabled, input, needsGrad, setGrad } from "../graph";
@@ -692,6 +692,7 @@ function fusedGrad<K>(g: i32, y: i32): i32 {
 
 /** Whether node t's rule is a fused one that accepts a one-element gradient. */
 export function takesScalarGrad(t: i32): bool {
+  if ((geti(t, FLAGS) & FLAG_RETAINS_GRAD) != 0) return false; // its .grad must have its shape
   const op = geti(t, OP);
   if (op == Op.Tanh || op == Op.Sigmoid || op == Op.Relu) return true;
   if (op != Op.Mul || (geti(t, EDGES) & 3) != 3) return false;
