@@ -12,7 +12,7 @@
 import {
   geti, seti, isLeaf, retain, release, releaseSlot, freeSaved, unlinkInputs, newTensorLike,
   dataPtr, dataBytes, numel, ndim, dim, inputOf, versionOf, bumpVersion, isStrided, inputVersion, requiresGrad,
-  FLAGS, FLAG_SAVED_FREED, FLAG_SWEPT, FLAG_RETAINS_GRAD, NIN, SAVED, AUX, EDGES, VERSION, VER_OUT, MARK, DEPS,
+  FLAGS, FLAG_SAVED_FREED, FLAG_SWEPT, FLAG_RETAINS_GRAD, FLAG_HOOKED, NIN, SAVED, AUX, EDGES, VERSION, VER_OUT, MARK, DEPS,
   PENDING, CAPTURE, GRAD, REFS, DATA_REFS, OP, SAVE_OUT, BASE,
 } from "./tensors";
 import { newStack, stackPush, stackPop, stackLength, stackClear, allocBuffer, freeBuffer } from "./memory";
@@ -28,6 +28,11 @@ import { Op } from "./generated/table";
 export const ERR_FREED: i32 = 1;     // saved values were freed by an earlier backward
 export const ERR_MODIFIED: i32 = 2;  // a saved value was modified in place
 export const ERR_RULE: i32 = 3;      // a rule gave no gradient (or a misshapen one) for an input
+export const ERR_HOOK: i32 = 4;      // a hook of the bindings threw (the bindings hold the error)
+
+// Runs the bindings' hooks of tensor t on its gradient g: 0 keeps g, -1 reports a hook that
+// threw, any other id is a replacement of g's shape that the engine then owns.
+@external("env", "tensorHook") declare function tensorHook(t: i32, g: i32): i32;
 
 let epoch: i32 = 0;
 let createGraph = false;
@@ -40,6 +45,7 @@ export let errorTensor: i32 = 0;
 export let errorSaved: i32 = 0;   // the saved tensor that changed (ERR_MODIFIED)
 export let errorExpected: i32 = 0;
 export let errorInput: i32 = 0;   // the input a rule failed (ERR_RULE)
+let hookFailed = false;           // a hook of the running sweep threw
 let ruleError: i32 = 0;           // the first ERR_RULE node of the running sweep
 
 // The engine's array of gradients that a rule fills, one slot per input.
@@ -239,6 +245,7 @@ export function backward(roots: usize, count: i32, retainGraph: bool, create: bo
   const wasEnabled = gradEnabled;
   setGradEnabled(create);
   ruleError = 0;
+  hookFailed = false;
   stackClear(ready);
   for (let i = 0; i < count; i++) {
     const seed = load<i32>(roots + (<usize>i << 3) + 4);
@@ -256,8 +263,13 @@ export function backward(roots: usize, count: i32, retainGraph: bool, create: bo
   stackClear(swept);
   while (stackLength(ready) > 0) {
     const t = stackPop(ready);
-    const g = geti(t, PENDING);
+    let g = geti(t, PENDING);
     seti(t, PENDING, 0);
+    if (g != 0 && (geti(t, FLAGS) & FLAG_HOOKED) != 0) {
+      const replaced = tensorHook(t, g);
+      if (replaced < 0) hookFailed = true;
+      else if (replaced != 0) { release(g); g = replaced; }
+    }
     if (g != 0) {
       const capture = geti(t, CAPTURE);
       if (capture != 0) {
@@ -290,5 +302,5 @@ export function backward(roots: usize, count: i32, retainGraph: bool, create: bo
     errorTensor = ruleError;
     return ERR_RULE;
   }
-  return 0;
+  return hookFailed ? ERR_HOOK : 0;
 }

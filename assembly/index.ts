@@ -4,7 +4,7 @@
 import {
   newTensor, dataPtr, numel, ndim, dim, geti, seti, retain, release, requiresGrad, isLeaf,
   tensorCount, tensorBytes, evictable, recoverFromTrap, lastRequest,
-  FLAGS, FLAG_REQUIRES_GRAD, FLAG_SAVED_FREED, FLAG_RETAINS_GRAD, GRAD, OP, VERSION, CAPTURE, F32, F64, I32,
+  FLAGS, FLAG_REQUIRES_GRAD, FLAG_SAVED_FREED, FLAG_RETAINS_GRAD, FLAG_HOOKED, GRAD, OP, VERSION, CAPTURE, F32, F64, I32,
   dtypeOf, rootOf, versionOf as tensorVersion, bumpVersion as bumpTensorVersion, isStrided, strideOf,
   offsetOf, newTensorLike, sharesData, isStale, historyOf, SAVED, SAVE_OUT, VER_OUT, NIN, inputOf,
 } from "./tensors";
@@ -67,6 +67,10 @@ export function setRequiresGrad(t: i32, on: bool): void {
 export function isLeafTensor(t: i32): bool { return isLeaf(t); }
 export function setRetainsGrad(t: i32): void { seti(t, FLAGS, geti(t, FLAGS) | FLAG_RETAINS_GRAD); }
 export function retainsGradOf(t: i32): bool { return (geti(t, FLAGS) & FLAG_RETAINS_GRAD) != 0; }
+export function setHooked(t: i32, on: bool): void {
+  const flags = geti(t, FLAGS);
+  seti(t, FLAGS, on ? flags | FLAG_HOOKED : flags & ~FLAG_HOOKED);
+}
 export function opOf(t: i32): i32 { return geti(t, OP); }
 // The graph links of a node (a tensor an op made), for walking the graph from the bindings.
 export function inputCount(t: i32): i32 { return geti(t, OP) == 0 ? 0 : geti(t, NIN); }

@@ -80,6 +80,7 @@ export const FLAG_SAVED_FREED: i32 = 2; // what it saved was freed by a backward
 export const FLAG_SWEPT: i32 = 4;       // swept by a backward that did not retain the graph
 export const FLAG_STRIDED: i32 = 8;     // a view whose strides are not the contiguous ones
 export const FLAG_HISTORY: i32 = 16;    // a root that holds its HISTORY node, and that node
+export const FLAG_HOOKED: i32 = 128; // its gradient passes through the bindings' hooks (register_hook())
 export const FLAG_RETAINS_GRAD: i32 = 64; // a non-leaf whose gradient is kept in GRAD (retain_grad())
 const FLAG_CYCLE_PENDING: i32 = 32;       // a root with a history, to be checked for a cycle
 

@@ -1,7 +1,7 @@
 // Grad mode and the entry points of the reverse sweep: Tensor.backward() and the
 // functional grad(). Both check everything first, then make one call into the core.
 
-import { core, ops, heapI32, scratchByteOffset, SCRATCH_INTS } from "./core.js";
+import { core, ops, heapI32, scratchByteOffset, SCRATCH_INTS, takeHookFailure } from "./core.js";
 import { Tensor, allocate, type TensorLike } from "./tensor.js";
 import { describe, fail, formatShape, sameShape } from "./shape.js";
 import { gradFnName } from "./graph-nodes.js";
@@ -38,6 +38,7 @@ const GRAD_OPTIONS: OptionSpec<keyof GradOptions> = {
 const ERR_FREED = 1;
 const ERR_MODIFIED = 2;
 const ERR_RULE = 3;
+const ERR_HOOK = 4;
 const MAX_ROOTS = SCRATCH_INTS / 4;
 const CAPTURE_OFFSET = SCRATCH_INTS / 2; // in ints: roots use the first half of scratch
 
@@ -154,6 +155,7 @@ function sweep(op: string, roots: Tensor[], gradients: (TensorLike | null)[], op
         `${gradFnName(core.opOf(node)) ?? "a node"}, is at version ${core.versionOf(saved)}; ` +
         `expected version ${core.errorExpected()} instead.`);
     }
+    if (err === ERR_HOOK) throw takeHookFailure();
     if (err === ERR_RULE) {
       const node = core.errorTensor();
       throw new Error(`${op}(): internal error: the backward rule of ${gradFnName(core.opOf(node)) ?? "a node"} ` +

@@ -33,6 +33,7 @@ export interface Core {
   isLeafTensor(t: number): number;
   setRetainsGrad(t: number): void;
   retainsGradOf(t: number): number;
+  setHooked(t: number, on: boolean): void;
   opOf(t: number): number;
   inputCount(t: number): number;
   inputAt(t: number, i: number): number;
@@ -71,8 +72,27 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
+// The engine calls back into the bindings for tensors with hooks (hooks.ts installs them).
+let hookRunner: (t: number, g: number) => number = () => 0;
+let hookFailure: unknown = null;
+/** @internal */
+export function setHookRunner(run: (t: number, g: number) => number): void {
+  hookRunner = run;
+}
+/** @internal Keeps the error a hook threw, for the bindings to throw when the sweep ends. */
+export function reportHookFailure(error: unknown): void {
+  hookFailure = error;
+}
+/** @internal The error a hook threw during the last sweep (then cleared). */
+export function takeHookFailure(): unknown {
+  const error = hookFailure;
+  hookFailure = null;
+  return error;
+}
+
 const instance = new WebAssembly.Instance(new WebAssembly.Module(decodeBase64(wasmBase64)), {
   env: {
+    tensorHook: (t: number, g: number) => hookRunner(t, g),
     abort(_message: number, _file: number, line: number, column: number): never {
       throw new Error(`wasmgrad: internal error in the wasm core (line ${line}:${column})`);
     },
@@ -137,6 +157,7 @@ export const core: Core = {
   isLeafTensor: raw.isLeafTensor,
   setRetainsGrad: raw.setRetainsGrad,
   retainsGradOf: raw.retainsGradOf,
+  setHooked: raw.setHooked,
   opOf: raw.opOf,
   inputCount: raw.inputCount,
   inputAt: raw.inputAt,

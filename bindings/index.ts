@@ -15,6 +15,8 @@ import "./linalg-ops.js"; // mm, bmm, mv, outer as Tensor methods
 import "./index-ops.js"; // gather, scatter, index_select, masked_fill, ... as Tensor methods
 import "./inplace-ops.js"; // exp_, div_, clamp_, addcdiv_, ... as Tensor methods
 import "./fill-ops.js"; // uniform_, normal_ as Tensor methods
+import "./hooks.js"; // x.register_hook(fn)
+export type { TensorHook, HookHandle } from "./hooks.js";
 export { slice, Slice } from "./indexing.js"; // and x.index(...items)
 export type { IndexItem } from "./indexing.js";
 export type { IndexLike, ScatterOptions, ScatterReduction } from "./index-ops.js";
