@@ -211,14 +211,19 @@ function elementWeights(op: string, input: Tensor, weight: Tensor | null | undef
   return weight;
 }
 
+// The two tensor arguments of a loss, checked live.
+function inputAndTarget(op: string, input: unknown, target: unknown): [Tensor, Tensor] {
+  const x = tensorArg(op, "input", input), y = tensorArg(op, "target", target);
+  x._live(op);
+  y._live(op);
+  return [x, y];
+}
+
 /** -w (t log x + (1 - t) log(1 - x)) for probabilities x in [0, 1], each log clamped at -100. */
 export function binary_cross_entropy(input: Tensor, target: Tensor, options: BinaryCrossEntropyOptions = {}): Tensor {
   const op = "binary_cross_entropy";
   checkOptions(op, options, { weight: OPTIONAL_TENSOR, reduction: REDUCTION });
-  const x = tensorArg(op, "input", input);
-  const y = tensorArg(op, "target", target);
-  x._live(op);
-  y._live(op);
+  const [x, y] = inputAndTarget(op, input, target);
   const reduction = reductionOf(op, options.reduction);
   if (!sameShape(x.shape, y.shape)) {
     fail(op, `Using a target size (${formatShape(y.shape)}) that is different to the input size ` +
@@ -245,10 +250,7 @@ export function binary_cross_entropy(input: Tensor, target: Tensor, options: Bin
 export function binary_cross_entropy_with_logits(input: Tensor, target: Tensor, options: BceWithLogitsOptions = {}): Tensor {
   const op = "binary_cross_entropy_with_logits";
   checkOptions(op, options, { weight: OPTIONAL_TENSOR, reduction: REDUCTION, pos_weight: OPTIONAL_TENSOR });
-  const x = tensorArg(op, "input", input);
-  const y = tensorArg(op, "target", target);
-  x._live(op);
-  y._live(op);
+  const [x, y] = inputAndTarget(op, input, target);
   const reduction = reductionOf(op, options.reduction);
   if (!sameShape(x.shape, y.shape)) {
     fail(op, `Target size (${formatShape(y.shape)}) must be the same as input size (${formatShape(x.shape)})`);
@@ -275,10 +277,7 @@ export function binary_cross_entropy_with_logits(input: Tensor, target: Tensor, 
 export function kl_div(input: Tensor, target: Tensor, options: KlDivOptions = {}): Tensor {
   const op = "kl_div";
   checkOptions(op, options, { reduction: REDUCTION, log_target: "boolean" });
-  const x = tensorArg(op, "input", input);
-  const y = tensorArg(op, "target", target);
-  x._live(op);
-  y._live(op);
+  const [x, y] = inputAndTarget(op, input, target);
   const reduction = reductionOf<KlDivReduction>(op, options.reduction, ["mean", "batchmean", "sum", "none"]);
   if (reduction === "mean") {
     warn(op, "reduction: 'mean' divides the total loss by both the batch size and the support size." +
