@@ -43,7 +43,8 @@ export function to_dot(root: Tensor, options: DotOptions = {}): string {
   };
   const lines: string[] = [];
   const node = (o: object, label: string, attributes = "") => lines.push(`\t${idOf(o)} [label=${quote(label)}${attributes}]`);
-  const edge = (from: object, to: object, attributes = "") => lines.push(`\t${idOf(from)} -> ${idOf(to)}${attributes}`);
+  const edge = (from: object, to: object, attributes = "") =>
+    lines.push(`\t${idOf(from)} -> ${idOf(to)}${attributes === "" ? "" : ` [${attributes}]`}`);
   const tensorLabel = (t: Tensor, name = names.get(t) ?? "") => `${name}\n ${shapeText(t.shape)}`;
 
   const seen = new Set<GradFn>();
@@ -88,6 +89,6 @@ function drawSaved(n: Node, node: (o: object, label: string, a?: string) => void
   for (const [name, t] of n._saved()) {
     const key = { saved: t, by: n };
     node(key, tensorLabel(t, name), " fillcolor=orange");
-    edge(n, key, " dir=none");
+    edge(n, key, "dir=none");
   }
 }

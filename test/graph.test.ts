@@ -93,8 +93,8 @@ function parseDot(dot: string) {
   for (const line of dot.split("\n")) {
     const n = /^\t(n\d+) \[label="((?:[^"\\]|\\.)*)"(.*)\]$/.exec(line);
     if (n) { nodes.set(n[1], { label: n[2].replace(/\\n/g, "\n"), attrs: n[3].trim() }); continue; }
-    const e = /^\t(n\d+) -> (n\d+)(.*)$/.exec(line);
-    if (e) edges.push([e[1], e[2], e[3].trim()]);
+    const e = /^\t(n\d+) -> (n\d+)(?: \[(.*)\])?$/.exec(line);
+    if (e) edges.push([e[1], e[2], e[3] ?? ""]);
   }
   return { nodes, edges };
 }

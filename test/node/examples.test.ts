@@ -45,3 +45,20 @@ test("examples/mnist.ts: the CNN learns the digits in two epochs and saves weigh
   expect(weights["9.bias"].shape).toEqual([10]);
   expect(load_metadata(file)).toEqual({ model: "cnn", test_accuracy: (accuracy / 100).toFixed(4) });
 }, 120_000);
+
+test("examples/graphs.ts draws the chapter's graphs as SVG", async () => {
+  const { mkdtempSync, readFileSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const { join } = await import("node:path");
+  const out = mkdtempSync(join(tmpdir(), "wasmgrad-graphs-"));
+  execFileSync(process.execPath, ["--import", "tsx", "examples/graphs.ts", "--out", out], { cwd: root, encoding: "utf8" });
+  const svg = (name: string) => readFileSync(join(out, `${name}.svg`), "utf8");
+  expect(svg("dot")).toContain("<svg");
+  expect(svg("dot")).toContain("DotBackward");
+  expect(svg("dot")).toContain("AccumulateGrad");
+  expect(svg("sum")).toContain("SumBackward");
+  // u = (x * x).detach() leaves no path through u: one MulBackward, of u * x
+  expect(svg("detach").match(/MulBackward/g)!.length).toBe(1);
+  // the while loop doubles b until its norm reaches 1000: a chain of MulBackward nodes
+  expect(svg("control-flow").match(/MulBackward/g)!.length).toBeGreaterThan(5);
+}, 60_000);
