@@ -21,6 +21,7 @@ import { applyRule } from "./generated/dispatch";
 import { add, addInPlace, takesScalarGrad } from "./ops/elementwise";
 import { sumToLike } from "./ops/reduce";
 import { contiguousForward } from "./ops/views";
+import { resetCustomFailure } from "./ops/custom";
 import { Op } from "./generated/table";
 
 // ---- the sweep --------------------------------------------------------------------
@@ -28,7 +29,7 @@ import { Op } from "./generated/table";
 export const ERR_FREED: i32 = 1;     // saved values were freed by an earlier backward
 export const ERR_MODIFIED: i32 = 2;  // a saved value was modified in place
 export const ERR_RULE: i32 = 3;      // a rule gave no gradient (or a misshapen one) for an input
-export const ERR_HOOK: i32 = 4;      // a hook of the bindings threw (the bindings hold the error)
+export const ERR_HOOK: i32 = 4;      // a hook or a custom Function's backward threw (the bindings hold the error)
 
 // Runs the bindings' hooks of tensor t on its gradient g: 0 keeps g, -1 reports a hook that
 // threw, any other id is a replacement of g's shape that the engine then owns.
@@ -246,6 +247,7 @@ export function backward(roots: usize, count: i32, retainGraph: bool, create: bo
   setGradEnabled(create);
   ruleError = 0;
   hookFailed = false;
+  resetCustomFailure();
   stackClear(ready);
   for (let i = 0; i < count; i++) {
     const seed = load<i32>(roots + (<usize>i << 3) + 4);
@@ -298,9 +300,11 @@ export function backward(roots: usize, count: i32, retainGraph: bool, create: bo
   if (!retainGraph) releaseGraph();
   setGradEnabled(wasEnabled);
   createGraph = false;
+  // a failed hook or custom backward leaves gradients unset: report it, not what follows
+  if (resetCustomFailure() || hookFailed) return ERR_HOOK;
   if (ruleError != 0) {
     errorTensor = ruleError;
     return ERR_RULE;
   }
-  return hookFailed ? ERR_HOOK : 0;
+  return 0;
 }

@@ -13,6 +13,7 @@ import { copyInto } from "./ops/views";
 import { fillSpan } from "./ops/reduce";
 import { constant } from "./ops/elementwise";
 export { indexOutOfRange, lastBadIndex } from "./ops/index";
+export { recordCustom, setCustomGrad } from "./ops/custom";
 export { collectHistoryCycles } from "./tensors";
 import { gradEnabled, setGradEnabled as setMode } from "./graph";
 import * as engine from "./engine";

@@ -2,5 +2,6 @@
 
 import { grad } from "./autograd.js";
 import { gradcheck, gradgradcheck, GradcheckError } from "./gradcheck.js";
+import { Function, FunctionCtx } from "./custom-function.js";
 
-export const autograd = Object.freeze({ grad, gradcheck, gradgradcheck, GradcheckError });
+export const autograd = Object.freeze({ grad, gradcheck, gradgradcheck, GradcheckError, Function, FunctionCtx });

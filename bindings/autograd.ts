@@ -1,7 +1,7 @@
 // Grad mode and the entry points of the reverse sweep: Tensor.backward() and the
 // functional grad(). Both check everything first, then make one call into the core.
 
-import { core, ops, heapI32, scratchByteOffset, SCRATCH_INTS, takeHookFailure } from "./core.js";
+import { core, ops, heapI32, scratchByteOffset, SCRATCH_INTS, takeHookFailure, setSweepRetainsGraph } from "./core.js";
 import { Tensor, allocate, type TensorLike } from "./tensor.js";
 import { describe, fail, formatShape, sameShape } from "./shape.js";
 import { gradFnName } from "./graph-nodes.js";
@@ -39,6 +39,7 @@ const ERR_FREED = 1;
 const ERR_MODIFIED = 2;
 const ERR_RULE = 3;
 const ERR_HOOK = 4;
+let sweeping = false; // the engine runs one sweep at a time
 const MAX_ROOTS = SCRATCH_INTS / 4;
 const CAPTURE_OFFSET = SCRATCH_INTS / 2; // in ints: roots use the first half of scratch
 
@@ -115,6 +116,7 @@ function seeds(op: string, roots: Tensor[], gradients: (TensorLike | null)[], te
 function sweep(op: string, roots: Tensor[], gradients: (TensorLike | null)[], options: BackwardOptions,
                capturing: boolean): void {
   if (roots.length > MAX_ROOTS) fail(op, `at most ${MAX_ROOTS} outputs per call are supported`);
+  if (sweeping) fail(op, "can't run a backward pass from inside another one (in a hook or a custom Function's backward)");
   roots.forEach((root, i) => {
     if (!(root instanceof Tensor)) throw new TypeError(`${op}(): outputs must be Tensors, got ${describe(root)}`);
     if (!core.requiresGradOf(root._live(op))) {
@@ -134,10 +136,13 @@ function sweep(op: string, roots: Tensor[], gradients: (TensorLike | null)[], op
     });
     const mode = core.isGradEnabled() !== 0;
     let err: number;
+    sweeping = true;
+    setSweepRetainsGraph(retainGraph);
     try {
       err = core.backward(roots.length, retainGraph, createGraph, capturing,
         scratchByteOffset + CAPTURE_OFFSET * 4);
     } finally {
+      sweeping = false;
       core.setGradEnabled(mode); // the sweep switches it; a trap must not leave it switched
     }
     if (err === ERR_FREED) {

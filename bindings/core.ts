@@ -34,6 +34,8 @@ export interface Core {
   setRetainsGrad(t: number): void;
   retainsGradOf(t: number): number;
   setHooked(t: number, on: boolean): void;
+  recordCustom(out: number, n: number): number;
+  setCustomGrad(i: number, grad: number): void;
   opOf(t: number): number;
   inputCount(t: number): number;
   inputAt(t: number, i: number): number;
@@ -74,7 +76,21 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
 
 // The engine calls back into the bindings for tensors with hooks (hooks.ts installs them).
 let hookRunner: (t: number, g: number) => number = () => 0;
+let customRunner: (t: number, g: number) => number = () => -1;
 let hookFailure: unknown = null;
+let retainingSweep = false;
+/** @internal */
+export function setCustomRunner(run: (t: number, g: number) => number): void {
+  customRunner = run;
+}
+/** @internal Whether the running backward keeps its graph (custom Functions keep their context then). */
+export function sweepRetainsGraph(): boolean {
+  return retainingSweep;
+}
+/** @internal */
+export function setSweepRetainsGraph(on: boolean): void {
+  retainingSweep = on;
+}
 /** @internal */
 export function setHookRunner(run: (t: number, g: number) => number): void {
   hookRunner = run;
@@ -93,6 +109,7 @@ export function takeHookFailure(): unknown {
 const instance = new WebAssembly.Instance(new WebAssembly.Module(decodeBase64(wasmBase64)), {
   env: {
     tensorHook: (t: number, g: number) => hookRunner(t, g),
+    customBackward: (t: number, g: number) => customRunner(t, g),
     abort(_message: number, _file: number, line: number, column: number): never {
       throw new Error(`wasmgrad: internal error in the wasm core (line ${line}:${column})`);
     },
@@ -158,6 +175,8 @@ export const core: Core = {
   setRetainsGrad: raw.setRetainsGrad,
   retainsGradOf: raw.retainsGradOf,
   setHooked: raw.setHooked,
+  recordCustom: raw.recordCustom,
+  setCustomGrad: raw.setCustomGrad,
   opOf: raw.opOf,
   inputCount: raw.inputCount,
   inputAt: raw.inputAt,

@@ -23,6 +23,10 @@ for (const op of Object.keys(OPS) as OpName[]) {
   const { code, gradFn, inputs } = OPS[op];
   if (gradFn !== null) OP_BY_CODE.set(code, { name: gradFn, inputs });
 }
+const CUSTOM = OPS.Custom.gradFn;
+/** @internal The names of custom Functions' nodes (MyFnBackward), by node id (kept until the id is reused). */
+export const customNames = new Map<number, string>();
+
 /** The grad_fn name of an op code (for messages about a node). */
 export function gradFnName(code: number): string | undefined {
   return OP_BY_CODE.get(code)?.name;
@@ -37,7 +41,7 @@ export class Node implements GradFn {
   constructor(readonly _output: Tensor, private readonly _id: number, private readonly _op: OpInfo) {}
 
   name(): string {
-    return this._op.name;
+    return (this._op.name === CUSTOM ? customNames.get(this._id) : undefined) ?? this._op.name;
   }
 
   /** The shape of the tensor this node made. */

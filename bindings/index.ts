@@ -48,7 +48,8 @@ export {
 export type { BackwardOptions, GradOptions } from "./autograd.js";
 export { gradcheck, gradgradcheck, GradcheckError } from "./gradcheck.js";
 export type { GradcheckOptions, GradgradcheckOptions } from "./gradcheck.js";
-export { autograd } from "./autograd-namespace.js";
+export { autograd } from "./autograd-namespace.js"; // autograd.grad, gradcheck, Function, ...
+export type { FunctionCtx } from "./custom-function.js";
 export * from "./generated/functions.js";
 export {
   sum, mean, max, cumsum, dot, matmul, mm, bmm, mv, outer, where, clamp, clip, clamp_min, clamp_max,

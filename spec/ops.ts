@@ -10,7 +10,7 @@
 // sums them over broadcast dims and accumulates them. A differentiable op without a rule,
 // or a rule that no op names, fails the build.
 
-export type Family = "elementwise" | "select" | "index" | "activations" | "reduce" | "scan" | "sort" | "linalg" | "views" | "softmax" | "math" | "conv" | "pool";
+export type Family = "elementwise" | "select" | "index" | "activations" | "reduce" | "scan" | "sort" | "linalg" | "views" | "softmax" | "math" | "conv" | "pool" | "custom";
 
 /** How the bindings expose an op; "custom" ops are written by hand in bindings/tensor.ts. */
 export type Binding = "unary" | "binary" | "custom" | "internal";
@@ -352,6 +352,11 @@ export const OPS: OpSpec[] = [
   // geometry computed by the bindings; the gradient is scattered back through it
   { ...view("Diagonal", "diagonal", []), backward: "regionBackward" },
   { ...view("Unfold", "unfold", []), backward: "regionBackward" },
+  // wg.autograd.Function: a node whose backward is the user's, run by the bindings. The
+  // bindings record it over any number of inputs (recordCustom); this entry point, of one
+  // input, is not used.
+  { name: "Custom", gradFn: "CustomFunctionBackward", binding: "internal", family: "custom", inputs: ["inputs"], dtype: "same",
+    forward: "customForward", backward: "customBackward" },
   // detach(): a view outside the graph
   { name: "Alias", binding: "internal", family: "views", inputs: ["self"], dtype: "same",
     forward: "aliasForward", backward: null },

@@ -1,10 +1,16 @@
 // Every differentiable op against central finite differences of a float64 reference,
 // on random shapes, broadcasting cases and 0-d tensors; second derivatives likewise.
 import { describe, expect, test } from "vitest";
-import { tensor, grad, gradcheck, gradgradcheck, where, type Tensor } from "../bindings/index.js";
+import { tensor, grad, gradcheck, gradgradcheck, where, autograd, type Tensor, type FunctionCtx } from "../bindings/index.js";
 import { OPS, type OpName } from "../bindings/generated/ops.js";
 import * as R from "./reference.js";
 import { unfold, fold } from "../bindings/nn/conv.js";
+
+// The custom Function of the Custom op's case: x^3, its backward written by hand.
+class Cube extends autograd.Function {
+  static override forward(ctx: FunctionCtx, x: Tensor) { ctx.save_for_backward(x); return x.pow(3); }
+  static override backward(ctx: FunctionCtx, g: Tensor) { const [x] = ctx.saved_tensors; return g.mul(x.square()).mul(3); }
+}
 import { max_pool2d, adaptive_max_pool2d } from "../bindings/nn/pooling.js";
 import { im2colRef, col2imRef, maxPoolRef, slidingWindows, adaptiveWindows, type Geometry2 } from "./conv-reference.js";
 import type { Ref } from "./reference.js";
@@ -269,6 +275,8 @@ const otherCases: Case[] = [
   { name: "clone", covers: ["Contiguous"], inputs: [{ shape: [4] }], wg: (a) => a.clone().mul(a), ref: (a) => R.map(a, (v) => v * v) },
   { name: "diagonal", covers: ["Diagonal"], inputs: [{ shape: [3, 4] }], wg: (a) => a.diagonal(1).exp(),
     ref: (a) => R.map(R.take(a, [3], ([i]) => [i, i + 1]), Math.exp) },
+  { name: "a custom Function (x^3 with its own backward)", covers: ["Custom"], inputs: [{ shape: [2, 3], domain: "any" }],
+    wg: (a) => Cube.apply(a), ref: (a) => R.map(a, (v) => v ** 3) },
   { name: "unfold with overlapping windows", covers: ["Unfold"], inputs: [{ shape: [5] }], wg: (a) => a.unfold(0, 3, 1).mul(a.unfold(0, 3, 1)),
     ref: (a) => R.map(R.take(a, [3, 3], ([i, j]) => [i + j]), (v) => v * v) },
   { name: "in-place through a view of a non-leaf", covers: ["CopySlices", "ScatterRegion"], inputs: [{ shape: [4] }, { shape: [2] }],
