@@ -3,5 +3,6 @@
 import { grad } from "./autograd.js";
 import { gradcheck, gradgradcheck, GradcheckError } from "./gradcheck.js";
 import { Function, FunctionCtx } from "./custom-function.js";
+import * as functional from "./autograd-functional.js";
 
-export const autograd = Object.freeze({ grad, gradcheck, gradgradcheck, GradcheckError, Function, FunctionCtx });
+export const autograd = Object.freeze({ grad, gradcheck, gradgradcheck, GradcheckError, Function, FunctionCtx, functional });

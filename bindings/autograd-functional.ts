@@ -1,0 +1,188 @@
+// wg.autograd.functional, as torch.autograd.functional: vjp, jvp, jacobian, hessian, vhp
+// and hvp of a function of tensors, with PyTorch's signatures. All are built on reverse mode
+// (grad): jvp and hvp by the double-backward trick, jacobian one reverse sweep per output
+// element (vectorize: true is refused until batching exists).
+
+import { Tensor } from "./tensor.js";
+import { grad, enable_grad } from "./autograd.js";
+import { zeros } from "./create.js";
+import { stack } from "./join-ops.js";
+import { checkOptions } from "./options.js";
+import { describe, fail } from "./shape.js";
+
+type Inputs = Tensor | Tensor[];
+type Fn = (...args: Tensor[]) => Tensor | Tensor[];
+
+export interface FunctionalOptions {
+  /** Record the results' graph, so they can be differentiated again. */
+  create_graph?: boolean;
+  /** Throw when an output does not depend on an input (instead of giving zeros). */
+  strict?: boolean;
+}
+
+export interface JacobianOptions extends FunctionalOptions {
+  vectorize?: boolean;
+  strategy?: "reverse-mode" | "forward-mode";
+}
+
+const OPTIONS = { create_graph: "boolean", strict: "boolean" } as const;
+
+function asList(op: string, name: string, value: Inputs): Tensor[] {
+  const list = Array.isArray(value) ? value : [value];
+  list.forEach((t, i) => {
+    if (!(t instanceof Tensor)) throw new TypeError(`${op}(): ${name}[${i}] is ${describe(t)}, expected a Tensor`);
+  });
+  return list;
+}
+
+// Inputs the function is differentiated at: copies that require grad, or views in the graph
+// with create_graph (so the results stay differentiable in the inputs), as PyTorch prepares them.
+const prepared = (xs: Tensor[], createGraph: boolean) =>
+  xs.map((x) => (createGraph && x.requires_grad ? x.view(x.shape) : x.detach().requires_grad_(true)));
+
+function call(op: string, func: Fn, inputs: Tensor[]): Tensor[] {
+  if (typeof func !== "function") throw new TypeError(`${op}(): func must be a function, got ${describe(func)}`);
+  const out = enable_grad(() => func(...inputs));
+  return asList(op, "the outputs of func", out);
+}
+
+// The gradients of outs (weighted by v) with respect to xs; zeros where unused (or an error, strict).
+function vectorJacobian(op: string, outs: Tensor[], xs: Tensor[], v: (Tensor | null)[], createGraph: boolean, strict: boolean,
+  retain = createGraph): Tensor[] {
+  const differentiable = outs.map((o) => o.requires_grad);
+  const used = outs.filter((_, i) => differentiable[i]);
+  if (used.length === 0) {
+    if (strict) fail(op, "The output of the user-provided function is independent of input 0. This is not allowed in strict mode.");
+    return xs.map((x) => zeros(x.shape, { dtype: x.dtype }));
+  }
+  const grads = grad(used, xs, {
+    grad_outputs: v.filter((_, i) => differentiable[i]), create_graph: createGraph, retain_graph: retain, allow_unused: true,
+  });
+  return grads.map((g, i) => {
+    if (g !== null) return g;
+    if (strict) fail(op, `The output of the user-provided function is independent of input ${i}. This is not allowed in strict mode.`);
+    return zeros(xs[i].shape, { dtype: xs[i].dtype });
+  });
+}
+
+function checkV(op: string, v: Inputs | null | undefined, like: Tensor[], what: string): Tensor[] {
+  if (v === undefined || v === null) {
+    if (like.length === 1 && like[0].numel() === 1) return [];
+    fail(op, `The vector v can only be None if the ${what} to the user-provided function is a single Tensor with a single element.`);
+  }
+  const list = asList(op, "v", v);
+  if (list.length !== like.length) fail(op, `v has ${list.length} tensors where the ${what} has ${like.length}`);
+  list.forEach((t, i) => {
+    if (t.shape.join() !== like[i].shape.join()) fail(op, `Mismatch in shape: v[${i}] has shape [${t.shape}] but the ${what} [${i}] has [${like[i].shape}]`);
+  });
+  return list;
+}
+
+// The result in the structure of the call: one tensor for one tensor given, else an array.
+const shaped = (given: Inputs, list: Tensor[]) => (Array.isArray(given) ? list : list[0]);
+
+/** [func(inputs), vᵀ J]: the vector-Jacobian product at inputs. */
+export function vjp(func: Fn, inputs: Inputs, v?: Inputs | null, options: FunctionalOptions = {}): [Tensor | Tensor[], Tensor | Tensor[]] {
+  const op = "vjp";
+  checkOptions(op, options, OPTIONS);
+  const create = options.create_graph ?? false;
+  const xs = prepared(asList(op, "inputs", inputs), create);
+  const raw = enable_grad(() => func(...xs));
+  const outs = asList(op, "the outputs of func", raw);
+  const vs = checkV(op, v, outs, "output");
+  const grads = vectorJacobian(op, outs, xs, vs.length === 0 ? outs.map(() => null) : vs, create, options.strict ?? false);
+  return [shaped(raw, create ? outs : outs.map((o) => o.detach())), shaped(inputs, grads)];
+}
+
+/** [func(inputs), J v]: the Jacobian-vector product, by differentiating vᵀJ's graph in v. */
+export function jvp(func: Fn, inputs: Inputs, v?: Inputs | null, options: FunctionalOptions = {}): [Tensor | Tensor[], Tensor | Tensor[]] {
+  const op = "jvp";
+  checkOptions(op, options, OPTIONS);
+  const create = options.create_graph ?? false, strict = options.strict ?? false;
+  const given = asList(op, "inputs", inputs);
+  const vs = checkV(op, v, given, "input");
+  const xs = prepared(given, create);
+  const raw = enable_grad(() => func(...xs));
+  const outs = asList(op, "the outputs of func", raw);
+  // u ↦ uᵀJ is linear in u; its gradient in u along v is J v
+  const us = outs.map((o) => zeros(o.shape, { dtype: o.dtype, requires_grad: true }));
+  const back = vectorJacobian(op, outs, xs, us, true, strict);
+  const products = enable_grad(() => vectorJacobian(op, back, us, vs.length === 0 ? back.map(() => null) : vs, create, strict));
+  return [shaped(raw, create ? outs : outs.map((o) => o.detach())), shaped(raw, products)];
+}
+
+/**
+ * The Jacobian of func at inputs: for one input and one output a tensor of shape
+ * output.shape + input.shape, else arrays (over outputs, then over inputs) as PyTorch's tuples.
+ */
+export function jacobian(func: Fn, inputs: Inputs, options: JacobianOptions = {}): Tensor | Tensor[] | Tensor[][] {
+  const op = "jacobian";
+  checkOptions(op, options, { ...OPTIONS, vectorize: "boolean", strategy: { expected: "'reverse-mode'", test: (s) => typeof s === "string" } });
+  if (options.vectorize) fail(op, "vectorize: true needs vmap, which wasmgrad does not have yet; leave it out for one sweep per output element");
+  if ((options.strategy ?? "reverse-mode") !== "reverse-mode") fail(op, "only strategy 'reverse-mode' is supported (forward mode is not implemented yet)");
+  const create = options.create_graph ?? false, strict = options.strict ?? false;
+  const xs = prepared(asList(op, "inputs", inputs), create);
+  const raw = enable_grad(() => func(...xs));
+  const outs = asList(op, "the outputs of func", raw);
+  const blocks = outs.map((out) => {
+    const flat = enable_grad(() => out.reshape([-1]));
+    const rows: Tensor[][] = xs.map(() => []);
+    for (let i = 0; i < flat.shape[0]; i++) {
+      const element = enable_grad(() => flat.select(0, i));
+      const g = vectorJacobian(op, [element], xs, [null], create, strict, true);
+      g.forEach((gi, k) => rows[k].push(gi));
+    }
+    return xs.map((x, k) => (rows[k].length === 0 ? zeros([...out.shape, ...x.shape], { dtype: x.dtype })
+      : stack(rows[k]).reshape([...out.shape, ...x.shape])));
+  });
+  const perOutput = blocks.map((b) => (Array.isArray(inputs) ? b : b[0]));
+  return (Array.isArray(raw) ? perOutput : perOutput[0]) as Tensor | Tensor[] | Tensor[][];
+}
+
+// func's gradient in its inputs, recorded (the inner function of hessian, vhp and hvp).
+function scalarOf(op: string, func: Fn, xs: Tensor[]): Tensor {
+  const outs = call(op, func, xs);
+  if (outs.length !== 1 || outs[0].numel() !== 1) fail(op, "The function given to hessian, vhp or hvp should return a single Tensor with a single element");
+  return outs[0];
+}
+
+/** The Hessian of a scalar func at inputs (jacobian of its gradient). */
+export function hessian(func: Fn, inputs: Inputs, options: JacobianOptions = {}): Tensor | Tensor[][] {
+  const op = "hessian";
+  const gradient = (...xs: Tensor[]) => {
+    const y = scalarOf(op, func, xs);
+    const gs = vectorJacobian(op, [y], xs, [null], true, options.strict ?? false);
+    return Array.isArray(inputs) ? gs : gs[0];
+  };
+  return jacobian(gradient, inputs, options) as Tensor | Tensor[][];
+}
+
+/** [func(inputs), vᵀ H]: the vector-Hessian product of a scalar func. */
+export function vhp(func: Fn, inputs: Inputs, v?: Inputs | null, options: FunctionalOptions = {}): [Tensor, Tensor | Tensor[]] {
+  const op = "vhp";
+  checkOptions(op, options, OPTIONS);
+  const create = options.create_graph ?? false, strict = options.strict ?? false;
+  const given = asList(op, "inputs", inputs);
+  const vs = checkV(op, v, given, "input");
+  const xs = prepared(given, create);
+  const y = scalarOf(op, func, xs);
+  const g = vectorJacobian(op, [y], xs, [null], true, strict);
+  const products = vectorJacobian(op, g, xs, vs.length === 0 ? g.map(() => null) : vs, create, strict);
+  return [create ? y : y.detach(), shaped(inputs, products)];
+}
+
+/** [func(inputs), H v]: the Hessian-vector product of a scalar func (by double backward). */
+export function hvp(func: Fn, inputs: Inputs, v?: Inputs | null, options: FunctionalOptions = {}): [Tensor, Tensor | Tensor[]] {
+  const op = "hvp";
+  checkOptions(op, options, OPTIONS);
+  const create = options.create_graph ?? false, strict = options.strict ?? false;
+  const given = asList(op, "inputs", inputs);
+  const vs = checkV(op, v, given, "input");
+  const xs = prepared(given, create);
+  const y = scalarOf(op, func, xs);
+  const g = vectorJacobian(op, [y], xs, [null], true, strict);
+  const us = g.map((t) => zeros(t.shape, { dtype: t.dtype, requires_grad: true }));
+  const back = enable_grad(() => vectorJacobian(op, g, xs, us, true, strict));
+  const products = enable_grad(() => vectorJacobian(op, back, us, vs.length === 0 ? back.map(() => null) : vs, create, strict));
+  return [create ? y : y.detach(), shaped(inputs, products)];
+}
