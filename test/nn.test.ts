@@ -342,7 +342,8 @@ describe("init", () => {
       [() => nn.init.kaiming_uniform_(w, { nonlinearity: "relu" }), Math.sqrt(2) / Math.sqrt(300)],
       [() => nn.init.kaiming_normal_(w, { mode: "fan_out", nonlinearity: "relu" }), Math.sqrt(2) / Math.sqrt(200)],
       [() => nn.init.normal_(w, 1, 0.5), 0.5],
-      [() => nn.init.trunc_normal_(w, 0, 1, -1, 1), 0.5376],
+      // N(0, 1) truncated to [-1, 1]: variance 1 - 2 φ(1) / (Φ(1) - Φ(-1)), with Φ(1) - Φ(-1) = 0.682689492137
+      [() => nn.init.trunc_normal_(w, 0, 1, -1, 1), Math.sqrt(1 - (2 * Math.exp(-0.5) / Math.sqrt(2 * Math.PI)) / 0.682689492137)],
     ];
     for (const [init, std] of cases) {
       init();
