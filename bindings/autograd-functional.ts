@@ -40,10 +40,11 @@ function asList(op: string, name: string, value: Inputs): Tensor[] {
 const prepared = (xs: Tensor[], createGraph: boolean) =>
   xs.map((x) => (createGraph && x.requires_grad ? x.view(x.shape) : x.detach().requires_grad_(true)));
 
-function call(op: string, func: Fn, inputs: Tensor[]): Tensor[] {
+// func(...inputs), recorded: what it returned, and its outputs as a list.
+function evaluate(op: string, func: Fn, inputs: Tensor[]): { raw: Tensor | Tensor[]; outs: Tensor[] } {
   if (typeof func !== "function") throw new TypeError(`${op}(): func must be a function, got ${describe(func)}`);
-  const out = enable_grad(() => func(...inputs));
-  return asList(op, "the outputs of func", out);
+  const raw = enable_grad(() => func(...inputs));
+  return { raw, outs: asList(op, "the outputs of func", raw) };
 }
 
 // The gradients of outs (weighted by v) with respect to xs; zeros where unused (or an error, strict).
@@ -65,9 +66,10 @@ function vectorJacobian(op: string, outs: Tensor[], xs: Tensor[], v: (Tensor | n
   });
 }
 
-function checkV(op: string, v: Inputs | null | undefined, like: Tensor[], what: string): Tensor[] {
+// v as one tensor (or null, for a single one-element tensor) per tensor of `like`.
+function checkV(op: string, v: Inputs | null | undefined, like: Tensor[], what: string): (Tensor | null)[] {
   if (v === undefined || v === null) {
-    if (like.length === 1 && like[0].numel() === 1) return [];
+    if (like.length === 1 && like[0].numel() === 1) return [null];
     fail(op, `The vector v can only be None if the ${what} to the user-provided function is a single Tensor with a single element.`);
   }
   const list = asList(op, "v", v);
@@ -76,6 +78,14 @@ function checkV(op: string, v: Inputs | null | undefined, like: Tensor[], what: 
     if (t.shape.join() !== like[i].shape.join()) fail(op, `Mismatch in shape: v[${i}] has shape [${t.shape}] but the ${what} [${i}] has [${like[i].shape}]`);
   });
   return list;
+}
+
+// J v for outs of xs, by the double-backward trick: u ↦ uᵀJ is linear in u, and its
+// gradient in u along v is J v.
+function linearized(op: string, outs: Tensor[], xs: Tensor[], vs: (Tensor | null)[], create: boolean, strict: boolean): Tensor[] {
+  const us = outs.map((o) => zeros(o.shape, { dtype: o.dtype, requires_grad: true }));
+  const back = enable_grad(() => vectorJacobian(op, outs, xs, us, true, strict));
+  return enable_grad(() => vectorJacobian(op, back, us, vs, create, strict));
 }
 
 // The result in the structure of the call: one tensor for one tensor given, else an array.
@@ -87,10 +97,8 @@ export function vjp(func: Fn, inputs: Inputs, v?: Inputs | null, options: Functi
   checkOptions(op, options, OPTIONS);
   const create = options.create_graph ?? false;
   const xs = prepared(asList(op, "inputs", inputs), create);
-  const raw = enable_grad(() => func(...xs));
-  const outs = asList(op, "the outputs of func", raw);
-  const vs = checkV(op, v, outs, "output");
-  const grads = vectorJacobian(op, outs, xs, vs.length === 0 ? outs.map(() => null) : vs, create, options.strict ?? false);
+  const { raw, outs } = evaluate(op, func, xs);
+  const grads = vectorJacobian(op, outs, xs, checkV(op, v, outs, "output"), create, options.strict ?? false);
   return [shaped(raw, create ? outs : outs.map((o) => o.detach())), shaped(inputs, grads)];
 }
 
@@ -102,12 +110,8 @@ export function jvp(func: Fn, inputs: Inputs, v?: Inputs | null, options: Functi
   const given = asList(op, "inputs", inputs);
   const vs = checkV(op, v, given, "input");
   const xs = prepared(given, create);
-  const raw = enable_grad(() => func(...xs));
-  const outs = asList(op, "the outputs of func", raw);
-  // u ↦ uᵀJ is linear in u; its gradient in u along v is J v
-  const us = outs.map((o) => zeros(o.shape, { dtype: o.dtype, requires_grad: true }));
-  const back = vectorJacobian(op, outs, xs, us, true, strict);
-  const products = enable_grad(() => vectorJacobian(op, back, us, vs.length === 0 ? back.map(() => null) : vs, create, strict));
+  const { raw, outs } = evaluate(op, func, xs);
+  const products = linearized(op, outs, xs, vs, create, strict);
   return [shaped(raw, create ? outs : outs.map((o) => o.detach())), shaped(raw, products)];
 }
 
@@ -122,8 +126,7 @@ export function jacobian(func: Fn, inputs: Inputs, options: JacobianOptions = {}
   if ((options.strategy ?? "reverse-mode") !== "reverse-mode") fail(op, "only strategy 'reverse-mode' is supported (forward mode is not implemented yet)");
   const create = options.create_graph ?? false, strict = options.strict ?? false;
   const xs = prepared(asList(op, "inputs", inputs), create);
-  const raw = enable_grad(() => func(...xs));
-  const outs = asList(op, "the outputs of func", raw);
+  const { raw, outs } = evaluate(op, func, xs);
   const blocks = outs.map((out) => {
     const flat = enable_grad(() => out.reshape([-1]));
     const rows: Tensor[][] = xs.map(() => []);
@@ -139,9 +142,9 @@ export function jacobian(func: Fn, inputs: Inputs, options: JacobianOptions = {}
   return (Array.isArray(raw) ? perOutput : perOutput[0]) as Tensor | Tensor[] | Tensor[][];
 }
 
-// func's gradient in its inputs, recorded (the inner function of hessian, vhp and hvp).
+// func's single output, checked to be a scalar (hessian, vhp and hvp differentiate it twice).
 function scalarOf(op: string, func: Fn, xs: Tensor[]): Tensor {
-  const outs = call(op, func, xs);
+  const { outs } = evaluate(op, func, xs);
   if (outs.length !== 1 || outs[0].numel() !== 1) fail(op, "The function given to hessian, vhp or hvp should return a single Tensor with a single element");
   return outs[0];
 }
@@ -157,9 +160,9 @@ export function hessian(func: Fn, inputs: Inputs, options: JacobianOptions = {})
   return jacobian(gradient, inputs, options) as Tensor | Tensor[][];
 }
 
-/** [func(inputs), vᵀ H]: the vector-Hessian product of a scalar func. */
-export function vhp(func: Fn, inputs: Inputs, v?: Inputs | null, options: FunctionalOptions = {}): [Tensor, Tensor | Tensor[]] {
-  const op = "vhp";
+// What vhp and hvp share: func's value y at the prepared inputs xs, its gradient g there
+// (recorded), and v per input.
+function secondOrder(op: string, func: Fn, inputs: Inputs, v: Inputs | null | undefined, options: FunctionalOptions) {
   checkOptions(op, options, OPTIONS);
   const create = options.create_graph ?? false, strict = options.strict ?? false;
   const given = asList(op, "inputs", inputs);
@@ -167,22 +170,17 @@ export function vhp(func: Fn, inputs: Inputs, v?: Inputs | null, options: Functi
   const xs = prepared(given, create);
   const y = scalarOf(op, func, xs);
   const g = vectorJacobian(op, [y], xs, [null], true, strict);
-  const products = vectorJacobian(op, g, xs, vs.length === 0 ? g.map(() => null) : vs, create, strict);
-  return [create ? y : y.detach(), shaped(inputs, products)];
+  return { create, strict, vs, xs, g, value: create ? y : y.detach() };
+}
+
+/** [func(inputs), vᵀ H]: the vector-Hessian product of a scalar func. */
+export function vhp(func: Fn, inputs: Inputs, v?: Inputs | null, options: FunctionalOptions = {}): [Tensor, Tensor | Tensor[]] {
+  const { create, strict, vs, xs, g, value } = secondOrder("vhp", func, inputs, v, options);
+  return [value, shaped(inputs, vectorJacobian("vhp", g, xs, vs, create, strict))];
 }
 
 /** [func(inputs), H v]: the Hessian-vector product of a scalar func (by double backward). */
 export function hvp(func: Fn, inputs: Inputs, v?: Inputs | null, options: FunctionalOptions = {}): [Tensor, Tensor | Tensor[]] {
-  const op = "hvp";
-  checkOptions(op, options, OPTIONS);
-  const create = options.create_graph ?? false, strict = options.strict ?? false;
-  const given = asList(op, "inputs", inputs);
-  const vs = checkV(op, v, given, "input");
-  const xs = prepared(given, create);
-  const y = scalarOf(op, func, xs);
-  const g = vectorJacobian(op, [y], xs, [null], true, strict);
-  const us = g.map((t) => zeros(t.shape, { dtype: t.dtype, requires_grad: true }));
-  const back = enable_grad(() => vectorJacobian(op, g, xs, us, true, strict));
-  const products = enable_grad(() => vectorJacobian(op, back, us, vs.length === 0 ? back.map(() => null) : vs, create, strict));
-  return [create ? y : y.detach(), shaped(inputs, products)];
+  const { create, strict, vs, xs, g, value } = secondOrder("hvp", func, inputs, v, options);
+  return [value, shaped(inputs, linearized("hvp", g, xs, vs, create, strict))];
 }
