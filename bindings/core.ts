@@ -95,6 +95,18 @@ export function setSweepRetainsGraph(on: boolean): void {
 export function setHookRunner(run: (t: number, g: number) => number): void {
   hookRunner = run;
 }
+/**
+ * @internal Runs fn, then puts the scratch area back as it was: for the bindings' code that
+ * the engine calls in the middle of a sweep, which still reads scratch afterwards.
+ */
+export function keepingScratch<T>(fn: () => T): T {
+  const saved = heapU8().slice(scratchByteOffset, scratchByteOffset + SCRATCH_INTS * 4);
+  try {
+    return fn();
+  } finally {
+    heapU8().set(saved, scratchByteOffset);
+  }
+}
 /** @internal Keeps the error a hook threw, for the bindings to throw when the sweep ends. */
 export function reportHookFailure(error: unknown): void {
   hookFailure = error;

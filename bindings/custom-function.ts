@@ -5,10 +5,10 @@
 // recorded when create_graph asks for it, gives one gradient per argument of forward.
 
 import { Tensor } from "./tensor.js";
-import { core, heapI32, heapU8, reportHookFailure, scratchByteOffset, setCustomRunner, sweepRetainsGraph, SCRATCH_INTS } from "./core.js";
+import { core, heapI32, keepingScratch, reportHookFailure, scratchByteOffset, setCustomRunner, sweepRetainsGraph, SCRATCH_INTS } from "./core.js";
 import { is_grad_enabled, no_grad } from "./autograd.js";
 import { zeros } from "./create.js";
-import { handleOf } from "./lifetime.js";
+import { handleFor } from "./lifetime.js";
 import { describe, formatShape } from "./shape.js";
 import { isFloating } from "./dtype.js";
 import { customNames } from "./graph-nodes.js";
@@ -17,8 +17,8 @@ import { customNames } from "./graph-nodes.js";
 export class FunctionCtx {
   /** @internal */
   _nonDifferentiable = new Set<Tensor>();
-  /** @internal the saved tensors' core ids (each holding a reference), shapes and dtypes */
-  _saved: { id: number; shape: number[]; dtype: Tensor["dtype"] }[] = [];
+  /** @internal the saved tensors' core ids, each holding a reference */
+  _saved: number[] = [];
   [key: string]: unknown;
 
   /** Per argument of forward: whether it is a tensor whose gradient backward must give. */
@@ -36,18 +36,13 @@ export class FunctionCtx {
     this._saved = tensors.map((t) => {
       const id = t._live("save_for_backward");
       core.retainTensor(id);
-      return { id, shape: t.shape, dtype: t.dtype };
+      return id;
     });
   }
 
   /** The tensors save_for_backward kept. */
   get saved_tensors(): Tensor[] {
-    return this._saved.map(({ id, shape, dtype }) => {
-      const existing = handleOf(id);
-      if (existing !== undefined) return existing;
-      core.retainTensor(id); // a new handle of its own (the one saved was disposed)
-      return new Tensor(id, shape, dtype);
-    });
+    return this._saved.map(handleFor); // a new handle where the one saved was disposed
   }
 
   /** Marks outputs that have no gradient (indices, masks): they do not require grad. */
@@ -57,7 +52,7 @@ export class FunctionCtx {
 
   /** @internal Drops the references of the saved tensors. */
   _release(): void {
-    for (const { id } of this._saved) core.releaseTensor(id);
+    for (const id of this._saved) core.releaseTensor(id);
     this._saved = [];
   }
 }
@@ -131,7 +126,7 @@ function withContext(error: unknown, where: string): unknown {
 }
 
 // The engine's call for custom node t with its output's gradient g: runs backward and hands
-// each input's gradient to the core. The scratch area, which the sweep still reads, is kept.
+// each input's gradient to the core.
 setCustomRunner((t: number, g: number): number => {
   const node = nodes.get(t);
   if (node === undefined) {
@@ -139,43 +134,40 @@ setCustomRunner((t: number, g: number): number => {
     return -1;
   }
   const { fn, ctx, inputs } = node;
-  const saved = heapU8().slice(scratchByteOffset, scratchByteOffset + SCRATCH_INTS * 4);
   const name = `${fn.name}Backward`;
-  try {
-    const shape = Array.from({ length: core.rankOf(t) }, (_, d) => core.dimOf(t, d));
-    core.retainTensor(g);
-    const grad = new Tensor(g, shape, undefined);
-    let given: unknown;
+  return keepingScratch(() => {
     try {
-      given = fn.backward(ctx, grad);
-    } catch (error) {
-      throw withContext(error, `${fn.name}.backward()`);
-    }
-    const list = Array.isArray(given) ? given : [given];
-    if (list.length !== node.args) {
-      throw new Error(`function ${name} returned an incorrect number of gradients (expected ${node.args}, got ${list.length})`);
-    }
-    inputs.forEach(({ arg, id, shape: inputShape, dtype }, k) => {
-      if (!ctx.needs_input_grad[arg] || !core.requiresGradOf(id)) return;
-      let gi = list[arg];
-      if (gi === null || gi === undefined) gi = zeros(inputShape, { dtype }); // PyTorch's None: no contribution
-      if (!(gi instanceof Tensor)) throw new TypeError(`function ${name} returned ${describe(gi)} as the gradient of argument ${arg}, expected a Tensor or null`);
-      if (gi.shape.join() !== inputShape.join()) {
-        throw new Error(`function ${name} returned an invalid gradient at index ${arg} - got ${formatShape(gi.shape)} ` +
-          `but expected shape compatible with ${formatShape(inputShape)}`);
+      const grad = handleFor(g);
+      let given: unknown;
+      try {
+        given = fn.backward(ctx, grad);
+      } catch (error) {
+        throw withContext(error, `${fn.name}.backward()`);
       }
-      const typed = gi.dtype === dtype ? gi : gi.to(dtype);
-      core.setCustomGrad(k, typed._live(name));
-    });
-    if (!sweepRetainsGraph()) {
-      nodes.delete(t);
-      ctx._release();
+      const list = Array.isArray(given) ? given : [given];
+      if (list.length !== node.args) {
+        throw new Error(`function ${name} returned an incorrect number of gradients (expected ${node.args}, got ${list.length})`);
+      }
+      inputs.forEach(({ arg, id, shape: inputShape, dtype }, k) => {
+        if (!ctx.needs_input_grad[arg] || !core.requiresGradOf(id)) return;
+        let gi = list[arg];
+        if (gi === null || gi === undefined) gi = zeros(inputShape, { dtype }); // PyTorch's None: no contribution
+        if (!(gi instanceof Tensor)) throw new TypeError(`function ${name} returned ${describe(gi)} as the gradient of argument ${arg}, expected a Tensor or null`);
+        if (gi.shape.join() !== inputShape.join()) {
+          throw new Error(`function ${name} returned an invalid gradient at index ${arg} - got ${formatShape(gi.shape)} ` +
+            `but expected shape compatible with ${formatShape(inputShape)}`);
+        }
+        const typed = gi.dtype === dtype ? gi : gi.to(dtype);
+        core.setCustomGrad(k, typed._live(name));
+      });
+      if (!sweepRetainsGraph()) {
+        nodes.delete(t);
+        ctx._release();
+      }
+      return 0;
+    } catch (error) {
+      reportHookFailure(error);
+      return -1;
     }
-    return 0;
-  } catch (error) {
-    reportHookFailure(error);
-    return -1;
-  } finally {
-    heapU8().set(saved, scratchByteOffset);
-  }
+  });
 });

@@ -7,7 +7,7 @@ import { Tensor } from "./tensor.js";
 import { core } from "./core.js";
 import { OPS, type OpName } from "./generated/ops.js";
 import { DTYPES, isFloating } from "./dtype.js";
-import { handleOf } from "./lifetime.js";
+import { handleFor } from "./lifetime.js";
 
 /** A node of the backward graph: grad_fn, or the AccumulateGrad of a leaf. */
 export interface GradFn {
@@ -138,13 +138,4 @@ function gradFnOrAccumulator(t: Tensor): GradFn | null {
   let acc = accumulators.get(t);
   if (acc === undefined) accumulators.set(t, acc = new AccumulateGrad(t));
   return acc;
-}
-
-// The handle of core tensor id: its own if it has one, else a new one holding a reference.
-function handleFor(id: number): Tensor {
-  const existing = handleOf(id);
-  if (existing !== undefined) return existing;
-  core.retainTensor(id);
-  const shape = Array.from({ length: core.rankOf(id) }, (_, d) => core.dimOf(id, d));
-  return new Tensor(id, shape, undefined, core.isContiguous(id) !== 0);
 }

@@ -3,8 +3,8 @@
 // into this module (core.setHookRunner) for the tensors flagged as hooked.
 
 import { Tensor } from "./tensor.js";
-import { core, setHookRunner, reportHookFailure, heapU8, scratchByteOffset, SCRATCH_INTS } from "./core.js";
-import { handleOf } from "./lifetime.js";
+import { core, setHookRunner, reportHookFailure, keepingScratch } from "./core.js";
+import { handleFor, handleOf } from "./lifetime.js";
 import { describe, fail, formatShape } from "./shape.js";
 
 export type TensorHook = (grad: Tensor) => Tensor | null | undefined | void;
@@ -47,34 +47,31 @@ Tensor.prototype.register_hook = function register_hook(this: Tensor, hook: Tens
   };
 };
 
-// The engine's call for hooked tensor t with gradient g. Hooks may run any op: the scratch
-// area, which the sweep still reads, is kept as it was.
+// The engine's call for hooked tensor t with gradient g (hooks may run any op).
 setHookRunner((t: number, g: number): number => {
   const owner = handleOf(t);
   const list = owner === undefined ? undefined : hooks.get(owner);
   if (list === undefined || list.length === 0) return 0;
-  const saved = heapU8().slice(scratchByteOffset, scratchByteOffset + SCRATCH_INTS * 4);
-  try {
-    core.retainTensor(g);
-    const original = new Tensor(g, owner!._shape, owner!._dtype);
-    let grad = original;
-    for (const hook of list.slice()) {
-      const replaced = hook(grad);
-      if (replaced === undefined || replaced === null) continue;
-      if (!(replaced instanceof Tensor)) throw new TypeError(`register_hook(): a hook returned ${describe(replaced)}, expected a Tensor or nothing`);
-      if (replaced.shape.join() !== grad.shape.join()) {
-        fail("register_hook", `hook returned a gradient of shape ${formatShape(replaced.shape)}; expected ${formatShape(grad.shape)}`);
+  return keepingScratch(() => {
+    try {
+      const original = handleFor(g);
+      let grad = original;
+      for (const hook of list.slice()) {
+        const replaced = hook(grad);
+        if (replaced === undefined || replaced === null) continue;
+        if (!(replaced instanceof Tensor)) throw new TypeError(`register_hook(): a hook returned ${describe(replaced)}, expected a Tensor or nothing`);
+        if (replaced.shape.join() !== grad.shape.join()) {
+          fail("register_hook", `hook returned a gradient of shape ${formatShape(replaced.shape)}; expected ${formatShape(grad.shape)}`);
+        }
+        grad = replaced.dtype === grad.dtype ? replaced : replaced.to(grad.dtype);
       }
-      grad = replaced.dtype === grad.dtype ? replaced : replaced.to(grad.dtype);
+      if (grad === original) return 0;
+      const id = grad._live("register_hook");
+      core.retainTensor(id); // the engine's own reference
+      return id;
+    } catch (error) {
+      reportHookFailure(error);
+      return -1;
     }
-    if (grad === original) return 0;
-    const id = grad._live("register_hook");
-    core.retainTensor(id); // the engine's own reference
-    return id;
-  } catch (error) {
-    reportHookFailure(error);
-    return -1;
-  } finally {
-    heapU8().set(saved, scratchByteOffset);
-  }
+  });
 });

@@ -62,6 +62,15 @@ export function handleOf(id: number): Tensor | undefined {
   return owners[id];
 }
 
+/** The handle of core tensor id: its own if it has one, else a new one holding a reference. */
+export function handleFor(id: number): Tensor {
+  const existing = owners[id];
+  if (existing !== undefined) return existing;
+  core.retainTensor(id);
+  const shape = Array.from({ length: core.rankOf(id) }, (_, d) => core.dimOf(id, d));
+  return new Tensor(id, shape, undefined, core.isContiguous(id) !== 0);
+}
+
 /** Releases a handle's core tensor now. */
 export function releaseHandle(t: Tensor): void {
   const id = t._id;
