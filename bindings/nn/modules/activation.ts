@@ -15,7 +15,7 @@ function simple(name: string, apply: (x: Tensor) => Tensor) {
       return apply(input);
     }
   };
-  Object.defineProperty(layer, "name", { value: name });
+  keepNames({ [name]: layer });
   return layer;
 }
 

@@ -1,7 +1,7 @@
 // Dropout layers: active in training mode only (module.train() / eval()).
 
 import type { Tensor } from "../../tensor.js";
-import { Module } from "./module.js";
+import { Module, keepNames } from "./module.js";
 import { dropout, dropout1d, dropout2d, dropout3d } from "../functional-layers.js";
 import { checkProbability } from "./checks.js";
 
@@ -26,7 +26,7 @@ function dropoutLayer(name: string, fn: DropoutFn) {
       return `p=${this.p}, inplace=${this.inplace ? "True" : "False"}`;
     }
   };
-  Object.defineProperty(layer, "name", { value: name });
+  keepNames({ [name]: layer });
   return layer;
 }
 

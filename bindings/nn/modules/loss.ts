@@ -3,7 +3,7 @@
 // the module's to() and state_dict().
 
 import type { Tensor } from "../../tensor.js";
-import { Module } from "./module.js";
+import { Module, keepNames } from "./module.js";
 import * as F from "../losses.js";
 
 type LossFn<O> = (input: Tensor, target: Tensor, options: O) => Tensor;
@@ -31,7 +31,7 @@ function lossLayer<O extends object>(name: string, fn: LossFn<O>, buffers: Buffe
       return fn(input, target, options as O);
     }
   };
-  Object.defineProperty(layer, "name", { value: name });
+  keepNames({ [name]: layer });
   return layer;
 }
 

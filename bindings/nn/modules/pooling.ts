@@ -33,7 +33,7 @@ function maxPoolLayer(name: string, fn: PoolFn<MaxPoolOptions>) {
         `dilation=${show(o.dilation ?? 1)}, ceil_mode=${bool(o.ceil_mode)}`;
     }
   };
-  Object.defineProperty(layer, "name", { value: name });
+  keepNames({ [name]: layer });
   return layer;
 }
 
@@ -55,7 +55,7 @@ function avgPoolLayer(name: string, fn: PoolFn<AvgPoolOptions>, twoD: boolean) {
         (twoD ? "" : `, ceil_mode=${bool(o.ceil_mode)}, count_include_pad=${bool(o.count_include_pad ?? true)}`);
     }
   };
-  Object.defineProperty(layer, "name", { value: name });
+  keepNames({ [name]: layer });
   return layer;
 }
 
