@@ -12,17 +12,7 @@ import * as F from "../bindings/nn/functional.js";
 import { OPS, type OpName } from "../bindings/generated/ops.js";
 import fixture from "./fixtures/forward_ad.json" with { type: "json" };
 
-// The forward-mode API (autograd.forward_ad), typed here until the bindings have it.
-interface ForwardAD {
-  dual_level<T>(fn: () => T): T;
-  make_dual(primal: Tensor, tangent: Tensor): Tensor;
-  unpack_dual(t: Tensor): { primal: Tensor; tangent: Tensor | null };
-}
-function forwardAD(): ForwardAD {
-  const api = (autograd as unknown as { forward_ad?: ForwardAD }).forward_ad;
-  if (api === undefined) throw new Error("wg.autograd.forward_ad is missing");
-  return api;
-}
+const { dual_level, make_dual, unpack_dual } = autograd.forward_ad;
 
 type Value = number | string | boolean | null;
 interface Input {
@@ -259,9 +249,8 @@ const FUNCTIONS: Record<string, Fn> = {
 
 // Differentiable ops of the table that no case covers, each with the reason.
 const NOT_COVERED: Partial<Record<OpName, string>> = {
-  Custom: "a wg.autograd.Function needs a jvp written by its author for forward mode (PyTorch's Function.jvp), " +
-    "which the forward-mode API does not have; the case \"a custom Function without jvp refuses dual inputs\" " +
-    "checks that such a Function refuses dual inputs, as PyTorch does",
+  Custom: "a wg.autograd.Function's tangent is its author's jvp: test/custom-function.test.ts checks it in closed form, " +
+    "and the case \"a custom Function without jvp refuses dual inputs\" that one without jvp refuses, as PyTorch does",
 };
 
 // ---- comparing ---------------------------------------------------------------------------
@@ -278,7 +267,6 @@ function expectValues(got: ArrayLike<number>, want: Value[], rtol: number, what:
 }
 
 function checkOutput(y: Tensor, want: Output, c: Case, k: number): void {
-  const { unpack_dual } = forwardAD();
   const { primal, tangent } = unpack_dual(y);
   const what = `output ${k}`;
   const rtol = c.rtol ?? (want.dtype === "float32" ? 1e-5 : 1e-10);
@@ -296,7 +284,6 @@ function checkOutput(y: Tensor, want: Output, c: Case, k: number): void {
 }
 
 function run(c: Case): void {
-  const { dual_level, make_dual } = forwardAD();
   const f = FUNCTIONS[c.fn];
   scope(() => dual_level(() => {
     const xs = c.inputs.map((input) => {
