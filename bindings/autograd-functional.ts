@@ -1,7 +1,8 @@
 // wg.autograd.functional, as torch.autograd.functional: vjp, jvp, jacobian, hessian, vhp
 // and hvp of a function of tensors, with PyTorch's signatures. All are built on reverse mode
-// (grad): jvp and hvp by the double-backward trick, jacobian one reverse sweep per output
-// element (vectorize: true is refused until batching exists).
+// (grad), as PyTorch's are: jvp and hvp by the double-backward trick, jacobian one reverse
+// sweep per output element (vectorize: true, and with it strategy "forward-mode", are
+// refused until batching exists).
 
 import { Tensor } from "./tensor.js";
 import { grad, enable_grad } from "./autograd.js";
@@ -123,7 +124,10 @@ export function jacobian(func: Fn, inputs: Inputs, options: JacobianOptions = {}
   const op = "jacobian";
   checkOptions(op, options, { ...OPTIONS, vectorize: "boolean", strategy: { expected: "'reverse-mode'", test: (s) => typeof s === "string" } });
   if (options.vectorize) fail(op, "vectorize: true needs vmap, which wasmgrad does not have yet; leave it out for one sweep per output element");
-  if ((options.strategy ?? "reverse-mode") !== "reverse-mode") fail(op, "only strategy 'reverse-mode' is supported (forward mode is not implemented yet)");
+  if ((options.strategy ?? "reverse-mode") !== "reverse-mode") {
+    fail(op, "strategy 'forward-mode' needs vectorize: true, as in PyTorch, which needs vmap; " +
+      "wg.func.jacfwd computes the Jacobian in forward mode (one pass per input element)");
+  }
   const create = options.create_graph ?? false, strict = options.strict ?? false;
   const xs = prepared(asList(op, "inputs", inputs), create);
   const { raw, outs } = evaluate(op, func, xs);

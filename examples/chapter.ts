@@ -1,6 +1,6 @@
 // A walkthrough of d2l section 2.5 "Automatic Differentiation" with wasmgrad.
 // Run with: npm start
-import { arange, ones, randn, manual_seed, linspace, grad, type Tensor } from "../bindings/index.js";
+import { arange, ones, randn, manual_seed, linspace, grad, tensor, autograd, type Tensor } from "../bindings/index.js";
 
 const step = (title: string) => console.log(`\n# ${title}`);
 const show = (label: string, value: unknown) => console.log(`${label} =`, String(value));
@@ -71,3 +71,21 @@ const [first] = grad(cube, s, { create_graph: true });
 show("d/ds s^3 = 3 s^2", first);
 const [second] = grad(first!.sum(), s);
 show("d2/ds2 s^3 = 6 s", second);
+
+step("Forward accumulation: one pass pushes a tangent from the input to the output");
+// The chain rule applied from the input side: with x carrying the tangent v, every op
+// computes its output's tangent alongside its value, and f's tangent is the product J v.
+const { dual_level, make_dual, unpack_dual } = autograd.forward_ad;
+const w = tensor([0.5, 1.0, 2.0]);
+dual_level(() => {
+  const wv = make_dual(w, tensor([1.0, 0.0, 0.0])); // the tangent e_1: the first column of J
+  const out = wv.sin().mul(wv);                      // f(w) = w sin(w), elementwise
+  const { primal, tangent } = unpack_dual(out);
+  show("f(w)", primal);
+  show("J e_1 (forward mode)", tangent);
+  show("f'(w_1) = sin w_1 + w_1 cos w_1", Math.sin(0.5) + 0.5 * Math.cos(0.5));
+});
+// Reverse mode gets a row of J per pass (here the sum of f's outputs), forward mode a column.
+const wr = w.clone().requires_grad_(true);
+wr.sin().mul(wr).sum().backward();
+show("1^T J (reverse mode)", wr.grad);

@@ -80,6 +80,7 @@ describe("options and refusals", () => {
   test("vectorize and forward-mode are refused clearly; v must match", () => {
     const x = tensor([1, 2]);
     expect(() => AF.jacobian((t) => t.exp(), x, { vectorize: true })).toThrow("vectorize: true needs vmap");
+    expect(() => AF.jacobian((t) => t.exp(), x, { strategy: "forward-mode" })).toThrow(/forward-mode' needs vectorize: true.*wg\.func\.jacfwd/);
     expect(() => AF.vjp((t) => t.exp(), x)).toThrow("The vector v can only be None if the output");
     expect(() => AF.vjp((t) => t.exp(), x, tensor([1, 2, 3]))).toThrow("Mismatch in shape");
   });

@@ -12,6 +12,9 @@ test("examples/chapter.ts runs and prints the book's results", () => {
   expect(out).toContain("x.grad after x.sum().backward() = tensor([1., 1., 1., 1.])");
   expect(out).toContain("x.grad == u = tensor([True, True, True, True])");
   expect(out).toContain("d2/ds2 s^3 = 6 s = tensor([ 6., 12., 18.])");
+  // forward mode's tangent is J's first column, sin(0.5) + 0.5 cos(0.5) in its first place
+  expect(out).toContain("J e_1 (forward mode) = tensor([0.9182, 0.0000, 0.0000])");
+  expect(out).toContain("1^T J (reverse mode) = tensor([0.9182, 1.3818, 0.0770])");
 });
 
 test("examples/mlp.ts trains to high accuracy", () => {

@@ -1,0 +1,55 @@
+// The chapter's comparison of forward and reverse accumulation, measured: the Jacobian of
+// f: R^n -> R^m, f(x) = tanh(W x) with a fixed W (m x n), by jacfwd (forward mode, one pass
+// per input) and by jacrev (reverse mode, one sweep per output), at (n, m) = (1000, 1),
+// (1, 1000) and (100, 100). Both are checked against the closed form diag(1 - f^2) W.
+// Run with: npx tsx examples/forward-vs-reverse.ts [--repeats 5]
+import { func, manual_seed, randn, no_grad, type Tensor } from "../bindings/index.js";
+
+const repeats = Number(process.argv[process.argv.indexOf("--repeats") + 1]) || 5;
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+// The median time of fn over the repeats, after one warm-up run, and its last result.
+function timed(fn: () => Tensor): { ms: number; result: Tensor } {
+  let result = fn();
+  const times: number[] = [];
+  for (let r = 0; r < repeats; r++) {
+    result.dispose();
+    const start = performance.now();
+    result = fn();
+    times.push(performance.now() - start);
+  }
+  return { ms: median(times), result };
+}
+
+manual_seed(0);
+const rows: string[][] = [];
+for (const [n, m] of [[1000, 1], [1, 1000], [100, 100]]) {
+  const W = randn([m, n], { dtype: "float64" }).div(Math.sqrt(n));
+  const x = randn([n], { dtype: "float64" });
+  const f = (v: Tensor) => W.matmul(v).tanh();
+  const forward = timed(() => func.jacfwd(f)(x) as Tensor);
+  const reverse = timed(() => func.jacrev(f)(x) as Tensor);
+  const exact = no_grad(() => f(x).square().neg().add(1).unsqueeze(1).mul(W));
+  const error = Math.max(forward.result.sub(exact).abs().max().item(), reverse.result.sub(exact).abs().max().item());
+  if (!(error < 1e-12)) throw new Error(`the Jacobians differ from the closed form by ${error}`);
+  rows.push([`${n}`, `${m}`, forward.ms.toFixed(1), reverse.ms.toFixed(1), (forward.ms / reverse.ms).toFixed(2)]);
+}
+
+const header = ["n (inputs)", "m (outputs)", "jacfwd ms", "jacrev ms", "jacfwd / jacrev"];
+const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
+const line = (cells: string[]) => cells.map((cell, c) => cell.padStart(widths[c])).join("  ");
+console.log(`Jacobian of f(x) = tanh(W x), float64, median of ${repeats} runs (both match the closed form)\n`);
+console.log(line(header));
+for (const r of rows) console.log(line(r));
+console.log(`
+Forward accumulation pushes one tangent from the inputs to the outputs per pass, so a
+Jacobian costs one pass per input: n passes. Reverse accumulation pulls one gradient from
+the outputs back to the inputs per sweep, so it costs one sweep per output: m sweeps. With
+many inputs and one output (a loss, n = 1000, m = 1) reverse mode wins by about a factor of n;
+with one input and many outputs (n = 1, m = 1000) forward mode wins by about a factor of m;
+for a square Jacobian both need as many passes, and forward mode's passes are cheaper (no graph
+to record and sweep). This is why training, a scalar loss of many parameters, uses reverse mode.`);
