@@ -4,7 +4,8 @@
 // element (vectorize: true is refused until batching exists).
 
 import { Tensor } from "./tensor.js";
-import { grad, enable_grad } from "./autograd.js";
+import { enable_grad } from "./autograd.js";
+import { prepared, vectorJacobian } from "./differentiate.js";
 import { zeros } from "./create.js";
 import { stack } from "./join-ops.js";
 import { checkOptions } from "./options.js";
@@ -35,35 +36,11 @@ function asList(op: string, name: string, value: Inputs): Tensor[] {
   return list;
 }
 
-// Inputs the function is differentiated at: copies that require grad, or views in the graph
-// with create_graph (so the results stay differentiable in the inputs), as PyTorch prepares them.
-const prepared = (xs: Tensor[], createGraph: boolean) =>
-  xs.map((x) => (createGraph && x.requires_grad ? x.view(x.shape) : x.detach().requires_grad_(true)));
-
 // func(...inputs), recorded: what it returned, and its outputs as a list.
 function evaluate(op: string, func: Fn, inputs: Tensor[]): { raw: Tensor | Tensor[]; outs: Tensor[] } {
   if (typeof func !== "function") throw new TypeError(`${op}(): func must be a function, got ${describe(func)}`);
   const raw = enable_grad(() => func(...inputs));
   return { raw, outs: asList(op, "the outputs of func", raw) };
-}
-
-// The gradients of outs (weighted by v) with respect to xs; zeros where unused (or an error, strict).
-function vectorJacobian(op: string, outs: Tensor[], xs: Tensor[], v: (Tensor | null)[], createGraph: boolean, strict: boolean,
-  retain = createGraph): Tensor[] {
-  const differentiable = outs.map((o) => o.requires_grad);
-  const used = outs.filter((_, i) => differentiable[i]);
-  if (used.length === 0) {
-    if (strict) fail(op, "The output of the user-provided function is independent of input 0. This is not allowed in strict mode.");
-    return xs.map((x) => zeros(x.shape, { dtype: x.dtype }));
-  }
-  const grads = grad(used, xs, {
-    grad_outputs: v.filter((_, i) => differentiable[i]), create_graph: createGraph, retain_graph: retain, allow_unused: true,
-  });
-  return grads.map((g, i) => {
-    if (g !== null) return g;
-    if (strict) fail(op, `The output of the user-provided function is independent of input ${i}. This is not allowed in strict mode.`);
-    return zeros(xs[i].shape, { dtype: xs[i].dtype });
-  });
 }
 
 // v as one tensor (or null, for a single one-element tensor) per tensor of `like`.
