@@ -16,7 +16,7 @@ import {
   PENDING, CAPTURE, GRAD, REFS, DATA_REFS, OP, SAVE_OUT, BASE,
 } from "./tensors";
 import { newStack, stackPush, stackPop, stackLength, stackClear, allocBuffer, freeBuffer } from "./memory";
-import { gradEnabled, setGradEnabled } from "./graph";
+import { gradEnabled, setGradEnabled, pushTangents } from "./graph";
 import { applyRule } from "./generated/dispatch";
 import { add, addInPlace, takesScalarGrad } from "./ops/elementwise";
 import { sumToLike } from "./ops/reduce";
@@ -64,7 +64,7 @@ function accumulate(t: i32, grad: i32): void {
   const pending = geti(t, PENDING);
   if (pending == 0) {
     seti(t, PENDING, grad);
-  } else if (!createGraph && ownsData(pending)) {
+  } else if (!createGraph && !pushTangents && ownsData(pending)) { // in place loses tangents
     addInPlace(pending, grad);
     release(grad);
   } else {
@@ -145,13 +145,15 @@ function accumulateLeaf(t: i32, g: i32): void {
     if (exclusive || (createGraph && requiresGrad(g))) {
       retain(g);
       seti(t, GRAD, g);
+    } else if (pushTangents) {
+      seti(t, GRAD, contiguousForward(Op.Contiguous, g)); // a copy that keeps g's tangent
     } else {
       // g is shared (the caller's seed, say): later in-place accumulation must not touch it
       const copy = newTensorLike(g);
       memory.copy(dataPtr(copy), dataPtr(g), dataBytes(g));
       seti(t, GRAD, copy);
     }
-  } else if (createGraph || requiresGrad(grad)) {
+  } else if (createGraph || pushTangents || requiresGrad(grad)) {
     seti(t, GRAD, add(grad, g));
     release(grad);
   } else {

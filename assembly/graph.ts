@@ -14,10 +14,27 @@ export function setGradEnabled(on: bool): void {
   gradEnabled = on;
 }
 
+// Inside a dual level (forward.ts), every op's output is handed to the forward-mode hook
+// once it is computed (and recorded): the hook gives it a tangent when an input has one.
+export let pushTangents = false;
+let tangentHook: (out: i32, op: i32, inputs: usize, n: i32) => void = (out: i32, op: i32, inputs: usize, n: i32): void => {};
+
+export function setTangentHook(on: bool, hook: (out: i32, op: i32, inputs: usize, n: i32) => void): void {
+  pushTangents = on;
+  tangentHook = hook;
+}
+
 // Links `out` to its n inputs (their ids at `inputs`, i32 each) as a node of op `op`, when
 // grad mode is on, the op is differentiable, `out` is floating and an input requires grad. Returns whether it
-// did. The node holds its inputs' slots and the data the op's rule saves.
+// did. The node holds its inputs' slots and the data the op's rule saves. Every op calls
+// it once its output is computed and its parameters are written.
 export function recordN(out: i32, op: i32, inputs: usize, n: i32): bool {
+  const recorded = recordNode(out, op, inputs, n);
+  if (pushTangents) tangentHook(out, op, inputs, n);
+  return recorded;
+}
+
+function recordNode(out: i32, op: i32, inputs: usize, n: i32): bool {
   if (!gradEnabled || !isDifferentiable(op) || !isFloat(dtypeOf(out))) return false;
   let edges = 0;
   for (let i = 0; i < n; i++) {
@@ -85,6 +102,24 @@ export function record2(out: i32, op: i32, a: i32, b: i32): bool {
 }
 @inline export function setParamF(t: i32, k: i32, v: f64): void {
   store<f64>(slot(t) + <usize>(PARAMS + (k << 3)), v);
+}
+
+/**
+ * Whether a backward rule may take a fused path that is not made of ops (one kernel, nothing
+ * recorded): only when its ops would record nothing (no create_graph) and push no tangents
+ * (no dual level: forward over reverse differentiates the rules' ops).
+ */
+@inline export function fusedRules(): bool {
+  return !gradEnabled && !pushTangents;
+}
+
+// ---- what a forward-mode rule reads: its inputs and their tangents (0: none) ------------
+
+@inline export function argAt(args: usize, i: i32): i32 {
+  return load<i32>(args + (<usize>i << 2));
+}
+@inline export function tangentAt(tangents: usize, i: i32): i32 {
+  return load<i32>(tangents + (<usize>i << 2));
 }
 
 /** Stores gradient `grad` (owned) for the rule's input i, into the engine's array. */

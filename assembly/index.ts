@@ -17,6 +17,9 @@ export { recordCustom, setCustomGrad } from "./ops/custom";
 export { collectHistoryCycles } from "./tensors";
 import { gradEnabled, setGradEnabled as setMode } from "./graph";
 import * as engine from "./engine";
+import * as forward from "./forward";
+import { primalView } from "./ops/views";
+import { contiguousForward } from "./ops/views";
 import { scratch } from "./scratch";
 
 export { Op } from "./generated/table";
@@ -124,6 +127,7 @@ export function fill(t: i32, value: f64): void {
     else if (dtype == I32) fillSpan<i32>(p, <i32>value, n);
     else fillSpan<u8>(p, value != 0 ? 1 : 0, n);
   }
+  if (forward.inDualLevel()) forward.writeTangent(t, 0);
   bump(t);
 }
 
@@ -153,6 +157,7 @@ export function mulInPlace(target: i32, src: i32): void { inPlace(target, src, t
 /** target = src (same dtype, broadcast to target's shape), through any strides. */
 export function copyIntoTensor(target: i32, src: i32): void {
   copyInto(target, src);
+  if (forward.inDualLevel()) forward.writeTangent(target, forward.tangentOf(src)); // 0: zeros where a tangent is shown
   bump(target);
 }
 
@@ -165,3 +170,26 @@ export function rootTensor(t: i32): i32 { return rootOf(t); }
 export function sharesStorage(t: i32): bool { return sharesData(t); }
 export function isStaleView(t: i32): bool { return isStale(t); }
 export function currentHistory(t: i32): i32 { return historyOf(t); }
+
+// ---- forward mode (forward.ts) ----------------------------------------------------------
+
+export function enterDualLevel(): bool { return forward.enterDualLevel(); }
+export function exitDualLevel(): void { forward.exitDualLevel(); }
+export function inDualLevel(): bool { return forward.inDualLevel(); }
+/** A copy of primal (in the graph) whose tangent is a copy of tangent (same shape and dtype). */
+export function makeDual(primal: i32, tangent: i32): i32 {
+  const out = contiguousForward(Op.Contiguous, primal);
+  retain(tangent);
+  forward.setTangent(out, tangent);
+  return out;
+}
+/** t's tangent, a new tensor id, or 0 when it has none. */
+export function tangentOf(t: i32): i32 { return forward.tangentOf(t); }
+export function primalOf(t: i32): i32 { return primalView(t); }
+export function hasTangent(t: i32): bool { return forward.hasTangent(t); }
+export function pushTangents(on: bool): void { forward.pushingTangents(on); }
+/** Gives t (any handle's tensor, copied as needed) as out's tangent. */
+export function setTangentOf(out: i32, t: i32): void {
+  retain(t);
+  forward.setTangent(out, t);
+}

@@ -72,6 +72,9 @@ const CYCLE_MARK: i32 = 232;
 const CYCLE_HELD: i32 = 236;      // references from tensors of the checked subgraph
 const CYCLE_LIVE: i32 = 240;
 const CYCLE_INDEX: i32 = 244;     // its place in the checked list
+// Forward mode (see forward.ts): a root's tangent, a root tensor laid out as the root's data.
+// A view's tangent is the same view of it, so views and in-place writes need no rule.
+export const TANGENT: i32 = 248;
 // newTensor zeroes the fields before the inline inputs; the rest is written before it is read.
 const ZEROED_BYTES: usize = <usize>INLINE_AT;
 
@@ -83,6 +86,7 @@ export const FLAG_HISTORY: i32 = 16;    // a root that holds its HISTORY node, a
 export const FLAG_HOOKED: i32 = 128; // its gradient passes through the bindings' hooks (register_hook())
 export const FLAG_RETAINS_GRAD: i32 = 64; // a non-leaf whose gradient is kept in GRAD (retain_grad())
 const FLAG_CYCLE_PENDING: i32 = 32;       // a root with a history, to be checked for a cycle
+export const FLAG_NO_TANGENT: i32 = 256;  // a view that shows its root's data without its tangent (detach, unpack_dual's primal)
 
 export const SAVE_OUT: i32 = 1 << 30;
 
@@ -194,6 +198,7 @@ function takeSlot(rank: i32, shape: usize, strides: usize): i32 {
   freeHead = geti(id, NUMEL);
   const s = slot(id);
   memory.fill(s, 0, ZEROED_BYTES);
+  store<i32>(s + <usize>TANGENT, 0);
   memory.copy(s + <usize>SHAPE, shape, <usize>rank << 2);
   if (strides != 0) memory.copy(s + <usize>STRIDES, strides, <usize>rank << 2);
   return id;
@@ -335,7 +340,7 @@ export function newView(x: i32, rank: i32, shape: usize, strides: usize, offset:
   store<i32>(s, dtype, DTYPE);
   store<i32>(s, root, BASE);
   store<i32>(s, offset, OFFSET);
-  store<i32>(s, contiguous ? 0 : FLAG_STRIDED, FLAGS);
+  store<i32>(s, (contiguous ? 0 : FLAG_STRIDED) | (geti(x, FLAGS) & FLAG_NO_TANGENT), FLAGS);
   seti(root, REFS, geti(root, REFS) + 1);
   seti(root, DATA_REFS, geti(root, DATA_REFS) + 1);
   seti(root, VIEWS, geti(root, VIEWS) + 1);
@@ -565,7 +570,7 @@ export function releaseSlot(id: i32): void {
   while (stackLength(releaseQueue) > 0) {
     const t = stackPop(releaseQueue);
     freeSaved(t);
-    const grad = geti(t, GRAD);
+    const grad = geti(t, GRAD), tangent = geti(t, TANGENT);
     if (geti(t, DATA) != 0) {
       if (geti(t, BASE) != 0) releaseData(geti(t, BASE));
       else {
@@ -597,6 +602,11 @@ export function releaseSlot(id: i32): void {
       releaseData(grad);
       drop(grad);
     }
+    if (tangent != 0) {
+      seti(t, TANGENT, 0);
+      releaseData(tangent);
+      drop(tangent);
+    }
   }
   draining = false;
 }
@@ -616,7 +626,7 @@ export function release(id: i32): void {
 export function evictable(id: i32): bool {
   if (geti(id, REFS) != 1 || geti(id, DATA_REFS) != 1 || geti(id, DATA) == 0) return false;
   if (geti(id, BASE) != 0) return false; // a view: its writes must keep reaching its root
-  if (geti(id, GRAD) != 0 || geti(id, CAPTURE) != 0) return false;
+  if (geti(id, GRAD) != 0 || geti(id, CAPTURE) != 0 || geti(id, TANGENT) != 0) return false;
   if (isLeaf(id)) return !requiresGrad(id);
   return (geti(id, FLAGS) & FLAG_SWEPT) != 0;
 }

@@ -65,6 +65,15 @@ export interface Core {
   indexOutOfRange(index: number, lo: number, hi: number): number;
   lastBadIndex(): number;
   collectHistoryCycles(): void;
+  enterDualLevel(): number;
+  exitDualLevel(): void;
+  inDualLevel(): number;
+  makeDual(primal: number, tangent: number): number;
+  tangentOf(t: number): number;
+  primalOf(t: number): number;
+  pushTangents(on: boolean): void;
+  hasTangent(t: number): number;
+  setTangentOf(out: number, t: number): void;
 }
 
 function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
@@ -204,8 +213,8 @@ export const core: Core = {
   errorSaved: raw.errorSaved,
   errorExpected: raw.errorExpected,
   errorInput: raw.errorInput,
-  fill: raw.fill,
-  copyIntoTensor: raw.copyIntoTensor,
+  fill: guarded(raw.fill), // inside a dual level both may allocate a tangent
+  copyIntoTensor: guarded(raw.copyIntoTensor),
   isContiguous: raw.isContiguous,
   strideOfDim: raw.strideOfDim,
   storageOffset: raw.storageOffset,
@@ -218,6 +227,15 @@ export const core: Core = {
   indexOutOfRange: guarded(raw.indexOutOfRange),
   lastBadIndex: raw.lastBadIndex,
   collectHistoryCycles: raw.collectHistoryCycles,
+  enterDualLevel: raw.enterDualLevel,
+  exitDualLevel: raw.exitDualLevel,
+  inDualLevel: raw.inDualLevel,
+  makeDual: guarded(raw.makeDual),
+  tangentOf: guarded(raw.tangentOf),
+  primalOf: guarded(raw.primalOf),
+  pushTangents: raw.pushTangents,
+  hasTangent: raw.hasTangent,
+  setTangentOf: guarded(raw.setTangentOf),
 };
 
 /** The entry point of every op of the table (op<Name>); each allocates its result. */

@@ -11,6 +11,7 @@ import { checkOptions } from "./options.js";
 import { formatTensor } from "./format.js";
 import { normal } from "./random.js";
 import { fromValues } from "./create.js";
+import { dual_level, make_dual, unpack_dual } from "./forward-ad.js";
 
 export interface GradcheckOptions {
   /** Perturbation of the finite differences (PyTorch's default 1e-6). */
@@ -21,6 +22,10 @@ export interface GradcheckOptions {
   rtol?: number;
   /** Throw on a mismatch (the default), or return false. */
   raise_exception?: boolean;
+  /** Also check the forward-mode Jacobian (one JVP per input element) against finite differences. */
+  check_forward_ad?: boolean;
+  /** Check the reverse-mode Jacobian (the default). */
+  check_backward_ad?: boolean;
 }
 
 /** What gradcheck throws on a mismatch, as PyTorch's GradcheckError. */
@@ -28,7 +33,10 @@ export class GradcheckError extends Error {
   override name = "GradcheckError";
 }
 
-const OPTIONS = { eps: "number", atol: "number", rtol: "number", raise_exception: "boolean" } as const;
+const OPTIONS = {
+  eps: "number", atol: "number", rtol: "number", raise_exception: "boolean", check_forward_ad: "boolean",
+  check_backward_ad: "boolean",
+} as const;
 
 type Fn = (...inputs: Tensor[]) => Tensor | Tensor[];
 
@@ -101,6 +109,29 @@ function analytical(outputs: Tensor[], inputs: Tensor[], shapes: number[]): Jaco
   });
 }
 
+// Column j of each Jacobian: the tangents of the outputs when input i has the tangent e_j.
+function forwardMode(fn: Fn, inputs: Tensor[], shapes: number[]): Jacobians {
+  const jac: Jacobians = shapes.map((m) => inputs.map((x) => Array.from({ length: m }, () => new Float64Array(x.numel()))));
+  inputs.forEach((x, i) => {
+    if (!x.requires_grad) return;
+    for (let j = 0; j < x.numel(); j++) {
+      scope(() => dual_level(() => {
+        const e = new Float64Array(x.numel());
+        e[j] = 1;
+        const dual = make_dual(x, fromValues(x._shape, e, { dtype: x._dtype }));
+        const outputs = outputsOf("gradcheck", fn, inputs.map((y, q) => (q === i ? dual : y)));
+        outputs.forEach((o, k) => {
+          const tangent = unpack_dual(o).tangent;
+          if (tangent === null) return; // a zero tangent
+          const values = tangent.toTypedArray();
+          for (let m = 0; m < shapes[k]; m++) jac[k][i][m][j] = Number(values[m]);
+        });
+      }));
+    }
+  });
+  return jac;
+}
+
 // A Jacobian printed as PyTorch prints it: [input elements, output elements].
 function asTensorText(rows: Float64Array[], cols: number): string {
   const flat = new Float64Array(rows.length * cols);
@@ -123,23 +154,31 @@ export function gradcheck(fn: Fn, inputs: Tensor | Tensor[], options: GradcheckO
   }
   const outputs = outputsOf("gradcheck", fn, xs);
   const shapes = outputs.map((o) => o.numel());
-  const exact = analytical(outputs, xs, shapes);
+  // before the finite differences, which write into the inputs that outputs' graph saved
+  const reverse = options.check_backward_ad !== false ? analytical(outputs, xs, shapes) : null;
   const approx = numerical(fn, xs, eps, shapes);
-  for (let k = 0; k < outputs.length; k++) {
-    for (let i = 0; i < xs.length; i++) {
-      if (!xs[i].requires_grad) continue;
-      const a = exact[k][i], n = approx[k][i];
-      const bad = a.some((row, m) => row.some((v, j) => !(Math.abs(v - n[m][j]) <= atol + rtol * Math.abs(n[m][j]))));
-      if (!bad) continue;
-      if (options.raise_exception === false) return false;
-      const note = xs[i]._dtype === "float64" ? "" :
-        `\n(input ${i} is ${xs[i]._dtype}: gradcheck is meant for float64 inputs, whose finite differences are accurate)`;
-      throw new GradcheckError(`Jacobian mismatch for output ${k} with respect to input ${i} ` +
-        `(output shape ${formatShape(outputs[k]._shape)}, input shape ${formatShape(xs[i]._shape)}),\n` +
-        `numerical:${asTensorText(n, xs[i].numel())}\nanalytical:${asTensorText(a, xs[i].numel())}${note}\n`);
+  // Each mode's Jacobian against the numerical one; the first mismatch is reported.
+  const mismatch = (exact: Jacobians, mode: string): string | null => {
+    for (let k = 0; k < outputs.length; k++) {
+      for (let i = 0; i < xs.length; i++) {
+        if (!xs[i].requires_grad) continue;
+        const a = exact[k][i], n = approx[k][i];
+        const bad = a.some((row, m) => row.some((v, j) => !(Math.abs(v - n[m][j]) <= atol + rtol * Math.abs(n[m][j]))));
+        if (!bad) continue;
+        const note = xs[i]._dtype === "float64" ? "" :
+          `\n(input ${i} is ${xs[i]._dtype}: gradcheck is meant for float64 inputs, whose finite differences are accurate)`;
+        return `Jacobian ${mode}mismatch for output ${k} with respect to input ${i} ` +
+          `(output shape ${formatShape(outputs[k]._shape)}, input shape ${formatShape(xs[i]._shape)}),\n` +
+          `numerical:${asTensorText(n, xs[i].numel())}\nanalytical:${asTensorText(a, xs[i].numel())}${note}\n`;
+      }
     }
-  }
-  return true;
+    return null;
+  };
+  const problem = (reverse !== null ? mismatch(reverse, "") : null) ??
+    (options.check_forward_ad === true ? mismatch(forwardMode(fn, xs, shapes), "computed with forward mode ") : null);
+  if (problem === null) return true;
+  if (options.raise_exception === false) return false;
+  throw new GradcheckError(problem);
 }
 
 export interface GradgradcheckOptions extends GradcheckOptions {

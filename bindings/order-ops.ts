@@ -5,7 +5,7 @@
 // median() of all elements and unique are built here from recorded ops.
 
 import { Tensor, allocate, type MaxResult } from "./tensor.js";
-import { ops, writeScratch } from "./core.js";
+import { core, ops, writeScratch } from "./core.js";
 import { checkOptions } from "./options.js";
 import { describe, fail, normalizeDim } from "./shape.js";
 import { lift } from "./lift.js";
@@ -122,7 +122,7 @@ function medianOfAll(op: string, x: Tensor, kind: number, entry: Entry): Tensor 
   }
   const { values, indices } = selectAlong(op, entry, flat.detach(), 0, 0, kind, false);
   indices.dispose();
-  if (!x.requires_grad) { flat.dispose(); return values; }
+  if (!x.requires_grad && !core.hasTangent(x._live(op))) { flat.dispose(); return values; } // nothing to differentiate
   const value = values.item();
   values.dispose();
   const mask = Number.isNaN(value) ? flat.isnan() : flat.eq(value);

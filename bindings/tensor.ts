@@ -1015,12 +1015,12 @@ export class Tensor extends TableMethods {
     checkOperand(op, other, "other");
     this._checkInPlaceShape(op, other);
     this._checkInPlaceDtype(op, other);
-    if (recordsInPlace(op, this, other)) {
-      return this._rebind(op, (old) => {
-        const result = old._binary(op, kind === "add" ? ops.opAdd : ops.opMul, other, "promote");
-        return result._dtype === this._dtype ? result : convertDropping(result, this._dtype);
-      });
-    }
+    const compute = (old: Tensor) => {
+      const result = old._binary(op, kind === "add" ? ops.opAdd : ops.opMul, other, "promote");
+      return result._dtype === this._dtype ? result : convertDropping(result, this._dtype);
+    };
+    if (recordsInPlace(op, this, other)) return this._rebind(op, compute);
+    if (core.inDualLevel()) return this._assign(op, other, compute); // the write carries the tangent
     const src = operand(op, other, this._dtype);
     if (kind === "add") core.addInPlace(id, src);
     else core.mulInPlace(id, src);

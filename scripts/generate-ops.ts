@@ -82,12 +82,20 @@ export function checkTable(ops: OpSpec[], familySource: (family: string) => stri
     if (op.backward !== null && !defined.has(op.backward)) {
       fail(`op ${op.name}: backward rule ${op.backward} is not exported by assembly/ops/${op.family}.ts`);
     }
+    if (op.backward !== null && !op.jvp) {
+      fail(`op ${op.name} has no forward-mode rule: name its jvp rule in assembly/ops/${op.family}.ts, ` +
+        'or "elementwise" (its backward rule serves) or "view" (its output shares its input\'s data)');
+    }
+    if (op.backward === null && op.jvp !== undefined) fail(`op ${op.name} is not differentiable and cannot have a jvp rule`);
+    if (op.jvp !== undefined && !JVP_KINDS.includes(op.jvp) && !defined.has(op.jvp)) {
+      fail(`op ${op.name}: jvp rule ${op.jvp} is not exported by assembly/ops/${op.family}.ts`);
+    }
   }
   // The generated dispatch imports rules and forward functions by name: one name from two
   // family files would silently run one op through the other's function.
   const familyOf = new Map<string, string>();
   for (const op of ops) {
-    for (const fn of [baseName(op.forward), op.backward]) {
+    for (const fn of [baseName(op.forward), op.backward, jvpRule(op)]) {
       if (!fn) continue;
       const other = familyOf.get(fn);
       if (other !== undefined && other !== op.family) {
@@ -96,15 +104,20 @@ export function checkTable(ops: OpSpec[], familySource: (family: string) => stri
       familyOf.set(fn, op.family);
     }
   }
-  const named = new Set(ops.flatMap((op) => (op.backward ? [`${op.family}:${op.backward}`] : [])));
+  const named = new Set(ops.flatMap((op) => [op.backward, jvpRule(op)].filter((fn) => fn).map((fn) => `${op.family}:${fn}`)));
   for (const family of new Set(ops.map((op) => op.family))) {
     for (const fn of exportsOf(family)) {
-      if (/Backward$/.test(fn) && !named.has(`${family}:${fn}`)) {
+      if (/(Backward|Jvp)$/.test(fn) && !named.has(`${family}:${fn}`)) {
         fail(`assembly/ops/${family}.ts exports the rule ${fn}, but no op in the table names it`);
       }
     }
   }
 }
+
+// The forward-mode rules that are not functions of a family file (see assembly/forward.ts).
+const JVP_KINDS = ["elementwise", "view"];
+const jvpRule = (op: OpSpec) => (op.jvp !== undefined && !JVP_KINDS.includes(op.jvp) ? op.jvp : null);
+const jvpKind = (op: OpSpec) => (op.jvp === undefined ? 0 : op.jvp === "elementwise" ? 1 : op.jvp === "view" ? 2 : 3);
 
 const code = (ops: OpSpec[], name: string) => ops.findIndex((op) => op.name === name) + 1;
 const exportName = (op: OpSpec) => `op${op.name}`;
@@ -147,6 +160,14 @@ const SAVED_FOR: StaticArray<i32> = [${savedFor.join(", ")}];
 @inline export function savesOf(op: i32): i32 { return unchecked(SAVES[op]); }
 @inline export function savedForOf(op: i32, i: i32): i32 { return unchecked(SAVED_FOR[unchecked(SAVED_FOR_AT[op]) + i]); }
 @inline export function isDifferentiable(op: i32): bool { return unchecked(DIFFERENTIABLE[op]); }
+
+// How each op's output gets its tangent in forward mode (assembly/forward.ts): 0 never (not
+// differentiable), or by one of these.
+export const JVP_ELEMENTWISE = 1;
+export const JVP_VIEW = 2;
+export const JVP_RULE = 3;
+const JVP_KIND: StaticArray<u8> = [0, ${ops.map(jvpKind).join(", ")}];
+@inline export function jvpKindOf(op: i32): i32 { return unchecked(JVP_KIND[op]); }
 `;
 }
 
@@ -163,9 +184,10 @@ function importsByFamily(ops: OpSpec[], pick: (op: OpSpec) => string[]): string 
 
 function coreDispatch(ops: OpSpec[]): string {
   const rules = ops.filter((op) => op.backward !== null);
+  const jvps = ops.filter((op) => jvpRule(op) !== null);
   return `${BANNER}
 import { Op } from "./table";
-${importsByFamily(rules, (op) => [op.backward!])}
+${importsByFamily(rules, (op) => [op.backward!, ...(jvpRule(op) ? [jvpRule(op)!] : [])])}
 
 // Runs the backward rule of node t (op \`op\`) on its output's gradient g; the rule stores
 // one gradient per input that needs one into grads.
@@ -174,6 +196,16 @@ export function applyRule(op: i32, t: i32, g: i32, grads: usize): void {
 ${rules.map((op) => `    case Op.${op.name}: ${op.backward}(t, g, grads); break;`).join("\n")}
     default: unreachable();
   }
+}
+
+// Runs the forward-mode rule of op \`op\` whose output is out: its inputs' ids are at args,
+// their tangents (0: none) at tangents. Returns out's tangent (owned), 0 for none.
+export function applyJvp(op: i32, out: i32, args: usize, tangents: usize): i32 {
+  switch (op) {
+${jvps.map((op) => `    case Op.${op.name}: return ${jvpRule(op)}(out, args, tangents);`).join("\n")}
+    default: unreachable();
+  }
+  return 0;
 }
 `;
 }

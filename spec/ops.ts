@@ -7,8 +7,9 @@
 // returns the output tensor; `record` in assembly/graph.ts makes it a graph node with the
 // saves listed here. Each backward rule is `rule(node, g, grads)`: it stores one gradient
 // per input that needs one into grads and returns nothing; the engine (assembly/engine.ts)
-// sums them over broadcast dims and accumulates them. A differentiable op without a rule,
-// or a rule that no op names, fails the build.
+// sums them over broadcast dims and accumulates them. Each forward-mode rule (`jvp`) gives
+// the output's tangent from the inputs' (assembly/forward.ts). A differentiable op without
+// a backward or forward-mode rule, or a rule that no op names, fails the build.
 
 export type Family = "elementwise" | "select" | "index" | "activations" | "reduce" | "scan" | "sort" | "linalg" | "views" | "softmax" | "math" | "conv" | "pool" | "custom";
 
@@ -48,7 +49,13 @@ export interface OpSpec {
   forward: string;
   /** Backward rule in assembly/ops/<family>.ts; null for an op that is not differentiable. */
   backward: string | null;
-  /** Forward-mode rule: a column for the forward-mode work, not yet generated. */
+  /**
+   * Forward-mode rule (required of a differentiable op): "elementwise" when each input's
+   * Jacobian is diagonal, so that the backward rule run on the input's tangent serves
+   * (PyTorch's auto_element_wise); "view" when the output shares its input's data (its
+   * tangent is the same view of the input's); else a rule `jvp(out, args, tangents)` in
+   * assembly/ops/<family>.ts that returns the output's tangent. See assembly/forward.ts.
+   */
   jvp?: string;
 }
 
@@ -56,7 +63,7 @@ export interface OpSpec {
 // dtype first, as PyTorch does) and of any numeric tensor ("same" / "promote").
 const unary = (name: string, method: string, saves: string[]): OpSpec => ({
   name, method, binding: "unary", family: "elementwise", inputs: ["self"], dtype: "float", saves,
-  forward: `unaryFloat<${name}K>`, backward: `${method}Backward`,
+  forward: `unaryFloat<${name}K>`, backward: `${method}Backward`, jvp: "elementwise",
 });
 
 const unaryNumeric = (name: string, method: string, saves: string[]): OpSpec => ({
@@ -65,7 +72,7 @@ const unaryNumeric = (name: string, method: string, saves: string[]): OpSpec => 
 
 const binary = (name: string, method: string, saves: string[]): OpSpec => ({
   name, method, binding: "binary", family: "elementwise", inputs: ["self", "other"], dtype: "promote",
-  saves, forward: `binaryNumeric<${name}K>`, backward: `${method}Backward`,
+  saves, forward: `binaryNumeric<${name}K>`, backward: `${method}Backward`, jvp: "elementwise",
 });
 
 const binaryFloat = (name: string, method: string, saves: string[]): OpSpec => ({
@@ -80,7 +87,7 @@ const comparison = (name: string, method: string): OpSpec => ({
 const view = (name: string, method: string, params: Param[], gradFn?: string): OpSpec => ({
   name, method, gradFn, binding: "custom", family: "views", inputs: ["self"], dtype: "same",
   params: [{ name: "rank", type: "i32" }, { name: "offset", type: "i32" }, ...params],
-  forward: "viewForward", backward: `${method}Backward`,
+  forward: "viewForward", backward: `${method}Backward`, jvp: "view",
 });
 
 const reduction: Param[] = [{ name: "mask", type: "i32" }, { name: "rank", type: "i32" }];
@@ -129,11 +136,11 @@ export const OPS: OpSpec[] = [
   // rules whose formula is 0 * inf at some points (pow at base 0); differentiable in self.
   { name: "ZeroWhere", gradFn: "MaskedFillBackward", binding: "internal", family: "elementwise",
     inputs: ["self", "mask"], dtype: "same", saves: ["mask"], forward: "binaryFloat<ZeroWhereK>",
-    backward: "zeroWhereBackward" },
+    backward: "zeroWhereBackward", jvp: "elementwise" },
   // Conversion to dtype code `dtype` (a copy); differentiable between floating dtypes.
   { name: "To", method: "to", gradFn: "ToCopyBackward", binding: "custom", family: "elementwise",
     inputs: ["self"], params: [{ name: "dtype", type: "i32" }], dtype: "same",
-    forward: "toForward", backward: "toBackward" },
+    forward: "toForward", backward: "toBackward", jvp: "toJvp" },
 
   binary("Add", "add", []),
   binary("Sub", "sub", []),
@@ -172,122 +179,122 @@ export const OPS: OpSpec[] = [
 
   // where(condition, self, other): the condition is bool, self and other promoted together.
   { name: "Where", method: "where", binding: "custom", family: "select", inputs: ["condition", "self", "other"],
-    dtype: "promote", saves: ["condition"], forward: "whereForward", backward: "whereBackward" },
+    dtype: "promote", saves: ["condition"], forward: "whereForward", backward: "whereBackward", jvp: "elementwise" },
 
   // clamp(self, min, max): the bindings pass a missing bound as an infinite (or extreme) one.
   { name: "Clamp", method: "clamp", binding: "custom", family: "select", inputs: ["self", "min", "max"],
-    dtype: "promote", saves: ["self", "min", "max"], forward: "clampForward", backward: "clampBackward" },
+    dtype: "promote", saves: ["self", "min", "max"], forward: "clampForward", backward: "clampBackward", jvp: "elementwise" },
 
   // Activations with parameters (assembly/ops/activations.ts); selu is elu with fixed
   // constants and relu6 is hardtanh(0, 6), as in PyTorch.
   { name: "LeakyRelu", method: "leaky_relu", binding: "custom", family: "activations", inputs: ["self"],
     params: [{ name: "negative_slope", type: "f64" }], dtype: "float", saves: ["self"],
-    forward: "leakyReluForward", backward: "leakyReluBackward" },
+    forward: "leakyReluForward", backward: "leakyReluBackward", jvp: "elementwise" },
   { name: "Elu", method: "elu", binding: "custom", family: "activations", inputs: ["self"],
     params: [{ name: "alpha", type: "f64" }, { name: "scale", type: "f64" }], dtype: "float", saves: ["self"],
-    forward: "eluForward", backward: "eluBackward" },
+    forward: "eluForward", backward: "eluBackward", jvp: "elementwise" },
   { name: "Hardtanh", method: "hardtanh", binding: "custom", family: "activations", inputs: ["self"],
     params: [{ name: "min_val", type: "f64" }, { name: "max_val", type: "f64" }], dtype: "float", saves: ["self"],
-    forward: "hardtanhForward", backward: "hardtanhBackward" },
+    forward: "hardtanhForward", backward: "hardtanhBackward", jvp: "elementwise" },
   { name: "Softplus", method: "softplus", binding: "custom", family: "activations", inputs: ["self"],
     params: [{ name: "beta", type: "f64" }, { name: "threshold", type: "f64" }], dtype: "float", saves: ["self"],
-    forward: "softplusForward", backward: "softplusBackward" },
+    forward: "softplusForward", backward: "softplusBackward", jvp: "elementwise" },
 
   // Indexing along `dim` (assembly/ops/index.ts): int32 indices, which the bindings have
   // checked; each take op's rule is a put op and each put op's a take op.
   { name: "Gather", method: "gather", binding: "custom", family: "index", inputs: ["self", "index"],
     params: [{ name: "dim", type: "i32" }], dtype: "same", saves: ["index"],
-    forward: "gatherForward", backward: "gatherBackward" },
+    forward: "gatherForward", backward: "gatherBackward", jvp: "gatherJvp" },
   { name: "IndexSelect", method: "index_select", binding: "custom", family: "index", inputs: ["self", "index"],
     params: [{ name: "dim", type: "i32" }], dtype: "same", saves: ["index"],
-    forward: "indexSelectForward", backward: "indexSelectBackward" },
+    forward: "indexSelectForward", backward: "indexSelectBackward", jvp: "indexSelectJvp" },
   { name: "Scatter", method: "scatter", binding: "custom", family: "index", inputs: ["self", "index", "src"],
     params: [{ name: "dim", type: "i32" }], dtype: "same", saves: ["index"],
-    forward: "scatterForward", backward: "scatterBackward" },
+    forward: "scatterForward", backward: "scatterBackward", jvp: "scatterJvp" },
   { name: "ScatterAdd", method: "scatter_add", binding: "custom", family: "index", inputs: ["self", "index", "src"],
     params: [{ name: "dim", type: "i32" }], dtype: "same", saves: ["index"],
-    forward: "scatterForward", backward: "scatterAddBackward" },
+    forward: "scatterForward", backward: "scatterAddBackward", jvp: "scatterAddJvp" },
   // `reduce`: 1 sum, 2 prod, 3 mean, 4 amax, 5 amin (the codes of assembly/ops/index.ts)
   { name: "ScatterReduce", method: "scatter_reduce", binding: "custom", family: "index", inputs: ["self", "index", "src"],
     params: [{ name: "dim", type: "i32" }, { name: "reduce", type: "i32" }, { name: "include_self", type: "i32" }],
     dtype: "same", saves: ["self", "index", "src"], // the rule recomputes the result: an in-place form replaces it
-    forward: "scatterReduceForward", backward: "scatterReduceBackward" },
+    forward: "scatterReduceForward", backward: "scatterReduceBackward", jvp: "scatterReduceJvp" },
   { name: "IndexCopy", method: "index_copy", binding: "custom", family: "index", inputs: ["self", "index", "source"],
     params: [{ name: "dim", type: "i32" }], dtype: "same", saves: ["index"],
-    forward: "indexPutForward", backward: "indexCopyBackward" },
+    forward: "indexPutForward", backward: "indexCopyBackward", jvp: "indexCopyJvp" },
   { name: "IndexAdd", method: "index_add", binding: "custom", family: "index", inputs: ["self", "index", "source"],
     params: [{ name: "dim", type: "i32" }, { name: "alpha", type: "f64" }], dtype: "same", saves: ["index"],
-    forward: "indexPutForward", backward: "indexAddBackward" },
+    forward: "indexPutForward", backward: "indexAddBackward", jvp: "indexAddJvp" },
   { name: "Nonzero", method: "nonzero", binding: "custom", family: "index", inputs: ["self"], dtype: "same",
     forward: "nonzeroForward", backward: null },
   // Special functions, division remainders, lerp, addcmul and addcdiv (assembly/ops/math.ts). gelu's `approximate`
   // is 1 for "tanh", 0 for "none". div's rounding modes are piecewise constant, with zero
   // gradients and grad_fn DivBackward as in PyTorch; floor_divide is div's "floor" mode.
   { name: "Erf", method: "erf", binding: "unary", family: "math", inputs: ["self"], dtype: "float", saves: ["self"],
-    forward: "mathUnary<ErfK>", backward: "erfBackward" },
+    forward: "mathUnary<ErfK>", backward: "erfBackward", jvp: "elementwise" },
   { name: "Erfc", method: "erfc", binding: "unary", family: "math", inputs: ["self"], dtype: "float", saves: ["self"],
-    forward: "mathUnary<ErfcK>", backward: "erfcBackward" },
+    forward: "mathUnary<ErfcK>", backward: "erfcBackward", jvp: "elementwise" },
   { name: "Gelu", method: "gelu", binding: "custom", family: "math", inputs: ["self"],
     params: [{ name: "approximate", type: "i32" }], dtype: "float", saves: ["self"],
-    forward: "geluForward", backward: "geluBackward" },
+    forward: "geluForward", backward: "geluBackward", jvp: "elementwise" },
   { name: "Fmod", method: "fmod", binding: "custom", family: "math", inputs: ["self", "other"], dtype: "promote",
     saves: ["self", "other"], savedFor: { self: ["other"], other: ["other"] },
-    forward: "mathBinary<FmodK>", backward: "fmodBackward" },
+    forward: "mathBinary<FmodK>", backward: "fmodBackward", jvp: "elementwise" },
   { name: "Remainder", method: "remainder", binding: "custom", family: "math", inputs: ["self", "other"], dtype: "promote",
     saves: ["self", "other"], savedFor: { self: ["other"], other: ["other"] },
-    forward: "mathBinary<RemainderK>", backward: "remainderBackward" },
+    forward: "mathBinary<RemainderK>", backward: "remainderBackward", jvp: "elementwise" },
   { name: "DivTrunc", gradFn: "DivBackward", binding: "internal", family: "math", inputs: ["self", "other"],
-    dtype: "promote", forward: "mathBinary<DivTruncK>", backward: "divTruncBackward" },
+    dtype: "promote", forward: "mathBinary<DivTruncK>", backward: "divTruncBackward", jvp: "elementwise" },
   { name: "FloorDivide", method: "floor_divide", gradFn: "DivBackward", binding: "custom", family: "math",
-    inputs: ["self", "other"], dtype: "promote", forward: "mathBinary<FloorDivideK>", backward: "floorDivideBackward" },
+    inputs: ["self", "other"], dtype: "promote", forward: "mathBinary<FloorDivideK>", backward: "floorDivideBackward", jvp: "elementwise" },
   // lerp(self, end, weight) into the broadcast shape (of rank `rank`) in scratch; a number
   // weight comes as a 0-d tensor
   { name: "Lerp", method: "lerp", binding: "custom", family: "math", inputs: ["self", "end", "weight"], dtype: "same",
     params: [{ name: "rank", type: "i32" }], saves: ["self", "end", "weight"],
-    savedFor: { self: ["weight"], end: ["weight"], weight: ["self", "end"] }, forward: "lerpForward", backward: "lerpBackward" },
+    savedFor: { self: ["weight"], end: ["weight"], weight: ["self", "end"] }, forward: "lerpForward", backward: "lerpBackward", jvp: "elementwise" },
   // self + value tensor1 (* or /) tensor2, into the broadcast shape in scratch
   { name: "Addcmul", method: "addcmul", binding: "custom", family: "math", inputs: ["self", "tensor1", "tensor2"],
     dtype: "same", params: [{ name: "value", type: "f64" }, { name: "rank", type: "i32" }], saves: ["tensor1", "tensor2"],
-    savedFor: { tensor1: ["tensor2"], tensor2: ["tensor1"] }, forward: "addcmulForward", backward: "addcmulBackward" },
+    savedFor: { tensor1: ["tensor2"], tensor2: ["tensor1"] }, forward: "addcmulForward", backward: "addcmulBackward", jvp: "elementwise" },
   { name: "Addcdiv", method: "addcdiv", binding: "custom", family: "math", inputs: ["self", "tensor1", "tensor2"],
     dtype: "same", params: [{ name: "value", type: "f64" }, { name: "rank", type: "i32" }], saves: ["tensor1", "tensor2"],
-    savedFor: { tensor1: ["tensor2"], tensor2: ["tensor1", "tensor2"] }, forward: "addcdivForward", backward: "addcdivBackward" },
+    savedFor: { tensor1: ["tensor2"], tensor2: ["tensor1", "tensor2"] }, forward: "addcdivForward", backward: "addcdivBackward", jvp: "elementwise" },
 
   // Running sums along `dim`; `reverse` runs them from the end (the rule's own adjoint).
   { name: "Cumsum", method: "cumsum", binding: "custom", family: "scan", inputs: ["self"],
     params: [{ name: "dim", type: "i32" }, { name: "reverse", type: "i32" }], dtype: "same",
-    forward: "cumsumForward", backward: "cumsumBackward" },
+    forward: "cumsumForward", backward: "cumsumBackward", jvp: "cumsumJvp" },
   // log(cumsum(exp(self))) along `dim` (from the end when `reverse`, as its rule runs it)
   { name: "Logcumsumexp", method: "logcumsumexp", binding: "custom", family: "scan", inputs: ["self"],
     params: [{ name: "dim", type: "i32" }, { name: "reverse", type: "i32" }], dtype: "float", saves: ["self", "result"],
-    forward: "logcumsumexpForward", backward: "logcumsumexpBackward" },
+    forward: "logcumsumexpForward", backward: "logcumsumexpBackward", jvp: "logcumsumexpJvp" },
   // Running products along `dim` (from the end when `reverse`), and the product along `dim`
   // (its output shape, of rank `rank`, in scratch). Their rules are made of the two internal
   // ops below, so they are exact with zeros in the input and twice differentiable.
   { name: "Cumprod", method: "cumprod", binding: "custom", family: "scan", inputs: ["self"],
     params: [{ name: "dim", type: "i32" }, { name: "reverse", type: "i32" }], dtype: "same", saves: ["self", "result"],
-    forward: "cumprodForward", backward: "cumprodBackward" },
+    forward: "cumprodForward", backward: "cumprodBackward", jvp: "cumprodJvp" },
   { name: "Prod", method: "prod", binding: "custom", family: "scan", inputs: ["self"],
     params: [{ name: "dim", type: "i32" }, { name: "rank", type: "i32" }], dtype: "same", saves: ["self"],
-    forward: "prodForward", backward: "prodBackward" },
+    forward: "prodForward", backward: "prodBackward", jvp: "prodJvp" },
   // self moved `by` places along `dim`, `fill` where nothing lands
   { name: "Shift", binding: "internal", family: "scan", inputs: ["self"],
     params: [{ name: "dim", type: "i32" }, { name: "by", type: "i32" }, { name: "fill", type: "f64" }], dtype: "same",
-    forward: "shiftForward", backward: "shiftBackward" },
+    forward: "shiftForward", backward: "shiftBackward", jvp: "shiftJvp" },
   // y_k = self_k + coef_k y_{k-1} along `dim` (y_{k+1} when `reverse`)
   { name: "Recurrence", binding: "internal", family: "scan", inputs: ["self", "coef"],
     params: [{ name: "dim", type: "i32" }, { name: "reverse", type: "i32" }], dtype: "same", saves: ["coef", "result"],
-    forward: "recurrenceForward", backward: "recurrenceBackward" },
+    forward: "recurrenceForward", backward: "recurrenceBackward", jvp: "recurrenceJvp" },
 
   // The values of self sorted along `dim` (assembly/ops/sort.ts), the first indices.size(dim)
   // of each row (topk); the kernel writes their positions into `indices`, an int32 tensor of
   // the output's shape that the bindings allocate for it. The rule is a scatter_add.
   { name: "Sort", method: "sort", binding: "custom", family: "sort", inputs: ["self", "indices"],
     params: [{ name: "dim", type: "i32" }, { name: "descending", type: "i32" }], dtype: "same", saves: ["indices"],
-    forward: "sortForward", backward: "sortBackward" },
+    forward: "sortForward", backward: "sortBackward", jvp: "sortJvp" },
   { name: "Topk", method: "topk", binding: "custom", family: "sort", inputs: ["self", "indices"],
     params: [{ name: "dim", type: "i32" }, { name: "descending", type: "i32" }], dtype: "same", saves: ["indices"],
-    forward: "sortForward", backward: "sortBackward" },
+    forward: "sortForward", backward: "sortBackward", jvp: "sortJvp" },
   // One element of each row along `dim` (assembly/ops/sort.ts), chosen by `kind` (0: the
   // k-th smallest, 1: the median, 2: the median of the non-NaN, 3: the most frequent), and
   // its position, written into `indices` (x's shape with size 1 at dim); the output's shape
@@ -296,12 +303,12 @@ export const OPS: OpSpec[] = [
     name, binding: "internal", family: "sort", inputs: ["self", "indices"],
     gradFn: `${name.replace("Dim", "")}Backward`,
     params: [{ name: "dim", type: "i32" }, { name: "k", type: "i32" }, { name: "kind", type: "i32" }, { name: "rank", type: "i32" }],
-    dtype: "same", saves: ["indices"], forward: "pickForward", backward: "pickBackward" })),
+    dtype: "same", saves: ["indices"], forward: "pickForward", backward: "pickBackward", jvp: "pickJvp" })),
   // The running max (min when `minimum`) along `dim` and where it was reached (assembly/ops/scan.ts).
   ...["Cummax", "Cummin"].map((name): OpSpec => ({
     name, method: name.toLowerCase(), binding: "custom", family: "scan", inputs: ["self", "indices"],
     params: [{ name: "dim", type: "i32" }, { name: "minimum", type: "i32" }],
-    dtype: "same", saves: ["indices"], forward: "cummaxForward", backward: "cummaxBackward" })),
+    dtype: "same", saves: ["indices"], forward: "cummaxForward", backward: "cummaxBackward", jvp: "cummaxJvp" })),
 
   // The insertion positions (int32) of values in the last dim of sorted_sequence; the
   // bindings give both one dtype and check the leading dims. Not differentiable.
@@ -310,33 +317,33 @@ export const OPS: OpSpec[] = [
 
   // Reductions over the dims in `mask`; the output shape (of rank `rank`) is in scratch.
   { name: "Sum", method: "sum", binding: "custom", family: "reduce", inputs: ["self"], dtype: "same",
-    params: reduction, forward: "sumForward", backward: "sumBackward" },
+    params: reduction, forward: "sumForward", backward: "sumBackward", jvp: "sumJvp" },
   { name: "Mean", method: "mean", binding: "custom", family: "reduce", inputs: ["self"], dtype: "same",
-    params: reduction, forward: "sumForward", backward: "sumBackward" },
+    params: reduction, forward: "sumForward", backward: "sumBackward", jvp: "meanJvp" },
   // Max over the run of dims [start, end); the output shape is in scratch. `even`: tied
   // maxima share the gradient (max(), amax()) instead of the first taking it (max(dim)).
   { name: "Max", method: "max", binding: "custom", family: "reduce", inputs: ["self"], dtype: "same",
     params: [{ name: "start", type: "i32" }, { name: "end", type: "i32" }, { name: "rank", type: "i32" },
       { name: "even", type: "i32" }],
-    forward: "maxForward", backward: "maxBackward" },
+    forward: "maxForward", backward: "maxBackward", jvp: "maxJvp" },
   // The index of the first maximum along `dim` (max(dim).indices, argmax): int32, not differentiable.
   { name: "Argmax", binding: "internal", family: "reduce", inputs: ["self"], dtype: "same",
     params: [{ name: "dim", type: "i32" }, { name: "rank", type: "i32" }], forward: "argmaxForward", backward: null },
   // The adjoint of Sum: broadcasts over the dims in `mask` up to the shape in scratch.
   { name: "Broadcast", gradFn: "ExpandBackward", binding: "internal", family: "reduce", inputs: ["self"],
-    dtype: "same", params: reduction, forward: "broadcastForward", backward: "broadcastBackward" },
+    dtype: "same", params: reduction, forward: "broadcastForward", backward: "broadcastBackward", jvp: "broadcastJvp" },
 
   { name: "Dot", method: "dot", binding: "custom", family: "linalg", inputs: ["self", "tensor"],
     dtype: "promote", saves: ["self", "tensor"], savedFor: { self: ["tensor"], tensor: ["self"] },
-    forward: "dotForward", backward: "dotBackward" },
+    forward: "dotForward", backward: "dotBackward", jvp: "dotJvp" },
   { name: "Matmul", method: "matmul", gradFn: "MmBackward", binding: "custom", family: "linalg",
     inputs: ["self", "other"], dtype: "promote", saves: ["self", "other"],
-    savedFor: { self: ["other"], other: ["self"] }, forward: "matmulForward", backward: "matmulBackward" },
+    savedFor: { self: ["other"], other: ["self"] }, forward: "matmulForward", backward: "matmulBackward", jvp: "matmulJvp" },
   // The p-norm over the trailing dims from `start` (the bindings move the reduced dims there);
   // the output shape (of rank `rank`) is in scratch.
   { name: "Norm", method: "norm", binding: "custom", family: "linalg", inputs: ["self"], dtype: "same",
     params: [{ name: "p", type: "f64" }, { name: "start", type: "i32" }, { name: "rank", type: "i32" }],
-    saves: ["self", "result"], forward: "normForward", backward: "normBackward" },
+    saves: ["self", "result"], forward: "normForward", backward: "normBackward", jvp: "normJvp" },
 
   // Views: the output shares the input's data. The bindings compute the geometry (shape and
   // strides in scratch, `offset` into the root's data); the rest are the rule's parameters.
@@ -356,32 +363,32 @@ export const OPS: OpSpec[] = [
   // bindings record it over any number of inputs (recordCustom); this entry point, of one
   // input, is not used.
   { name: "Custom", gradFn: "CustomFunctionBackward", binding: "internal", family: "custom", inputs: ["inputs"], dtype: "same",
-    forward: "customForward", backward: "customBackward" },
+    forward: "customForward", backward: "customBackward", jvp: "customJvp" },
   // detach(): a view outside the graph
   { name: "Alias", binding: "internal", family: "views", inputs: ["self"], dtype: "same",
     forward: "aliasForward", backward: null },
   { name: "Contiguous", method: "contiguous", gradFn: "CloneBackward", binding: "custom", family: "views",
-    inputs: ["self"], dtype: "same", forward: "contiguousForward", backward: "contiguousBackward" },
+    inputs: ["self"], dtype: "same", forward: "contiguousForward", backward: "contiguousBackward", jvp: "contiguousJvp" },
   // In-place ops through views (see assembly/ops/views.ts): the base's new history, a view
   // seen through another view's geometry, and that view's adjoint. "view", "template" and
   // "like" are only read for their geometry: they are not inputs of the graph.
   { name: "CopySlices", gradFn: "CopySlices", binding: "internal", family: "views", inputs: ["self", "src", "view"], dtype: "same",
-    forward: "copySlicesForward", backward: "copySlicesBackward" },
+    forward: "copySlicesForward", backward: "copySlicesBackward", jvp: "view" },
   { name: "Region", gradFn: "AsStridedBackward", binding: "internal", family: "views", inputs: ["self", "template"],
-    dtype: "same", forward: "regionForward", backward: "regionBackward" },
+    dtype: "same", forward: "regionForward", backward: "regionBackward", jvp: "view" },
   { name: "ScatterRegion", binding: "internal", family: "views", inputs: ["self", "like", "template"], dtype: "same",
-    forward: "scatterRegionForward", backward: "scatterRegionBackward" },
+    forward: "scatterRegionForward", backward: "scatterRegionBackward", jvp: "scatterRegionJvp" },
   // narrow's adjoint: zeros of the shape in scratch, the input written along `dim` from `start`
   // every `step`
   { name: "NarrowScatter", binding: "internal", family: "views", inputs: ["self"], dtype: "same",
     params: [{ name: "dim", type: "i32" }, { name: "start", type: "i32" }, { name: "step", type: "i32" },
       { name: "rank", type: "i32" }],
-    forward: "narrowScatterForward", backward: "narrowScatterBackward" },
+    forward: "narrowScatterForward", backward: "narrowScatterBackward", jvp: "narrowScatterJvp" },
 
   // A copy with the dims in `mask` reversed (a strided copy walking them backwards); its
   // own adjoint.
   { name: "Flip", method: "flip", binding: "custom", family: "views", inputs: ["self"],
-    params: [{ name: "mask", type: "i32" }], dtype: "same", forward: "flipForward", backward: "flipBackward" },
+    params: [{ name: "mask", type: "i32" }], dtype: "same", forward: "flipForward", backward: "flipBackward", jvp: "flipJvp" },
 
   // im2col and col2im (assembly/ops/conv.ts), each the other's adjoint and backward rule.
   // The geometry is packed (h << 16) | w per pair; Im2Col's batch_inner lays its columns out
@@ -391,7 +398,7 @@ export const OPS: OpSpec[] = [
     name: name as string, binding: "internal", family: "conv", inputs: ["self"], dtype: "same",
     params: [{ name: "kernel", type: "i32" }, { name: "dilation", type: "i32" }, { name: "padding", type: "i32" },
       { name: "stride", type: "i32" }, ...(size as Param[])],
-    forward: forward as string, backward: backward as string })),
+    forward: forward as string, backward: backward as string, jvp: `${name === "Im2Col" ? "im2col" : "col2im"}Jvp` })),
   // Max pooling over (N, C, H, W) (assembly/ops/pool.ts): the max of each window, and where
   // it lies in its plane written into `indices` (int32, the output's shape, allocated by the
   // bindings). The gradient is scattered back through the indices (PoolScatter), whose
@@ -401,17 +408,17 @@ export const OPS: OpSpec[] = [
       name, gradFn, binding: "internal", family: "pool", inputs: ["self", "indices"], dtype: "same",
       params: [{ name: "kernel", type: "i32" }, { name: "dilation", type: "i32" }, { name: "padding", type: "i32" },
         { name: "stride", type: "i32" }],
-      saves: ["indices"], forward: "maxPoolForward", backward: "maxPoolBackward" })),
+      saves: ["indices"], forward: "maxPoolForward", backward: "maxPoolBackward", jvp: "maxPoolJvp" })),
   { name: "PoolScatter", gradFn: "MaxPool2DWithIndicesBackwardBackward", binding: "internal", family: "pool",
     inputs: ["self", "indices"], params: [{ name: "height", type: "i32" }, { name: "width", type: "i32" }],
-    dtype: "same", saves: ["indices"], forward: "poolScatterForward", backward: "poolScatterBackward" },
+    dtype: "same", saves: ["indices"], forward: "poolScatterForward", backward: "poolScatterBackward", jvp: "poolScatterJvp" },
   { name: "PoolGather", binding: "internal", family: "pool", inputs: ["self", "indices"], dtype: "same",
-    saves: ["indices"], forward: "poolGatherForward", backward: "poolGatherBackward" },
+    saves: ["indices"], forward: "poolGatherForward", backward: "poolGatherBackward", jvp: "poolGatherJvp" },
 
   { name: "Softmax", method: "softmax", binding: "custom", family: "softmax", inputs: ["self"],
     params: [{ name: "dim", type: "i32" }], dtype: "float", saves: ["result"],
-    forward: "softmaxForward", backward: "softmaxBackward" },
+    forward: "softmaxForward", backward: "softmaxBackward", jvp: "softmaxJvp" },
   { name: "LogSoftmax", method: "log_softmax", binding: "custom", family: "softmax", inputs: ["self"],
     params: [{ name: "dim", type: "i32" }], dtype: "float", saves: ["result"],
-    forward: "softmaxForward", backward: "logSoftmaxBackward" },
+    forward: "softmaxForward", backward: "logSoftmaxBackward", jvp: "logSoftmaxJvp" },
 ];

@@ -138,3 +138,61 @@ test("training steps with a custom Function inside scope leak nothing", () => {
   for (let i = 0; i < 3; i++) { step(); x.grad = null; }
   expect(memory().tensors).toBe(before);
 });
+
+describe("forward mode through a custom Function", () => {
+  const { dual_level, make_dual, unpack_dual } = autograd.forward_ad;
+
+  // a * b with a jvp of its own, saved for it with save_for_forward
+  class Product extends autograd.Function {
+    static override forward(ctx: FunctionCtx, a: Tensor, b: Tensor) { ctx.save_for_forward(a, b); return a.mul(b); }
+    static override backward(ctx: FunctionCtx, g: Tensor) { return [g, g]; } // not used here
+    static override jvp(ctx: FunctionCtx, ta: Tensor, tb: Tensor) {
+      const [a, b] = ctx.saved_tensors;
+      return ta.mul(b).add(a.mul(tb));
+    }
+  }
+  const f64 = (values: number[]) => tensor(Float64Array.from(values));
+
+  test("the output's tangent is jvp's: d(ab) = da b + a db, zeros for an argument without a tangent", () => {
+    dual_level(() => {
+      const a = make_dual(f64([1, 2]), f64([10, 20])), b = f64([3, 4]);
+      expect(Array.from(unpack_dual(Product.apply(a, b)).tangent!.toTypedArray())).toEqual([30, 80]);
+      const both = make_dual(f64([3, 4]), f64([1, -1]));
+      expect(Array.from(unpack_dual(Product.apply(a, both)).tangent!.toTypedArray())).toEqual([10 * 3 + 1 * 1, 20 * 4 - 2]);
+    });
+  });
+
+  test("forward runs without tangents, so jvp alone decides, and its tangent is checked", () => {
+    class WrongJvp extends autograd.Function {
+      static override forward(ctx: FunctionCtx, x: Tensor) { return x.exp(); }
+      static override jvp(ctx: FunctionCtx, t: Tensor) { return t.mul(0); }
+    }
+    class BadShape extends autograd.Function {
+      static override forward(ctx: FunctionCtx, x: Tensor) { return x.exp(); }
+      static override jvp(ctx: FunctionCtx, t: Tensor) { return t.sum(); }
+    }
+    dual_level(() => {
+      const x = make_dual(f64([0, 1]), f64([1, 1]));
+      expect(Array.from(unpack_dual(WrongJvp.apply(x)).tangent!.toTypedArray())).toEqual([0, 0]);
+      expect(() => BadShape.apply(x)).toThrow("BadShape.jvp() returned a tangent of shape [] for an output of shape [2]");
+    });
+  });
+
+  test("a custom Function without jvp refuses dual inputs, with PyTorch's message, and still runs outside a level", () => {
+    dual_level(() => {
+      const x = make_dual(f64([1, 2]), f64([1, 1]));
+      expect(() => Exp.apply(x)).toThrow(/Exp\.jvp\(\): Exp: jvp is not implemented. You must implement the jvp function/);
+      expect(Array.from(Exp.apply(f64([0])).toTypedArray())).toEqual([1]); // no dual input: no jvp needed
+    });
+  });
+
+  test("jvp composes with reverse mode: the tangent is differentiable in the inputs", () => {
+    const a = f64([1, 2]).requires_grad_(), b = f64([3, 4]);
+    dual_level(() => {
+      const tangent = unpack_dual(Product.apply(make_dual(a, f64([1, 1])), b)).tangent!; // = b
+      expect(Array.from(tangent.toTypedArray())).toEqual([3, 4]);
+      const [g] = grad(tangent.mul(a).sum(), [a]); // d/da sum(b * a) = b
+      expect(Array.from(g!.toTypedArray())).toEqual([3, 4]);
+    });
+  });
+});

@@ -6,10 +6,11 @@ import { OPS, type OpName } from "../bindings/generated/ops.js";
 import * as R from "./reference.js";
 import { unfold, fold } from "../bindings/nn/conv.js";
 
-// The custom Function of the Custom op's case: x^3, its backward written by hand.
+// The custom Function of the Custom op's case: x^3, its backward and jvp written by hand.
 class Cube extends autograd.Function {
   static override forward(ctx: FunctionCtx, x: Tensor) { ctx.save_for_backward(x); return x.pow(3); }
   static override backward(ctx: FunctionCtx, g: Tensor) { const [x] = ctx.saved_tensors; return g.mul(x.square()).mul(3); }
+  static override jvp(ctx: FunctionCtx, t: Tensor) { const [x] = ctx.saved_tensors; return t.mul(x.square()).mul(3); }
 }
 import { max_pool2d, adaptive_max_pool2d } from "../bindings/nn/pooling.js";
 import { im2colRef, col2imRef, maxPoolRef, slidingWindows, adaptiveWindows, type Geometry2 } from "./conv-reference.js";
@@ -509,7 +510,7 @@ function check(c: Case, seed: number): void {
 }
 
 // In float64: the forward against the float64 reference, then wg.autograd.gradcheck and
-// gradgradcheck with PyTorch's default tolerances.
+// gradgradcheck with PyTorch's default tolerances, in reverse and in forward mode.
 function checkFloat64(c: Case, seed: number): void {
   const next = rng(seed);
   const xs = c.inputs.map(({ shape, domain }) => R.ref(shape, sample(shape, domain ?? "any", next)));
@@ -519,8 +520,10 @@ function checkFloat64(c: Case, seed: number): void {
   expect(out.dtype, "output dtype").toBe("float64");
   expect(out.shape, "output shape").toEqual(outRef.shape);
   expectNear(out.toTypedArray(), outRef.data, 1e-12, 1e-12, "forward");
-  expect(gradcheck(c.wg, ts)).toBe(true);
-  if (c.secondOrder !== false) expect(gradgradcheck(c.wg, ts)).toBe(true);
+  // forward mode too: JVPs against the same finite differences, and (in gradgradcheck)
+  // forward over reverse, the JVPs of the backward rules
+  expect(gradcheck(c.wg, ts, { check_forward_ad: true })).toBe(true);
+  if (c.secondOrder !== false) expect(gradgradcheck(c.wg, ts, { check_forward_ad: true })).toBe(true);
 }
 
 describe("gradcheck in float64", () => {

@@ -46,10 +46,9 @@ function activation<K>(op: i32, x: i32, a: f64, b: f64): i32 {
     if (dtypeOf(x) == F64) unaryInto<K, f64>(x, out);
     else unaryInto<K, f32>(x, out);
   }
-  if (record1(out, op, x)) {
-    setParamF(out, 0, a);
-    setParamF(out, 1, b);
-  }
+  setParamF(out, 0, a);
+  setParamF(out, 1, b);
+  record1(out, op, x);
   return out;
 }
 

@@ -16,7 +16,7 @@
 import { newTensor, newZeros, dataPtr, dim, dtypeOf, strideOf, release, MAX_DIMS, F64 } from "../tensors";
 import { transposed } from "./views";
 import { put } from "../memory";
-import { record1, input, needsGrad, paramI, setParamI, setGrad } from "../graph";
+import { record1, input, needsGrad, paramI, setParamI, setGrad, tangentAt } from "../graph";
 import { Op } from "../generated/table";
 
 @inline function hi(p: i32): i32 { return p >>> 16; }
@@ -153,10 +153,9 @@ export function im2colForward(op: i32, x: i32, kernel: i32, dilation: i32, paddi
   const out = newTensor(3, shape, dtypeOf(x));
   if (dtypeOf(x) == F64) im2colInto<f64>(x, out, oh, ow, batchInner != 0);
   else im2colInto<f32>(x, out, oh, ow, batchInner != 0);
-  if (record1(out, op, x)) {
-    remember(out, kernel, dilation, padding, stride);
-    setParamI(out, 4, batchInner);
-  }
+  remember(out, kernel, dilation, padding, stride);
+  setParamI(out, 4, batchInner);
+  record1(out, op, x);
   return out;
 }
 
@@ -172,11 +171,10 @@ export function col2imForward(op: i32, cols: i32, kernel: i32, dilation: i32, pa
   const out = newZeros(4, shape, dtypeOf(cols));
   if (dtypeOf(cols) == F64) col2imInto<f64>(cols, out, oh, ow);
   else col2imInto<f32>(cols, out, oh, ow);
-  if (record1(out, op, cols)) {
-    remember(out, kernel, dilation, padding, stride);
-    setParamI(out, 4, height);
-    setParamI(out, 5, width);
-  }
+  remember(out, kernel, dilation, padding, stride);
+  setParamI(out, 4, height);
+  setParamI(out, 5, width);
+  record1(out, op, cols);
   return out;
 }
 
@@ -194,4 +192,15 @@ export function im2colBackward(t: i32, g: i32, grads: usize): void {
 export function col2imBackward(t: i32, g: i32, grads: usize): void {
   if (!needsGrad(t, 0)) return;
   setGrad(grads, 0, im2colForward(Op.Im2Col, g, paramI(t, 0), paramI(t, 1), paramI(t, 2), paramI(t, 3), 0));
+}
+
+// ---- forward-mode rules: both ops are linear ---------------------------------------------
+
+export function im2colJvp(out: i32, args: usize, tangents: usize): i32 {
+  return im2colForward(Op.Im2Col, tangentAt(tangents, 0), paramI(out, 0), paramI(out, 1), paramI(out, 2), paramI(out, 3), paramI(out, 4));
+}
+
+export function col2imJvp(out: i32, args: usize, tangents: usize): i32 {
+  return col2imForward(Op.Col2Im, tangentAt(tangents, 0), paramI(out, 0), paramI(out, 1), paramI(out, 2), paramI(out, 3),
+    paramI(out, 4), paramI(out, 5));
 }

@@ -10,7 +10,7 @@ import {
   isStrided, strideOf, MAX_DIMS, OP, EDGES, FLAGS, FLAG_RETAINS_GRAD, F32, F64, I32, BOOL, zerosLike,
 } from "../tensors";
 import { at, put } from "../memory";
-import { record1, record2, gradEnabled, input, needsGrad, setGrad } from "../graph";
+import { record1, record2, gradEnabled, input, needsGrad, setGrad, argAt, tangentAt, fusedRules } from "../graph";
 import { Op } from "../generated/table";
 import { expV, expS, logV, logS, tanhV, tanhS, sinCosV } from "./simd";
 import { expV64, expS64, logV64, logS64, tanhV64, tanhS64, sinCosV64 } from "./simd64";
@@ -687,7 +687,7 @@ function fusedGrad<K>(g: i32, y: i32): i32 {
 }
 
 @inline function canFuse(t: i32, g: i32): bool {
-  return !gradEnabled && (numel(g) == numel(t) || numel(g) == 1);
+  return fusedRules() && (numel(g) == numel(t) || numel(g) == 1);
 }
 
 /** Whether node t's rule is a fused one that accepts a one-element gradient. */
@@ -1013,4 +1013,32 @@ export function powBackward(t: i32, g: i32, grads: usize): void {
     release(d); release(m);
   }
   release(zero);
+}
+
+// ---- forward mode ---------------------------------------------------------------------------
+// What the forward-mode rules of every family share (see assembly/forward.ts).
+
+/** The sum of two tangents (owned), either of which may be 0 (none). */
+export function addTangents(a: i32, b: i32): i32 {
+  if (a == 0) return b;
+  if (b == 0) return a;
+  return addBoth(a, b);
+}
+
+/** Input i's tangent (a new reference), or zeros of its shape when it has none. */
+export function tangentOrZeros(args: usize, tangents: usize, i: i32): i32 {
+  const t = tangentAt(tangents, i);
+  if (t == 0) return zerosLike(argAt(args, i));
+  retain(t);
+  return t;
+}
+
+/** Ones of t's shape and dtype: the gradient whose rule gives each element's derivative. */
+export function onesLike(t: i32): i32 {
+  return addBoth(zerosLike(t), constant(1, dtypeOf(t)));
+}
+
+// A conversion's tangent is the tangent converted.
+export function toJvp(out: i32, args: usize, tangents: usize): i32 {
+  return toForward(Op.To, tangentAt(tangents, 0), dtypeOf(out));
 }

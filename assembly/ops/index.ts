@@ -10,13 +10,13 @@
 
 import {
   newTensor, newZeros, dataPtr, numel, ndim, dim, shapePtr, release, retain, dtypeOf, strideOf,
-  elementShift, MAX_DIMS, F64, I32, BOOL, sizeBefore, sizeAfter,
+  elementShift, MAX_DIMS, F64, I32, BOOL, sizeBefore, sizeAfter, zerosLike,
 } from "../tensors";
 import { at, put, allocBuffer, freeBuffer } from "../memory";
-import { recordN, input, needsGrad, paramI, paramF, setParamI, setParamF, setGrad } from "../graph";
+import { recordN, input, needsGrad, paramI, paramF, setParamI, setParamF, setGrad, argAt, tangentAt } from "../graph";
 import { Op } from "../generated/table";
 import { gathered, copyInto } from "./views";
-import { add, sub, mul, div, constant, addBoth, mulBoth } from "./elementwise";
+import { add, sub, mul, div, constant, addBoth, mulBoth, onesLike, tangentOrZeros } from "./elementwise";
 
 // ---- walking an index tensor -----------------------------------------------------------
 //
@@ -249,10 +249,9 @@ export function scatterReduceForward(op: i32, self: i32, index: i32, src: i32, d
     else meanOf<f32>(out, counts);
     freeBuffer(counts, <usize>n << 2);
   }
-  if (record(out, op, self, index, src, d)) {
-    setParamI(out, 1, reduce);
-    setParamI(out, 2, includeSelf);
-  }
+  setParamI(out, 1, reduce);
+  setParamI(out, 2, includeSelf);
+  record(out, op, self, index, src, d);
   return out;
 }
 
@@ -302,7 +301,8 @@ export function indexPutForward(op: i32, self: i32, index: i32, source: i32, d: 
     if (src != source) release(src);
     if (idx != index) release(idx);
   }
-  if (record(out, op, self, index, source, d)) setParamF(out, 1, alpha);
+  setParamF(out, 1, alpha);
+  record(out, op, self, index, source, d);
   return out;
 }
 
@@ -312,9 +312,8 @@ function record(out: i32, op: i32, self: i32, index: i32, src: i32, d: i32): boo
   store<i32>(inputs, self);
   store<i32>(inputs, index, 4);
   store<i32>(inputs, src, 8);
-  if (!recordN(out, op, inputs, src == 0 ? 2 : 3)) return false;
   setParamI(out, 0, d);
-  return true;
+  return recordN(out, op, inputs, src == 0 ? 2 : 3);
 }
 
 // ---- backward rules ------------------------------------------------------------------------
@@ -561,4 +560,57 @@ export function nonzeroForward(op: i32, x: i32): i32 {
   else nonzeroInto<f32>(src, out);
   if (src != x) release(src);
   return out;
+}
+
+// ---- forward-mode rules ------------------------------------------------------------------
+// Taking and putting are linear in the values moved: each op applied to the tangents (zeros
+// for an input without one) is the output's tangent. scatter_reduce is not; see its rule.
+
+export function gatherJvp(out: i32, args: usize, tangents: usize): i32 {
+  return gatherForward(Op.Gather, tangentAt(tangents, 0), argAt(args, 1), paramI(out, 0));
+}
+
+export function indexSelectJvp(out: i32, args: usize, tangents: usize): i32 {
+  return indexSelectForward(Op.IndexSelect, tangentAt(tangents, 0), argAt(args, 1), paramI(out, 0));
+}
+
+function putTangents(op: i32, out: i32, args: usize, tangents: usize, alpha: f64): i32 {
+  const self = tangentOrZeros(args, tangents, 0), source = tangentOrZeros(args, tangents, 2);
+  const index = argAt(args, 1), d = paramI(out, 0);
+  const t = op == Op.Scatter || op == Op.ScatterAdd
+    ? scatterForward(op, self, index, source, d)
+    : indexPutForward(op, self, index, source, d, alpha);
+  release(self); release(source);
+  return t;
+}
+
+export function scatterJvp(out: i32, args: usize, tangents: usize): i32 { return putTangents(Op.Scatter, out, args, tangents, 1); }
+export function scatterAddJvp(out: i32, args: usize, tangents: usize): i32 { return putTangents(Op.ScatterAdd, out, args, tangents, 1); }
+export function indexCopyJvp(out: i32, args: usize, tangents: usize): i32 { return putTangents(Op.IndexCopy, out, args, tangents, 1); }
+export function indexAddJvp(out: i32, args: usize, tangents: usize): i32 {
+  return putTangents(Op.IndexAdd, out, args, tangents, paramF(out, 1));
+}
+
+const reduceGrads = heap.alloc(3 << 2);
+
+// Every element of self and src lands in one target, so the backward rule run on ones gives
+// each element's derivative of its target; their products with the tangents, added up per
+// target, are the tangent (for every reduction: sum, prod, mean, amax and amin).
+export function scatterReduceJvp(out: i32, args: usize, tangents: usize): i32 {
+  const g = onesLike(out);
+  memory.fill(reduceGrads, 0, 3 << 2);
+  scatterReduceBackward(out, g, reduceGrads);
+  release(g);
+  const dSelf = load<i32>(reduceGrads), dSrc = load<i32>(reduceGrads, 8);
+  const ts = tangentAt(tangents, 0), tv = tangentAt(tangents, 2);
+  let t = ts != 0 ? mul(dSelf, ts) : zerosLike(out);
+  if (tv != 0) {
+    const moved = mul(dSrc, tv);
+    const sum = scatterForward(Op.ScatterAdd, t, argAt(args, 1), moved, paramI(out, 0));
+    release(moved); release(t);
+    t = sum;
+  }
+  if (dSelf != 0) release(dSelf);
+  if (dSrc != 0) release(dSrc);
+  return t;
 }

@@ -3,12 +3,12 @@
 import {
   newTensor, dataPtr, numel, ndim, dim, shapePtr, release, retain, dtypeOf, isStrided, strideOf, MAX_DIMS, F64, zerosLike,
 } from "../tensors";
-import { record2, record1, gradEnabled, input, needsGrad, paramF, paramI, setParamF, setParamI, setGrad } from "../graph";
+import { record2, record1, gradEnabled, input, needsGrad, paramF, paramI, setParamF, setParamI, setGrad, argAt, tangentAt, fusedRules } from "../graph";
 import { gemm } from "./gemm";
 import { Op } from "../generated/table";
-import { hsum, expand, reduceSum } from "./reduce";
+import { hsum, expand, reduceSum, reductionTangent } from "./reduce";
 import {
-  mul, div, pow, sign, zeroWhere, constant, maskOf, combineMasks, unaryFloat, mulBoth, same, AbsK, EqK, NeK,
+  mul, div, pow, sign, zeroWhere, constant, maskOf, combineMasks, unaryFloat, mulBoth, same, addTangents, AbsK, EqK, NeK,
 } from "./elementwise";
 import { scratch } from "../scratch";
 import { gathered, transposed } from "./views";
@@ -94,10 +94,9 @@ export function normForward(op: i32, a: i32, p: f64, start: i32, rank: i32): i32
     else normRows<f32>(dataPtr(src), dataPtr(out), numel(out), n, p);
     if (src != a) release(src);
   }
-  if (record1(out, op, a)) {
-    setParamF(out, 0, p);
-    setParamI(out, 1, start);
-  }
+  setParamF(out, 0, p);
+  setParamI(out, 1, start);
+  record1(out, op, a);
   return out;
 }
 
@@ -234,7 +233,7 @@ function zeroWhereDrop(x: i32, m: i32): i32 {
 
 export function matmulBackward(t: i32, g: i32, grads: usize): void {
   const a = input(t, 0), b = input(t, 1);
-  if (!gradEnabled) { // dA = G·Bᵀ, dB = Aᵀ·G, transposes read in place
+  if (fusedRules()) { // dA = G·Bᵀ, dB = Aᵀ·G, transposes read in place
     if (needsGrad(t, 0)) setGrad(grads, 0, product(g, b, false, true));
     if (needsGrad(t, 1)) setGrad(grads, 1, product(a, g, true, false));
     return;
@@ -252,4 +251,24 @@ export function matmulBackward(t: i32, g: i32, grads: usize): void {
     setGrad(grads, 1, matmulForward(Op.Matmul, at, g));
     release(at);
   }
+}
+
+// ---- forward-mode rules ------------------------------------------------------------------
+
+// A product is linear in each factor: d(ab) = da b + a db.
+function productTangent(op: i32, args: usize, tangents: usize, product: (op: i32, a: i32, b: i32) => i32): i32 {
+  const ta = tangentAt(tangents, 0), tb = tangentAt(tangents, 1);
+  return addTangents(ta != 0 ? product(op, ta, argAt(args, 1)) : 0, tb != 0 ? product(op, argAt(args, 0), tb) : 0);
+}
+
+export function dotJvp(out: i32, args: usize, tangents: usize): i32 {
+  return productTangent(Op.Dot, args, tangents, dotForward);
+}
+
+export function matmulJvp(out: i32, args: usize, tangents: usize): i32 {
+  return productTangent(Op.Matmul, args, tangents, matmulForward);
+}
+
+export function normJvp(out: i32, args: usize, tangents: usize): i32 {
+  return reductionTangent(out, tangentAt(tangents, 0), normMask(argAt(args, 0), paramI(out, 1)), normBackward);
 }

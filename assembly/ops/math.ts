@@ -10,7 +10,7 @@ import {
 } from "../tensors";
 import { at, put } from "../memory";
 import { scratch } from "../scratch";
-import { record1, recordN, input, needsGrad, paramI, paramF, setParamI, setParamF, setGrad, gradEnabled } from "../graph";
+import { record1, recordN, input, needsGrad, paramI, paramF, setParamI, setParamF, setGrad, gradEnabled, fusedRules } from "../graph";
 import { Op } from "../generated/table";
 import {
   unaryInto, unaryFloat, binaryFloat, binaryNumeric, ternaryInto, constant, add, sub, mul, div, neg, exp, TanhK,
@@ -74,11 +74,11 @@ function scaledGaussian(x: i32, scale: f64): i32 {
   @inline s<T>(g: T, x: T): T { return v128.extract_lane<T>(this.v<T>(v128.splat<T>(g), v128.splat<T>(x)), 0); } }
 
 export function erfBackward(t: i32, g: i32, grads: usize): void {
-  if (!gradEnabled) { setGrad(grads, 0, binaryFloat<ErfGradK>(Op.Erf, g, input(t, 0))); return; } // (nothing recorded)
+  if (fusedRules()) { setGrad(grads, 0, binaryFloat<ErfGradK>(Op.Erf, g, input(t, 0))); return; } // (nothing recorded)
   timesGaussian(t, g, grads, TWO_OVER_SQRT_PI);
 }
 export function erfcBackward(t: i32, g: i32, grads: usize): void {
-  if (!gradEnabled) { setGrad(grads, 0, binaryFloat<ErfcGradK>(Op.Erfc, g, input(t, 0))); return; }
+  if (fusedRules()) { setGrad(grads, 0, binaryFloat<ErfcGradK>(Op.Erfc, g, input(t, 0))); return; }
   timesGaussian(t, g, grads, -TWO_OVER_SQRT_PI);
 }
 
@@ -146,13 +146,14 @@ export function geluForward(op: i32, x: i32, approximate: i32): i32 {
     } else if (dtypeOf(x) == F64) unaryInto<GeluK, f64>(x, out);
     else unaryInto<GeluK, f32>(x, out);
   }
-  if (record1(out, op, x)) setParamI(out, 0, approximate);
+  setParamI(out, 0, approximate);
+  record1(out, op, x);
   return out;
 }
 
 export function geluBackward(t: i32, g: i32, grads: usize): void {
   const x = input(t, 0), approximate = paramI(t, 0);
-  if (!gradEnabled) { // one fused pass (recording nothing); create_graph records the formula
+  if (fusedRules()) { // one fused pass (recording nothing); create_graph records the formula
     setGrad(grads, 0, approximate != 0 ? binaryFloat<GeluTanhGradK>(Op.Gelu, g, x) : binaryFloat<GeluGradK>(Op.Gelu, g, x));
     return;
   }
@@ -346,7 +347,8 @@ export function addcmulForward(op: i32, self: i32, t1: i32, t2: i32, value: f64,
   if (dtypeOf(self) == F64) ternaryInto<AddcmulK, f64>(self, t1, t2, out);
   else if (dtypeOf(self) == I32) ternaryInto<AddcmulK, i32>(self, t1, t2, out);
   else ternaryInto<AddcmulK, f32>(self, t1, t2, out);
-  if (record3(out, op, self, t1, t2)) setParamF(out, 0, value);
+  setParamF(out, 0, value);
+  record3(out, op, self, t1, t2);
   return out;
 }
 
@@ -356,7 +358,8 @@ export function addcdivForward(op: i32, self: i32, t1: i32, t2: i32, value: f64,
   addcValue = value;
   if (dtypeOf(self) == F64) ternaryInto<AddcdivK, f64>(self, t1, t2, out);
   else ternaryInto<AddcdivK, f32>(self, t1, t2, out);
-  if (record3(out, op, self, t1, t2)) setParamF(out, 0, value);
+  setParamF(out, 0, value);
+  record3(out, op, self, t1, t2);
   return out;
 }
 

@@ -15,7 +15,7 @@
 
 import { newTensor, newZeros, dataPtr, dim, dtypeOf, strideOf, shapePtr, ndim, MAX_DIMS, F64 } from "../tensors";
 import { put } from "../memory";
-import { record2, input, needsGrad, setParamI, setGrad } from "../graph";
+import { record2, input, needsGrad, setParamI, setGrad, argAt, tangentAt } from "../graph";
 import { Op } from "../generated/table";
 
 @inline function hi(p: i32): i32 { return p >>> 16; }
@@ -81,12 +81,11 @@ export function maxPoolForward(op: i32, x: i32, indices: i32, kernel: i32, dilat
   const adaptive = op == Op.AdaptiveMaxPool2d;
   if (dtypeOf(x) == F64) maxPoolInto<f64>(x, out, indices, adaptive, kernel, dilation, padding, stride);
   else maxPoolInto<f32>(x, out, indices, adaptive, kernel, dilation, padding, stride);
-  if (record2(out, op, x, indices)) {
-    setParamI(out, 0, kernel);
-    setParamI(out, 1, dilation);
-    setParamI(out, 2, padding);
-    setParamI(out, 3, stride);
-  }
+  setParamI(out, 0, kernel);
+  setParamI(out, 1, dilation);
+  setParamI(out, 2, padding);
+  setParamI(out, 3, stride);
+  record2(out, op, x, indices);
   return out;
 }
 
@@ -169,4 +168,20 @@ export function poolGatherBackward(t: i32, g: i32, grads: usize): void {
   if (!needsGrad(t, 0)) return;
   const x = input(t, 0);
   setGrad(grads, 0, poolScatterForward(Op.PoolScatter, g, input(t, 1), dim(x, 2), dim(x, 3)));
+}
+
+// ---- forward-mode rules ------------------------------------------------------------------
+// A window's max carries the tangent of the element it was taken from; the scatter and the
+// gather are linear.
+
+export function maxPoolJvp(out: i32, args: usize, tangents: usize): i32 {
+  return poolGatherForward(Op.PoolGather, tangentAt(tangents, 0), argAt(args, 1));
+}
+
+export function poolGatherJvp(out: i32, args: usize, tangents: usize): i32 {
+  return poolGatherForward(Op.PoolGather, tangentAt(tangents, 0), argAt(args, 1));
+}
+
+export function poolScatterJvp(out: i32, args: usize, tangents: usize): i32 {
+  return poolScatterForward(Op.PoolScatter, tangentAt(tangents, 0), argAt(args, 1), dim(out, 2), dim(out, 3));
 }

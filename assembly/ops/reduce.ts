@@ -6,13 +6,13 @@
 
 import {
   newTensor, dataPtr, numel, ndim, dim, shapePtr, geti, seti, release, retain, dtypeOf,
-  isLeaf, isStrided, strideOf, OP as OP_FIELD, AUX, DEPS, PENDING, CAPTURE, MAX_DIMS, F64, I32, BOOL, elementShift,
+  isLeaf, isStrided, isFloat as isFloatDtype, requiresGrad, strideOf, OP as OP_FIELD, AUX, DEPS, PENDING, CAPTURE, MAX_DIMS, F64, I32, BOOL, elementShift,
 } from "../tensors";
 import { allocBuffer, freeBuffer, at, put } from "../memory";
-import { record1, gradEnabled, input, paramI, setParamI, setGrad } from "../graph";
+import { record1, gradEnabled, pushTangents, input, paramI, setParamI, setGrad, tangentAt, fusedRules } from "../graph";
 import { Op } from "../generated/table";
 import { scratch } from "../scratch";
-import { mul, constant, addSpan, maxSpanInto, takesScalarGrad } from "./elementwise";
+import { mul, constant, addSpan, maxSpanInto, takesScalarGrad, onesLike } from "./elementwise";
 import { gathered } from "./views";
 
 const work = heap.alloc(MAX_DIMS << 2);
@@ -355,8 +355,9 @@ export function maxForward(op: i32, x: i32, start: i32, end: i32, rank: i32, eve
   const outer = product(xs, 0, start), len = product(xs, start, end), inner = product(xs, end, xr);
   setParamI(out, P_START, start);
   setParamI(out, P_END, end);
+  // the weights of the rule (and of the forward-mode rule, which is built on it)
   let routing = 0;
-  if (record1(out, op, x)) {
+  if (isFloatDtype(dtype) && ((gradEnabled && requiresGrad(x)) || pushTangents)) {
     routing = newTensor(xr, xs, dtype);
     seti(out, AUX, routing);
   }
@@ -366,6 +367,7 @@ export function maxForward(op: i32, x: i32, start: i32, end: i32, rank: i32, eve
   else if (dtype == I32) maxRun<i32>(px, outer, len, inner, po, pm, even != 0);
   else maxRun<f32>(px, outer, len, inner, po, pm, even != 0);
   if (src != x) release(src);
+  record1(out, op, x);
   return out;
 }
 
@@ -373,7 +375,7 @@ export function maxForward(op: i32, x: i32, start: i32, end: i32, rank: i32, eve
 // such a one-element gradient as it is and nothing else adds into x's gradient (this
 // node is its only consumer, and grad() does not return it), it is handed down unexpanded.
 function constantGradSuffices(t: i32, x: i32, g: i32): bool {
-  return !gradEnabled && numel(g) == 1 && numel(x) > 1 && !isLeaf(x) && geti(x, DEPS) == 1 &&
+  return fusedRules() && numel(g) == 1 && numel(x) > 1 && !isLeaf(x) && geti(x, DEPS) == 1 &&
     geti(x, PENDING) == 0 && geti(x, CAPTURE) == 0 && takesScalarGrad(x);
 }
 
@@ -441,4 +443,43 @@ export function argmaxForward(op: i32, x: i32, d: i32, rank: i32): i32 {
   else argmaxRun<f32>(dataPtr(src), outer, len, inner, dataPtr(out));
   if (src != x) release(src);
   return out;
+}
+
+// ---- forward-mode rules ------------------------------------------------------------------
+
+export function sumJvp(out: i32, args: usize, tangents: usize): i32 {
+  return reduceSum(Op.Sum, tangentAt(tangents, 0), paramI(out, P_MASK), paramI(out, P_RANK), shapePtr(out));
+}
+export function meanJvp(out: i32, args: usize, tangents: usize): i32 {
+  return reduceSum(Op.Mean, tangentAt(tangents, 0), paramI(out, P_MASK), paramI(out, P_RANK), shapePtr(out));
+}
+export function broadcastJvp(out: i32, args: usize, tangents: usize): i32 {
+  return expand(tangentAt(tangents, 0), paramI(out, P_MASK), paramI(out, P_RANK), shapePtr(out));
+}
+
+const ruleGrads = heap.alloc(4 << 2);
+
+/**
+ * The tangent of a reduction of its input (tangent t) over the dims in mask, from its
+ * backward rule: the rule run on ones gives each element's derivative of its output, and
+ * their products with t summed as the op sums are the output's tangent.
+ */
+export function reductionTangent(out: i32, t: i32, mask: i32, rule: (t: i32, g: i32, grads: usize) => void): i32 {
+  const ones = onesLike(out);
+  store<i32>(ruleGrads, 0);
+  rule(out, ones, ruleGrads);
+  release(ones);
+  const derivative = load<i32>(ruleGrads);
+  const weighted = mul(derivative, t);
+  release(derivative);
+  const r = reduceSum(Op.Sum, weighted, mask, ndim(out), shapePtr(out));
+  release(weighted);
+  return r;
+}
+
+// The tangent of the maximum (shared evenly between ties, or the first's, as its rule).
+export function maxJvp(out: i32, args: usize, tangents: usize): i32 {
+  let mask = 0;
+  for (let d = paramI(out, P_START); d < paramI(out, P_END); d++) mask |= 1 << d;
+  return reductionTangent(out, tangentAt(tangents, 0), mask, maxBackward);
 }

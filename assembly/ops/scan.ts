@@ -7,7 +7,7 @@ import {
   newTensor, newTensorLike, newZeros, dataPtr, numel, ndim, dim, dtypeOf, shapePtr, release, retain, F64, I32,
   sizeBefore, sizeAfter,
 } from "../tensors";
-import { record1, record2, input, needsGrad, paramI, setParamI, setGrad } from "../graph";
+import { record1, record2, input, needsGrad, paramI, setParamI, setGrad, argAt, tangentAt } from "../graph";
 import { Op } from "../generated/table";
 import { scratch } from "../scratch";
 import { gathered } from "./views";
@@ -15,8 +15,8 @@ import {
   mul, add, sub, exp, log, constant, compare, unaryNumeric, AbsK, GtK, LtK,
 } from "./elementwise";
 import { whereForward } from "./select";
-import { expand, fillSpan } from "./reduce";
-import { scatterForward } from "./index";
+import { expand, fillSpan, reductionTangent } from "./reduce";
+import { scatterForward, gatherForward } from "./index";
 
 function scanInto<T>(src: usize, dst: usize, outer: i32, len: i32, inner: i32, reverse: bool): void {
   const size = <usize>sizeof<T>();
@@ -46,10 +46,9 @@ export function cumsumForward(op: i32, x: i32, d: i32, reverse: i32): i32 {
     else scanInto<f32>(dataPtr(src), dataPtr(out), outer, len, inner, reverse != 0);
     if (src != x) release(src);
   }
-  if (record1(out, op, x)) {
-    setParamI(out, 0, d);
-    setParamI(out, 1, reverse);
-  }
+  setParamI(out, 0, d);
+  setParamI(out, 1, reverse);
+  record1(out, op, x);
   return out;
 }
 
@@ -103,10 +102,9 @@ export function cumprodForward(op: i32, x: i32, d: i32, reverse: i32): i32 {
     else cumprodInto<f32, f64>(ps, po, outer, len, inner, reverse != 0);
     if (src != x) release(src);
   }
-  if (record1(out, op, x)) {
-    setParamI(out, 0, d);
-    setParamI(out, 1, reverse);
-  }
+  setParamI(out, 0, d);
+  setParamI(out, 1, reverse);
+  record1(out, op, x);
   return out;
 }
 
@@ -135,7 +133,8 @@ export function prodForward(op: i32, x: i32, d: i32, rank: i32): i32 {
     else prodInto<f32, f64>(ps, po, outer, len, inner);
     if (src != x) release(src);
   }
-  if (record1(out, op, x)) setParamI(out, 0, d);
+  setParamI(out, 0, d);
+  record1(out, op, x);
   return out;
 }
 
@@ -168,10 +167,9 @@ export function shiftForward(op: i32, x: i32, d: i32, by: i32, fill: f64): i32 {
     else shiftInto<f32>(ps, po, outer, len, inner, by, <f32>fill);
     if (src != x) release(src);
   }
-  if (record1(out, op, x)) {
-    setParamI(out, 0, d);
-    setParamI(out, 1, by);
-  }
+  setParamI(out, 0, d);
+  setParamI(out, 1, by);
+  record1(out, op, x);
   return out;
 }
 
@@ -209,10 +207,9 @@ export function recurrenceForward(op: i32, b: i32, a: i32, d: i32, reverse: i32)
     if (gb != b) release(gb);
     if (ga != a) release(ga);
   }
-  if (record2(out, op, b, a)) {
-    setParamI(out, 0, d);
-    setParamI(out, 1, reverse);
-  }
+  setParamI(out, 0, d);
+  setParamI(out, 1, reverse);
+  record2(out, op, b, a);
   return out;
 }
 
@@ -306,10 +303,9 @@ export function logcumsumexpForward(op: i32, x: i32, d: i32, reverse: i32): i32 
     else logcumsumexpInto<f32>(ps, po, outer, len, inner, reverse != 0);
     if (src != x) release(src);
   }
-  if (record1(out, op, x)) {
-    setParamI(out, 0, d);
-    setParamI(out, 1, reverse);
-  }
+  setParamI(out, 0, d);
+  setParamI(out, 1, reverse);
+  record1(out, op, x);
   return out;
 }
 
@@ -390,7 +386,8 @@ export function cummaxForward(op: i32, x: i32, indices: i32, d: i32, minimum: i3
     else cumExtremeInto<f32>(ps, po, pi, outer, len, inner, down);
     if (src != x) release(src);
   }
-  if (record2(out, op, x, indices)) setParamI(out, 0, d);
+  setParamI(out, 0, d);
+  record2(out, op, x, indices);
   return out;
 }
 
@@ -401,4 +398,75 @@ export function cummaxBackward(t: i32, g: i32, grads: usize): void {
   const zeros = newZeros(ndim(x), shapePtr(x), dtypeOf(g));
   setGrad(grads, 0, scatterForward(Op.ScatterAdd, zeros, input(t, 1), g, paramI(t, 0)));
   release(zeros);
+}
+
+// ---- forward-mode rules ------------------------------------------------------------------
+// The scans' tangents are scans themselves: a running sum, or a first-order recurrence
+// y_k = b_k + a_k y_{k-1} along the dim (from the end when `reverse`), exact with zeros.
+
+export function cumsumJvp(out: i32, args: usize, tangents: usize): i32 {
+  return cumsumForward(Op.Cumsum, tangentAt(tangents, 0), paramI(out, 0), paramI(out, 1));
+}
+
+export function shiftJvp(out: i32, args: usize, tangents: usize): i32 {
+  return shift(tangentAt(tangents, 0), paramI(out, 0), paramI(out, 1), 0);
+}
+
+// The previous element along the scan (from the end when reverse), `fill` before the first.
+function previous(y: i32, d: i32, reverse: i32, fill: f64): i32 {
+  return shift(y, d, reverse != 0 ? -1 : 1, fill);
+}
+
+// y = cumprod(x), y_k = y_{k-1} x_k: dy_k = x_k dy_{k-1} + y_{k-1} dx_k.
+export function cumprodJvp(out: i32, args: usize, tangents: usize): i32 {
+  const d = paramI(out, 0), reverse = paramI(out, 1);
+  const before = previous(out, d, reverse, 1);
+  const b = mul(before, tangentAt(tangents, 0));
+  const t = recurrenceForward(Op.Recurrence, b, argAt(args, 0), d, reverse);
+  release(before); release(b);
+  return t;
+}
+
+// y = logcumsumexp(x): dy_k = sum_{j <= k} dx_j e^(x_j - y_k), which is the recurrence with
+// b_k = dx_k e^(x_k - y_k) and a_k = e^(y_{k-1} - y_k), both at most 1.
+export function logcumsumexpJvp(out: i32, args: usize, tangents: usize): i32 {
+  const d = paramI(out, 0), reverse = paramI(out, 1);
+  const own = sub(argAt(args, 0), out), before = previous(out, d, reverse, -Infinity);
+  const ownWeight = exp(own), step = sub(before, out);
+  const a = exp(step), b = mul(ownWeight, tangentAt(tangents, 0));
+  const t = recurrenceForward(Op.Recurrence, b, a, d, reverse);
+  release(own); release(before); release(ownWeight); release(step); release(a); release(b);
+  return t;
+}
+
+// y_k = b_k + a_k y_{k-1}: dy_k = db_k + da_k y_{k-1} + a_k dy_{k-1}.
+export function recurrenceJvp(out: i32, args: usize, tangents: usize): i32 {
+  const d = paramI(out, 0), reverse = paramI(out, 1);
+  let b = tangentAt(tangents, 0);
+  if (b != 0) retain(b);
+  const ta = tangentAt(tangents, 1);
+  if (ta != 0) {
+    const before = previous(out, d, reverse, 0);
+    const moved = mul(ta, before);
+    release(before);
+    if (b == 0) b = moved;
+    else {
+      const sum = add(b, moved);
+      release(b); release(moved);
+      b = sum;
+    }
+  }
+  const t = recurrenceForward(Op.Recurrence, b, argAt(args, 1), d, reverse);
+  release(b);
+  return t;
+}
+
+export function prodJvp(out: i32, args: usize, tangents: usize): i32 {
+  const x = argAt(args, 0);
+  return reductionTangent(out, tangentAt(tangents, 0), ndim(x) == 0 ? 0 : 1 << paramI(out, 0), prodBackward);
+}
+
+// The running extreme's tangent is the tangent where it was reached.
+export function cummaxJvp(out: i32, args: usize, tangents: usize): i32 {
+  return gatherForward(Op.Gather, tangentAt(tangents, 0), argAt(args, 1), paramI(out, 0));
 }

@@ -1,7 +1,7 @@
 // softmax and log_softmax along one dim, numerically stable (the max is subtracted first).
 
 import { newTensorLike, dataPtr, ndim, dim, release, dtypeOf, F64, sizeBefore, sizeAfter } from "../tensors";
-import { record1, paramI, setParamI, setGrad } from "../graph";
+import { record1, paramI, setParamI, setGrad, tangentAt } from "../graph";
 import { Op } from "../generated/table";
 import { ExpK, exp, mul, sub } from "./elementwise";
 import { reduceSum, hsum, maxSpan } from "./reduce";
@@ -127,4 +127,27 @@ export function logSoftmaxBackward(t: i32, g: i32, grads: usize): void {
   const m = mul(e, s);
   setGrad(grads, 0, sub(g, m));
   release(s); release(e); release(m);
+}
+
+// ---- forward-mode rules ------------------------------------------------------------------
+
+const jvpGrads = heap.alloc(4);
+
+// softmax's Jacobian, diag(y) - y y^T, is symmetric: its backward rule run on the tangent
+// is the tangent.
+export function softmaxJvp(out: i32, args: usize, tangents: usize): i32 {
+  store<i32>(jvpGrads, 0);
+  softmaxBackward(out, tangentAt(tangents, 0), jvpGrads);
+  return load<i32>(jvpGrads);
+}
+
+// dy = dx - sum(e^y dx) along the dim.
+export function logSoftmaxJvp(out: i32, args: usize, tangents: usize): i32 {
+  const t = tangentAt(tangents, 0), d = paramI(out, 0);
+  const e = exp(out);
+  const w = mul(e, t);
+  const s = reduceSum(Op.Sum, w, 1 << d, ndim(out), keptShapeOf(out, d));
+  const r = sub(t, s);
+  release(e); release(w); release(s);
+  return r;
 }

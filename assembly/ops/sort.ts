@@ -9,10 +9,10 @@ import {
   newTensor, newZeros, dataPtr, numel, ndim, dim, shapePtr, dtypeOf, release, F64, I32, sizeBefore, sizeAfter,
 } from "../tensors";
 import { allocBuffer, freeBuffer } from "../memory";
-import { record2, input, paramI, setParamI, setGrad } from "../graph";
+import { record2, input, paramI, setParamI, setGrad, argAt, tangentAt } from "../graph";
 import { Op } from "../generated/table";
-import { gathered } from "./views";
-import { scatterForward } from "./index";
+import { gathered, reshapedLike } from "./views";
+import { scatterForward, gatherForward } from "./index";
 import { expand } from "./reduce";
 import { scratch } from "../scratch";
 
@@ -149,10 +149,9 @@ export function sortForward(op: i32, x: i32, indices: i32, d: i32, descending: i
     else sortRows<f32, u32>(ps, pv, pi, outer, len, inner, count, down);
     if (src != x) release(src);
   }
-  if (record2(out, op, x, indices)) {
-    setParamI(out, 0, d);
-    setParamI(out, 1, descending);
-  }
+  setParamI(out, 0, d);
+  setParamI(out, 1, descending);
+  record2(out, op, x, indices);
   return out;
 }
 
@@ -277,7 +276,8 @@ export function pickForward(op: i32, x: i32, indices: i32, d: i32, k: i32, kind:
     else selectRows<f32, u32>(ps, pv, pi, outer, len, inner, k, kind);
     if (src != x) release(src);
   }
-  if (record2(out, op, x, indices)) setParamI(out, 0, d);
+  setParamI(out, 0, d);
+  record2(out, op, x, indices);
   return out;
 }
 
@@ -332,4 +332,18 @@ export function searchsortedForward(op: i32, seq: i32, values: i32, right: i32):
     if (v != values) release(v);
   }
   return out;
+}
+
+// ---- forward-mode rules ------------------------------------------------------------------
+// Each value chosen carries the tangent of the element it was taken from.
+
+export function sortJvp(out: i32, args: usize, tangents: usize): i32 {
+  return gatherForward(Op.Gather, tangentAt(tangents, 0), argAt(args, 1), paramI(out, 0));
+}
+
+export function pickJvp(out: i32, args: usize, tangents: usize): i32 {
+  const taken = gatherForward(Op.Gather, tangentAt(tangents, 0), argAt(args, 1), paramI(out, 0));
+  const t = reshapedLike(taken, out); // without the size-1 dim when the output dropped it
+  release(taken);
+  return t;
 }

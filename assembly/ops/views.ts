@@ -8,9 +8,10 @@
 import {
   newTensor, newView, dataPtr, numel, ndim, dim, shapePtr, release, retain, dtypeOf, strideOf, offsetOf,
   elementShift, rootOf, geti, seti, slot, isStrided, MAX_DIMS, AUX, REWRITES, STRIDES, OFFSET, F64, holdHistory,
+  FLAGS, FLAG_NO_TANGENT,
 } from "../tensors";
 import { at, put } from "../memory";
-import { record1, record2, input, needsGrad as needsGradOf, paramI, setParamI, setGrad, gradEnabled, setGradEnabled } from "../graph";
+import { record1, record2, input, needsGrad as needsGradOf, paramI, setParamI, setGrad, gradEnabled, setGradEnabled, argAt, tangentAt } from "../graph";
 import { zeroWhere, constant } from "./elementwise";
 import { Op } from "../generated/table";
 import { scratch } from "../scratch";
@@ -69,6 +70,10 @@ function permuteView(x: i32, packed: i32): i32 {
 }
 
 /** g (contiguous) seen with the shape of `like`: a view. */
+export function reshapedLike(g: i32, like: i32): i32 {
+  return reshapeViewLike(g, like);
+}
+
 function reshapeViewLike(g: i32, like: i32): i32 {
   const rank = ndim(like);
   let stride = 1;
@@ -200,13 +205,26 @@ export function contiguousForward(op: i32, x: i32): i32 {
   return out;
 }
 
-/** A view that shares x's data with no graph: detach(). */
+/** x seen without its tangent, in the graph (forward_ad.unpack_dual's primal). */
+export function primalView(x: i32): i32 {
+  for (let d = 0; d < ndim(x); d++) {
+    put(viewShape, d, dim(x, d));
+    put(viewStrides, d, strideOf(x, d));
+  }
+  const out = makeView(Op.View, x, ndim(x), viewShape, viewStrides, offsetOf(x), 0, 0, 0);
+  seti(out, FLAGS, geti(out, FLAGS) | FLAG_NO_TANGENT);
+  return out;
+}
+
+/** A view that shares x's data with no graph and no tangent: detach(). */
 export function aliasForward(op: i32, x: i32): i32 {
   for (let d = 0; d < ndim(x); d++) {
     put(viewShape, d, dim(x, d));
     put(viewStrides, d, strideOf(x, d));
   }
-  return newView(x, ndim(x), viewShape, viewStrides, offsetOf(x));
+  const out = newView(x, ndim(x), viewShape, viewStrides, offsetOf(x));
+  seti(out, FLAGS, geti(out, FLAGS) | FLAG_NO_TANGENT);
+  return out;
 }
 
 /**
@@ -366,14 +384,22 @@ export function regionBackward(t: i32, g: i32, grads: usize): void {
 // stride and offset fields, for its rule.
 function scatterRegion(g: i32, like: i32, tmpl: i32): i32 {
   for (let e = 0; e < ndim(like); e++) put(scatterShape, e, dim(like, e));
-  const out = newTensor(ndim(like), scatterShape, dtypeOf(g));
+  for (let d = 0; d < ndim(g); d++) put(scatterStrides, d, strideOf(tmpl, d));
+  return scatterThrough(g, ndim(like), offsetOf(tmpl) - offsetOf(like));
+}
+
+const scatterStrides = heap.alloc(MAX_DIMS << 2);
+
+// Zeros of the shape in scatterShape (rank `rank`) with g written through the strides in
+// scatterStrides from element `offset`, recorded as ScatterRegion.
+function scatterThrough(g: i32, rank: i32, offset: i32): i32 {
+  const out = newTensor(rank, scatterShape, dtypeOf(g));
   memory.fill(dataPtr(out), 0, <usize>numel(out) << elementShift(dtypeOf(g)));
-  const offset = offsetOf(tmpl) - offsetOf(like);
-  for (let d = 0; d < ndim(g); d++) store<i32>(slot(out) + <usize>(STRIDES + (d << 2)), strideOf(tmpl, d));
+  for (let d = 0; d < ndim(g); d++) store<i32>(slot(out) + <usize>(STRIDES + (d << 2)), at(scatterStrides, d));
   seti(out, OFFSET, offset);
   for (let d = 0; d < ndim(g); d++) {
     put(viewShape, d, dim(g, d));
-    put(viewStrides, d, strideOf(tmpl, d));
+    put(viewStrides, d, at(scatterStrides, d));
   }
   const target = newView(out, ndim(g), viewShape, viewStrides, offset);
   const values = isStrided(g) ? contiguousCopy(g) : g;
@@ -448,4 +474,28 @@ export function copySlicesBackward(t: i32, g: i32, grads: usize): void {
   if (needsGradOf(t, 1)) setGrad(grads, 1, inside);
   else release(inside);
   if (laid != g) release(laid);
+}
+
+// ---- forward-mode rules ------------------------------------------------------------------
+// The copies and scatters of this family are linear: each applied to the tangent.
+
+export function contiguousJvp(out: i32, args: usize, tangents: usize): i32 {
+  return contiguousForward(Op.Contiguous, tangentAt(tangents, 0));
+}
+
+export function flipJvp(out: i32, args: usize, tangents: usize): i32 {
+  return flipForward(Op.Flip, tangentAt(tangents, 0), paramI(out, 0));
+}
+
+export function narrowScatterJvp(out: i32, args: usize, tangents: usize): i32 {
+  for (let e = 0; e < ndim(out); e++) put(scatterShape, e, dim(out, e));
+  return narrowScatterForward(Op.NarrowScatter, tangentAt(tangents, 0), paramI(out, 0), paramI(out, 1), paramI(out, 2), ndim(out));
+}
+
+// The tangent is written through the geometry the output keeps (see scatterRegion).
+export function scatterRegionJvp(out: i32, args: usize, tangents: usize): i32 {
+  const t = tangentAt(tangents, 0);
+  for (let e = 0; e < ndim(out); e++) put(scatterShape, e, dim(out, e));
+  for (let d = 0; d < ndim(t); d++) put(scatterStrides, d, load<i32>(slot(out) + <usize>(STRIDES + (d << 2))));
+  return scatterThrough(t, ndim(out), geti(out, OFFSET));
 }

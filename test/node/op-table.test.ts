@@ -47,10 +47,24 @@ describe("the op table", () => {
   });
 
   test("an op that is not differentiable is declared so, and then has no rule", () => {
-    const ops = withOp("Sin", (op) => ({ ...op, backward: null }));
+    const ops = withOp("Sin", (op) => ({ ...op, backward: null, jvp: undefined }));
     // sinBackward is now a rule that no op names.
     expectRefused(ops, /exports the rule sinBackward, but no op in the table names it/);
+    expectRefused(withOp("Sin", (op) => ({ ...op, backward: null })), /op Sin is not differentiable and cannot have a jvp rule/);
     expectRefused(withOp("Gt", (op) => ({ ...op, backward: "gtBackward" })), /op Gt returns bool and cannot have a backward rule/);
+  });
+
+  test("a differentiable op without a forward-mode rule fails the build", () => {
+    expectRefused(withOp("Cumsum", (op) => ({ ...op, jvp: undefined })),
+      /op Cumsum has no forward-mode rule: name its jvp rule in assembly\/ops\/scan\.ts, or "elementwise"/);
+    expectRefused(withOp("Exp", (op) => ({ ...op, jvp: undefined })), /op Exp has no forward-mode rule/);
+  });
+
+  test("a forward-mode rule must exist, and every one must be named", () => {
+    expectRefused(withOp("Dot", (op) => ({ ...op, jvp: "dotJvpMissing" })),
+      /op Dot: jvp rule dotJvpMissing is not exported by assembly\/ops\/linalg\.ts/);
+    // dotJvp is then exported but named by no op
+    expectRefused(withOp("Dot", (op) => ({ ...op, jvp: "elementwise" })), /exports the rule dotJvp, but no op in the table names it/);
   });
 
   test("forward functions and kernels must exist", () => {
