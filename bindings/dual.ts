@@ -1,49 +1,48 @@
-// The forward mode wg.func's transforms build on (wg.autograd.forward_ad): tangents of
-// tensors inside a dual level. Looked up when used, so that everything else works where
-// forward mode is missing.
+// The forward mode wg.func's transforms build on (forward_ad): tangents of tensors inside a
+// dual level, and the level the forward-mode transforms run in. Levels do not nest, so a
+// forward-mode transform inside another is refused; one called inside a level the user
+// opened runs in that level.
 
 import { Tensor } from "./tensor.js";
-import { autograd } from "./autograd-namespace.js";
+import { core } from "./core.js";
+import { dual_level, in_dual_level, make_dual, unpack_dual } from "./forward-ad.js";
 
-interface ForwardAD {
-  dual_level<T>(fn: () => T): T;
-  make_dual(primal: Tensor, tangent: Tensor): Tensor;
-  unpack_dual(t: Tensor): { primal: Tensor; tangent: Tensor | null };
-}
+let pushing = 0; // forward-mode transforms running
 
-const forward = (): ForwardAD | undefined => (autograd as { forward_ad?: ForwardAD }).forward_ad;
-
-let open = false; // whether a dual level opened here is active
-
-/** t's tangent, or null when it has none (or forward mode is missing, or no level is open). */
+/** t's tangent, or null when it has none (or no dual level is open). */
 export function tangentOf(t: Tensor): Tensor | null {
-  return open ? forward()!.unpack_dual(t).tangent : null;
+  return in_dual_level() && core.hasTangent(t._live("unpack_dual")) !== 0 ? unpack_dual(t).tangent : null;
 }
 
-/** t without its tangent. */
+/** t without its tangent (a view, in the graph). */
 export function primalOf(t: Tensor): Tensor {
-  return open ? forward()!.unpack_dual(t).primal : t;
+  return in_dual_level() ? unpack_dual(t).primal : t;
 }
 
-/** primal with the tangent `tangent` (make_dual). */
-export function withTangent(primal: Tensor, tangent: Tensor): Tensor {
-  return forward()!.make_dual(primal, tangent);
-}
+/** A copy of primal with the tangent `tangent`, differentiable in both (make_dual). */
+export const withTangent = (primal: Tensor, tangent: Tensor): Tensor => make_dual(primal, tangent);
 
-/** Whether a dual level opened by dualLevel is active. */
-export const inDualLevel = () => open;
+/** Whether a dual level is open: reverse mode then records its gradients, whose tangents may be asked for. */
+export const inDualLevel = () => in_dual_level();
 
-/** Runs fn inside a new dual level (levels do not nest). */
-export function dualLevel<T>(op: string, fn: () => T): T {
-  const ad = forward();
-  if (ad === undefined) throw new Error(`${op}: forward-mode AD (autograd.forward_ad) is not available in this build`);
-  if (open) throw new Error(`${op}: a dual level is already open`);
-  return ad.dual_level(() => {
-    open = true;
+/**
+ * Runs a forward-mode transform's fn in a dual level: a new one, or the one the user opened.
+ * A forward-mode transform inside another is refused: its tangents and the outer one's
+ * would be the same, and wasmgrad has one level.
+ */
+export function forwardPass<T>(api: string, fn: () => T): T {
+  if (pushing > 0) {
+    throw new Error(`${api}: forward-mode transforms do not nest yet (jvp or jacfwd inside jvp, jacfwd or hessian): ` +
+      "that needs a dual level per transform, and wasmgrad has one. Compute one of the two derivatives by reverse " +
+      "mode instead, e.g. jacfwd(jacrev(f)) or jacrev(jacfwd(f)) rather than jacfwd(jacfwd(f)).");
+  }
+  const run = () => {
+    pushing++;
     try {
       return fn();
     } finally {
-      open = false;
+      pushing--;
     }
-  });
+  };
+  return in_dual_level() ? run() : dual_level(run);
 }

@@ -9,7 +9,7 @@ import { zeros_like } from "./create.js";
 import { describe } from "./shape.js";
 import { checkOptions } from "./options.js";
 import { isFloating } from "./dtype.js";
-import { inDualLevel, dualLevel, withTangent, tangentOf, primalOf } from "./dual.js";
+import { forwardPass, withTangent, tangentOf, primalOf } from "./dual.js";
 import { type TreeSpec, tree_flatten, tree_unflatten, tree_map, flattenAs, specString } from "./pytree.js";
 import {
   type Argnums, type Fn, type AuxOptions, type TransformOptions,
@@ -69,12 +69,7 @@ interface Pushed { primals: Tensor[]; tangents: Tensor[]; spec: TreeSpec; aux: u
 // given the tangents `tangents`: its outputs, their tangents and aux, outside the dual level.
 function pushForward(api: string, f: Fn, args: unknown[], argnums: Argnums | null, at: number[], primals: Tensor[],
   spec: TreeSpec, tangents: Tensor[], hasAux: boolean, strict: boolean): Pushed {
-  if (inDualLevel()) {
-    throw new Error(`${api}: forward-mode transforms do not nest yet (jvp or jacfwd inside jvp, jacfwd or hessian): ` +
-      "that needs a dual level per transform, and wasmgrad has one. Compute one of the two derivatives by reverse " +
-      "mode instead, e.g. jacfwd(jacrev(f)) or jacrev(jacfwd(f)) rather than jacfwd(jacfwd(f)).");
-  }
-  return dualLevel(api, () => {
+  return forwardPass(api, () => {
     const duals = primals.map((p, i) => withTangent(p, tangents[i]));
     const call = replaced(args, argnums, at, tree_unflatten(duals, spec));
     const [output, aux] = splitAux(api, (f as (...a: unknown[]) => unknown)(...call), hasAux);
