@@ -1,7 +1,8 @@
 // The forward mode wg.func's transforms build on (forward_ad): tangents of tensors inside a
 // dual level, and the level the forward-mode transforms run in. Levels do not nest, so a
 // forward-mode transform inside another is refused; one called inside a level the user
-// opened runs in that level.
+// opened runs in that level, which is sound as long as f does not close over the user's
+// dual tensors (their tangents would add to the transform's).
 
 import { Tensor } from "./tensor.js";
 import { core } from "./core.js";

@@ -3,8 +3,7 @@
 
 import { Tensor } from "./tensor.js";
 import { enable_grad } from "./autograd.js";
-import { eye } from "./factories.js";
-import { zeros } from "./create.js";
+import { tensor, zeros } from "./create.js";
 import { stack } from "./join-ops.js";
 import { isFloating } from "./dtype.js";
 import { describe } from "./shape.js";
@@ -162,29 +161,37 @@ export const releasedTree = (tree: unknown, leaves: ReadonlySet<number>) =>
   tree === undefined ? undefined : tree_map((x) => (x instanceof Tensor ? released(x, leaves) : x), tree);
 
 /**
- * The standard basis of the space of `tensors` (of N elements in all), split by tensor: for
- * each, N rows of its shape, row i one-hot at element i if that element is the tensor's.
+ * The standard basis of the space of `tensors` (N elements in all), split by tensor: row i
+ * is one tensor per tensor of `tensors`, one-hot at element i if that element is its, else
+ * zeros. Rows are made when asked for (a vectorised path would stack them).
  */
-export function standardBasis(tensors: Tensor[]): Tensor[] {
-  const n = tensors.reduce((s, t) => s + t.numel(), 0);
-  let start = 0;
-  return tensors.map((t) => {
-    const chunk = eye(n, { dtype: t.dtype }).narrow(1, start, t.numel()).reshape([n, ...t.shape]);
-    start += t.numel();
-    return chunk;
-  });
+export interface Basis {
+  readonly size: number;
+  row(i: number): Tensor[];
+}
+
+export function standardBasis(tensors: Tensor[]): Basis {
+  const starts: number[] = [];
+  const size = tensors.reduce((n, t) => (starts.push(n), n + t.numel()), 0);
+  return {
+    size,
+    row: (i) => tensors.map((t, k) => {
+      const data = t.dtype === "float32" ? new Float32Array(t.numel()) : new Float64Array(t.numel());
+      if (i >= starts[k] && i < starts[k] + t.numel()) data[i - starts[k]] = 1;
+      return tensor(data, { shape: t.shape, dtype: t.dtype });
+    }),
+  };
 }
 
 /**
- * fn applied to each row of basis (the i-th slice along dim 0 of each of its tensors), its
- * results stacked along a new dim 0: vmap(fn)(basis). The one per-row loop of jacrev and
- * jacfwd, until wasmgrad has vmap. With no rows, fn is called once on zeros for the shapes.
+ * fn applied to each row of basis, its results stacked along a new dim 0: vmap(fn) over the
+ * basis. The one per-row loop of jacrev and jacfwd, until wasmgrad has vmap. With no rows,
+ * fn is called once on zeros, for the results' shapes.
  */
-export function mapRows(basis: Tensor[], fn: (row: Tensor[]) => Tensor[]): Tensor[] {
-  const n = basis[0].shape[0];
-  if (n === 0) return fn(basis.map((b) => zeros(b.shape.slice(1), { dtype: b.dtype }))).map((r) => zeros([0, ...r.shape], { dtype: r.dtype }));
+export function mapRows(basis: Basis, fn: (row: Tensor[]) => Tensor[]): Tensor[] {
+  if (basis.size === 0) return fn(basis.row(-1)).map((r) => zeros([0, ...r.shape], { dtype: r.dtype }));
   const rows: Tensor[][] = [];
-  for (let i = 0; i < n; i++) rows.push(fn(basis.map((b) => b.select(0, i))));
+  for (let i = 0; i < basis.size; i++) rows.push(fn(basis.row(i)));
   return rows[0].map((_, k) => stack(rows.map((r) => r[k])));
 }
 

@@ -13,7 +13,7 @@ import { forwardPass, withTangent, tangentOf, primalOf } from "./dual.js";
 import { type TreeSpec, tree_flatten, tree_unflatten, tree_map, flattenAs, specString } from "./pytree.js";
 import {
   type Argnums, type Fn, type AuxOptions, type TransformOptions,
-  type Params, type ArgsAt, type OutputOf, type AuxOf, type JacobianOf, type WithAux,
+  type Params, type ArgsAt, type OutputOf, type JacobianOf, type WithAux,
   transformArgs, positions, pick, replaced, tensorLeaves, splitAux, standardBasis, mapRows, pieces, jacobianTree,
 } from "./func-core.js";
 

@@ -11,7 +11,7 @@ import { vectorJacobian, released } from "./differentiate.js";
 import { type TreeSpec, tree_flatten, tree_unflatten, flattenAs, specString } from "./pytree.js";
 import {
   type Argnums, type Fn, type TensorTree, type AuxOptions, type TransformOptions,
-  type Params, type ArgsAt, type OutputOf, type AuxOf, type JacobianOf, type WithAux,
+  type Params, type ArgsAt, type OutputOf, type JacobianOf, type WithAux,
   transformArgs, trace, outputLeaves, recordsGraph, releasedTree, standardBasis, mapRows, pieces, jacobianTree,
 } from "./func-core.js";
 import { jacfwd } from "./func-forward.js";

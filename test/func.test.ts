@@ -198,6 +198,13 @@ describe("results, composition with autograd, and types", () => {
     expect(Array.from(j.toTypedArray()).every((v) => v === 0)).toBe(true);
   });
 
+  test("empty outputs and inputs give empty Jacobians, as functorch", () => {
+    expect(F.jacrev((t: Tensor) => t.narrow(0, 0, 0))(x()).shape).toEqual([0, 3]);
+    expect(F.jacfwd((t: Tensor) => t.narrow(0, 0, 0))(x()).shape).toEqual([0, 3]);
+    expect(F.jacrev((t: Tensor) => t.sum().mul(2))(tensor([], { dtype: "float64" })).shape).toEqual([0]);
+    expect(F.jacfwd((t: Tensor) => t.sum().mul(2).expand([2]))(tensor([], { dtype: "float64" })).shape).toEqual([2, 0]);
+  });
+
   test("vjp_fn can be called again; cotangent objects match by key in any order", () => {
     const [out, vjpFn] = F.vjp((t: Tensor) => ({ s: t.sin(), c: t.cos().sum() }), x());
     expect(Object.keys(out)).toEqual(["s", "c"]);
