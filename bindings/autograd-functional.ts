@@ -5,9 +5,8 @@
 
 import { Tensor } from "./tensor.js";
 import { enable_grad } from "./autograd.js";
-import { prepared, vectorJacobian } from "./differentiate.js";
+import { prepared, vectorJacobian, standardBasis, mapRows } from "./differentiate.js";
 import { zeros } from "./create.js";
-import { stack } from "./join-ops.js";
 import { checkOptions } from "./options.js";
 import { describe, fail } from "./shape.js";
 
@@ -105,15 +104,8 @@ export function jacobian(func: Fn, inputs: Inputs, options: JacobianOptions = {}
   const xs = prepared(asList(op, "inputs", inputs), create);
   const { raw, outs } = evaluate(op, func, xs);
   const blocks = outs.map((out) => {
-    const flat = enable_grad(() => out.reshape([-1]));
-    const rows: Tensor[][] = xs.map(() => []);
-    for (let i = 0; i < flat.shape[0]; i++) {
-      const element = enable_grad(() => flat.select(0, i));
-      const g = vectorJacobian(op, [element], xs, [null], create, strict, true);
-      g.forEach((gi, k) => rows[k].push(gi));
-    }
-    return xs.map((x, k) => (rows[k].length === 0 ? zeros([...out.shape, ...x.shape], { dtype: x.dtype })
-      : stack(rows[k]).reshape([...out.shape, ...x.shape])));
+    const rows = mapRows(standardBasis([out]), (v) => vectorJacobian(op, [out], xs, v, create, strict, true));
+    return rows.map((r, k) => r.reshape([...out.shape, ...xs[k].shape]));
   });
   const perOutput = blocks.map((b) => (Array.isArray(inputs) ? b : b[0]));
   return (Array.isArray(raw) ? perOutput : perOutput[0]) as Tensor | Tensor[] | Tensor[][];

@@ -1,10 +1,12 @@
 // What wg.autograd.functional and wg.func share: the tensors a function is differentiated
-// at, the gradients of its outputs with respect to them (zeros where unused), and, for
-// wg.func, letting go of a transform's graph once nothing outside it needs it.
+// at, the gradients of its outputs with respect to them (zeros where unused), the one loop
+// of the Jacobians over the rows of a standard basis, and, for wg.func, letting go of a
+// transform's graph once nothing outside it needs it.
 
 import { Tensor } from "./tensor.js";
 import { grad } from "./autograd.js";
-import { zeros } from "./create.js";
+import { tensor, zeros } from "./create.js";
+import { stack } from "./join-ops.js";
 import { fail } from "./shape.js";
 import { reachesOtherLeaf } from "./graph-nodes.js";
 import { tangentOf, withTangent } from "./dual.js";
@@ -55,4 +57,39 @@ export function released(t: Tensor, leaves: ReadonlySet<number>): Tensor {
   if (!t.requires_grad || reachesOtherLeaf(t, leaves)) return t;
   const tangent = tangentOf(t);
   return tangent === null ? t.detach() : withTangent(t.detach(), released(tangent, leaves));
+}
+
+/**
+ * The standard basis of the space of `tensors` (N elements in all), split by tensor: row i
+ * is one tensor per tensor of `tensors`, one-hot at element i if that element is its, else
+ * zeros. Rows are made when asked for (a vectorised path would stack them).
+ */
+export interface Basis {
+  readonly size: number;
+  row(i: number): Tensor[];
+}
+
+export function standardBasis(tensors: Tensor[]): Basis {
+  const starts: number[] = [];
+  const size = tensors.reduce((n, t) => (starts.push(n), n + t.numel()), 0);
+  return {
+    size,
+    row: (i) => tensors.map((t, k) => {
+      const data = t.dtype === "float32" ? new Float32Array(t.numel()) : new Float64Array(t.numel());
+      if (i >= starts[k] && i < starts[k] + t.numel()) data[i - starts[k]] = 1;
+      return tensor(data, { shape: t.shape, dtype: t.dtype });
+    }),
+  };
+}
+
+/**
+ * fn applied to each row of basis, its results stacked along a new dim 0: vmap(fn) over the
+ * basis. The one per-row loop of jacrev and jacfwd, until wasmgrad has vmap. With no rows,
+ * fn is called once on zeros, for the results' shapes.
+ */
+export function mapRows(basis: Basis, fn: (row: Tensor[]) => Tensor[]): Tensor[] {
+  if (basis.size === 0) return fn(basis.row(-1)).map((r) => zeros([0, ...r.shape], { dtype: r.dtype }));
+  const rows: Tensor[][] = [];
+  for (let i = 0; i < basis.size; i++) rows.push(fn(basis.row(i)));
+  return rows[0].map((_, k) => stack(rows.map((r) => r[k])));
 }

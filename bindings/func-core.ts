@@ -3,8 +3,6 @@
 
 import { Tensor } from "./tensor.js";
 import { enable_grad } from "./autograd.js";
-import { tensor, zeros } from "./create.js";
-import { stack } from "./join-ops.js";
 import { isFloating } from "./dtype.js";
 import { describe } from "./shape.js";
 import { checkOptions } from "./options.js";
@@ -159,41 +157,6 @@ export const recordsGraph = (outs: Tensor[], leaves: ReadonlySet<number>, also: 
 /** A tree as a transform returns it: each tensor without the transform's graph, unless needed. */
 export const releasedTree = (tree: unknown, leaves: ReadonlySet<number>) =>
   tree === undefined ? undefined : tree_map((x) => (x instanceof Tensor ? released(x, leaves) : x), tree);
-
-/**
- * The standard basis of the space of `tensors` (N elements in all), split by tensor: row i
- * is one tensor per tensor of `tensors`, one-hot at element i if that element is its, else
- * zeros. Rows are made when asked for (a vectorised path would stack them).
- */
-export interface Basis {
-  readonly size: number;
-  row(i: number): Tensor[];
-}
-
-export function standardBasis(tensors: Tensor[]): Basis {
-  const starts: number[] = [];
-  const size = tensors.reduce((n, t) => (starts.push(n), n + t.numel()), 0);
-  return {
-    size,
-    row: (i) => tensors.map((t, k) => {
-      const data = t.dtype === "float32" ? new Float32Array(t.numel()) : new Float64Array(t.numel());
-      if (i >= starts[k] && i < starts[k] + t.numel()) data[i - starts[k]] = 1;
-      return tensor(data, { shape: t.shape, dtype: t.dtype });
-    }),
-  };
-}
-
-/**
- * fn applied to each row of basis, its results stacked along a new dim 0: vmap(fn) over the
- * basis. The one per-row loop of jacrev and jacfwd, until wasmgrad has vmap. With no rows,
- * fn is called once on zeros, for the results' shapes.
- */
-export function mapRows(basis: Basis, fn: (row: Tensor[]) => Tensor[]): Tensor[] {
-  if (basis.size === 0) return fn(basis.row(-1)).map((r) => zeros([0, ...r.shape], { dtype: r.dtype }));
-  const rows: Tensor[][] = [];
-  for (let i = 0; i < basis.size; i++) rows.push(fn(basis.row(i)));
-  return rows[0].map((_, k) => stack(rows.map((r) => r[k])));
-}
 
 /** The pieces of t along dim, of the given lengths (each a view). */
 export function pieces(t: Tensor, dim: number, lengths: number[]): Tensor[] {

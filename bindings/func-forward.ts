@@ -10,11 +10,12 @@ import { describe } from "./shape.js";
 import { checkOptions } from "./options.js";
 import { isFloating } from "./dtype.js";
 import { forwardPass, withTangent, tangentOf, primalOf } from "./dual.js";
+import { standardBasis, mapRows } from "./differentiate.js";
 import { type TreeSpec, tree_flatten, tree_unflatten, tree_map, flattenAs, specString } from "./pytree.js";
 import {
   type Argnums, type Fn, type AuxOptions, type TransformOptions,
   type Params, type ArgsAt, type OutputOf, type JacobianOf, type WithAux,
-  transformArgs, positions, pick, replaced, tensorLeaves, splitAux, standardBasis, mapRows, pieces, jacobianTree,
+  transformArgs, positions, pick, replaced, tensorLeaves, splitAux, pieces, jacobianTree,
 } from "./func-core.js";
 
 export interface JvpOptions extends AuxOptions {

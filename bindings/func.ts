@@ -7,12 +7,12 @@
 import { Tensor } from "./tensor.js";
 import { checkOptions } from "./options.js";
 import { describe } from "./shape.js";
-import { vectorJacobian, released } from "./differentiate.js";
+import { vectorJacobian, released, standardBasis, mapRows } from "./differentiate.js";
 import { type TreeSpec, tree_flatten, tree_unflatten, flattenAs, specString } from "./pytree.js";
 import {
   type Argnums, type Fn, type TensorTree, type AuxOptions, type TransformOptions,
   type Params, type ArgsAt, type OutputOf, type JacobianOf, type WithAux,
-  transformArgs, trace, outputLeaves, recordsGraph, releasedTree, standardBasis, mapRows, pieces, jacobianTree,
+  transformArgs, trace, outputLeaves, recordsGraph, releasedTree, pieces, jacobianTree,
 } from "./func-core.js";
 import { jacfwd } from "./func-forward.js";
 
