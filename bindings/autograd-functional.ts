@@ -5,9 +5,9 @@
 // refused until batching exists).
 
 import { Tensor } from "./tensor.js";
-import { grad, enable_grad } from "./autograd.js";
+import { enable_grad } from "./autograd.js";
+import { prepared, vectorJacobian, standardBasis, mapRows } from "./differentiate.js";
 import { zeros } from "./create.js";
-import { stack } from "./join-ops.js";
 import { checkOptions } from "./options.js";
 import { describe, fail } from "./shape.js";
 
@@ -36,35 +36,11 @@ function asList(op: string, name: string, value: Inputs): Tensor[] {
   return list;
 }
 
-// Inputs the function is differentiated at: copies that require grad, or views in the graph
-// with create_graph (so the results stay differentiable in the inputs), as PyTorch prepares them.
-const prepared = (xs: Tensor[], createGraph: boolean) =>
-  xs.map((x) => (createGraph && x.requires_grad ? x.view(x.shape) : x.detach().requires_grad_(true)));
-
 // func(...inputs), recorded: what it returned, and its outputs as a list.
 function evaluate(op: string, func: Fn, inputs: Tensor[]): { raw: Tensor | Tensor[]; outs: Tensor[] } {
   if (typeof func !== "function") throw new TypeError(`${op}(): func must be a function, got ${describe(func)}`);
   const raw = enable_grad(() => func(...inputs));
   return { raw, outs: asList(op, "the outputs of func", raw) };
-}
-
-// The gradients of outs (weighted by v) with respect to xs; zeros where unused (or an error, strict).
-function vectorJacobian(op: string, outs: Tensor[], xs: Tensor[], v: (Tensor | null)[], createGraph: boolean, strict: boolean,
-  retain = createGraph): Tensor[] {
-  const differentiable = outs.map((o) => o.requires_grad);
-  const used = outs.filter((_, i) => differentiable[i]);
-  if (used.length === 0) {
-    if (strict) fail(op, "The output of the user-provided function is independent of input 0. This is not allowed in strict mode.");
-    return xs.map((x) => zeros(x.shape, { dtype: x.dtype }));
-  }
-  const grads = grad(used, xs, {
-    grad_outputs: v.filter((_, i) => differentiable[i]), create_graph: createGraph, retain_graph: retain, allow_unused: true,
-  });
-  return grads.map((g, i) => {
-    if (g !== null) return g;
-    if (strict) fail(op, `The output of the user-provided function is independent of input ${i}. This is not allowed in strict mode.`);
-    return zeros(xs[i].shape, { dtype: xs[i].dtype });
-  });
 }
 
 // v as one tensor (or null, for a single one-element tensor) per tensor of `like`.
@@ -132,15 +108,8 @@ export function jacobian(func: Fn, inputs: Inputs, options: JacobianOptions = {}
   const xs = prepared(asList(op, "inputs", inputs), create);
   const { raw, outs } = evaluate(op, func, xs);
   const blocks = outs.map((out) => {
-    const flat = enable_grad(() => out.reshape([-1]));
-    const rows: Tensor[][] = xs.map(() => []);
-    for (let i = 0; i < flat.shape[0]; i++) {
-      const element = enable_grad(() => flat.select(0, i));
-      const g = vectorJacobian(op, [element], xs, [null], create, strict, true);
-      g.forEach((gi, k) => rows[k].push(gi));
-    }
-    return xs.map((x, k) => (rows[k].length === 0 ? zeros([...out.shape, ...x.shape], { dtype: x.dtype })
-      : stack(rows[k]).reshape([...out.shape, ...x.shape])));
+    const rows = mapRows(standardBasis([out]), (v) => vectorJacobian(op, [out], xs, v, create, strict, true));
+    return rows.map((r, k) => r.reshape([...out.shape, ...xs[k].shape]));
   });
   const perOutput = blocks.map((b) => (Array.isArray(inputs) ? b : b[0]));
   return (Array.isArray(raw) ? perOutput : perOutput[0]) as Tensor | Tensor[] | Tensor[][];

@@ -57,14 +57,7 @@ export class Node implements GradFn {
   /** @internal The differentiable inputs (null for one that needs no gradient), by name. */
   _inputs(): (Tensor | null)[] {
     this._check();
-    const out: (Tensor | null)[] = [];
-    for (let i = 0; i < core.inputCount(this._id); i++) {
-      if (GEOMETRY_ONLY.has(this._inputName(i))) continue;
-      const id = core.inputAt(this._id, i);
-      if (!isFloating(DTYPES[core.dtypeCode(id)])) continue; // indices and masks carry no gradient
-      out.push(core.requiresGradOf(id) ? handleFor(id) : null);
-    }
-    return out;
+    return gradientInputs(this._id, this._op).map((id) => (core.requiresGradOf(id) ? handleFor(id) : null));
   }
 
   /** @internal What the node saved for backward, by the op table's names ("result" for its output). */
@@ -72,15 +65,10 @@ export class Node implements GradFn {
     this._check();
     const mask = core.savedMaskOf(this._id), out: [string, Tensor][] = [];
     for (let i = 0; i < core.inputCount(this._id); i++) {
-      if (mask & (1 << i)) out.push([this._inputName(i), handleFor(core.inputAt(this._id, i))]);
+      if (mask & (1 << i)) out.push([inputName(this._op, i), handleFor(core.inputAt(this._id, i))]);
     }
     if (mask & (1 << 30)) out.push(["result", this._output]);
     return out;
-  }
-
-  // ops of many inputs (cat, stack) name one list of them
-  private _inputName(i: number): string {
-    return this._op.inputs[Math.min(i, this._op.inputs.length - 1)] ?? "input";
   }
 
   private _check(): void {
@@ -96,6 +84,47 @@ export class Node implements GradFn {
   [Symbol.for("nodejs.util.inspect.custom")](): string {
     return this.toString();
   }
+}
+
+// ops of many inputs (cat, stack) name one list of them
+const inputName = (op: OpInfo, i: number) => op.inputs[Math.min(i, op.inputs.length - 1)] ?? "input";
+
+// The core ids of the inputs of node id whose gradients its backward rule computes.
+function gradientInputs(id: number, op: OpInfo): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < core.inputCount(id); i++) {
+    if (GEOMETRY_ONLY.has(inputName(op, i))) continue;
+    const input = core.inputAt(id, i);
+    if (!isFloating(DTYPES[core.dtypeCode(input)])) continue; // indices and masks carry no gradient
+    out.push(input);
+  }
+  return out;
+}
+
+/**
+ * @internal Whether a leaf that requires grad, other than those of `leaves` (core ids), is
+ * reached from t through the backward graph: whether t's gradient would flow anywhere else.
+ */
+export function reachesOtherLeaf(t: Tensor, leaves: ReadonlySet<number>): boolean {
+  const start = t._live("graph");
+  const seen = new Set<number>([start]), todo = [start];
+  while (todo.length > 0) {
+    const id = todo.pop()!;
+    if (!core.requiresGradOf(id)) continue;
+    if (core.isLeafTensor(id)) {
+      if (!leaves.has(id)) return true;
+      continue;
+    }
+    const op = OP_BY_CODE.get(core.opOf(id));
+    if (op === undefined) return true; // a node this walk cannot read: assume the worst
+    for (const input of gradientInputs(id, op)) {
+      if (!seen.has(input)) {
+        seen.add(input);
+        todo.push(input);
+      }
+    }
+  }
+  return false;
 }
 
 /** Where the gradient of a leaf that requires grad accumulates (into .grad). */

@@ -1,7 +1,7 @@
 // The language of the random programs used by the property test and the PyTorch
 // fixtures: a list of steps over a pool of values, run by one interpreter on two backends,
 // wasmgrad tensors and the float64 references of test/reference.ts.
-// test/fixtures/generate.py has the same interpreter over PyTorch; keep them in step.
+// test/fixtures/programs.py has the same interpreter over PyTorch; keep them in step.
 import type { Tensor } from "../bindings/index.js";
 import * as R from "./reference.js";
 import type { Ref } from "./reference.js";
