@@ -15,7 +15,7 @@
 // sweep inside a level push tangents too (forward over reverse).
 
 import {
-  geti, seti, dtypeOf, isFloat, ndim, dim, rootOf, retain, release, newZeros, newInputs, shapePtr,
+  geti, seti, dtypeOf, isFloat, ndim, dim, rootOf, retain, release, newZeros, newInputs, shapePtr, requiresGrad,
   TANGENT, FLAGS, FLAG_NO_TANGENT, OP, NIN, EDGES, BASE, REFS, DATA_REFS, INLINE_INPUTS, INPUTS,
 } from "./tensors";
 import { newStack, stackPush, stackPop, stackLength, freeBuffer } from "./memory";
@@ -23,7 +23,7 @@ import { setTangentHook } from "./graph";
 import { jvpKindOf, JVP_ELEMENTWISE, JVP_VIEW, Op } from "./generated/table";
 import { applyRule, applyJvp } from "./generated/dispatch";
 import { add, toForward } from "./ops/elementwise";
-import { copyInto, regionForward, contiguousForward } from "./ops/views";
+import { copyInto, regionForward, contiguousForward, withRegionReplaced } from "./ops/views";
 
 const MAX_INPUTS = 32;
 const args = heap.alloc(MAX_INPUTS << 2); // the inputs, copied: recordN's may be a buffer the rule's ops reuse
@@ -140,8 +140,9 @@ export function setTangent(out: i32, t: i32): void {
 
 /**
  * Writes tangent t (owned; 0: zeros) into the part of its root's tangent that view (or
- * root) `out` shows: the tangent side of an in-place write. Not recorded, as the write of
- * the data is not.
+ * root) `out` shows: the tangent side of an in-place write. In place, as the write of the
+ * data is, unless a tangent involved has a graph for reverse mode: then the root gets a new
+ * tangent made of recorded ops.
  */
 export function writeTangent(out: i32, t: i32): void {
   if ((geti(out, FLAGS) & FLAG_NO_TANGENT) != 0) {
@@ -151,6 +152,21 @@ export function writeTangent(out: i32, t: i32): void {
   const root = rootOf(out);
   if (t == 0 && geti(root, TANGENT) == 0) return;
   const shadow = shadowOf(root);
+  if ((t != 0 && requiresGrad(t)) || requiresGrad(shadow)) {
+    let value = t != 0 ? fitted(t, out) : newZeros(ndim(out), shapePtr(out), dtypeOf(out));
+    if (root != out) {
+      const replaced = withRegionReplaced(shadow, value, out);
+      release(value);
+      value = replaced;
+    } else if (!ownedRoot(value)) {
+      const copy = contiguousForward(Op.Contiguous, value);
+      release(value);
+      value = copy;
+    }
+    seti(root, TANGENT, value);
+    release(shadow);
+    return;
+  }
   const place = root == out ? shadow : regionForward(Op.Region, shadow, out);
   if (place == shadow) retain(shadow);
   if (t == 0) {

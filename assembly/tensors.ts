@@ -75,6 +75,8 @@ const CYCLE_INDEX: i32 = 244;     // its place in the checked list
 // Forward mode (see forward.ts): a root's tangent, a root tensor laid out as the root's data.
 // A view's tangent is the same view of it, so views and in-place writes need no rule.
 export const TANGENT: i32 = 248;
+// vmap (bindings/vmap.ts): the levels whose batch dims lead the shape, one bit per level.
+export const BATCH: i32 = 252;
 // newTensor zeroes the fields before the inline inputs; the rest is written before it is read.
 const ZEROED_BYTES: usize = <usize>INLINE_AT;
 
@@ -199,6 +201,7 @@ function takeSlot(rank: i32, shape: usize, strides: usize): i32 {
   const s = slot(id);
   memory.fill(s, 0, ZEROED_BYTES);
   store<i32>(s + <usize>TANGENT, 0);
+  store<i32>(s + <usize>BATCH, 0);
   memory.copy(s + <usize>SHAPE, shape, <usize>rank << 2);
   if (strides != 0) memory.copy(s + <usize>STRIDES, strides, <usize>rank << 2);
   return id;

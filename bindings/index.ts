@@ -49,6 +49,7 @@ export type { BackwardOptions, GradOptions } from "./autograd.js";
 export { gradcheck, gradgradcheck, GradcheckError } from "./gradcheck.js";
 export type { GradcheckOptions, GradgradcheckOptions } from "./gradcheck.js";
 export { autograd } from "./autograd-namespace.js"; // autograd.grad, gradcheck, Function, ...
+export * as func from "./func.js"; // func.grad, vjp, jvp, jacrev, jacfwd, hessian, as torch.func
 export type { FunctionCtx } from "./custom-function.js";
 export * from "./generated/functions.js";
 export {

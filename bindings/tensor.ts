@@ -572,9 +572,10 @@ export class Tensor extends TableMethods {
         `shapes ${formatShape(this._shape)} and ${formatShape(other._shape)}`);
     }
     const result = a.ndim > 3 || b.ndim > 3 ? batchedProduct(a, b) : a._product(b);
-    if (ra === 1) return result.squeeze(-2);
-    if (rb === 1) return result.squeeze(-1);
-    return result;
+    if (ra !== 1 && rb !== 1) return result;
+    const out = result.squeeze(ra === 1 ? -2 : -1);
+    for (const t of [a, b, result]) if (t !== this && t !== other) t.dispose(); // the graph keeps what it needs
+    return out;
   }
 
   /** @internal The core's product of operands of rank 2 or 3 (one a batch of 1 or a matrix). */

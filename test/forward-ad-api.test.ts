@@ -115,6 +115,19 @@ describe("what carries a tangent", () => {
 });
 
 describe("forward mode composes with reverse mode", () => {
+  test("an in-place write of a tangent that requires grad keeps its graph", () => {
+    const v = f64([1, 2, 3]).requires_grad_();
+    dual_level(() => {
+      const target = f64([0, 0, 0, 0]);
+      target.index("1:").copy_(make_dual(f64([5, 6, 7]), v));
+      const tangent = unpack_dual(target).tangent!;
+      expect(values(tangent)).toEqual([0, 1, 2, 3]);
+      expect(tangent.requires_grad).toBe(true);
+      const [g] = grad(tangent.mul(f64([10, 20, 30, 40])).sum(), [v]);
+      expect(values(g)).toEqual([20, 30, 40]);
+    });
+  });
+
   // f(x) = sum(sin(x) * x^2) + prod(x[:2]): its Hessian-vector product in closed form
   const fn = (x: Tensor) => x.sin().mul(x.square()).sum().add(x.index(":2").prod());
   const hessianTimes = (x: number[], v: number[]) => x.map((xi, i) => {

@@ -331,10 +331,10 @@ describe("forward mode with dual levels and reverse mode", () => {
     expect(Array.from(aux.twice.toTypedArray())).toEqual([1, -2, 4]);
   });
 
-  // In-place writes inside a dual level (cat and stack are built on them) drop the graph of
-  // the tangent they write, so a Hessian stacked by jacrev inside jacfwd is not differentiable
-  // further in a leaf that requires grad. Remove .fails once the core records those tangents.
-  test.fails("forward over reverse stays differentiable in inputs that require grad (third derivatives)", () => {
+  // In-place writes inside a dual level (cat and stack are built on them) keep the graph of
+  // the tangent they write, so a Hessian stacked by jacrev inside jacfwd is differentiable
+  // further in a leaf that requires grad.
+  test("forward over reverse stays differentiable in inputs that require grad (third derivatives)", () => {
     const leaf = x().requires_grad_();
     const hessianOfCube = F.hessian(cube)(leaf); // diag(6x): its sum has gradient 6
     expect(hessianOfCube.requires_grad).toBe(true);

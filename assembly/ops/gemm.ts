@@ -146,6 +146,11 @@ function edgeKernel<T>(kc: i32, a: usize, b: usize, c: usize, ldc: usize, rows: 
  */
 export function gemm<T>(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, transA: bool, transB: bool): void {
   if (!(isFloat<T>() && (sizeof<T>() == 4 || sizeof<T>() == 8))) ERROR("gemm<T>: T must be f32 or f64");
+  // A product with a vector would spend its time packing and padding panels for a tile it
+  // mostly leaves empty: it streams the matrix once instead. op(B) of one column is b
+  // itself either way, and so is op(A) of one row.
+  if (n == 1) { matVec<T>(a, b, c, m, k, transA); return; }
+  if (m == 1) { matVec<T>(b, a, c, n, k, !transB); return; }
   const nr = NR<T>(), kcMax = KC<T>();
   const ldc = at<T>(n);
   if (k == 0) memory.fill(c, 0, at<T>(m * n));
@@ -179,4 +184,44 @@ export function gemm<T>(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, tr
       }
     }
   }
+}
+
+// ---- products with a vector ------------------------------------------------------------
+
+// c[i] = sum_p M(i, p) x[p] for i < rows, p < k, where M(i, p) is mat[i * k + p] (rows
+// stored one after the other: a dot product per row) or, when `columns`, mat[p * rows + i]
+// (the transpose stored: x[p] times row p of the storage, added up).
+function matVec<T>(mat: usize, x: usize, c: usize, rows: i32, k: i32, columns: bool): void {
+  const w = <i32>(16 / sizeof<T>());
+  if (!columns) {
+    for (let i = 0; i < rows; i++) store<T>(c + at<T>(i), dotSpan<T>(mat + at<T>(i * k), x, k, w));
+    return;
+  }
+  memory.fill(c, 0, at<T>(rows));
+  for (let p = 0; p < k; p++) {
+    const scale = load<T>(x + at<T>(p)), row = mat + at<T>(p * rows);
+    const sv = v128.splat<T>(scale);
+    let i = 0;
+    for (; i + w <= rows; i += w) {
+      const at_ = c + at<T>(i);
+      v128.store(at_, v128.add<T>(v128.load(at_), v128.mul<T>(sv, v128.load(row + at<T>(i)))));
+    }
+    for (; i < rows; i++) store<T>(c + at<T>(i), load<T>(c + at<T>(i)) + scale * load<T>(row + at<T>(i)));
+  }
+}
+
+// sum_p u[p] v[p], with two vector accumulators.
+function dotSpan<T>(u: usize, v: usize, k: i32, w: i32): T {
+  let s0 = v128.splat<T>(<T>0), s1 = v128.splat<T>(<T>0);
+  let p = 0;
+  for (; p + 2 * w <= k; p += 2 * w) {
+    s0 = v128.add<T>(s0, v128.mul<T>(v128.load(u + at<T>(p)), v128.load(v + at<T>(p))));
+    s1 = v128.add<T>(s1, v128.mul<T>(v128.load(u + at<T>(p + w)), v128.load(v + at<T>(p + w))));
+  }
+  s0 = v128.add<T>(s0, s1);
+  let s: T;
+  if (sizeof<T>() == 8) s = <T>(f64x2.extract_lane(s0, 0) + f64x2.extract_lane(s0, 1));
+  else s = <T>((f32x4.extract_lane(s0, 0) + f32x4.extract_lane(s0, 1)) + (f32x4.extract_lane(s0, 2) + f32x4.extract_lane(s0, 3)));
+  for (; p < k; p++) s += load<T>(u + at<T>(p)) * load<T>(v + at<T>(p));
+  return s;
 }

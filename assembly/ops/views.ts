@@ -12,7 +12,7 @@ import {
 } from "../tensors";
 import { at, put } from "../memory";
 import { record1, record2, input, needsGrad as needsGradOf, paramI, setParamI, setGrad, gradEnabled, setGradEnabled, argAt, tangentAt } from "../graph";
-import { zeroWhere, constant } from "./elementwise";
+import { zeroWhere, constant, addBoth } from "./elementwise";
 import { Op } from "../generated/table";
 import { scratch } from "../scratch";
 import { sumToLike } from "./reduce";
@@ -437,6 +437,19 @@ function writtenMask(like: i32, place: i32): i32 {
   release(ones);
   setGradEnabled(enabled);
   return mask;
+}
+
+/**
+ * base (a root) with the elements view `place` of it shows replaced by value (of place's
+ * shape and base's dtype), made of recorded ops: an in-place write as a function.
+ */
+export function withRegionReplaced(base: i32, value: i32, place: i32): i32 {
+  const written = writtenMask(base, place);
+  const kept = zeroWhere(base, written);
+  const moved = scatterRegion(value, base, place);
+  const out = addBoth(kept, moved);
+  release(written);
+  return out;
 }
 
 /**

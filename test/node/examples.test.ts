@@ -17,6 +17,13 @@ test("examples/chapter.ts runs and prints the book's results", () => {
   expect(out).toContain("1^T J (reverse mode) = tensor([0.9182, 1.3818, 0.0770])");
 });
 
+test("examples/forward-vs-reverse.ts computes the three Jacobians both ways (it checks them against the closed form)", () => {
+  const out = execFileSync(process.execPath, ["--import", "tsx", "examples/forward-vs-reverse.ts", "--repeats", "1"],
+    { cwd: root, encoding: "utf8" });
+  for (const [n, m] of [[1000, 1], [1, 1000], [100, 100]]) expect(out).toMatch(new RegExp(`^ +${n} +${m} +[\\d.]+ +[\\d.]+ `, "m"));
+  expect(out).toContain("takes n passes");
+}, 60_000);
+
 test("examples/mlp.ts trains to high accuracy", () => {
   const out = execFileSync(process.execPath, ["--import", "tsx", "examples/mlp.ts"], { cwd: root, encoding: "utf8" });
   const last = out.trim().split("\n").pop()!;
