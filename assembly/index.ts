@@ -7,7 +7,7 @@ import {
   FLAGS, FLAG_REQUIRES_GRAD, FLAG_SAVED_FREED, FLAG_RETAINS_GRAD, FLAG_HOOKED, GRAD, OP, VERSION, CAPTURE, F32, F64, I32,
   dtypeOf, rootOf, versionOf as tensorVersion, bumpVersion as bumpTensorVersion, isStrided, strideOf,
   offsetOf, newTensorLike, sharesData, isStale, historyOf, SAVED, SAVE_OUT, VER_OUT, NIN, inputOf,
-  BATCH, DATA, SHAPE, MAX_DIMS, slot,
+  BATCH, adoptCopy as adoptData,
 } from "./tensors";
 import { addInPlace as addInto, mulInPlace as mulInto } from "./ops/elementwise";
 import { copyInto } from "./ops/views";
@@ -199,16 +199,5 @@ export function setTangentOf(out: i32, t: i32): void {
 
 export function batchOf(t: i32): i32 { return geti(t, BATCH); }
 export function setBatch(t: i32, levels: i32): void { seti(t, BATCH, levels); }
-/**
- * Exchanges the data and shapes of a and b, two roots that nothing else holds or sees: a
- * tensor the bindings allocated as an op's output (its indices) takes the shape the batched
- * op needs.
- */
-export function swapContents(a: i32, b: i32): void {
-  const sa = slot(a), sb = slot(b);
-  for (let f = DATA; f < SHAPE + (MAX_DIMS << 2); f += 4) {
-    const v = load<i32>(sa + <usize>f);
-    store<i32>(sa + <usize>f, load<i32>(sb + <usize>f));
-    store<i32>(sb + <usize>f, v);
-  }
-}
+/** dst (a fresh root the bindings allocated) takes a copy of src's data, in the shape in scratch. */
+export function adoptCopy(dst: i32, src: i32, rank: i32): void { adoptData(dst, src, rank, scratch); }

@@ -629,7 +629,7 @@ export function release(id: i32): void {
 export function evictable(id: i32): bool {
   if (geti(id, REFS) != 1 || geti(id, DATA_REFS) != 1 || geti(id, DATA) == 0) return false;
   if (geti(id, BASE) != 0) return false; // a view: its writes must keep reaching its root
-  if (geti(id, GRAD) != 0 || geti(id, CAPTURE) != 0 || geti(id, TANGENT) != 0) return false;
+  if (geti(id, GRAD) != 0 || geti(id, CAPTURE) != 0 || geti(id, TANGENT) != 0 || geti(id, BATCH) != 0) return false;
   if (isLeaf(id)) return !requiresGrad(id);
   return (geti(id, FLAGS) & FLAG_SWEPT) != 0;
 }
@@ -638,4 +638,22 @@ export function evictable(id: i32): bool {
 export function recoverFromTrap(): void {
   draining = false;
   stackClear(releaseQueue);
+}
+
+/**
+ * Gives root dst (held by its one owner, seen by nothing else) a copy of src's data, in the
+ * shape (of rank `rank`, the same element count) at `shape`: an output the bindings
+ * allocated takes the values of the one a batched op made.
+ */
+export function adoptCopy(dst: i32, src: i32, rank: i32, shape: usize): void {
+  const bytes = dataBytes(src);
+  const data = allocBuffer(bytes);
+  memory.copy(data, dataPtr(src), bytes);
+  freeBuffer(dataPtr(dst), dataBytes(dst));
+  liveBytes = liveBytes - dataBytes(dst) + bytes;
+  const s = slot(dst);
+  store<u32>(s, <u32>data, DATA);
+  store<i32>(s, numel(src), NUMEL);
+  store<i32>(s, rank, NDIM);
+  memory.copy(s + <usize>SHAPE, shape, <usize>rank << 2);
 }

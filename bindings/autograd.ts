@@ -2,6 +2,7 @@
 // functional grad(). Both check everything first, then make one call into the core.
 
 import { core, ops, heapI32, scratchByteOffset, SCRATCH_INTS, takeHookFailure, setSweepRetainsGraph } from "./core.js";
+import { aligned, isBatched, physicalShape } from "./batching.js";
 import { Tensor, allocate, type TensorLike } from "./tensor.js";
 import { describe, fail, formatShape, sameShape } from "./shape.js";
 import { gradFnName } from "./graph-nodes.js";
@@ -90,7 +91,7 @@ function seeds(op: string, roots: Tensor[], gradients: (TensorLike | null)[], te
             `${formatShape(root._shape)}: pass a gradient of that shape, or reduce it first (e.g. .sum())`
           : `Mismatch in shape: grad_output[${i}] is a number and output[${i}] has a shape of ${formatShape(root._shape)}`);
       }
-      const id = allocate(root._shape, root._dtype);
+      const id = allocate(isBatched(root._live(op)) ? physicalShape(root._live(op)) : root._shape, root._dtype); // per example under vmap
       core.fill(id, given ?? 1);
       temps.push(id);
       return id;
@@ -106,8 +107,14 @@ function seeds(op: string, roots: Tensor[], gradients: (TensorLike | null)[], te
       fail(op, `Mismatch in shape: grad_output[${i}] has a shape of ${formatShape(given._shape)} ` +
         `and output[${i}] has a shape of ${formatShape(root._shape)}`);
     }
-    if (given._contiguous) return given._live(op);
-    const copy = ops.opContiguous(given._live(op)); // the sweep adds seeds as contiguous data
+    const rootLevels = core.batchOf(root._live(op)), givenLevels = core.batchOf(given._live(op));
+    if (isBatched(given._live(op)) && (givenLevels & ~rootLevels) !== 0) {
+      fail(op, `vmap: grad_output[${i}] is batched where output[${i}] is not: differentiate a function of batched inputs instead`);
+    }
+    if (given._contiguous && givenLevels === rootLevels) return given._live(op);
+    const laid = givenLevels === rootLevels ? given._live(op) : aligned(given._live(op), rootLevels, 0, true);
+    const copy = ops.opContiguous(laid); // the sweep adds seeds as contiguous data, laid out as their roots
+    if (laid !== given._live(op)) core.releaseTensor(laid);
     temps.push(copy);
     return copy;
   });
@@ -210,6 +217,7 @@ export function grad(outputs: Tensor | Tensor[], inputs: Tensor | Tensor[], opti
   }
   const results = ins.map((t, i): Tensor | null => {
     const id = heapI32()[captureBase + i];
+    if (id !== 0) core.setBatch(id, core.batchOf(t._live("grad"))); // laid out as the input, batch dims too
     return id === 0 ? null : new Tensor(id, t._shape);
   });
   results.forEach((r, i) => {

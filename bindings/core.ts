@@ -2,7 +2,7 @@
 // no init call, no file access and no bundler configuration, in Node and in browsers.
 
 import { wasmBase64 } from "./generated/wasm.js";
-import { bindOps, type CoreOps } from "./generated/ops.js";
+import { bindOps, type CoreOps, type OpName } from "./generated/ops.js";
 import { ITEM_SIZE, type AnyTypedArray, type DType } from "./dtype.js";
 
 /** The functions exported by assembly/index.ts. Tensor handles are i32 ids. */
@@ -73,6 +73,9 @@ export interface Core {
   primalOf(t: number): number;
   pushTangents(on: boolean): void;
   hasTangent(t: number): number;
+  batchOf(t: number): number;
+  setBatch(t: number, levels: number): void;
+  adoptCopy(dst: number, src: number, rank: number): void;
   setTangentOf(out: number, t: number): void;
 }
 
@@ -235,11 +238,36 @@ export const core: Core = {
   primalOf: guarded(raw.primalOf),
   pushTangents: raw.pushTangents,
   hasTangent: raw.hasTangent,
+  batchOf: raw.batchOf,
+  setBatch: raw.setBatch,
+  adoptCopy: guarded(raw.adoptCopy),
   setTangentOf: guarded(raw.setTangentOf),
 };
 
+// Inside vmap (batching.ts) every op goes through its batching rule, which calls the entry
+// point with the batched operands.
+export type BatchHook = (op: OpName, entry: Fn, args: number[]) => number;
+let batchHook: BatchHook | null = null;
+
+/** Routes every op through hook (vmap), or straight to the core again (null). */
+export function setBatchHook(hook: BatchHook | null): void {
+  batchHook = hook;
+}
+
+// An op's entry point: guarded, and through the batching hook when one is set. Fixed
+// arguments (an op's inputs and parameters, at most eight), as guarded's.
+function opEntry(fn: Fn, op: OpName): Fn {
+  const entry = guarded(fn);
+  const count = fn.length;
+  type A = number;
+  return ((a: A, b: A, c: A, d: A, e: A, f: A, g: A, h: A) => {
+    if (batchHook === null) return (entry as (...x: A[]) => number)(a, b, c, d, e, f, g, h);
+    return batchHook(op, entry, [a, b, c, d, e, f, g, h].slice(0, count));
+  }) as unknown as Fn;
+}
+
 /** The entry point of every op of the table (op<Name>); each allocates its result. */
-export const ops: CoreOps = bindOps(exported as Record<string, Fn>, guarded);
+export const ops: CoreOps = bindOps(exported as Record<string, Fn>, opEntry);
 
 /** The numeric value of an `Op.<name>` enum member exported by the core. */
 export function opCode(name: string): number | undefined {

@@ -7,6 +7,7 @@ import { Tensor } from "./tensor.js";
 import { core } from "./core.js";
 import { isFloating } from "./dtype.js";
 import { describe, fail } from "./shape.js";
+import { aligned, isBatched } from "./batching.js";
 
 /**
  * Runs fn inside a dual level and returns its value. Leaving the level drops every tangent,
@@ -58,7 +59,15 @@ export function make_dual(tensor: Tensor, tangent: Tensor): Tensor {
   if (tangent.dtype !== tensor.dtype) {
     fail("make_dual", `Expected tangent to have the dtype of the primal (${tensor.dtype}), but got ${tangent.dtype}`);
   }
-  return new Tensor(core.makeDual(tensor._live("make_dual"), tangent._live("make_dual")), tensor.shape, tensor.dtype);
+  const p = tensor._live("make_dual"), t = tangent._live("make_dual");
+  const levels = core.batchOf(p) | core.batchOf(t); // under vmap: both laid out for the levels of either
+  if (!isBatched(p) && !isBatched(t)) return new Tensor(core.makeDual(p, t), tensor.shape, tensor.dtype);
+  const [lp, lt] = [aligned(p, levels, 0, true), aligned(t, levels, 0, true)];
+  const id = core.makeDual(lp, lt);
+  core.releaseTensor(lp);
+  core.releaseTensor(lt);
+  core.setBatch(id, levels);
+  return new Tensor(id, tensor.shape, tensor.dtype);
 }
 
 export interface UnpackedDual {
@@ -73,8 +82,10 @@ export function unpack_dual(tensor: Tensor): UnpackedDual {
   checkTensor("unpack_dual", "tensor", tensor);
   if (!in_dual_level()) return { primal: tensor, tangent: null };
   const id = tensor._live("unpack_dual");
-  const primal = new Tensor(core.primalOf(id), tensor.shape, tensor.dtype, core.isContiguous(id) !== 0);
+  const primalId = core.primalOf(id);
   const t = core.tangentOf(id);
+  for (const made of [primalId, t]) if (made !== 0) core.setBatch(made, core.batchOf(id)); // laid out as tensor
+  const primal = new Tensor(primalId, tensor.shape, tensor.dtype, core.isContiguous(id) !== 0);
   const tangent = t === 0 ? null : new Tensor(t, tensor.shape, tensor.dtype, core.isContiguous(t) !== 0);
   return { primal, tangent };
 }

@@ -17,6 +17,8 @@ import {
 import { jacfwd } from "./func-forward.js";
 
 export { jvp, jacfwd } from "./func-forward.js";
+export { vmap } from "./vmap.js";
+export type { Dims, VmapOptions } from "./vmap.js";
 export type { TensorTree, Argnums, AuxOptions, TransformOptions, ArgsAt, OutputOf, AuxOf, JacobianOf } from "./func-core.js";
 export type { JvpOptions } from "./func-forward.js";
 

@@ -4,6 +4,8 @@
 
 import { Tensor } from "./tensor.js";
 import { zeros } from "./create.js";
+import { core } from "./core.js";
+import { batchedCopy, isBatched } from "./batching.js";
 import { resultType } from "./dtype.js";
 import { describe, fail, formatShape, normalizeDim } from "./shape.js";
 
@@ -47,7 +49,9 @@ export function cat(tensors: Tensor[], dim = 0): Tensor {
   });
   const shape = first.shape.slice();
   shape[d] = ts.reduce((acc, t) => acc + t.shape[d], 0);
-  const out = zeros(shape, { dtype: resultType(...ts) });
+  let out = zeros(shape, { dtype: resultType(...ts) });
+  const levels = ts.reduce((bits, t) => bits | (isBatched(t._live("cat")) ? core.batchOf(t._live("cat")) : 0), 0);
+  if (levels !== 0) out = new Tensor(batchedCopy(out._live("cat"), levels), shape, out.dtype); // under vmap: one per example
   let offset = 0;
   for (const t of ts) {
     const length = t.shape[d];

@@ -11,6 +11,7 @@
 //   was garbage, the copy goes with it; if it is used again, the data comes back.
 //   The budget grows with what stays live, so the passes cost O(1) per tensor made.
 
+import { isBatched, batchDims, physicalShape } from "./batching.js";
 import { core, heapOf, dataIndex, writeScratch } from "./core.js";
 import { DTYPE_CODE, type AnyTypedArray } from "./dtype.js";
 import { Tensor } from "./tensor.js";
@@ -67,7 +68,7 @@ export function handleFor(id: number): Tensor {
   const existing = owners[id];
   if (existing !== undefined) return existing;
   core.retainTensor(id);
-  const shape = Array.from({ length: core.rankOf(id) }, (_, d) => core.dimOf(id, d));
+  const shape = physicalShape(id).slice(isBatched(id) ? batchDims(id) : 0); // under vmap: per example
   return new Tensor(id, shape, undefined, core.isContiguous(id) !== 0);
 }
 

@@ -6,6 +6,7 @@
 
 import { Tensor, allocate, type MaxResult } from "./tensor.js";
 import { core, ops, writeScratch } from "./core.js";
+import { isBatched } from "./batching.js";
 import { checkOptions } from "./options.js";
 import { describe, fail, normalizeDim } from "./shape.js";
 import { lift } from "./lift.js";
@@ -114,6 +115,12 @@ function medianMethod(op: "median" | "nanmedian", kind: number, entry: Entry) {
 // elements are selected and their amax (which shares its gradient so) is the result.
 function medianOfAll(op: string, x: Tensor, kind: number, entry: Entry): Tensor {
   const flat = x.reshape([-1]);
+  if (isBatched(flat._live(op))) { // under vmap each example has its own median: the one along the dim
+    const { values, indices } = selectAlong(op, entry, flat, 0, 0, kind, false);
+    indices.dispose();
+    flat.dispose();
+    return values;
+  }
   if (flat.shape[0] === 0) {
     // no elements: NaN, or for integers the lowest value, as PyTorch gives (its int64's)
     const none = x.dtype === "int32" ? full([], -(2 ** 31), { dtype: "int32" }) : flat.sum().mul(NaN);

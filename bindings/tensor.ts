@@ -1,6 +1,7 @@
 // The Tensor class: a handle on a tensor of the wasm core, with PyTorch's names.
 // Each method checks its arguments, makes one call into the core and wraps the result.
 
+import { isBatched, batchDims, refuseBatchedRead, writing } from "./batching.js";
 import { core, ops, heapOf, dataIndex, writeScratch } from "./core.js";
 import { gradFnOf, type GradFn } from "./graph-nodes.js";
 import { TableMethods } from "./generated/methods.js";
@@ -312,6 +313,7 @@ export class Tensor extends TableMethods {
    */
   toTypedArray(): AnyTypedArray {
     const id = this._live("toTypedArray");
+    refuseBatchedRead("toTypedArray", id);
     if (!this._contiguous) {
       const copy = ops.opContiguous(id);
       const start = dataIndex(copy, this._dtype);
@@ -326,6 +328,7 @@ export class Tensor extends TableMethods {
   /** The one value, as a number (0 or 1 for a bool tensor, where PyTorch gives a bool). */
   item(): number {
     const id = this._live("item");
+    refuseBatchedRead("item", id);
     const n = this.numel();
     if (n !== 1) fail("item", `a Tensor with ${n} elements cannot be converted to Scalar`);
     return heapOf(this._dtype)[dataIndex(id, this._dtype)];
@@ -768,7 +771,8 @@ export class Tensor extends TableMethods {
   /** @internal */
   _strides(): number[] {
     const id = this._live("stride");
-    return Array.from({ length: this.ndim }, (_, d) => core.strideOfDim(id, d));
+    const first = isBatched(id) ? batchDims(id) : 0; // under vmap: the dims after the batch dims
+    return Array.from({ length: this.ndim }, (_, d) => core.strideOfDim(id, first + d));
   }
 
   // Makes the view of this tensor with the given geometry through op's entry point (whose
@@ -1023,8 +1027,7 @@ export class Tensor extends TableMethods {
     if (recordsInPlace(op, this, other)) return this._rebind(op, compute);
     if (core.inDualLevel()) return this._assign(op, other, compute); // the write carries the tangent
     const src = operand(op, other, this._dtype);
-    if (kind === "add") core.addInPlace(id, src);
-    else core.mulInPlace(id, src);
+    writing(op, id, src, kind === "add" ? core.addInPlace : core.mulInPlace);
     releaseTemporaries();
     return this;
   }
@@ -1083,7 +1086,7 @@ export class Tensor extends TableMethods {
     this._checkWritable(op);
     if (recordsInPlace(op, this, src)) return this._rebind(op, compute);
     const value = compute(this);
-    core.copyIntoTensor(id, value._live(op));
+    writing(op, id, value._live(op), core.copyIntoTensor);
     value.dispose();
     return this;
   }
@@ -1096,7 +1099,7 @@ export class Tensor extends TableMethods {
     const old = this.clone(); // the old values stay readable by the new value's node
     const value = compute(old);
     old.dispose();
-    core.copyIntoTensor(id, value._live(op));
+    writing(op, id, value._live(op), core.copyIntoTensor);
     const baseId = base === null ? id : baseAlive ? base._live(op) : core.currentHistory(id) || core.rootTensor(id);
     const rebased = ops.opCopySlices(baseId, value._live(op), id);
     historyRewritten = true;
@@ -1188,7 +1191,7 @@ export class Tensor extends TableMethods {
       });
     }
     // copy_ converts any dtype, unlike the arithmetic in-place ops
-    core.copyIntoTensor(id, operand("copy_", src, this._dtype));
+    writing("copy_", id, operand("copy_", src, this._dtype), core.copyIntoTensor);
     releaseTemporaries();
     return this;
   }

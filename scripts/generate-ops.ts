@@ -90,6 +90,7 @@ export function checkTable(ops: OpSpec[], familySource: (family: string) => stri
     if (op.jvp !== undefined && !JVP_KINDS.includes(op.jvp) && !defined.has(op.jvp)) {
       fail(`op ${op.name}: jvp rule ${op.jvp} is not exported by assembly/ops/${op.family}.ts`);
     }
+    checkBatchRule(op);
   }
   // The generated dispatch imports rules and forward functions by name: one name from two
   // family files would silently run one op through the other's function.
@@ -111,6 +112,28 @@ export function checkTable(ops: OpSpec[], familySource: (family: string) => stri
         fail(`assembly/ops/${family}.ts exports the rule ${fn}, but no op in the table names it`);
       }
     }
+  }
+}
+
+// vmap's batching rule: present, and naming the op's own parameters and inputs.
+function checkBatchRule(op: OpSpec): void {
+  const rule = op.batch;
+  if (rule === undefined) {
+    fail(`op ${op.name} has no batching rule: give it batch: { kind: ... } (see BatchRule in spec/ops.ts), ` +
+      'or { kind: "unsupported", reason } if vmap cannot run it');
+  }
+  const params = new Set((op.params ?? []).map((p) => p.name));
+  const named: [string, string[], Set<string>][] = [];
+  if (rule.kind === "dims") {
+    named.push(["dims", rule.dims ?? [], params], ["masks", rule.masks ?? [], params], ["outs", rule.outs ?? [], new Set(op.inputs)]);
+    if (rule.rank !== undefined) named.push(["rank", [rule.rank], params]);
+  } else if (rule.kind === "view") {
+    named.push(["dims", rule.dims ?? [], params], ["permute", rule.permute === undefined ? [] : [rule.permute], params]);
+  } else if (rule.kind === "elementwise" && rule.rank !== undefined) {
+    named.push(["rank", [rule.rank], params]);
+  }
+  for (const [field, names, known] of named) {
+    for (const n of names) if (!known.has(n)) fail(`op ${op.name}: its batching rule's ${field} names '${n}', which the op does not have`);
   }
 }
 
@@ -237,7 +260,9 @@ function bindingOps(ops: OpSpec[]): string {
       `method: ${JSON.stringify(op.method ?? null)}`,
       `binding: ${JSON.stringify(op.binding)}`,
       `inputs: ${JSON.stringify(op.inputs)}`,
+      `params: ${JSON.stringify((op.params ?? []).map((p) => p.name))}`,
       `dtype: ${JSON.stringify(op.dtype)}`,
+      `batch: ${JSON.stringify(op.batch)}`,
     ];
     return `  ${op.name}: { ${fields.join(", ")} },`;
   });
@@ -246,6 +271,14 @@ function bindingOps(ops: OpSpec[]): string {
     return `  ${exportName(op)}(${args.join(", ")}): number;`;
   });
   return `${BANNER}
+export type BatchRule =
+  | { readonly kind: "elementwise"; readonly rank?: string }
+  | { readonly kind: "dims"; readonly dims?: readonly string[]; readonly masks?: readonly string[]; readonly rank?: string;
+      readonly outs?: readonly string[]; readonly expand?: boolean }
+  | { readonly kind: "view"; readonly dims?: readonly string[]; readonly permute?: string }
+  | { readonly kind: "same" | "matmul" | "dot" | "conv" | "pool" | "indexSelect" | "indexPut" | "internal" }
+  | { readonly kind: "unsupported"; readonly reason: string };
+
 export interface OpInfo {
   /** The core's op code. */
   readonly code: number;
@@ -254,7 +287,11 @@ export interface OpInfo {
   readonly method: string | null;
   readonly binding: "unary" | "binary" | "custom" | "internal";
   readonly inputs: readonly string[];
+  /** The names of the parameters that follow the inputs in the entry point. */
+  readonly params: readonly string[];
   readonly dtype: "same" | "promote" | "float" | "bool";
+  /** vmap's batching rule (spec/ops.ts's BatchRule). */
+  readonly batch: BatchRule;
 }
 
 export const OPS = {
@@ -270,10 +307,10 @@ ${signatures.join("\n")}
 
 type Entry = (...args: number[]) => number;
 
-/** The entry points from the core's exports, each wrapped by \`wrap\`, as one object literal. */
-export function bindOps(exports: Record<string, Entry>, wrap: (entry: Entry) => Entry): CoreOps {
+/** The entry points from the core's exports, each wrapped by \`wrap\` (given the op's name), as one object literal. */
+export function bindOps(exports: Record<string, Entry>, wrap: (entry: Entry, op: OpName) => Entry): CoreOps {
   return {
-${ops.map((op) => `    ${exportName(op)}: wrap(exports.${exportName(op)}),`).join("\n")}
+${ops.map((op) => `    ${exportName(op)}: wrap(exports.${exportName(op)}, ${JSON.stringify(op.name)}),`).join("\n")}
   };
 }
 `;

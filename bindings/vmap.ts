@@ -1,0 +1,162 @@
+// wg.func.vmap, as torch.func.vmap: f mapped over a dim of its inputs, run once on the
+// whole batch. The mapped dim of each input becomes a batch dim (batching.ts), which every
+// op's batching rule carries through, so f sees per-example shapes and one call of each op
+// computes every example. vmaps nest (one level each) and compose with the other transforms.
+
+import { Tensor } from "./tensor.js";
+import { core, ops } from "./core.js";
+import { batchDims, enterLevel, exitLevel, levels, physicalShape, physicalStrides, unbatched, view } from "./batching.js";
+import { tree_flatten, tree_unflatten, leafPath, type TreeSpec } from "./pytree.js";
+import { isContiguousLayout } from "./views.js";
+import { describe, fail } from "./shape.js";
+import "./batch-rules.js";
+
+/** A dim (or null: not mapped) for each tensor of an argument, or one for all of them. */
+export type Dims = number | null | readonly Dims[] | { readonly [key: string]: Dims };
+
+export interface VmapOptions {
+  /** Per argument (an array), or for all: the dim mapped over, null for none (default 0). */
+  in_dims?: Dims;
+  /** Per output (an array), or for all: where the mapped dim goes in the results (default 0). */
+  out_dims?: Dims;
+}
+
+const MAX_LEVELS = 16;
+
+/**
+ * vmap(f, { in_dims, out_dims }) (or vmap(f, in_dims, out_dims)): the function that runs f
+ * over dim in_dims of its arguments, as if per example, and stacks the results along out_dims.
+ */
+export function vmap<F extends (...args: never[]) => unknown>(f: F, in_dims?: Dims | VmapOptions, out_dims?: Dims): F {
+  if (typeof f !== "function") throw new TypeError(`vmap(f): f must be a function, got ${describe(f)}`);
+  let inDims: Dims = 0, outDims: Dims = 0;
+  if (in_dims !== null && typeof in_dims === "object" && !Array.isArray(in_dims) && ("in_dims" in in_dims || "out_dims" in in_dims)) {
+    const options = in_dims as VmapOptions;
+    inDims = options.in_dims === undefined ? 0 : options.in_dims;
+    outDims = options.out_dims === undefined ? 0 : options.out_dims;
+  } else {
+    inDims = in_dims === undefined ? 0 : (in_dims as Dims); // null: no input mapped
+    outDims = out_dims === undefined ? 0 : out_dims;
+  }
+  const api = `vmap(${f.name || "f"}, in_dims=${JSON.stringify(inDims)}, ...)(<inputs>)`;
+  return ((...args: unknown[]) => mapped(api, f as unknown as (...a: unknown[]) => unknown, args, inDims, outDims)) as unknown as F;
+}
+
+// The dim of each leaf of tree, given dims for it (a prefix of its structure).
+function dimsOfLeaves(api: string, dims: Dims, tree: unknown, where: string): (number | null)[] {
+  const [leaves, spec] = tree_flatten(tree);
+  if (dims === null || typeof dims === "number") return leaves.map(() => dims as number | null);
+  const out: (number | null)[] = [];
+  const walk = (d: Dims, s: TreeSpec, path: string, at: { i: number }) => {
+    if (d === null || typeof d === "number") {
+      const count = leafCount(s);
+      for (let j = 0; j < count; j++) out.push(d);
+      at.i += count;
+      return;
+    }
+    if (Array.isArray(d)) {
+      if (s.kind !== "array" || s.children.length !== d.length) {
+        fail(api, `in_dims is not compatible with the structure of ${path}: in_dims has ${d.length} entries there`);
+      }
+      s.children.forEach((c, j) => walk(d[j], c, `${path}[${j}]`, at));
+      return;
+    }
+    const keys = Object.keys(d);
+    if (s.kind !== "object" || keys.length !== s.keys.length || !keys.every((k) => s.keys.includes(k))) {
+      fail(api, `in_dims is not compatible with the structure of ${path}: in_dims has the keys ${keys.join(", ")} there`);
+    }
+    s.children.forEach((c, j) => walk((d as Record<string, Dims>)[s.keys[j]], c, `${path}.${s.keys[j]}`, at));
+  };
+  walk(dims, spec, where, { i: 0 });
+  return out;
+}
+
+function leafCount(spec: TreeSpec): number {
+  return spec.kind === "leaf" ? 1 : spec.children.reduce((n, c) => n + leafCount(c), 0);
+}
+
+// A view of the tensor with the physical dim `from` moved to `to` (recorded), with the given levels.
+function moved(id: number, from: number, to: number, levelsOf: number): number {
+  const rank = core.rankOf(id);
+  const order = Array.from({ length: rank }, (_, d) => d);
+  order.splice(to, 0, order.splice(from, 1)[0]);
+  const shape = physicalShape(id), strides = physicalStrides(id);
+  const packed = order.reduce((p, d, at) => p | (d << (4 * at)), 0);
+  const out = view(id, order.map((d) => shape[d]), order.map((d) => strides[d]), (x, r, offset) => ops.opPermute(x, r, offset, packed));
+  core.setBatch(out, levelsOf);
+  return out;
+}
+
+// A handle of id, which shows its dims after its batch dims.
+function handle(id: number, dtype: Tensor["dtype"], base: Tensor | null): Tensor {
+  const k = batchDims(id);
+  const shape = physicalShape(id).slice(k), strides = physicalStrides(id).slice(k);
+  const t = new Tensor(id, shape, dtype, isContiguousLayout(shape, strides));
+  t._base = base === null ? null : base._base ?? base;
+  return t;
+}
+
+function mapped(api: string, f: (...a: unknown[]) => unknown, args: unknown[], inDims: Dims, outDims: Dims): unknown {
+  if (levels.length >= MAX_LEVELS) fail(api, `at most ${MAX_LEVELS} vmaps can nest`);
+  const [leaves, spec] = tree_flatten(args);
+  const dims = Array.isArray(inDims) ? dimsOfLeaves(api, inDims.length === args.length ? inDims : fail(api,
+    `in_dims is a list of ${inDims.length} entries for ${args.length} arguments`), args, "args")
+    : dimsOfLeaves(api, inDims, args, "args");
+  let size = -1;
+  leaves.forEach((leaf, i) => {
+    const d = dims[i];
+    if (d === null) return;
+    if (!(leaf instanceof Tensor)) {
+      fail(api, `Got in_dim=${d} for an input (at ${leafPath(spec, i)}) but the input is of type ${describe(leaf)}. ` +
+        "We cannot vmap over non-Tensor arguments, please use None as the respective in_dim");
+    }
+    if (d < -Math.max(leaf.ndim, 1) || d >= Math.max(leaf.ndim, 1) || leaf.ndim === 0) {
+      fail(api, `Got in_dim=${d} for some input, but that input is a Tensor of dimensionality ${leaf.ndim} so expected in_dim to satisfy -${leaf.ndim} <= in_dim < ${leaf.ndim}.`);
+    }
+    const n = leaf.shape[d < 0 ? d + leaf.ndim : d];
+    if (size !== -1 && n !== size) {
+      fail(api, `Expected all tensors to have the same size in the mapped dimension, got sizes ${size} and ${n} for the mapped dimension`);
+    }
+    size = n;
+  });
+  if (size === -1) fail(api, "At least one of the inputs must be a Tensor mapped over (all in_dims are None)");
+  const level = enterLevel(size);
+  const bit = 1 << level;
+  try {
+    const inner = leaves.map((leaf, i) => {
+      const d = dims[i];
+      if (d === null) return leaf;
+      const x = leaf as Tensor, id = x._live("vmap");
+      const k = batchDims(id);
+      const at = (d < 0 ? d + x.ndim : d) + k;
+      return handle(unbatched(() => moved(id, at, k, core.batchOf(id) | bit)), x.dtype, x);
+    });
+    const result = f(...(tree_unflatten(inner, spec) as unknown[]));
+    const [outs, outSpec] = tree_flatten(result);
+    const outDimsOf = Array.isArray(outDims) && !(outSpec.kind === "array" && outSpec.children.length === outDims.length)
+      ? fail(api, `out_dims is a list of ${outDims.length} entries for ${outSpec.kind === "array" ? outSpec.children.length : 1} outputs`)
+      : dimsOfLeaves(api, outDims, result, "the outputs");
+    const stacked = outs.map((o, i) => {
+      if (!(o instanceof Tensor)) {
+        fail(api, `vmap: f must only return Tensors, got type ${describe(o)} (at ${leafPath(outSpec, i)}). ` +
+          "Did you mean to set out_dims= to None for this output?");
+      }
+      const d0 = outDimsOf[i];
+      if (d0 === null) fail(api, "out_dims None is only supported for outputs that do not depend on the mapped inputs");
+      const d = d0 < 0 ? d0 + o.ndim + 1 : d0;
+      if (d < 0 || d > o.ndim) fail(api, `out_dim ${d0} is out of range for an output of ${o.ndim} dims`);
+      return { o, d };
+    });
+    exitLevel();
+    // after the level: each output's batch dim (or, if it has none, a broadcast one) at its out_dim
+    return tree_unflatten(stacked.map(({ o, d }) => {
+      const id = o._live("vmap");
+      const own = core.batchOf(id);
+      if (!(own & bit)) return o.unsqueeze(d).expand([...o.shape.slice(0, d), size, ...o.shape.slice(d)]);
+      const at = batchDims(id) - 1; // the innermost level's dim is the last batch dim
+      return handle(unbatched(() => moved(id, at, at + d, own & ~bit)), o.dtype, null);
+    }), outSpec);
+  } finally {
+    if (levels.length > level) exitLevel();
+  }
+}

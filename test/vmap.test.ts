@@ -1,0 +1,110 @@
+// wg.func.vmap against the per-example computation it replaces: for every case of the op
+// table (op-cases.ts) and a few ops that are not differentiable, f mapped over random dims
+// of batched inputs gives the stack of f on each example, to float64 rounding; also its
+// compositions with grad, jvp and itself, and its refusals.
+import { describe, expect, test } from "vitest";
+import { func, grad, searchsorted, stack, tensor, type Tensor } from "../bindings/index.js";
+import { OPS, type OpName } from "../bindings/generated/ops.js";
+import { binaryCases, otherCases, rng, sample, unaryCases, type Case } from "./op-cases.js";
+
+const { vmap } = func;
+const B = 3;
+
+// Batched float64 inputs for the case: each with the batch at a random dim, or (some of
+// them, never all) unbatched; and each example's inputs.
+function batchedInputs(c: Case, seed: number) {
+  const next = rng(seed);
+  const mapped = c.inputs.map(() => next() < 0.75);
+  if (!mapped.some(Boolean)) mapped[0] = true;
+  const inDims = c.inputs.map(({ shape }, i) => (mapped[i] ? Math.floor(next() * (shape.length + 1)) : null));
+  const inputs = c.inputs.map(({ shape, domain }, i) => {
+    const d = inDims[i];
+    const full = d === null ? shape : [...shape.slice(0, d), B, ...shape.slice(d)];
+    return tensor(sample(full, domain ?? "any", next), { shape: full, requires_grad: true });
+  });
+  const example = (b: number) => inputs.map((x, i) => (inDims[i] === null ? x : x.select(inDims[i]!, b)));
+  return { inputs, inDims, example };
+}
+
+function expectSame(got: Tensor, want: Tensor, what: string): void {
+  expect(got.shape, what).toEqual(want.shape);
+  expect(got.dtype, what).toBe(want.dtype);
+  const g = Array.from(got.toTypedArray(), Number), w = Array.from(want.toTypedArray(), Number);
+  w.forEach((v, i) => {
+    if (Number.isNaN(v)) expect(g[i], `${what}[${i}]`).toBeNaN();
+    else expect(Math.abs(g[i] - v), `${what}[${i}]: got ${g[i]}, want ${v}`).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(v)));
+  });
+}
+
+const cases = [...unaryCases, ...binaryCases, ...otherCases].filter((c) => c.float64 !== false && !c.covers.includes("Custom"));
+
+describe("vmap of every op is the stack of its examples", () => {
+  test.each(cases.map((c, i) => [c.name, c, i] as const))("%s", (_name, c, i) => {
+    const { inputs, inDims, example } = batchedInputs(c, 100 + i);
+    const got = vmap(c.wg, inDims)(...inputs);
+    const want = stack(Array.from({ length: B }, (_, b) => c.wg(...example(b))));
+    expectSame(got, want, "vmap");
+  });
+
+  // ops outside the gradient cases: results that are not differentiable
+  const x = () => tensor([[0.5, -1, 2, 0], [3, 1, -2, 0.25], [1, 1, -1, 4]], { dtype: "float64" });
+  const extra: [string, OpName[], (t: Tensor) => Tensor][] = [
+    ["comparisons", ["Gt", "Lt", "Ge", "Le", "Eq", "Ne"], (t) => stack([t.gt(0), t.lt(1), t.ge(1), t.le(0), t.eq(1), t.ne(0)]).int()],
+    ["logical ops", ["LogicalAnd", "LogicalOr", "LogicalXor", "LogicalNot"],
+      (t) => stack([t.logical_and(t.gt(0)), t.logical_or(0), t.logical_xor(t.lt(0)), t.logical_not()]).int()],
+    ["element tests", ["Isnan", "Isinf", "Isfinite"], (t) => stack([t.div(t).isnan(), t.reciprocal().isinf(), t.isfinite()]).int()],
+    ["argmax and sort indices", ["Argmax", "Sort"], (t) => stack([t.argmax().reshape([1]).expand([4]), t.sort().indices])],
+    ["searchsorted", ["Searchsorted"], (t) => searchsorted(t.sort().values, tensor([0, 1.5], { dtype: "float64" }))],
+    ["integer division and remainders", ["FloorDivide", "DivTrunc"],
+      (t) => stack([t.floor_divide(0.75), t.div(0.75, { rounding_mode: "trunc" })])],
+    ["conversions and detach", ["To", "Alias"], (t) => stack([t.float().double(), t.detach().mul(2)])],
+  ];
+  test.each(extra)("%s", (_name, _covers, fn) => {
+    const got = vmap(fn)(x());
+    const want = stack(Array.from({ length: B }, (_, b) => fn(x().select(0, b))));
+    expectSame(got, want, "vmap");
+  });
+
+  test("every op of the table has a case, but those vmap refuses and those only backward rules run", () => {
+    const covered = new Set([...cases.flatMap((c) => c.covers), ...extra.flatMap(([, covers]) => covers)]);
+    const missing = (Object.keys(OPS) as OpName[]).filter((n) =>
+      !covered.has(n) && !["internal", "unsupported"].includes(OPS[n].batch.kind) && n !== "Custom");
+    expect(missing, "ops without a vmap case").toEqual([]);
+  });
+});
+
+describe("vmap composes", () => {
+  const f = (x: Tensor, w: Tensor) => x.matmul(w).tanh().mul(x.sum()).sum();
+  const X = tensor(sample([4, 3], "any", rng(1)), { shape: [4, 3] });
+  const W = tensor(sample([3, 2], "any", rng(2)), { shape: [3, 2] });
+
+  test("with grad: per-example gradients", () => {
+    const got = vmap(func.grad(f), [0, null])(X, W);
+    const want = stack(Array.from({ length: 4 }, (_, b) => {
+      const xb = X.select(0, b).detach().requires_grad_();
+      return grad(f(xb, W), [xb])[0]!;
+    }));
+    expectSame(got, want, "per-example gradients");
+  });
+
+  test("with jvp, and with itself (nested levels, out_dims)", () => {
+    const t = tensor(sample([4, 3], "any", rng(3)), { shape: [4, 3] });
+    const [, tangents] = vmap((x: Tensor, v: Tensor) => func.jvp((y: Tensor) => f(y, W), [x], [v]))(X, t) as Tensor[];
+    const want = stack(Array.from({ length: 4 }, (_, b) => func.jvp((y: Tensor) => f(y, W), [X.select(0, b)], [t.select(0, b)])[1] as Tensor));
+    expectSame(tangents, want, "batched jvp");
+    const outer = vmap(vmap((a: Tensor, b: Tensor) => a.mul(b).exp()), [0, null], 1)(X, X.select(0, 0));
+    expectSame(outer, X.mul(X.select(0, 0)).exp().T, "vmap of vmap");
+  });
+});
+
+describe("vmap refuses clearly", () => {
+  const X = tensor([[1, 2], [3, 4]]);
+  test("mismatched batch sizes, bad in_dims, non-tensor outputs", () => {
+    expect(() => vmap((a: Tensor, b: Tensor) => a.add(b))(X, tensor([1, 2, 3]))).toThrow(/same size in the mapped dimension, got sizes 2 and 3/);
+    expect(() => vmap((a: Tensor) => a, 2)(X)).toThrow(/expected in_dim to satisfy -2 <= in_dim < 2/);
+    expect(() => vmap((a: Tensor) => a.sum().item())(X)).toThrow(/calling \.item\(\) on a Tensor/);
+    expect(() => vmap((a: Tensor) => a.ndim)(X)).toThrow(/must only return Tensors/);
+    expect(() => vmap((a: Tensor) => a, null)(X)).toThrow(/At least one of the inputs must be a Tensor mapped over/);
+    expect(() => vmap((a: Tensor) => a.nonzero())(X)).toThrow(/dynamic shape/);
+  });
+});
