@@ -1,12 +1,12 @@
 // wg.autograd.functional, as torch.autograd.functional: vjp, jvp, jacobian, hessian, vhp
 // and hvp of a function of tensors, with PyTorch's signatures. All are built on reverse mode
 // (grad), as PyTorch's are: jvp and hvp by the double-backward trick, jacobian one reverse
-// sweep per output element (vectorize: true, and with it strategy "forward-mode", are
-// refused until batching exists).
+// sweep per output element, or all of them in one batched sweep (vectorize, through vmap).
 
 import { Tensor } from "./tensor.js";
 import { enable_grad } from "./autograd.js";
-import { prepared, vectorJacobian, standardBasis, mapRows } from "./differentiate.js";
+import { prepared, vectorJacobian, standardBasis, mapRows, vmapRows } from "./differentiate.js";
+import { lifted } from "./vmap.js";
 import { zeros } from "./create.js";
 import { checkOptions } from "./options.js";
 import { describe, fail } from "./shape.js";
@@ -99,16 +99,22 @@ export function jvp(func: Fn, inputs: Inputs, v?: Inputs | null, options: Functi
 export function jacobian(func: Fn, inputs: Inputs, options: JacobianOptions = {}): Tensor | Tensor[] | Tensor[][] {
   const op = "jacobian";
   checkOptions(op, options, { ...OPTIONS, vectorize: "boolean", strategy: { expected: "'reverse-mode'", test: (s) => typeof s === "string" } });
-  if (options.vectorize) fail(op, "vectorize: true needs vmap, which wasmgrad does not have yet; leave it out for one sweep per output element");
   if ((options.strategy ?? "reverse-mode") !== "reverse-mode") {
-    fail(op, "strategy 'forward-mode' needs vectorize: true, as in PyTorch, which needs vmap; " +
-      "wg.func.jacfwd computes the Jacobian in forward mode (one pass per input element)");
+    fail(op, "strategy 'forward-mode' is not supported yet; wg.func.jacfwd computes the Jacobian in forward mode " +
+      "(all input elements in one batched pass)");
   }
   const create = options.create_graph ?? false, strict = options.strict ?? false;
   const xs = prepared(asList(op, "inputs", inputs), create);
   const { raw, outs } = evaluate(op, func, xs);
-  const blocks = outs.map((out) => {
-    const rows = mapRows(standardBasis([out]), (v) => vectorJacobian(op, [out], xs, v, create, strict, true));
+  const blocks = outs.map((out, j) => {
+    // vectorize: every row in one batched sweep, of func evaluated again on the inputs lifted
+    // to the batch (vmap); else one sweep per output element
+    const rows = options.vectorize
+      ? vmapRows(standardBasis([out]), (v) => {
+        const lift = xs.map(lifted);
+        return vectorJacobian(op, [evaluate(op, func, lift).outs[j]], lift, v, create, strict, true);
+      })
+      : mapRows(standardBasis([out]), (v) => vectorJacobian(op, [out], xs, v, create, strict, true));
     return rows.map((r, k) => r.reshape([...out.shape, ...xs[k].shape]));
   });
   const perOutput = blocks.map((b) => (Array.isArray(inputs) ? b : b[0]));

@@ -147,6 +147,24 @@ const matmul: Rule = (call) => {
       const product = keep(unbatched(() => call.entry(rows, b)));
       return reshaped(product, [...call.sizes, ...(ra === 3 ? [shapeA[0]] : []), m, n]);
     }
+    if (core.batchOf(a) === 0 && ra === 2) { // b's batch and columns side by side in the columns of one product
+      const kDim = shapeB[rb - 2], count = call.sizes.reduce((p, s) => p * s, 1) * (rb === 3 ? shapeB[0] : 1);
+      const full = keep(aligned(b, call.levels, 0, true)); // [batch..., (s,) k, n]
+      const r = core.rankOf(full);
+      const order = [r - 2, ...Array.from({ length: r - 2 }, (_, d) => d), r - 1]; // [k, batch..., (s,) n]
+      const packed = order.reduce((p, d, at) => p | (d << (4 * at)), 0);
+      const fullShape = physicalShape(full);
+      const permuted = keep(view(full, order.map((d) => fullShape[d]), order.map((d) => core.strideOfDim(full, d)),
+        (id, rank, offset) => ops.opPermute(id, rank, offset, packed)));
+      const columns = keep(reshaped(permuted, [kDim, count * n]));
+      const product = keep(unbatched(() => call.entry(a, columns))); // [m, batch... n]
+      const split = keep(reshaped(product, [m, ...fullShape.slice(0, r - 2), n]));
+      const back = [...Array.from({ length: r - 2 }, (_, d) => d + 1), 0, r - 1]; // [batch..., (s,) m, n]
+      const backPacked = back.reduce((p, d, at) => p | (d << (4 * at)), 0);
+      const splitShape = physicalShape(split);
+      return view(split, back.map((d) => splitShape[d]), back.map((d) => core.strideOfDim(split, d)),
+        (id, rank, offset) => ops.opPermute(id, rank, offset, backPacked));
+    }
     // otherwise one batched product: both expanded to the batch (and to a common matrix batch)
     const sa = ra === 3 ? shapeA[0] : 1, sb = rb === 3 ? shapeB[0] : 1;
     const batch = sa === 1 ? sb : sa; // the matrices' own batch, broadcast

@@ -10,6 +10,7 @@ import { stack } from "./join-ops.js";
 import { fail } from "./shape.js";
 import { reachesOtherLeaf } from "./graph-nodes.js";
 import { tangentOf, withTangent } from "./dual.js";
+import { vmap } from "./vmap.js";
 
 /**
  * The tensor a function is differentiated at, standing for x. `connected` and x requiring
@@ -66,6 +67,8 @@ export function released(t: Tensor, leaves: ReadonlySet<number>): Tensor {
  */
 export interface Basis {
   readonly size: number;
+  /** Where each tensor's elements start among the N. */
+  readonly starts: readonly number[];
   row(i: number): Tensor[];
 }
 
@@ -74,6 +77,7 @@ export function standardBasis(tensors: Tensor[]): Basis {
   const size = tensors.reduce((n, t) => (starts.push(n), n + t.numel()), 0);
   return {
     size,
+    starts,
     row: (i) => tensors.map((t, k) => {
       const data = t.dtype === "float32" ? new Float32Array(t.numel()) : new Float64Array(t.numel());
       if (i >= starts[k] && i < starts[k] + t.numel()) data[i - starts[k]] = 1;
@@ -83,13 +87,28 @@ export function standardBasis(tensors: Tensor[]): Basis {
 }
 
 /**
- * fn applied to each row of basis, its results stacked along a new dim 0: vmap(fn) over the
- * basis. The one per-row loop of jacrev and jacfwd, until wasmgrad has vmap. With no rows,
- * fn is called once on zeros, for the results' shapes.
+ * fn applied to each row of basis, its results stacked along a new dim 0, one call per row
+ * (autograd.functional.jacobian without vectorize). With no rows, fn is called once on
+ * zeros, for the results' shapes.
  */
 export function mapRows(basis: Basis, fn: (row: Tensor[]) => Tensor[]): Tensor[] {
   if (basis.size === 0) return fn(basis.row(-1)).map((r) => zeros([0, ...r.shape], { dtype: r.dtype }));
   const rows: Tensor[][] = [];
   for (let i = 0; i < basis.size; i++) rows.push(fn(basis.row(i)));
   return rows[0].map((_, k) => stack(rows.map((r) => r[k])));
+}
+
+/**
+ * The same stack by one call of fn on every row at once: vmap(fn) over the basis, stacked
+ * as one identity block per tensor. fn sees one row per example; what it computes from
+ * tensors outside the vmap must be computed from lifted(x) (vmap.ts), not from a graph
+ * recorded outside it.
+ */
+export function vmapRows(basis: Basis, fn: (row: Tensor[]) => Tensor[]): Tensor[] {
+  const blocks = basis.row(-1).map((t, k) => {
+    const n = t.numel(), data = t.dtype === "float32" ? new Float32Array(basis.size * n) : new Float64Array(basis.size * n);
+    for (let i = 0; i < n; i++) data[(basis.starts[k] + i) * n + i] = 1;
+    return tensor(data, { shape: [basis.size, ...t.shape], dtype: t.dtype });
+  });
+  return vmap((...row: Tensor[]) => fn(row))(...blocks) as Tensor[];
 }

@@ -9,6 +9,7 @@ import { checkOptions } from "./options.js";
 import { reachesOtherLeaf } from "./graph-nodes.js";
 import { differentiable, released } from "./differentiate.js";
 import { inDualLevel } from "./dual.js";
+import { lifted } from "./vmap.js";
 import { type Pytree, type TreeSpec, tree_flatten, tree_unflatten, tree_map, isPlainObject, leafPath } from "./pytree.js";
 
 /** Tensors, or arrays and plain objects of them, nested. */
@@ -144,7 +145,8 @@ export function trace(api: string, f: Fn, args: unknown[], argnums: Argnums | nu
   const [flat, spec] = tree_flatten(argnums === null ? args : pick(args, argnums, at)) as [Tensor[], TreeSpec];
   if (flat.length === 0) throw new Error(`${api}: Expected ${label} to contain at least one Tensor.`);
   const leaves = new Set<number>();
-  const inputs = flat.map((x) => differentiable(x, true, leaves));
+  // under vmap, inputs batched as the outputs will be: each example's gradient is its own
+  const inputs = flat.map((x) => differentiable(lifted(x), true, leaves));
   const call = replaced(args, argnums, at, tree_unflatten(inputs, spec));
   const [output, aux] = splitAux(api, enable_grad(() => (f as (...a: unknown[]) => unknown)(...call)), hasAux);
   return { inputs, spec, leaves, output, aux };

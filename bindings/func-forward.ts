@@ -10,7 +10,7 @@ import { describe } from "./shape.js";
 import { checkOptions } from "./options.js";
 import { isFloating } from "./dtype.js";
 import { forwardPass, withTangent, tangentOf, primalOf } from "./dual.js";
-import { standardBasis, mapRows } from "./differentiate.js";
+import { standardBasis, vmapRows } from "./differentiate.js";
 import { type TreeSpec, tree_flatten, tree_unflatten, tree_map, flattenAs, specString } from "./pytree.js";
 import {
   type Argnums, type Fn, type AuxOptions, type TransformOptions,
@@ -109,7 +109,7 @@ export function jacfwd(f: Fn, argnumsOrOptions?: Argnums | TransformOptions, opt
     const [primals, inSpec] = tree_flatten(pick(args, argnums, at)) as [Tensor[], TreeSpec];
     let first: Pushed | undefined;
     // per output: one column per input element, [N, ...output.shape]
-    const columns = mapRows(standardBasis(primals), (tangents) => {
+    const columns = vmapRows(standardBasis(primals), (tangents) => { // every column in one batched pass
       const pushed = pushForward(api, f, args, argnums, at, primals, inSpec, tangents, hasAux, false);
       first ??= pushed;
       return pushed.tangents;

@@ -7,12 +7,13 @@
 import { Tensor } from "./tensor.js";
 import { checkOptions } from "./options.js";
 import { describe } from "./shape.js";
-import { vectorJacobian, released, standardBasis, mapRows } from "./differentiate.js";
+import { vectorJacobian, released, standardBasis, vmapRows } from "./differentiate.js";
+import { lifted } from "./vmap.js";
 import { type TreeSpec, tree_flatten, tree_unflatten, flattenAs, specString } from "./pytree.js";
 import {
   type Argnums, type Fn, type TensorTree, type AuxOptions, type TransformOptions,
   type Params, type ArgsAt, type OutputOf, type JacobianOf, type WithAux,
-  transformArgs, trace, outputLeaves, recordsGraph, releasedTree, pieces, jacobianTree,
+  transformArgs, trace, positions, replaced, outputLeaves, recordsGraph, releasedTree, pieces, jacobianTree,
 } from "./func-core.js";
 import { jacfwd } from "./func-forward.js";
 
@@ -148,8 +149,14 @@ export function jacrev(f: Fn, argnumsOrOptions?: Argnums | TransformOptions, opt
     const create = recordsGraph(outs, t.leaves);
     const numels = outs.map((o) => o.numel());
     // per input: the rows of all outputs' elements, [N, ...input.shape], split by output
-    const rows = mapRows(standardBasis(outs), (cots) => vectorJacobian(api, outs, t.inputs, cots, create, false, true))
-      .map((r) => pieces(released(r, t.leaves), 0, numels));
+    // every row in one batched sweep: f again on the inputs lifted to the batch, its outputs
+    // differentiated with one cotangent per example
+    const rows = vmapRows(standardBasis(outs), (cots) => {
+      const xs = t.inputs.map(lifted); // trace lifts them too
+      const again = trace(api, f, replaced(args, argnums, positions(api, argnums, args.length), tree_unflatten(xs, t.spec)),
+        argnums, hasAux);
+      return vectorJacobian(api, outputLeaves(api, again.output)[0], again.inputs, cots, create, false, true);
+    }).map((r) => pieces(released(r, t.leaves), 0, numels));
     const jac = jacobianTree(outSpec, t.spec, outs.length, t.inputs.length,
       (j, k) => rows[k][j].reshape([...outs[j].shape, ...t.inputs[k].shape]));
     return hasAux ? [jac, releasedTree(t.aux, t.leaves)] : jac;

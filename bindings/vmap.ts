@@ -5,7 +5,7 @@
 
 import { Tensor } from "./tensor.js";
 import { core, ops } from "./core.js";
-import { batchDims, enterLevel, exitLevel, levels, physicalShape, physicalStrides, unbatched, view } from "./batching.js";
+import { aligned, batchDims, enterLevel, exitLevel, levels, physicalShape, physicalStrides, unbatched, view } from "./batching.js";
 import { tree_flatten, tree_unflatten, leafPath, type TreeSpec } from "./pytree.js";
 import { isContiguousLayout } from "./views.js";
 import { describe, fail } from "./shape.js";
@@ -94,6 +94,21 @@ function handle(id: number, dtype: Tensor["dtype"], base: Tensor | null): Tensor
   const t = new Tensor(id, shape, dtype, isContiguousLayout(shape, strides));
   t._base = base === null ? null : base._base ?? base;
   return t;
+}
+
+/**
+ * t as a tensor batched at every vmap level running (t itself outside vmap, or when it is),
+ * the same for every example where it was not: an expanded view, in the graph. What is
+ * computed from it is batched, so its gradients are per example.
+ */
+export function lifted(t: Tensor): Tensor {
+  if (levels.length === 0) return t;
+  const id = t._live("vmap");
+  const bits = (1 << levels.length) - 1;
+  if (core.batchOf(id) === bits) return t;
+  const out = unbatched(() => aligned(id, bits, 0, true));
+  core.setBatch(out, bits);
+  return handle(out, t.dtype, null);
 }
 
 function mapped(api: string, f: (...a: unknown[]) => unknown, args: unknown[], inDims: Dims, outDims: Dims): unknown {

@@ -6,6 +6,7 @@ import { describe, expect, test } from "vitest";
 import { func, grad, searchsorted, stack, tensor, type Tensor } from "../bindings/index.js";
 import { OPS, type OpName } from "../bindings/generated/ops.js";
 import { binaryCases, otherCases, rng, sample, unaryCases, type Case } from "./op-cases.js";
+import fixture from "./fixtures/vmap.json" with { type: "json" };
 
 const { vmap } = func;
 const B = 3;
@@ -106,5 +107,42 @@ describe("vmap refuses clearly", () => {
     expect(() => vmap((a: Tensor) => a.ndim)(X)).toThrow(/must only return Tensors/);
     expect(() => vmap((a: Tensor) => a, null)(X)).toThrow(/At least one of the inputs must be a Tensor mapped over/);
     expect(() => vmap((a: Tensor) => a.nonzero())(X)).toThrow(/dynamic shape/);
+  });
+});
+
+describe("vmap against functorch 1.13 (test/fixtures/generate_vmap.py)", () => {
+  type Encoded = { shape: number[]; values: number[] };
+  type Tree = Encoded | Tree[] | { [key: string]: Tree };
+  const decode = (e: Encoded) => tensor(Float64Array.from(e.values), { shape: e.shape });
+  const isEncoded = (t: Tree): t is Encoded => !Array.isArray(t) && Array.isArray((t as Encoded).values);
+  function expectTree(got: unknown, want: Tree, what: string): void {
+    if (isEncoded(want)) {
+      expectSame(got as Tensor, decode(want), what);
+      return;
+    }
+    if (Array.isArray(want)) {
+      expect(Array.isArray(got), what).toBe(true);
+      want.forEach((w, i) => expectTree((got as unknown[])[i], w, `${what}[${i}]`));
+      return;
+    }
+    expect(Object.keys(got as object).sort(), what).toEqual(Object.keys(want).sort());
+    for (const key of Object.keys(want)) expectTree((got as Record<string, unknown>)[key], want[key], `${what}.${key}`);
+  }
+  const loss = (w: Tensor, x: Tensor, y: Tensor) => x.matmul(w).sub(y).square().mean();
+  const CASES: Record<string, (...xs: Tensor[]) => unknown> = {
+    sin_times_sum: (x) => vmap((a: Tensor) => a.sin().mul(a).sum())(x),
+    shared_matrix: (w, x) => vmap((m: Tensor, v: Tensor) => m.matmul(v), [null, 0])(w, x),
+    dim_1_to_dim_1: (x) => vmap((a: Tensor) => a.cumsum(0), 1, 1)(x),
+    nested_outer: (x, y) => vmap(vmap((a: Tensor, b: Tensor) => a.mul(b).add(a.exp()), [0, null]), [null, 0])(x, y),
+    per_example_grad: (w, x, y) => vmap(func.grad(loss), [null, 0, 0])(w, x, y),
+    batched_jacrev: (x) => vmap(func.jacrev((a: Tensor) => a.tanh().mul(a.sum())))(x),
+    batched_jacfwd: (x) => vmap(func.jacfwd((a: Tensor) => a.sin().cumsum(0)))(x),
+    batched_hessian: (x) => vmap(func.hessian((a: Tensor) => a.pow(3).sum().add(a.prod())))(x),
+    dict_in_out: (a, b) => vmap((d: { a: Tensor; b: Tensor }) => ({ s: d.a.add(d.b), p: d.a.mul(d.b) }), { in_dims: [{ a: 0, b: 1 }] })({ a, b }),
+    attention: (q, k) => vmap((qi: Tensor, ki: Tensor) => qi.matmul(ki.T).softmax(-1).matmul(ki))(q, k),
+    two_outputs_out_dims: (x) => vmap((a: Tensor) => [a.sum(0), a.max(0).values], { out_dims: [0, 1] })(x),
+  };
+  test.each(fixture as { name: string; inputs: Encoded[]; out: Tree }[])("$name", (c) => {
+    expectTree(CASES[c.name](...c.inputs.map(decode)), c.out, c.name);
   });
 });

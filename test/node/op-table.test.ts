@@ -67,6 +67,12 @@ describe("the op table", () => {
     expectRefused(withOp("Dot", (op) => ({ ...op, jvp: "elementwise" })), /exports the rule dotJvp, but no op in the table names it/);
   });
 
+  test("an op without a batching rule, or one naming what the op does not have, fails the build", () => {
+    expectRefused(withOp("Softmax", (op) => ({ ...op, batch: undefined })), /op Softmax has no batching rule/);
+    expectRefused(withOp("Softmax", (op) => ({ ...op, batch: { kind: "dims", dims: ["axis"] } })),
+      /op Softmax: its batching rule's dims names 'axis', which the op does not have/);
+  });
+
   test("forward functions and kernels must exist", () => {
     expectRefused(withOp("Sum", (op) => ({ ...op, forward: "sumForwardMissing" })),
       /forward function sumForwardMissing is not exported by assembly\/ops\/reduce\.ts/);
