@@ -7,6 +7,7 @@ import { Tensor } from "./tensor.js";
 import { enable_grad } from "./autograd.js";
 import { prepared, vectorJacobian, standardBasis, mapRows, vmapRows } from "./differentiate.js";
 import { lifted } from "./vmap.js";
+import { forwardPass, tangentOf, withTangent } from "./dual.js";
 import { zeros } from "./create.js";
 import { checkOptions } from "./options.js";
 import { describe, fail } from "./shape.js";
@@ -99,14 +100,14 @@ export function jvp(func: Fn, inputs: Inputs, v?: Inputs | null, options: Functi
 export function jacobian(func: Fn, inputs: Inputs, options: JacobianOptions = {}): Tensor | Tensor[] | Tensor[][] {
   const op = "jacobian";
   checkOptions(op, options, { ...OPTIONS, vectorize: "boolean", strategy: { expected: "'reverse-mode'", test: (s) => typeof s === "string" } });
-  if ((options.strategy ?? "reverse-mode") !== "reverse-mode") {
-    fail(op, "strategy 'forward-mode' is not supported yet; wg.func.jacfwd computes the Jacobian in forward mode " +
-      "(all input elements in one batched pass)");
+  const forward = (options.strategy ?? "reverse-mode") === "forward-mode";
+  if (forward && !options.vectorize) {
+    fail(op, "Computing Jacobian using forward-AD or forward-over-reverse Hessian is only implemented for `vectorize=True`.");
   }
   const create = options.create_graph ?? false, strict = options.strict ?? false;
   const xs = prepared(asList(op, "inputs", inputs), create);
   const { raw, outs } = evaluate(op, func, xs);
-  const blocks = outs.map((out, j) => {
+  const blocks = forward ? forwardBlocks(op, func, xs, outs) : outs.map((out, j) => {
     // vectorize: every row in one batched sweep, of func evaluated again on the inputs lifted
     // to the batch (vmap); else one sweep per output element
     const rows = options.vectorize
@@ -119,6 +120,24 @@ export function jacobian(func: Fn, inputs: Inputs, options: JacobianOptions = {}
   });
   const perOutput = blocks.map((b) => (Array.isArray(inputs) ? b : b[0]));
   return (Array.isArray(raw) ? perOutput : perOutput[0]) as Tensor | Tensor[] | Tensor[][];
+}
+
+// The Jacobian's blocks [output][input] by forward mode: every column J e_i in one batched
+// pass, func's tangents with each input element's one-hot tangent.
+function forwardBlocks(op: string, func: Fn, xs: Tensor[], outs: Tensor[]): Tensor[][] {
+  const columns = vmapRows(standardBasis(xs), (tangents) => forwardPass(`${op}(func, inputs, strategy="forward-mode")`, () => {
+    const { outs: pushed } = evaluate(op, func, xs.map((x, i) => withTangent(x, tangents[i])));
+    return pushed.map((o) => tangentOf(o) ?? zeros(o.shape, { dtype: o.dtype }));
+  }));
+  const numels = xs.map((x) => x.numel());
+  return columns.map((c, j) => {
+    let start = 0;
+    return xs.map((x, k) => {
+      const piece = c.narrow(0, start, numels[k]).movedim(0, -1);
+      start += numels[k];
+      return piece.reshape([...outs[j].shape, ...x.shape]);
+    });
+  });
 }
 
 // func's single output, checked to be a scalar (hessian, vhp and hvp differentiate it twice).

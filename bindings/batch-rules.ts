@@ -7,8 +7,8 @@ import { core, ops } from "./core.js";
 import { OPS } from "./generated/ops.js";
 import { MAX_DIMS } from "./shape.js";
 import {
-  aligned, batchDims, param, physicalShape, readScratch, reshaped, setParam, setRules, unbatched, view, writeScratch,
-  type Call, type Rule,
+  aligned, batchDims, param, physicalShape, physicalStrides, readScratch, reshaped, setParam, setRules, unbatched, view,
+  writeScratch, type Call, type Rule,
 } from "./batching.js";
 
 const inputCount = (call: Call) => OPS[call.op].inputs.length;
@@ -60,6 +60,7 @@ const elementwise: Rule = (call) => {
 const dims: Rule = (call) => {
   const rule = OPS[call.op].batch as { dims?: string[]; masks?: string[]; rank?: string; outs?: string[]; expand?: boolean };
   const args = call.args.slice(), temps: number[] = [];
+  const writeShape = rule.rank !== undefined ? batchedScratchShape(call, args, rule.rank) : null; // read before views write scratch
   // a 0-d example's dim 0 is no dim at all: it gets one of size 1 (dropped again from an
   // output shaped as the input)
   const scalar = (rule.dims?.length ?? 0) > 0 && logicalRank(args[0]) === 0;
@@ -67,7 +68,6 @@ const dims: Rule = (call) => {
     args[0] = aligned(args[0], call.levels, 1);
     temps.push(args[0]);
   }
-  const writeShape = rule.rank !== undefined ? batchedScratchShape(call, args, rule.rank) : null;
   for (const d of rule.dims ?? []) setParam(args, call.op, d, param(call, d) + call.k);
   for (const m of rule.masks ?? []) setParam(args, call.op, m, param(call, m) << call.k);
   if (rule.expand) alignedInputs(call, args, temps, true, undefined, rule.outs);
@@ -171,7 +171,7 @@ const matmul: Rule = (call) => {
     const lift = (id: number, r: number, rows: number, cols: number) => {
       const full = keep(aligned(id, call.levels, 3 - r, true)); // [..., 1 or s, rows, cols]
       const expanded = physicalShape(full)[k] === batch ? full
-        : keep(view(full, [...call.sizes, batch, rows, cols], physicalStridesOf(full).map((s, d) => (d === k ? 0 : s)), ops.opExpand));
+        : keep(view(full, [...call.sizes, batch, rows, cols], physicalStrides(full).map((s, d) => (d === k ? 0 : s)), ops.opExpand));
       return keep(reshaped(expanded, [call.sizes.reduce((p, s) => p * s, 1) * batch, rows, cols]));
     };
     const product = keep(unbatched(() => call.entry(lift(a, ra, m, shapeA[ra - 1]), lift(b, rb, shapeB[rb - 2], n))));
@@ -180,7 +180,6 @@ const matmul: Rule = (call) => {
     for (const t of temps) core.releaseTensor(t);
   }
 };
-const physicalStridesOf = (id: number) => Array.from({ length: core.rankOf(id) }, (_, d) => core.strideOfDim(id, d));
 
 // a . b of vectors: their product summed along the last dim.
 const dot: Rule = (call) => {
@@ -268,7 +267,7 @@ function gatherAlong(call: Call, self: number, index: number, d: number, take: (
     const spreadView = reshaped(i, spread);
     temps.push(spreadView);
     const outShape = targetShape.map((size, e) => (e === d + k ? n : size));
-    const strides = physicalStridesOf(spreadView).map((st, e) => (spread[e] === outShape[e] ? st : 0));
+    const strides = physicalStrides(spreadView).map((st, e) => (spread[e] === outShape[e] ? st : 0));
     const expanded = view(spreadView, outShape, strides, ops.opExpand);
     temps.push(expanded);
     const contiguous = unbatched(() => ops.opContiguous(expanded));

@@ -10,8 +10,10 @@ import { core, ops, readScratch, setBatchHook, writeScratch, type BatchHook } fr
 import { OPS, type OpName } from "./generated/ops.js";
 import { MAX_DIMS } from "./shape.js";
 
-/** The batch size of each vmap level running, outermost first. */
+/** The batch size of each vmap level running, outermost first, and what its random ops do. */
 export const levels: number[] = [];
+export type Randomness = "error" | "same" | "different";
+const randomness: Randomness[] = [];
 
 type Entry = (...args: number[]) => number;
 
@@ -135,15 +137,38 @@ const dispatch: BatchHook = (op, entry, args) => {
 };
 
 /** Enters a vmap level of batch size `size`; returns its level number. */
-export function enterLevel(size: number): number {
+export function enterLevel(size: number, random: Randomness = "error"): number {
   levels.push(size);
+  randomness.push(random);
   setBatchHook(dispatch);
   return levels.length - 1;
 }
 
 export function exitLevel(): void {
   levels.pop();
+  randomness.pop();
   setBatchHook(levels.length > 0 ? dispatch : null);
+}
+
+/**
+ * The levels a random op samples one value per example of (its result batched there): the
+ * levels of randomness "different"; none for "same" (one value for all) or outside vmap.
+ * Throws in "error" mode, functorch's default.
+ */
+export function randomLevels(op: string): number {
+  if (levels.length === 0) return 0;
+  if (randomness[randomness.length - 1] === "error") {
+    throw new Error(`vmap: called random operation ${op}() while in randomness error mode. Please either use the ` +
+      "'same' or 'different' randomness flags on vmap or perform the randomness operation out of vmap");
+  }
+  return randomness.reduce((bits, mode, l) => (mode === "different" ? bits | (1 << l) : bits), 0);
+}
+
+/** A view of id (its batch dims first, unmarked) marked batched at the levels `bits`. */
+export function markedBatched(id: number, bits: number): number {
+  const out = view(id, physicalShape(id), physicalStrides(id));
+  core.setBatch(out, bits);
+  return out;
 }
 
 /**

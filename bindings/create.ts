@@ -10,6 +10,7 @@ import { core, heapOf, dataIndex } from "./core.js";
 import { Tensor, allocate } from "./tensor.js";
 import { type Shape, checkShape, describe, fail, numelOf } from "./shape.js";
 import { normal, uniform } from "./random.js";
+import { markedBatched, randomLevels, sizesOf } from "./batching.js";
 import { type OptionSpec, checkOptions } from "./options.js";
 import { DTYPES, type DType, get_default_dtype, isFloating } from "./dtype.js";
 
@@ -190,9 +191,20 @@ export function sampled(op: string, args: SizeArgs, draw: () => number): Tensor 
   if (options?.dtype !== undefined && !isFloating(options.dtype)) {
     fail(op, `"${op}" is only implemented for floating dtypes, got ${options.dtype}`);
   }
-  const values = new Float64Array(numelOf(shape));
+  return randomTensor(op, shape, draw, options);
+}
+
+/** A tensor of draws; under vmap one per example, or one for all, or refused (vmap's randomness). */
+export function randomTensor(op: string, shape: number[], draw: () => number, options?: CreateOptions): Tensor {
+  const levels = randomLevels(op);
+  const drawn = levels === 0 ? shape : [...sizesOf(levels), ...shape];
+  const values = new Float64Array(numelOf(drawn));
   for (let i = 0; i < values.length; i++) values[i] = draw();
-  return fromValues(shape, values, options);
+  const t = fromValues(drawn, values, options);
+  if (levels === 0) return t;
+  const batched = new Tensor(markedBatched(t._live(op), levels), shape, t.dtype);
+  t.dispose();
+  return batched;
 }
 
 /** Uniform samples in [0, 1). Seed with manual_seed(). */

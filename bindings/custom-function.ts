@@ -78,9 +78,15 @@ interface FunctionClass {
 }
 
 // inputs: per tensor argument, its position among the arguments, its core id (which the
-// node itself keeps alive), shape and dtype
+// node itself keeps alive), shape and dtype. A call of several outputs makes a node per
+// differentiable output, sharing one call: each node's backward runs the user's with its
+// output's gradient and zeros for the others (backward is linear in them), and the saved
+// tensors are released once every node has run.
 interface Input { arg: number; id: number; shape: number[]; dtype: Tensor["dtype"] }
-interface Node { fn: FunctionClass; ctx: FunctionCtx; args: number; inputs: Input[] }
+/** What apply returns: an array when forward returns one, else the tensor. */
+type Outputs<C extends FunctionClass> = ReturnType<C["forward"]> extends readonly unknown[] ? Tensor[] : Tensor;
+interface CallOf { fn: FunctionClass; ctx: FunctionCtx; args: number; inputs: Input[]; outputs: Input[]; pending: number }
+interface Node { call: CallOf; output: number }
 // the custom nodes by core id, until their backward has run (or the id is used again)
 const nodes = new Map<number, Node>();
 
@@ -99,8 +105,9 @@ export class Function {
   }
 
   /**
-   * The output's tangent from the inputs' (forward mode): one argument per argument of
-   * forward, a tangent for each tensor (zeros where it has none) and null for the others.
+   * The output's tangent (an array of them for several outputs) from the inputs' (forward
+   * mode): one argument per argument of forward, a tangent for each tensor (zeros where it
+   * has none) and null for the others.
    */
   static jvp(ctx: FunctionCtx, ...tangents: unknown[]): unknown {
     void ctx; void tangents;
@@ -108,15 +115,18 @@ export class Function {
       "forward mode AD: write static jvp(ctx, ...tangents) in the subclass");
   }
 
-  /** Runs forward(ctx, ...args) and records its output as a node of the graph. */
-  static apply(this: FunctionClass, ...args: unknown[]): Tensor {
+  /**
+   * Runs forward(ctx, ...args) and records its output (a tensor, or an array of them) as a
+   * node of the graph.
+   */
+  static apply<C extends FunctionClass>(this: C, ...args: unknown[]): Outputs<C> {
     const name = this.name;
     const recording = is_grad_enabled();
     const inputs = args.flatMap((a, i): [number, Tensor][] => (a instanceof Tensor ? [[i, a]] : []));
     const ctx = new FunctionCtx(args.map((a) => recording && a instanceof Tensor && a.requires_grad));
     const dual = core.inDualLevel() !== 0 && inputs.some(([, t]) => core.hasTangent(t._live(`${name}.apply`)) !== 0);
     let out: unknown;
-    if (dual) core.pushTangents(false); // the output's tangent is jvp's, not forward's ops'
+    if (dual) core.pushTangents(false); // the outputs' tangents are jvp's, not forward's ops'
     try {
       out = no_grad(() => this.forward(ctx, ...(args as never[])));
     } catch (error) {
@@ -124,34 +134,48 @@ export class Function {
     } finally {
       if (dual) core.pushTangents(true);
     }
-    if (!(out instanceof Tensor)) {
-      throw new TypeError(`${name}.forward() must return a Tensor, got ${describe(out)} (Functions of several outputs are not supported)`);
-    }
-    const owned = (t: Tensor) => (inputs.some(([, x]) => x === t) || t._base !== null || !t.is_leaf ? no_grad(() => t.clone()) : t);
-    if (!recording || ctx._nonDifferentiable.has(out) || !isFloating(out.dtype) || !inputs.some(([, t]) => t.requires_grad)) {
-      const result = dual && isFloating(out.dtype) && !ctx._nonDifferentiable.has(out) ? withTangent(this, ctx, args, owned(out)) : out;
-      ctx._release(); // no backward will read them
-      return result;
-    }
-    // the node needs a tensor of its own: a copy when forward returned an argument or a view
-    const result = owned(out);
-    if (dual) withTangent(this, ctx, args, result);
-    if (inputs.length > SCRATCH_INTS) throw new RangeError(`${name}.apply(): at most ${SCRATCH_INTS} tensor arguments are supported`);
-    const scratch = heapI32(), base = scratchByteOffset >>> 2;
-    inputs.forEach(([, t], k) => { scratch[base + k] = t._live(`${name}.apply`); });
-    const id = result._live(`${name}.apply`);
-    core.recordCustom(id, inputs.length);
-    nodes.set(id, {
-      fn: this, ctx, args: args.length,
-      inputs: inputs.map(([arg, t]) => ({ arg, id: t._live(`${name}.apply`), shape: t.shape, dtype: t.dtype })),
+    const many = Array.isArray(out);
+    const outs = (many ? out : [out]) as unknown[];
+    outs.forEach((o, i) => {
+      if (!(o instanceof Tensor)) {
+        throw new TypeError(`${name}.forward() must return a Tensor or an array of Tensors, got ${describe(o)}${many ? ` at index ${i}` : ""}`);
+      }
     });
-    customNames.set(id, `${name}Backward`);
-    return result;
+    if (outs.length === 0) throw new TypeError(`${name}.forward() returned no tensors`);
+    const differentiable = (outs as Tensor[]).map((o) => isFloating(o.dtype) && !ctx._nonDifferentiable.has(o));
+    const records = recording && inputs.some(([, t]) => t.requires_grad) && differentiable.some(Boolean);
+    // each output that becomes a node (or gets a tangent) needs a tensor of its own: a copy
+    // when forward returned an argument, a view, or the same tensor twice
+    const results = (outs as Tensor[]).map((o, i) => (differentiable[i] && (records || dual) &&
+      (inputs.some(([, x]) => x === o) || o._base !== null || !o.is_leaf || outs.indexOf(o) !== i) ? no_grad(() => o.clone()) : o));
+    if (dual) withTangents(this, ctx, args, results, differentiable);
+    const returned = (many ? results : results[0]) as Outputs<C>;
+    if (!records) {
+      ctx._release(); // no backward will read them
+      return returned;
+    }
+    if (inputs.length > SCRATCH_INTS) throw new RangeError(`${name}.apply(): at most ${SCRATCH_INTS} tensor arguments are supported`);
+    const describeTensor = ([arg, t]: [number, Tensor]): Input => ({ arg, id: t._live(`${name}.apply`), shape: t.shape, dtype: t.dtype });
+    const call: CallOf = {
+      fn: this, ctx, args: args.length, inputs: inputs.map(describeTensor),
+      outputs: results.map((r, i) => describeTensor([i, r])), pending: 0,
+    };
+    results.forEach((result, output) => {
+      if (!differentiable[output]) return;
+      const scratch = heapI32(), base = scratchByteOffset >>> 2;
+      inputs.forEach(([, t], k) => { scratch[base + k] = t._live(`${name}.apply`); });
+      const id = result._live(`${name}.apply`);
+      core.recordCustom(id, inputs.length);
+      nodes.set(id, { call, output });
+      customNames.set(id, `${name}Backward`);
+      call.pending++;
+    });
+    return returned;
   }
 }
 
-// Gives out the tangent fn.jvp computes from the arguments' tangents; returns out.
-function withTangent(fn: FunctionClass, ctx: FunctionCtx, args: unknown[], out: Tensor): Tensor {
+// Gives each differentiable output the tangent fn.jvp computes from the arguments' tangents.
+function withTangents(fn: FunctionClass, ctx: FunctionCtx, args: unknown[], outs: Tensor[], differentiable: boolean[]): void {
   const name = fn.name;
   const tangents = args.map((a) => {
     if (!(a instanceof Tensor)) return null;
@@ -166,13 +190,20 @@ function withTangent(fn: FunctionClass, ctx: FunctionCtx, args: unknown[], out: 
   } finally {
     ctx._forSaved = null;
   }
-  if (!(given instanceof Tensor)) throw new TypeError(`${name}.jvp() must return a Tensor, got ${describe(given)}`);
-  if (given.shape.join() !== out.shape.join()) {
-    throw new Error(`${name}.jvp() returned a tangent of shape ${formatShape(given.shape)} for an output of shape ${formatShape(out.shape)}`);
+  const list = outs.length === 1 && !Array.isArray(given) ? [given] : given;
+  if (!Array.isArray(list) || list.length !== outs.length) {
+    throw new TypeError(`${name}.jvp() must return one tangent per output of forward (${outs.length}), got ${describe(given)}`);
   }
-  const typed = given.dtype === out.dtype ? given : given.to(out.dtype);
-  core.setTangentOf(out._live(`${name}.apply`), typed._live(`${name}.jvp`));
-  return out;
+  outs.forEach((out, i) => {
+    const t = list[i];
+    if (!differentiable[i] || t === null || t === undefined) return;
+    if (!(t instanceof Tensor)) throw new TypeError(`${name}.jvp() must return Tensors, got ${describe(t)} at index ${i}`);
+    if (t.shape.join() !== out.shape.join()) {
+      throw new Error(`${name}.jvp() returned a tangent of shape ${formatShape(t.shape)} for an output of shape ${formatShape(out.shape)}`);
+    }
+    const typed = t.dtype === out.dtype ? t : t.to(out.dtype);
+    core.setTangentOf(out._live(`${name}.apply`), typed._live(`${name}.jvp`));
+  });
 }
 
 // An error from the user's code, with the Function's name in front.
@@ -189,20 +220,21 @@ setCustomRunner((t: number, g: number): number => {
     reportHookFailure(new Error("a custom Function's node has no context any more (was it differentiated already?)"));
     return -1;
   }
-  const { fn, ctx, inputs } = node;
+  const { call, output } = node;
+  const { fn, ctx, inputs } = call;
   const name = `${fn.name}Backward`;
   return keepingScratch(() => {
     try {
-      const grad = handleFor(g);
+      const grads = call.outputs.map((o, i) => (i === output ? handleFor(g) : zeros(o.shape, { dtype: o.dtype })));
       let given: unknown;
       try {
-        given = fn.backward(ctx, grad);
+        given = fn.backward(ctx, ...grads);
       } catch (error) {
         throw withContext(error, `${fn.name}.backward()`);
       }
       const list = Array.isArray(given) ? given : [given];
-      if (list.length !== node.args) {
-        throw new Error(`function ${name} returned an incorrect number of gradients (expected ${node.args}, got ${list.length})`);
+      if (list.length !== call.args) {
+        throw new Error(`function ${name} returned an incorrect number of gradients (expected ${call.args}, got ${list.length})`);
       }
       inputs.forEach(({ arg, id, shape: inputShape, dtype }, k) => {
         if (!ctx.needs_input_grad[arg] || !core.requiresGradOf(id)) return;
@@ -218,7 +250,7 @@ setCustomRunner((t: number, g: number): number => {
       });
       if (!sweepRetainsGraph()) {
         nodes.delete(t);
-        ctx._release();
+        if (--call.pending === 0) ctx._release(); // every output's node has run
       }
       return 0;
     } catch (error) {

@@ -3,10 +3,11 @@
 // Integer results are int32 where PyTorch's are int64.
 
 import type { Tensor } from "./tensor.js";
-import { fromValues, linspace, zeros, sampled, parseSize, likeShape, checkNumber, CREATE_OPTIONS, type CreateOptions, type SizeArgs } from "./create.js";
+import { fromValues, linspace, zeros, sampled, randomTensor, parseSize, likeShape, checkNumber, CREATE_OPTIONS, type CreateOptions, type SizeArgs } from "./create.js";
 import { checkOptions } from "./options.js";
 import { fail, numelOf } from "./shape.js";
 import { uniform, normal } from "./random.js";
+import { randomLevels } from "./batching.js";
 
 /** The n x m identity (m = n by default). */
 export function eye(n: number, m?: number | CreateOptions, options?: CreateOptions): Tensor {
@@ -60,15 +61,14 @@ export function randint(...args: (number | number[] | CreateOptions | undefined)
   const lo = Math.ceil(low as number), hi = Math.ceil(high as number);
   if (hi <= lo) fail("randint", `random_ expects 'from' to be less than 'to', but got from=${lo} >= to=${hi}`);
   const { shape } = parseSize("randint", [size]);
-  const values = new Float64Array(numelOf(shape));
-  for (let i = 0; i < values.length; i++) values[i] = lo + Math.floor(uniform() * (hi - lo));
-  return fromValues(shape, values, { dtype: "int32", ...options });
+  return randomTensor("randint", shape, () => lo + Math.floor(uniform() * (hi - lo)), { dtype: "int32", ...options });
 }
 
 /** A random permutation of 0 .. n-1, int32 unless options say otherwise. */
 export function randperm(n: number, options?: CreateOptions): Tensor {
   checkOptions("randperm", options, CREATE_OPTIONS);
   if (!Number.isInteger(n) || n < 0) fail("randperm", `n must be non-negative, got ${n}`);
+  if (randomLevels("randperm") !== 0) fail("randperm", "vmap: randomness 'different' is not supported by randperm; draw the permutations outside vmap");
   const values = Float64Array.from({ length: n }, (_, i) => i);
   for (let i = n - 1; i > 0; i--) { // Fisher-Yates
     const j = Math.floor(uniform() * (i + 1));

@@ -5,7 +5,9 @@
 
 import { Tensor } from "./tensor.js";
 import { core, ops } from "./core.js";
-import { aligned, batchDims, enterLevel, exitLevel, levels, physicalShape, physicalStrides, unbatched, view } from "./batching.js";
+import {
+  aligned, batchDims, enterLevel, exitLevel, levels, physicalShape, physicalStrides, unbatched, view, type Randomness,
+} from "./batching.js";
 import { tree_flatten, tree_unflatten, leafPath, type TreeSpec } from "./pytree.js";
 import { isContiguousLayout } from "./views.js";
 import { describe, fail } from "./shape.js";
@@ -19,6 +21,11 @@ export interface VmapOptions {
   in_dims?: Dims;
   /** Per output (an array), or for all: where the mapped dim goes in the results (default 0). */
   out_dims?: Dims;
+  /**
+   * What random ops (rand, randn, dropout, ...) do inside: "error" (the default, as
+   * functorch's), "same" (one draw shared by every example) or "different" (one per example).
+   */
+  randomness?: Randomness;
 }
 
 const MAX_LEVELS = 16;
@@ -29,9 +36,14 @@ const MAX_LEVELS = 16;
  */
 export function vmap<F extends (...args: never[]) => unknown>(f: F, in_dims?: Dims | VmapOptions, out_dims?: Dims): F {
   if (typeof f !== "function") throw new TypeError(`vmap(f): f must be a function, got ${describe(f)}`);
-  let inDims: Dims = 0, outDims: Dims = 0;
-  if (in_dims !== null && typeof in_dims === "object" && !Array.isArray(in_dims) && ("in_dims" in in_dims || "out_dims" in in_dims)) {
+  let inDims: Dims = 0, outDims: Dims = 0, random: Randomness = "error";
+  if (in_dims !== null && typeof in_dims === "object" && !Array.isArray(in_dims) &&
+    ("in_dims" in in_dims || "out_dims" in in_dims || "randomness" in in_dims)) {
     const options = in_dims as VmapOptions;
+    random = options.randomness ?? "error";
+    if (!["error", "same", "different"].includes(random)) {
+      throw new TypeError(`vmap(f): Only allowed values for randomness are 'error', 'different', or 'same'. Got ${describe(random)}`);
+    }
     inDims = options.in_dims === undefined ? 0 : options.in_dims;
     outDims = options.out_dims === undefined ? 0 : options.out_dims;
   } else {
@@ -39,7 +51,7 @@ export function vmap<F extends (...args: never[]) => unknown>(f: F, in_dims?: Di
     outDims = out_dims === undefined ? 0 : out_dims;
   }
   const api = `vmap(${f.name || "f"}, in_dims=${JSON.stringify(inDims)}, ...)(<inputs>)`;
-  return ((...args: unknown[]) => mapped(api, f as unknown as (...a: unknown[]) => unknown, args, inDims, outDims)) as unknown as F;
+  return ((...args: unknown[]) => mapped(api, f as unknown as (...a: unknown[]) => unknown, args, inDims, outDims, random)) as unknown as F;
 }
 
 // The dim of each leaf of tree, given dims for it (a prefix of its structure).
@@ -111,7 +123,8 @@ export function lifted(t: Tensor): Tensor {
   return handle(out, t.dtype, null);
 }
 
-function mapped(api: string, f: (...a: unknown[]) => unknown, args: unknown[], inDims: Dims, outDims: Dims): unknown {
+function mapped(api: string, f: (...a: unknown[]) => unknown, args: unknown[], inDims: Dims, outDims: Dims,
+  random: Randomness): unknown {
   if (levels.length >= MAX_LEVELS) fail(api, `at most ${MAX_LEVELS} vmaps can nest`);
   const [leaves, spec] = tree_flatten(args);
   const dims = Array.isArray(inDims) ? dimsOfLeaves(api, inDims.length === args.length ? inDims : fail(api,
@@ -135,7 +148,7 @@ function mapped(api: string, f: (...a: unknown[]) => unknown, args: unknown[], i
     size = n;
   });
   if (size === -1) fail(api, "At least one of the inputs must be a Tensor mapped over (all in_dims are None)");
-  const level = enterLevel(size);
+  const level = enterLevel(size, random);
   const bit = 1 << level;
   try {
     const inner = leaves.map((leaf, i) => {

@@ -9,7 +9,7 @@ import { dirname, join } from "node:path";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 // Budgets in gzipped KiB, a little above today's sizes; the wasm core is most of each (see
 // the README's "Size" section for what it holds and the target).
-const BUDGETS = { "index.js": 225, "nn/index.js": 205, "optim.js": 170, "data.js": 175 };
+const BUDGETS = { "index.js": 240, "nn/index.js": 210, "optim.js": 175, "data.js": 180 };
 
 let over = false;
 for (const [entry, budget] of Object.entries(BUDGETS)) {

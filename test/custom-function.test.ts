@@ -106,7 +106,7 @@ describe("refusals name the Function", () => {
     class BadForward extends autograd.Function {
       static override forward() { return 3; }
     }
-    expect(() => BadForward.apply(f64([1]))).toThrow("BadForward.forward() must return a Tensor, got number 3");
+    expect(() => BadForward.apply(f64([1]))).toThrow("BadForward.forward() must return a Tensor or an array of Tensors, got number 3");
     class NoBackward extends autograd.Function {
       static override forward(_ctx: FunctionCtx, x: Tensor) { return x.mul(2); }
     }
@@ -193,6 +193,75 @@ describe("forward mode through a custom Function", () => {
       expect(Array.from(tangent.toTypedArray())).toEqual([3, 4]);
       const [g] = grad(tangent.mul(a).sum(), [a]); // d/da sum(b * a) = b
       expect(Array.from(g!.toTypedArray())).toEqual([3, 4]);
+    });
+  });
+});
+
+describe("custom Functions of several outputs", () => {
+  // [sin x, cos x]: backward gets one gradient per output (zeros for an unused one)
+  class SinCos extends autograd.Function {
+    static override forward(ctx: FunctionCtx, x: Tensor) { ctx.save_for_backward(x); return [x.sin(), x.cos()]; }
+    static override backward(ctx: FunctionCtx, gs: Tensor, gc: Tensor) {
+      const [x] = ctx.saved_tensors;
+      return gs.mul(x.cos()).sub(gc.mul(x.sin()));
+    }
+    static override jvp(ctx: FunctionCtx, t: Tensor) {
+      const [x] = ctx.saved_tensors;
+      return [t.mul(x.cos()), t.mul(x.sin()).neg()];
+    }
+  }
+  // the largest element and where it is: the index is not differentiable
+  class MaxAt extends autograd.Function {
+    static override forward(ctx: FunctionCtx, x: Tensor) {
+      const { values, indices } = x.max(0, true);
+      ctx.save_for_backward(indices);
+      ctx.shape = x.shape;
+      ctx.mark_non_differentiable(indices);
+      return [values, indices];
+    }
+    static override backward(ctx: FunctionCtx, g: Tensor) {
+      const [indices] = ctx.saved_tensors;
+      const zeros = tensor(new Float64Array((ctx.shape as number[])[0]));
+      const grad = zeros.scatter(0, indices, g);
+      zeros.dispose();
+      return grad;
+    }
+  }
+  const xs = [0.3, -1.2, 2.0];
+  const f64 = (values: number[]) => tensor(Float64Array.from(values));
+
+  test("the gradient through both outputs, or one, is the closed form's; gradcheck agrees", () => {
+    const x = f64(xs).requires_grad_();
+    const [s, c] = SinCos.apply(x);
+    expect(s.grad_fn!.name()).toBe("SinCosBackward");
+    s.mul(2).add(c.mul(3)).sum().backward();
+    expect(Array.from(x.grad!.toTypedArray())).toEqual(xs.map((v) => 2 * Math.cos(v) - 3 * Math.sin(v)));
+    x.grad = null;
+    SinCos.apply(x)[1].sum().backward(); // only cos used
+    expect(Array.from(x.grad!.toTypedArray())).toEqual(xs.map((v) => -Math.sin(v)));
+    expect(gradcheck((t) => SinCos.apply(t), [f64(xs).requires_grad_()], { check_forward_ad: true })).toBe(true);
+  });
+
+  test("a non-differentiable output does not require grad, and the saved tensors go once every node ran", () => {
+    const x = f64(xs).requires_grad_();
+    const before = memory().tensors;
+    scope(() => {
+      const [value, index] = MaxAt.apply(x);
+      expect(index.requires_grad).toBe(false);
+      expect(index.dtype).toBe("int32");
+      value.sum().backward();
+      expect(Array.from(x.grad!.toTypedArray())).toEqual([0, 0, 1]);
+      x.grad = null;
+    });
+    expect(memory().tensors).toBe(before);
+  });
+
+  test("jvp gives each output its tangent", () => {
+    autograd.forward_ad.dual_level(() => {
+      const x = autograd.forward_ad.make_dual(f64(xs), f64([1, 2, 3]));
+      const [s, c] = SinCos.apply(x).map((o) => autograd.forward_ad.unpack_dual(o).tangent!);
+      expect(Array.from(s.toTypedArray())).toEqual(xs.map((v, i) => (i + 1) * Math.cos(v)));
+      expect(Array.from(c.toTypedArray())).toEqual(xs.map((v, i) => -(i + 1) * Math.sin(v)));
     });
   });
 });

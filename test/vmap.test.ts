@@ -3,7 +3,7 @@
 // of batched inputs gives the stack of f on each example, to float64 rounding; also its
 // compositions with grad, jvp and itself, and its refusals.
 import { describe, expect, test } from "vitest";
-import { func, grad, searchsorted, stack, tensor, type Tensor } from "../bindings/index.js";
+import { func, grad, manual_seed, nn, rand, randint, randn, searchsorted, stack, tensor, type Tensor } from "../bindings/index.js";
 import { OPS, type OpName } from "../bindings/generated/ops.js";
 import { binaryCases, otherCases, rng, sample, unaryCases, type Case } from "./op-cases.js";
 import fixture from "./fixtures/vmap.json" with { type: "json" };
@@ -144,5 +144,26 @@ describe("vmap against functorch 1.13 (test/fixtures/generate_vmap.py)", () => {
   };
   test.each(fixture as { name: string; inputs: Encoded[]; out: Tree }[])("$name", (c) => {
     expectTree(CASES[c.name](...c.inputs.map(decode)), c.out, c.name);
+  });
+});
+
+describe("random ops inside vmap follow its randomness", () => {
+  const X = tensor([[1, 2], [3, 4], [5, 6]], { dtype: "float64" });
+  test("error by default, one draw for all with 'same', one per example with 'different'", () => {
+    expect(() => vmap((x: Tensor) => x.add(randn([2], { dtype: "float64" })))(X)).toThrow(/called random operation randn\(\) while in randomness error mode/);
+    const same = vmap((x: Tensor) => x.sub(x).add(rand([2], { dtype: "float64" })), { randomness: "same" })(X);
+    const rows = [0, 1, 2].map((b) => Array.from(same.select(0, b).toTypedArray()));
+    expect(rows[1]).toEqual(rows[0]);
+    expect(rows[2]).toEqual(rows[0]);
+    manual_seed(5);
+    const different = vmap((x: Tensor) => x.sub(x).add(rand([2], { dtype: "float64" })), { randomness: "different" })(X);
+    manual_seed(5);
+    const drawn = rand([3, 2], { dtype: "float64" }); // the same draws, one row per example
+    expectSame(different, drawn, "per-example draws");
+    const ints = vmap(() => randint(0, 10, [4]), { in_dims: null, randomness: "different" });
+    expect(() => ints()).toThrow(/At least one of the inputs must be a Tensor mapped over/);
+    const dropped = vmap((x: Tensor) => nn.functional.dropout(x, { p: 0.5 }), { randomness: "different" })(X);
+    expect(dropped.shape).toEqual([3, 2]);
+    expect(() => vmap((x: Tensor) => x, { randomness: "sometimes" as "same" })(X)).toThrow(/Only allowed values for randomness/);
   });
 });
