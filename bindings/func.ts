@@ -19,6 +19,7 @@ import { jacfwd } from "./func-forward.js";
 
 export { jvp, jacfwd } from "./func-forward.js";
 export { vmap } from "./vmap.js";
+export { functional_call } from "./func-module.js";
 export type { Dims, VmapOptions } from "./vmap.js";
 export type { TensorTree, Argnums, AuxOptions, TransformOptions, ArgsAt, OutputOf, AuxOf, JacobianOf } from "./func-core.js";
 export type { JvpOptions } from "./func-forward.js";

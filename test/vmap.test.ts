@@ -167,3 +167,24 @@ describe("random ops inside vmap follow its randomness", () => {
     expect(() => vmap((x: Tensor) => x, { randomness: "sometimes" as "same" })(X)).toThrow(/Only allowed values for randomness/);
   });
 });
+
+describe("per-example gradients of a model: vmap(grad(...)) over func.functional_call", () => {
+  test("equal the gradients of each example's own backward", () => {
+    manual_seed(3);
+    const model = new nn.Sequential(new nn.Linear(3, 4), new nn.Tanh(), new nn.Linear(4, 1)).double();
+    const params = Object.fromEntries(model.named_parameters().map(([name, p]) => [name, p.detach()]));
+    const X = tensor(sample([5, 3], "any", rng(8)), { shape: [5, 3] });
+    const Y = tensor(sample([5, 1], "any", rng(9)), { shape: [5, 1] });
+    const loss = (ps: Record<string, Tensor>, x: Tensor, y: Tensor) =>
+      nn.functional.mse_loss(func.functional_call(model, ps, [x.unsqueeze(0)]) as Tensor, y.unsqueeze(0));
+    const perExample = vmap(func.grad(loss), [null, 0, 0])(params, X, Y) as Record<string, Tensor>;
+    for (let b = 0; b < 5; b++) {
+      model.zero_grad();
+      nn.functional.mse_loss(model.call(X.index(`${b}:${b + 1}`)), Y.index(`${b}:${b + 1}`)).backward();
+      for (const [name, p] of model.named_parameters()) expectSame(perExample[name].select(0, b), p.grad!, `${name}, example ${b}`);
+    }
+    expect(model.named_parameters().every(([, p]) => p instanceof nn.Parameter)).toBe(true); // restored
+    expect(() => func.functional_call(model, { "0.weigth": params["0.weight"] }, [X])).toThrow("Unexpected key(s): '0.weigth'.");
+    expect(() => func.functional_call(model, {}, [X], { strict: true })).toThrow(/Missing key\(s\): '0.weight'/);
+  });
+});
