@@ -166,11 +166,16 @@ function mapped(api: string, f: (...a: unknown[]) => unknown, args: unknown[], i
       : dimsOfLeaves(api, outDims, result, "the outputs");
     const stacked = outs.map((o, i) => {
       if (!(o instanceof Tensor)) {
-        fail(api, `vmap: f must only return Tensors, got type ${describe(o)} (at ${leafPath(outSpec, i)}). ` +
+        fail(api, `f must only return Tensors, got type ${describe(o)} (at ${leafPath(outSpec, i)}). ` +
           "Did you mean to set out_dims= to None for this output?");
       }
       const d0 = outDimsOf[i];
-      if (d0 === null) fail(api, "out_dims None is only supported for outputs that do not depend on the mapped inputs");
+      if (d0 === null) {
+        if (core.batchOf(o._live("vmap")) & bit) {
+          fail(api, `out_dims is None for an output (at ${leafPath(outSpec, i)}) that depends on the mapped inputs; give it a dim`);
+        }
+        return { o, d: null };
+      }
       const d = d0 < 0 ? d0 + o.ndim + 1 : d0;
       if (d < 0 || d > o.ndim) fail(api, `out_dim ${d0} is out of range for an output of ${o.ndim} dims`);
       return { o, d };
@@ -178,6 +183,7 @@ function mapped(api: string, f: (...a: unknown[]) => unknown, args: unknown[], i
     exitLevel();
     // after the level: each output's batch dim (or, if it has none, a broadcast one) at its out_dim
     return tree_unflatten(stacked.map(({ o, d }) => {
+      if (d === null) return o; // the same for every example, returned once
       const id = o._live("vmap");
       const own = core.batchOf(id);
       if (!(own & bit)) return o.unsqueeze(d).expand([...o.shape.slice(0, d), size, ...o.shape.slice(d)]);

@@ -107,6 +107,10 @@ describe("vmap refuses clearly", () => {
     expect(() => vmap((a: Tensor) => a.ndim)(X)).toThrow(/must only return Tensors/);
     expect(() => vmap((a: Tensor) => a, null)(X)).toThrow(/At least one of the inputs must be a Tensor mapped over/);
     expect(() => vmap((a: Tensor) => a.nonzero())(X)).toThrow(/dynamic shape/);
+    expect(() => vmap((a: Tensor) => a.mul(2), { out_dims: null })(X)).toThrow(/out_dims is None for an output .* that depends on the mapped inputs/);
+    const [shared, mapped] = vmap((a: Tensor) => [X.sum(), a.mul(2)], { out_dims: [null, 0] })(X) as Tensor[];
+    expect(shared.shape).toEqual([]); // unbatched, returned once
+    expect(Array.from(mapped.toTypedArray())).toEqual([2, 4, 6, 8]);
   });
 });
 
