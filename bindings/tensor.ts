@@ -325,6 +325,20 @@ export class Tensor extends TableMethods {
     return heapOf(this._dtype).slice(start, start + this.numel());
   }
 
+  /**
+   * @internal The values an argument check reads (index bounds, ranges): under vmap, every
+   * example's, in no particular order; never a result.
+   */
+  _valuesForChecks(): AnyTypedArray {
+    const id = this._live("check");
+    if (!isBatched(id)) return this.toTypedArray();
+    const copy = ops.opContiguous(id);
+    const start = dataIndex(copy, this._dtype);
+    const values = heapOf(this._dtype).slice(start, start + core.numelOf(copy));
+    core.releaseTensor(copy);
+    return values;
+  }
+
   /** The one value, as a number (0 or 1 for a bool tensor, where PyTorch gives a bool). */
   item(): number {
     const id = this._live("item");

@@ -192,3 +192,38 @@ describe("per-example gradients of a model: vmap(grad(...)) over func.functional
     expect(() => func.functional_call(model, {}, [X], { strict: true })).toThrow(/Missing key\(s\): '0.weight'/);
   });
 });
+
+describe("vmap through nn layers", () => {
+  test("per-example gradients of a small CNN with cross-entropy equal each example's own backward", () => {
+    manual_seed(1);
+    const model = new nn.Sequential(new nn.Conv2d(1, 2, 3), new nn.ReLU(), new nn.MaxPool2d(2), new nn.Flatten(),
+      new nn.Linear(2 * 3 * 3, 3)).double();
+    const params = Object.fromEntries(model.named_parameters().map(([name, p]) => [name, p.detach()]));
+    const X = tensor(sample([4, 1, 8, 8], "any", rng(4)), { shape: [4, 1, 8, 8] });
+    const Y = tensor([0, 2, 1, 0], { dtype: "int32" });
+    const loss = (ps: Record<string, Tensor>, x: Tensor, y: Tensor) =>
+      nn.functional.cross_entropy(func.functional_call(model, ps, [x.unsqueeze(0)]) as Tensor, y.unsqueeze(0));
+    const grads = vmap(func.grad(loss), [null, 0, 0])(params, X, Y) as Record<string, Tensor>;
+    for (let b = 0; b < 4; b++) {
+      model.zero_grad();
+      nn.functional.cross_entropy(model.call(X.index(`${b}:${b + 1}`)), Y.index(`${b}:${b + 1}`)).backward();
+      for (const [name, p] of model.named_parameters()) {
+        const diff = grads[name].select(0, b).sub(p.grad!).abs().max().item();
+        expect(diff, `${name}, example ${b}`).toBeLessThan(1e-12);
+      }
+    }
+    // the argument checks still read every example's values
+    expect(() => vmap(func.grad(loss), [null, 0, 0])(params, X, tensor([0, 3, 1, 0], { dtype: "int32" })))
+      .toThrow("cross_entropy(): Target 3 is out of bounds.");
+  });
+
+  test("layer norm and multi-head attention are the stack of their examples", () => {
+    manual_seed(2);
+    const norm = new nn.LayerNorm(5).double(), attention = new nn.MultiheadAttention(4, 2).double();
+    const Z = tensor(sample([3, 4, 5], "any", rng(5)), { shape: [3, 4, 5] });
+    expectSame(vmap((z: Tensor) => norm.call(z))(Z), norm.call(Z), "layer norm");
+    const Q = tensor(sample([2, 3, 4], "any", rng(6)), { shape: [2, 3, 4] });
+    const each = stack([0, 1].map((i) => attention.call(Q.select(0, i), Q.select(0, i), Q.select(0, i))[0]));
+    expectSame(vmap((q: Tensor) => attention.call(q, q, q)[0])(Q), each, "attention");
+  });
+});

@@ -209,7 +209,7 @@ export function embedding(input: Tensor, weight: Tensor, options: EmbeddingOptio
     fail(op, "Expected tensor for argument #1 'indices' to have one of the following scalar types: Int; but got " +
       `${torchName(idx.dtype)} instead (while checking arguments for embedding)`);
   }
-  for (const v of idx.toTypedArray()) if (v < 0 || v >= rows) throw new RangeError(`${op}(): index out of range in self`);
+  for (const v of idx._valuesForChecks()) if (v < 0 || v >= rows) throw new RangeError(`${op}(): index out of range in self`);
   if (options.max_norm !== undefined && options.max_norm !== null) renorm(w, idx, options.max_norm, options.norm_type ?? 2);
   return scope(() => {
     const flatIdx = idx.reshape([-1]);
@@ -240,7 +240,7 @@ export function one_hot(tensor: Tensor, num_classes = -1): Tensor {
   t._live(op);
   if (t.dtype !== "int32") fail(op, "one_hot is only applicable to index tensor.");
   if (!Number.isInteger(num_classes)) throw new TypeError(`${op}(): num_classes must be an integer, got ${describe(num_classes)}`);
-  const values = t.toTypedArray();
+  const values = t._valuesForChecks();
   let max = -1;
   for (const v of values) {
     if (v < 0) fail(op, "Class values must be non-negative.");

@@ -52,7 +52,7 @@ export function checkNllShapes(op: string, input: Tensor, target: Tensor, weight
 
 /** Throws PyTorch's IndexError (a RangeError) for the first target outside [0, classes) that is not ignore_index. */
 export function checkTargetRange(op: string, target: Tensor, classes: number, ignore_index: number): void {
-  const values = target.toTypedArray();
+  const values = target._valuesForChecks();
   for (const v of values) {
     if (v !== ignore_index && (v < 0 || v >= classes)) throw new RangeError(`${op}(): Target ${v} is out of bounds.`);
   }

@@ -232,7 +232,7 @@ export function binary_cross_entropy(input: Tensor, target: Tensor, options: Bin
   if (x.dtype !== y.dtype) fail(op, `Found dtype ${scalarTypeName(y.dtype)} but expected ${scalarTypeName(x.dtype)}`);
   floatingArg(op, "input", x);
   const weight = elementWeights(op, x, options.weight, false);
-  for (const v of x.toTypedArray()) {
+  for (const v of x._valuesForChecks()) {
     if (!(v >= 0 && v <= 1)) fail(op, "all elements of input should be between 0 and 1");
   }
   return scope(() => {
