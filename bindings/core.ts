@@ -1,7 +1,8 @@
 // Loads the wasm core synchronously from the embedded copy, so `import "wasmgrad"` needs
 // no init call, no file access and no bundler configuration, in Node and in browsers.
 
-import { wasmBase64 } from "./generated/wasm.js";
+import { wasmDeflated, wasmSize } from "./generated/wasm.js";
+import { inflateRaw } from "./inflate.js";
 import { bindOps, type CoreOps, type OpName } from "./generated/ops.js";
 import { ITEM_SIZE, type AnyTypedArray, type DType } from "./dtype.js";
 
@@ -130,7 +131,7 @@ export function takeHookFailure(): unknown {
   return error;
 }
 
-const instance = new WebAssembly.Instance(new WebAssembly.Module(decodeBase64(wasmBase64)), {
+const instance = new WebAssembly.Instance(new WebAssembly.Module(inflateRaw(decodeBase64(wasmDeflated), wasmSize)), {
   env: {
     tensorHook: (t: number, g: number) => hookRunner(t, g),
     customBackward: (t: number, g: number) => customRunner(t, g),
