@@ -88,6 +88,25 @@ describe("vmap composes", () => {
     expectSame(got, want, "per-example gradients");
   });
 
+  test("through in-place writes of views, with grad, and around hessian", () => {
+    const g = (x: Tensor) => {
+      const y = x.mul(1);
+      y.index("1:3").mul_(x.index("0:2"));
+      y.index(0).add_(5);
+      return y.exp().sum();
+    };
+    const each = (fn: (x: Tensor) => Tensor) => stack(Array.from({ length: 4 }, (_, b) => fn(X.select(0, b))));
+    expectSame(vmap(g)(X), each(g), "in-place writes");
+    expectSame(vmap(func.grad(g))(X), each((x) => {
+      const leaf = x.detach().requires_grad_();
+      g(leaf).backward();
+      return leaf.grad!;
+    }), "their gradients");
+    const h = func.hessian((x: Tensor) => x.sin().mul(x.cumsum(0)).sum()) as (x: Tensor) => Tensor;
+    expectSame(vmap(h)(X), each(h), "batched Hessians");
+    expect(() => vmap((x: Tensor) => tensor([0, 0, 0], { dtype: "float64" }).add_(x))(X)).toThrow(/the in-place write is not possible/);
+  });
+
   test("with jvp, and with itself (nested levels, out_dims)", () => {
     const t = tensor(sample([4, 3], "any", rng(3)), { shape: [4, 3] });
     const [, tangents] = vmap((x: Tensor, v: Tensor) => func.jvp((y: Tensor) => f(y, W), [x], [v]))(X, t) as Tensor[];
