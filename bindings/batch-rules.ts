@@ -7,8 +7,8 @@ import { core, ops } from "./core.js";
 import { OPS } from "./generated/ops.js";
 import { MAX_DIMS } from "./shape.js";
 import {
-  aligned, batchDims, param, physicalShape, physicalStrides, readScratch, reshaped, setParam, setRules, unbatched, view,
-  writeScratch, type Call, type Rule,
+  aligned, batchDims, examples, param, permuted, physicalShape, physicalStrides, readScratch, reshaped, setParam, setRules,
+  unbatched, view, writeScratch, type Call, type Rule,
 } from "./batching.js";
 
 const inputCount = (call: Call) => OPS[call.op].inputs.length;
@@ -143,27 +143,19 @@ const matmul: Rule = (call) => {
   const m = shapeA[ra - 2], n = shapeB[rb - 1];
   try {
     if (core.batchOf(b) === 0 && rb === 2) { // a's batch and rows stacked into the rows of one product
-      const rows = keep(reshaped(keep(aligned(a, call.levels, 0, true)), [call.sizes.reduce((p, s) => p * s, 1) * (ra === 3 ? shapeA[0] : 1) * m, shapeA[ra - 1]]));
+      const rows = keep(reshaped(keep(aligned(a, call.levels, 0, true)), [examples(call) * (ra === 3 ? shapeA[0] : 1) * m, shapeA[ra - 1]]));
       const product = keep(unbatched(() => call.entry(rows, b)));
       return reshaped(product, [...call.sizes, ...(ra === 3 ? [shapeA[0]] : []), m, n]);
     }
     if (core.batchOf(a) === 0 && ra === 2) { // b's batch and columns side by side in the columns of one product
-      const kDim = shapeB[rb - 2], count = call.sizes.reduce((p, s) => p * s, 1) * (rb === 3 ? shapeB[0] : 1);
+      const kDim = shapeB[rb - 2], count = examples(call) * (rb === 3 ? shapeB[0] : 1);
       const full = keep(aligned(b, call.levels, 0, true)); // [batch..., (s,) k, n]
-      const r = core.rankOf(full);
-      const order = [r - 2, ...Array.from({ length: r - 2 }, (_, d) => d), r - 1]; // [k, batch..., (s,) n]
-      const packed = order.reduce((p, d, at) => p | (d << (4 * at)), 0);
-      const fullShape = physicalShape(full);
-      const permuted = keep(view(full, order.map((d) => fullShape[d]), order.map((d) => core.strideOfDim(full, d)),
-        (id, rank, offset) => ops.opPermute(id, rank, offset, packed)));
-      const columns = keep(reshaped(permuted, [kDim, count * n]));
+      const r = core.rankOf(full), fullShape = physicalShape(full);
+      const front = keep(permuted(full, [r - 2, ...Array.from({ length: r - 2 }, (_, d) => d), r - 1])); // [k, batch..., (s,) n]
+      const columns = keep(reshaped(front, [kDim, count * n]));
       const product = keep(unbatched(() => call.entry(a, columns))); // [m, batch... n]
       const split = keep(reshaped(product, [m, ...fullShape.slice(0, r - 2), n]));
-      const back = [...Array.from({ length: r - 2 }, (_, d) => d + 1), 0, r - 1]; // [batch..., (s,) m, n]
-      const backPacked = back.reduce((p, d, at) => p | (d << (4 * at)), 0);
-      const splitShape = physicalShape(split);
-      return view(split, back.map((d) => splitShape[d]), back.map((d) => core.strideOfDim(split, d)),
-        (id, rank, offset) => ops.opPermute(id, rank, offset, backPacked));
+      return permuted(split, [...Array.from({ length: r - 2 }, (_, d) => d + 1), 0, r - 1]); // [batch..., (s,) m, n]
     }
     // otherwise one batched product: both expanded to the batch (and to a common matrix batch)
     const sa = ra === 3 ? shapeA[0] : 1, sb = rb === 3 ? shapeB[0] : 1;
@@ -172,7 +164,7 @@ const matmul: Rule = (call) => {
       const full = keep(aligned(id, call.levels, 3 - r, true)); // [..., 1 or s, rows, cols]
       const expanded = physicalShape(full)[k] === batch ? full
         : keep(view(full, [...call.sizes, batch, rows, cols], physicalStrides(full).map((s, d) => (d === k ? 0 : s)), ops.opExpand));
-      return keep(reshaped(expanded, [call.sizes.reduce((p, s) => p * s, 1) * batch, rows, cols]));
+      return keep(reshaped(expanded, [examples(call) * batch, rows, cols]));
     };
     const product = keep(unbatched(() => call.entry(lift(a, ra, m, shapeA[ra - 1]), lift(b, rb, shapeB[rb - 2], n))));
     return reshaped(product, [...call.sizes, ...(ra === 3 || rb === 3 ? [batch] : []), m, n]);
@@ -199,18 +191,14 @@ const dot: Rule = (call) => {
 const conv: Rule = (call) => {
   const x = aligned(call.args[0], call.levels, 0, true);
   const shape = physicalShape(x).slice(call.k);
-  const count = call.sizes.reduce((p, s) => p * s, 1);
-  const folded = reshaped(x, [count * shape[0], ...shape.slice(1)]);
+  const folded = reshaped(x, [examples(call) * shape[0], ...shape.slice(1)]);
   core.releaseTensor(x);
   const out = run(call, [folded, ...call.args.slice(1)], [folded]);
   const outShape = physicalShape(out);
   try {
     if (call.op === "Im2Col" && param(call, "batch_inner") !== 0) { // (C·kh·kw, batch·N, L): the batch dims to the front
       const split = reshaped(out, [outShape[0], ...call.sizes, shape[0], outShape[2]]);
-      const order = [...call.sizes.map((_, d) => d + 1), 0, call.k + 1, call.k + 2];
-      const packed = order.reduce((p, d, at) => p | (d << (4 * at)), 0);
-      const moved = view(split, order.map((d) => physicalShape(split)[d]), order.map((d) => core.strideOfDim(split, d)),
-        (id, rank, offset) => ops.opPermute(id, rank, offset, packed));
+      const moved = permuted(split, [...call.sizes.map((_, d) => d + 1), 0, call.k + 1, call.k + 2]);
       core.releaseTensor(split);
       return moved;
     }
@@ -225,7 +213,7 @@ const pool: Rule = (call) => {
   const [x0, given] = call.args;
   const x = aligned(x0, call.levels, 0, true);
   const shape = physicalShape(x).slice(call.k);
-  const count = call.sizes.reduce((p, s) => p * s, 1);
+  const count = examples(call);
   const folded = reshaped(x, [count * shape[0], ...shape.slice(1)]);
   core.releaseTensor(x);
   const indexShape = physicalShape(given);

@@ -17,6 +17,9 @@ const randomness: Randomness[] = [];
 
 type Entry = (...args: number[]) => number;
 
+/** The number of examples of a call: the product of its batch sizes. */
+export const examples = (call: Call) => call.sizes.reduce((p, s) => p * s, 1);
+
 export interface Call {
   op: OpName;
   entry: Entry;
@@ -105,6 +108,13 @@ export function view(id: number, shape: number[], strides: number[], entry = ops
   writeScratch(shape);
   writeScratch(strides, MAX_DIMS);
   return unbatched(() => entry(id, shape.length, core.storageOffset(id)));
+}
+
+/** A view of id whose dim d is id's dim order[d] (recorded, Permute): new reference. */
+export function permuted(id: number, order: number[]): number {
+  const shape = physicalShape(id), strides = physicalStrides(id);
+  const packed = order.reduce((p, d, at) => p | (d << (4 * at)), 0); // four bits a dim, as Permute takes them
+  return view(id, order.map((d) => shape[d]), order.map((d) => strides[d]), (x, rank, offset) => ops.opPermute(x, rank, offset, packed));
 }
 
 /** id (a contiguous copy first if it is not) seen with shape: new reference. */

@@ -32,6 +32,20 @@ function releaseTemporaries(): void {
 }
 
 /** A new core tensor of the given shape and dtype (uninitialised), as an id. */
+/** The first `count` elements of core tensor id's data (contiguous), as a typed array. */
+function valuesOf(id: number, dtype: DType, count: number): AnyTypedArray {
+  const start = dataIndex(id, dtype);
+  return heapOf(dtype).slice(start, start + count);
+}
+
+/** The same of a strided id (all its elements unless count says), through a contiguous copy. */
+function contiguousValuesOf(id: number, dtype: DType, count = core.numelOf(id)): AnyTypedArray {
+  const copy = ops.opContiguous(id);
+  const values = valuesOf(copy, dtype, count);
+  core.releaseTensor(copy);
+  return values;
+}
+
 export function allocate(shape: Shape, dtype: DType): number {
   writeScratch(shape);
   return core.create(shape.length, DTYPE_CODE[dtype]);
@@ -314,15 +328,7 @@ export class Tensor extends TableMethods {
   toTypedArray(): AnyTypedArray {
     const id = this._live("toTypedArray");
     refuseBatchedRead("toTypedArray", id);
-    if (!this._contiguous) {
-      const copy = ops.opContiguous(id);
-      const start = dataIndex(copy, this._dtype);
-      const values = heapOf(this._dtype).slice(start, start + this.numel());
-      core.releaseTensor(copy);
-      return values;
-    }
-    const start = dataIndex(id, this._dtype);
-    return heapOf(this._dtype).slice(start, start + this.numel());
+    return this._contiguous ? valuesOf(id, this._dtype, this.numel()) : contiguousValuesOf(id, this._dtype, this.numel());
   }
 
   /**
@@ -331,12 +337,7 @@ export class Tensor extends TableMethods {
    */
   _valuesForChecks(): AnyTypedArray {
     const id = this._live("check");
-    if (!isBatched(id)) return this.toTypedArray();
-    const copy = ops.opContiguous(id);
-    const start = dataIndex(copy, this._dtype);
-    const values = heapOf(this._dtype).slice(start, start + core.numelOf(copy));
-    core.releaseTensor(copy);
-    return values;
+    return isBatched(id) ? contiguousValuesOf(id, this._dtype) : this.toTypedArray();
   }
 
   /** The one value, as a number (0 or 1 for a bool tensor, where PyTorch gives a bool). */

@@ -4,9 +4,9 @@
 // computes every example. vmaps nest (one level each) and compose with the other transforms.
 
 import { Tensor } from "./tensor.js";
-import { core, ops } from "./core.js";
+import { core } from "./core.js";
 import {
-  aligned, batchDims, enterLevel, exitLevel, levels, physicalShape, physicalStrides, unbatched, view, type Randomness,
+  aligned, batchDims, enterLevel, exitLevel, levels, permuted, physicalShape, physicalStrides, unbatched, type Randomness,
 } from "./batching.js";
 import { tree_flatten, tree_unflatten, leafPath, type TreeSpec } from "./pytree.js";
 import { isContiguousLayout } from "./views.js";
@@ -92,9 +92,7 @@ function moved(id: number, from: number, to: number, levelsOf: number): number {
   const rank = core.rankOf(id);
   const order = Array.from({ length: rank }, (_, d) => d);
   order.splice(to, 0, order.splice(from, 1)[0]);
-  const shape = physicalShape(id), strides = physicalStrides(id);
-  const packed = order.reduce((p, d, at) => p | (d << (4 * at)), 0);
-  const out = view(id, order.map((d) => shape[d]), order.map((d) => strides[d]), (x, r, offset) => ops.opPermute(x, r, offset, packed));
+  const out = permuted(id, order);
   core.setBatch(out, levelsOf);
   return out;
 }

@@ -434,7 +434,7 @@ export const OPS: OpSpec[] = [
       name, gradFn, binding: "internal", family: "pool", inputs: ["self", "indices"], dtype: "same",
       params: [{ name: "kernel", type: "i32" }, { name: "dilation", type: "i32" }, { name: "padding", type: "i32" },
         { name: "stride", type: "i32" }],
-      saves: ["indices"], forward: "maxPoolForward", backward: "maxPoolBackward", batch: { kind: "pool" }, jvp: "maxPoolJvp" })),
+      saves: ["indices"], forward: "maxPoolForward", backward: "maxPoolBackward", batch: { kind: "pool" }, jvp: "poolGatherJvp" })),
   { name: "PoolScatter", gradFn: "MaxPool2DWithIndicesBackwardBackward", binding: "internal", family: "pool",
     inputs: ["self", "indices"], params: [{ name: "height", type: "i32" }, { name: "width", type: "i32" }],
     dtype: "same", saves: ["indices"], forward: "poolScatterForward", batch: { kind: "internal" }, backward: "poolScatterBackward", jvp: "poolScatterJvp" },

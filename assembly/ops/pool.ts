@@ -171,12 +171,8 @@ export function poolGatherBackward(t: i32, g: i32, grads: usize): void {
 }
 
 // ---- forward-mode rules ------------------------------------------------------------------
-// A window's max carries the tangent of the element it was taken from; the scatter and the
-// gather are linear.
-
-export function maxPoolJvp(out: i32, args: usize, tangents: usize): i32 {
-  return poolGatherForward(Op.PoolGather, tangentAt(tangents, 0), argAt(args, 1));
-}
+// The scatter and the gather are linear; a window's max carries the tangent of the element
+// it was taken from, so max pooling's rule is the gather's.
 
 export function poolGatherJvp(out: i32, args: usize, tangents: usize): i32 {
   return poolGatherForward(Op.PoolGather, tangentAt(tangents, 0), argAt(args, 1));

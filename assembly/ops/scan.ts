@@ -16,7 +16,7 @@ import {
 } from "./elementwise";
 import { whereForward } from "./select";
 import { expand, fillSpan, reductionTangent } from "./reduce";
-import { scatterForward, gatherForward } from "./index";
+import { scatterForward, gatherJvp } from "./index";
 
 function scanInto<T>(src: usize, dst: usize, outer: i32, len: i32, inner: i32, reverse: bool): void {
   const size = <usize>sizeof<T>();
@@ -466,7 +466,8 @@ export function prodJvp(out: i32, args: usize, tangents: usize): i32 {
   return reductionTangent(out, tangentAt(tangents, 0), ndim(x) == 0 ? 0 : 1 << paramI(out, 0), prodBackward);
 }
 
-// The running extreme's tangent is the tangent where it was reached.
+// The running extreme's tangent is the tangent where it was reached (indices input 1, dim
+// parameter 0, as gather's).
 export function cummaxJvp(out: i32, args: usize, tangents: usize): i32 {
-  return gatherForward(Op.Gather, tangentAt(tangents, 0), argAt(args, 1), paramI(out, 0));
+  return gatherJvp(out, args, tangents);
 }

@@ -9,10 +9,10 @@ import {
   newTensor, newZeros, dataPtr, numel, ndim, dim, shapePtr, dtypeOf, release, F64, I32, sizeBefore, sizeAfter,
 } from "../tensors";
 import { allocBuffer, freeBuffer } from "../memory";
-import { record2, input, paramI, setParamI, setGrad, argAt, tangentAt } from "../graph";
+import { record2, input, paramI, setParamI, setGrad } from "../graph";
 import { Op } from "../generated/table";
-import { gathered, reshapedLike } from "./views";
-import { scatterForward, gatherForward } from "./index";
+import { gathered, reshapeViewLike } from "./views";
+import { scatterForward, gatherJvp } from "./index";
 import { expand } from "./reduce";
 import { scratch } from "../scratch";
 
@@ -337,13 +337,14 @@ export function searchsortedForward(op: i32, seq: i32, values: i32, right: i32):
 // ---- forward-mode rules ------------------------------------------------------------------
 // Each value chosen carries the tangent of the element it was taken from.
 
+// (The indices are input 1 and the dim parameter 0, as gather's.)
 export function sortJvp(out: i32, args: usize, tangents: usize): i32 {
-  return gatherForward(Op.Gather, tangentAt(tangents, 0), argAt(args, 1), paramI(out, 0));
+  return gatherJvp(out, args, tangents);
 }
 
 export function pickJvp(out: i32, args: usize, tangents: usize): i32 {
-  const taken = gatherForward(Op.Gather, tangentAt(tangents, 0), argAt(args, 1), paramI(out, 0));
-  const t = reshapedLike(taken, out); // without the size-1 dim when the output dropped it
+  const taken = gatherJvp(out, args, tangents);
+  const t = reshapeViewLike(taken, out); // without the size-1 dim when the output dropped it
   release(taken);
   return t;
 }

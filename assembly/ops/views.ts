@@ -70,11 +70,7 @@ function permuteView(x: i32, packed: i32): i32 {
 }
 
 /** g (contiguous) seen with the shape of `like`: a view. */
-export function reshapedLike(g: i32, like: i32): i32 {
-  return reshapeViewLike(g, like);
-}
-
-function reshapeViewLike(g: i32, like: i32): i32 {
+export function reshapeViewLike(g: i32, like: i32): i32 {
   const rank = ndim(like);
   let stride = 1;
   for (let d = rank - 1; d >= 0; d--) {
@@ -205,26 +201,29 @@ export function contiguousForward(op: i32, x: i32): i32 {
   return out;
 }
 
-/** x seen without its tangent, in the graph (forward_ad.unpack_dual's primal). */
-export function primalView(x: i32): i32 {
+// x's own shape and strides into viewShape and viewStrides.
+function geometryOf(x: i32): void {
   for (let d = 0; d < ndim(x); d++) {
     put(viewShape, d, dim(x, d));
     put(viewStrides, d, strideOf(x, d));
   }
-  const out = makeView(Op.View, x, ndim(x), viewShape, viewStrides, offsetOf(x), 0, 0, 0);
-  seti(out, FLAGS, geti(out, FLAGS) | FLAG_NO_TANGENT);
-  return out;
+}
+
+function withoutTangent(view: i32): i32 {
+  seti(view, FLAGS, geti(view, FLAGS) | FLAG_NO_TANGENT);
+  return view;
+}
+
+/** x seen without its tangent, in the graph (forward_ad.unpack_dual's primal). */
+export function primalView(x: i32): i32 {
+  geometryOf(x);
+  return withoutTangent(makeView(Op.View, x, ndim(x), viewShape, viewStrides, offsetOf(x), 0, 0, 0));
 }
 
 /** A view that shares x's data with no graph and no tangent: detach(). */
 export function aliasForward(op: i32, x: i32): i32 {
-  for (let d = 0; d < ndim(x); d++) {
-    put(viewShape, d, dim(x, d));
-    put(viewStrides, d, strideOf(x, d));
-  }
-  const out = newView(x, ndim(x), viewShape, viewStrides, offsetOf(x));
-  seti(out, FLAGS, geti(out, FLAGS) | FLAG_NO_TANGENT);
-  return out;
+  geometryOf(x);
+  return withoutTangent(newView(x, ndim(x), viewShape, viewStrides, offsetOf(x)));
 }
 
 /**
@@ -351,10 +350,7 @@ export function narrowScatterBackward(t: i32, g: i32, grads: usize): void {
 // Region: a view of x with the shape and strides of `tmpl`, at tmpl's offset from x's
 // start. Its rule scatters the gradient into zeros of x's shape at the same place.
 function region(x: i32, tmpl: i32): i32 {
-  for (let d = 0; d < ndim(tmpl); d++) {
-    put(viewShape, d, dim(tmpl, d));
-    put(viewStrides, d, strideOf(tmpl, d));
-  }
+  geometryOf(tmpl);
   return makeView(Op.Region, x, ndim(tmpl), viewShape, viewStrides, offsetOf(x) + offsetOf(tmpl), 0, 0, 0);
 }
 
@@ -460,10 +456,7 @@ export function withRegionReplaced(base: i32, value: i32, place: i32): i32 {
 export function copySlicesForward(op: i32, b: i32, r: i32, v: i32): i32 {
   const root = rootOf(b);
   seti(root, REWRITES, geti(root, REWRITES) + 1);
-  for (let d = 0; d < ndim(b); d++) {
-    put(viewShape, d, dim(b, d));
-    put(viewStrides, d, strideOf(b, d));
-  }
+  geometryOf(b);
   const out = newView(b, ndim(b), viewShape, viewStrides, offsetOf(b));
   seti(out, AUX, aliasForward(Op.Alias, v));
   record2(out, op, b, r);
