@@ -9,7 +9,7 @@ import { dirname, join } from "node:path";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 // Budgets in gzipped KiB, a little above today's sizes; the wasm core is most of each (see
 // the README's "Size" section for what it holds and the target).
-const BUDGETS = { "index.js": 170, "nn/index.js": 137, "optim.js": 104, "data.js": 107 };
+const BUDGETS = { "index.js": 150, "nn/index.js": 118, "optim.js": 85, "data.js": 89 };
 
 let over = false;
 for (const [entry, budget] of Object.entries(BUDGETS)) {

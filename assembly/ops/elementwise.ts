@@ -143,45 +143,93 @@ import { gathered } from "./views";
   return v128.extract_lane<T>(v, 0);
 }
 
-function unaryLoop<K, T>(src: usize, dst: usize, n: i32): void {
+// One row of n outputs from an input stepping by `step` elements: the vector loop when the
+// input is contiguous, the scalar one for its tail and for rows with gaps.
+function unaryRow<K, T>(src: usize, step: i32, dst: usize, n: i32): void {
   const k = changetype<K>(0);
   const w = width<T>();
   let i = 0;
-  if (k.vec()) {
+  if (k.vec() && step == 1) {
     for (; i + w <= n; i += w) {
       const off = <usize>i * sizeof<T>();
       v128.store(dst + off, k.v<T>(v128.load(src + off)));
     }
   }
   for (; i < n; i++) {
-    const off = <usize>i * sizeof<T>();
-    store<T>(dst + off, k.s<T>(load<T>(src + off)));
+    store<T>(dst + <usize>i * sizeof<T>(), k.s<T>(load<T>(src + <usize>(i * step) * sizeof<T>())));
   }
 }
 
-// Scratch for walking a strided input row by row (its last dim): counters over the other dims.
+// The walk over rows (the last dim) shared by every kernel, so that each instance holds only
+// its row loop: beginWalk sets up out's rows for up to three inputs broadcast to out's shape
+// (or any strides), walkOffset(i) is input i's element offset at the current row and
+// nextRow steps to the next one.
+const walkStrides = heap.alloc(3 * MAX_DIMS << 2);
 const walkCounter = heap.alloc(MAX_DIMS << 2);
+const walkOffsets = heap.alloc(3 << 2);
+let walkShape: usize = 0;
+let walkRank = 0;
+let walkInputs = 0;
 
-// out = K(a) for a contiguous out and an a of any strides: a contiguous a (or a
-// contiguous row of a view) takes the vector loop, a row with gaps the scalar one.
+let walkRow = 0;
+const flatShape = heap.alloc(4);
+
+/** Starts the walk over `out`'s rows; returns their count (0 for an empty or 0-d out). */
+function beginWalk(out: i32, a: i32, b: i32, c: i32): i32 {
+  const rank = ndim(out), inputs = c >= 0 ? 3 : b >= 0 ? 2 : 1;
+  walkShape = shapePtr(out); walkRank = rank; walkInputs = inputs;
+  walkRow = rank == 0 ? 1 : dim(out, rank - 1);
+  broadcastStrides(a, rank, walkShape, walkStrides);
+  if (inputs > 1) broadcastStrides(b, rank, walkShape, walkStrides + (MAX_DIMS << 2));
+  if (inputs > 2) broadcastStrides(c, rank, walkShape, walkStrides + (MAX_DIMS << 3));
+  for (let d = 0; d < rank; d++) put(walkCounter, d, 0);
+  for (let i = 0; i < 3; i++) put(walkOffsets, i, 0);
+  return rank == 0 ? 0 : numel(out) / dim(out, rank - 1);
+}
+
+/** beginWalk for a binary op, walking contiguous operands (of out's size or one element) as
+ * a single row. */
+function beginBinaryWalk(a: i32, b: i32, out: i32): i32 {
+  const n = numel(out), na = numel(a), nb = numel(b);
+  if (isStrided(a) || isStrided(b) || !(na == n || na == 1) || !(nb == n || nb == 1)) return beginWalk(out, a, b, -1);
+  put(flatShape, 0, n);
+  walkShape = flatShape; walkRank = 1; walkInputs = 2; walkRow = n;
+  put(walkStrides, 0, na == n ? 1 : 0);
+  put(walkStrides + (MAX_DIMS << 2), 0, nb == n ? 1 : 0);
+  put(walkOffsets, 0, 0); put(walkOffsets, 1, 0);
+  return 1;
+}
+
+/** Input i's stride along the last dim (0 where it is broadcast). */
+@inline function walkStep(i: i32): i32 {
+  return at(walkStrides + <usize>(i * MAX_DIMS << 2), walkRank - 1);
+}
+
+@inline function walkOffset(i: i32): i32 {
+  return at(walkOffsets, i);
+}
+
+function nextRow(): void {
+  for (let d = walkRank - 2; d >= 0; d--) {
+    const c = at(walkCounter, d) + 1;
+    const done = c >= at(walkShape, d);
+    for (let i = 0; i < walkInputs; i++) {
+      const stride = at(walkStrides + <usize>(i * MAX_DIMS << 2), d);
+      put(walkOffsets, i, at(walkOffsets, i) + (done ? stride * (1 - c) : stride));
+    }
+    if (!done) { put(walkCounter, d, c); return; }
+    put(walkCounter, d, 0);
+  }
+}
+
+// out = K(a) for a contiguous out and an a of any strides.
 export function unaryInto<K, T>(a: i32, out: i32): void {
   const src = dataPtr(a), dst = dataPtr(out), n = numel(a);
-  if (!isStrided(a)) { unaryLoop<K, T>(src, dst, n); return; }
-  const k = changetype<K>(0);
-  const rank = ndim(a), row = dim(a, rank - 1), step = strideOf(a, rank - 1);
-  for (let d = 0; d < rank; d++) put(walkCounter, d, 0);
-  let offset = 0;
-  for (let r = 0, rows = n / row; r < rows; r++) {
-    const from = src + <usize>offset * sizeof<T>(), to = dst + <usize>(r * row) * sizeof<T>();
-    if (step == 1) unaryLoop<K, T>(from, to, row);
-    else for (let j = 0; j < row; j++) store<T>(to + <usize>j * sizeof<T>(), k.s<T>(load<T>(from + <usize>(j * step) * sizeof<T>())));
-    for (let d = rank - 2; d >= 0; d--) {
-      const c = at(walkCounter, d) + 1, stride = strideOf(a, d);
-      offset += stride;
-      if (c < dim(a, d)) { put(walkCounter, d, c); break; }
-      put(walkCounter, d, 0);
-      offset -= stride * c;
-    }
+  if (!isStrided(a)) { unaryRow<K, T>(src, 1, dst, n); return; }
+  const rows = beginWalk(a, a, -1, -1), row = dim(a, ndim(a) - 1), step = walkStep(0);
+  for (let r = 0; r < rows; r++) {
+    unaryRow<K, T>(src + <usize>walkOffset(0) * sizeof<T>(), step, dst + <usize>(r * row) * sizeof<T>(), row);
+    nextRow();
   }
 }
 
@@ -309,64 +357,40 @@ function intPow(a: i32, b: i32): i32 {
   @inline s<T>(a: T, b: T): T { return a == b ? <T>1 : <T>0; } }
 
 // One row: n outputs; each input steps by 1 (contiguous), 0 (broadcast) or, along the last
-// dim of a strided view, by its stride.
+// dim of a strided view, by its stride. The vector loops cover the first three; the scalar
+// loop takes their tails and everything else.
 function binaryRow<K, T>(pa: usize, sa: i32, pb: usize, sb: i32, po: usize, n: i32): void {
   const k = changetype<K>(0);
   const w = width<T>();
   let i = 0;
-  if (sa == 1 && sb == 1) {
-    if (k.vec()) {
+  if (k.vec()) {
+    if (sa == 1 && sb == 1) {
       for (; i + w <= n; i += w) {
         const off = <usize>i * sizeof<T>();
         v128.store(po + off, k.v<T>(v128.load(pa + off), v128.load(pb + off)));
       }
-    }
-    for (; i < n; i++) {
-      const off = <usize>i * sizeof<T>();
-      store<T>(po + off, k.s<T>(load<T>(pa + off), load<T>(pb + off)));
-    }
-  } else if (sa == 1 && sb == 0) {
-    const y = load<T>(pb);
-    if (k.vec()) {
-      const yv = v128.splat<T>(y);
+    } else if (sa == 1 && sb == 0) {
+      const yv = v128.splat<T>(load<T>(pb));
       for (; i + w <= n; i += w) {
         const off = <usize>i * sizeof<T>();
         v128.store(po + off, k.v<T>(v128.load(pa + off), yv));
       }
-    }
-    for (; i < n; i++) {
-      const off = <usize>i * sizeof<T>();
-      store<T>(po + off, k.s<T>(load<T>(pa + off), y));
-    }
-  } else if (sa == 0 && sb == 1) {
-    const x = load<T>(pa);
-    if (k.vec()) {
-      const xv = v128.splat<T>(x);
+    } else if (sa == 0 && sb == 1) {
+      const xv = v128.splat<T>(load<T>(pa));
       for (; i + w <= n; i += w) {
         const off = <usize>i * sizeof<T>();
         v128.store(po + off, k.v<T>(xv, v128.load(pb + off)));
       }
     }
-    for (; i < n; i++) {
-      const off = <usize>i * sizeof<T>();
-      store<T>(po + off, k.s<T>(x, load<T>(pb + off)));
-    }
-  } else if (sa == 0 && sb == 0) {
-    const r = k.s<T>(load<T>(pa), load<T>(pb));
-    for (; i < n; i++) store<T>(po + <usize>i * sizeof<T>(), r);
-  } else { // a row of a strided view
-    for (; i < n; i++) {
-      const x = load<T>(pa + <usize>(i * sa) * sizeof<T>()), y = load<T>(pb + <usize>(i * sb) * sizeof<T>());
-      store<T>(po + <usize>i * sizeof<T>(), k.s<T>(x, y));
-    }
+  }
+  for (; i < n; i++) {
+    const x = load<T>(pa + <usize>(i * sa) * sizeof<T>()), y = load<T>(pb + <usize>(i * sb) * sizeof<T>());
+    store<T>(po + <usize>i * sizeof<T>(), k.s<T>(x, y));
   }
 }
 
-// Scratch for the broadcasting walk: output shape, input strides, counters.
+// Scratch for the broadcast shape of two operands.
 const outShape = heap.alloc(MAX_DIMS << 2);
-const strideA = heap.alloc(MAX_DIMS << 2);
-const strideB = heap.alloc(MAX_DIMS << 2);
-const counter = heap.alloc(MAX_DIMS << 2);
 
 // Strides (in elements) of tensor t, a view or not, broadcast to a rank-`rank` shape: 0
 // along broadcast dims.
@@ -379,12 +403,6 @@ export function broadcastStrides(t: i32, rank: i32, shape: usize, strides: usize
   }
 }
 
-// Scratch for the three-operand walk: each input's strides broadcast to the output, counters.
-const ternaryA = heap.alloc(MAX_DIMS << 2);
-const ternaryB = heap.alloc(MAX_DIMS << 2);
-const ternaryC = heap.alloc(MAX_DIMS << 2);
-const ternaryCounter = heap.alloc(MAX_DIMS << 2);
-
 // out = K(a, b, c), the three broadcast to out's shape, of any strides. Rows (the last dim)
 // along which a and b step by 1 take the vector loop, c stepping by 1 or broadcast (a
 // number weight).
@@ -393,24 +411,17 @@ export function ternaryInto<K, T>(a: i32, b: i32, c: i32, out: i32): void {
   if (n == 0) return;
   const kernel = changetype<K>(0);
   const pa = dataPtr(a), pb = dataPtr(b), pc = dataPtr(c), po = dataPtr(out);
-  const rank = ndim(out);
-  if (rank == 0) {
+  if (ndim(out) == 0) {
     store<T>(po, kernel.s<T>(load<T>(pa), load<T>(pb), load<T>(pc)));
     return;
   }
-  const shape = shapePtr(out);
-  broadcastStrides(a, rank, shape, ternaryA);
-  broadcastStrides(b, rank, shape, ternaryB);
-  broadcastStrides(c, rank, shape, ternaryC);
-  const row = dim(out, rank - 1);
-  const sa = at(ternaryA, rank - 1), sb = at(ternaryB, rank - 1), sc = at(ternaryC, rank - 1);
-  const lanes = <i32>(16 / sizeof<T>());
+  const rows = beginWalk(out, a, b, c), row = dim(out, ndim(out) - 1);
+  const sa = walkStep(0), sb = walkStep(1), sc = walkStep(2);
+  const lanes = width<T>();
   const vector = sa == 1 && sb == 1 && (sc == 1 || sc == 0);
-  for (let d = 0; d < rank; d++) put(ternaryCounter, d, 0);
-  let oa = 0, ob = 0, oc = 0;
-  for (let r = 0, rows = n / row; r < rows; r++) {
-    const ra = pa + <usize>oa * sizeof<T>(), rb = pb + <usize>ob * sizeof<T>(), rc = pc + <usize>oc * sizeof<T>();
-    const ro = po + <usize>(r * row) * sizeof<T>();
+  for (let r = 0; r < rows; r++) {
+    const ra = pa + <usize>walkOffset(0) * sizeof<T>(), rb = pb + <usize>walkOffset(1) * sizeof<T>();
+    const rc = pc + <usize>walkOffset(2) * sizeof<T>(), ro = po + <usize>(r * row) * sizeof<T>();
     let j = 0;
     if (vector) {
       const cs = v128.splat<T>(load<T>(rc));
@@ -423,13 +434,7 @@ export function ternaryInto<K, T>(a: i32, b: i32, c: i32, out: i32): void {
       store<T>(ro + <usize>j * sizeof<T>(), kernel.s<T>(load<T>(ra + <usize>(j * sa) * sizeof<T>()),
         load<T>(rb + <usize>(j * sb) * sizeof<T>()), load<T>(rc + <usize>(j * sc) * sizeof<T>())));
     }
-    for (let d = rank - 2; d >= 0; d--) {
-      const count = at(ternaryCounter, d) + 1;
-      oa += at(ternaryA, d); ob += at(ternaryB, d); oc += at(ternaryC, d);
-      if (count < at(shape, d)) { put(ternaryCounter, d, count); break; }
-      put(ternaryCounter, d, 0);
-      oa -= at(ternaryA, d) * count; ob -= at(ternaryB, d) * count; oc -= at(ternaryC, d) * count;
-    }
+    nextRow();
   }
 }
 
@@ -438,35 +443,11 @@ function binaryKernel<K, T>(a: i32, b: i32, out: i32): void {
   const n = numel(out);
   if (n == 0) return;
   const pa = dataPtr(a), pb = dataPtr(b), po = dataPtr(out);
-  const na = numel(a), nb = numel(b);
-  if (!isStrided(a) && !isStrided(b)) {
-    if (na == n && nb == n) { binaryRow<K, T>(pa, 1, pb, 1, po, n); return; }
-    if (na == n && nb == 1) { binaryRow<K, T>(pa, 1, pb, 0, po, n); return; }
-    if (na == 1 && nb == n) { binaryRow<K, T>(pa, 0, pb, 1, po, n); return; }
-  }
-  // Broadcasting or strided inputs: walk the output row by row (last dim), stepping each
-  // input's offset.
-  const rank = ndim(out);
-  const shape = shapePtr(out);
-  broadcastStrides(a, rank, shape, strideA);
-  broadcastStrides(b, rank, shape, strideB);
-  const row = dim(out, rank - 1);
-  const sa = at(strideA, rank - 1), sb = at(strideB, rank - 1);
-  const rows = n / row;
-  for (let d = 0; d < rank; d++) put(counter, d, 0);
-  let offA = 0, offB = 0;
+  const rows = beginBinaryWalk(a, b, out), row = walkRow, sa = walkStep(0), sb = walkStep(1);
   for (let r = 0; r < rows; r++) {
-    binaryRow<K, T>(pa + <usize>offA * sizeof<T>(), sa, pb + <usize>offB * sizeof<T>(), sb,
+    binaryRow<K, T>(pa + <usize>walkOffset(0) * sizeof<T>(), sa, pb + <usize>walkOffset(1) * sizeof<T>(), sb,
       po + <usize>(r * row) * sizeof<T>(), row);
-    for (let d = rank - 2; d >= 0; d--) {
-      const c = at(counter, d) + 1;
-      offA += at(strideA, d);
-      offB += at(strideB, d);
-      if (c < at(shape, d)) { put(counter, d, c); break; }
-      put(counter, d, 0);
-      offA -= at(strideA, d) * c;
-      offB -= at(strideB, d) * c;
-    }
+    nextRow();
   }
 }
 

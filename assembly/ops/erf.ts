@@ -160,6 +160,12 @@ const SB1 = 3.03380607434824582924e+01, SB2 = 3.25792512996573918826e+02, SB3 = 
 
 /** erf(x), or erfc(x) when `complement`, for each lane; NaN stays NaN, erf(-0) = -0. */
 @inline export function erfV<T>(x: v128, complement: bool): v128 {
+  return erfLanes<T>(x, complement);
+}
+
+// One function per lane type, called by every erf, erfc and gelu loop rather than inlined
+// into each (it is long: inlined, it made those loops a third of the core).
+function erfLanes<T>(x: v128, complement: bool): v128 {
   const a = v128.abs<T>(x);
   const sign = v128.and(x, k<T>(-0.0));
   const negative = v128.lt<T>(x, k<T>(0));

@@ -62,8 +62,10 @@ function scaledGaussian(x: i32, scale: f64): i32 {
   return r;
 }
 
-// The fused rules: g (+-2 / sqrt(pi)) exp(-x^2) in one pass
-@inline function gaussianGradV<T>(g: v128, x: v128, scale: f64): v128 {
+// The fused rules: g (+-2 / sqrt(pi)) exp(-x^2) in one pass. This and the gelu bodies below
+// are functions, not inlined, so that each is held once per lane type rather than in every
+// loop of every kernel that uses it.
+function gaussianGradV<T>(g: v128, x: v128, scale: f64): v128 {
   return v128.mul<T>(g, v128.mul<T>(expT<T>(v128.neg<T>(v128.mul<T>(x, x))), k<T>(scale)));
 }
 @final export class ErfGradK { @inline vec(): bool { return true; }
@@ -98,8 +100,12 @@ function timesGaussian(t: i32, g: i32, grads: usize, scale: f64): void {
   return v128.mul<T>(k<T>(0.5), erfV<T>(v128.neg<T>(v128.mul<T>(x, k<T>(SQRT1_2))), true));
 }
 
+function geluV<T>(x: v128): v128 {
+  return v128.mul<T>(x, phiV<T>(x));
+}
+
 @final export class GeluK { @inline vec(): bool { return true; }
-  @inline v<T>(x: v128): v128 { return v128.mul<T>(x, phiV<T>(x)); }
+  @inline v<T>(x: v128): v128 { return geluV<T>(x); }
   @inline s<T>(x: T): T { return v128.extract_lane<T>(this.v<T>(v128.splat<T>(x)), 0); } }
 
 // PyTorch's tanh form: x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) / 2
@@ -108,32 +114,38 @@ function timesGaussian(t: i32, g: i32, grads: usize, scale: f64): void {
   return v128.mul<T>(k<T>(TANH_BETA), v128.add<T>(x, v128.mul<T>(k<T>(TANH_KAPPA), cube)));
 }
 
+function geluTanhV<T>(x: v128): v128 {
+  const th = tanhT<T>(tanhInnerV<T>(x));
+  return v128.mul<T>(v128.mul<T>(k<T>(0.5), x), v128.add<T>(k<T>(1), th));
+}
+
 @final export class GeluTanhK { @inline vec(): bool { return true; }
-  @inline v<T>(x: v128): v128 {
-    const th = tanhT<T>(tanhInnerV<T>(x));
-    return v128.mul<T>(v128.mul<T>(k<T>(0.5), x), v128.add<T>(k<T>(1), th));
-  }
+  @inline v<T>(x: v128): v128 { return geluTanhV<T>(x); }
   @inline s<T>(x: T): T { return v128.extract_lane<T>(this.v<T>(v128.splat<T>(x)), 0); } }
 
 // The fused gradients (PyTorch's gelu_backward), g times:
 //   exact  Phi(x) + x phi(x), phi(x) = exp(-x^2 / 2) / sqrt(2 pi)
 //   tanh   (1 + t) / 2 + (x / 2) (1 - t^2) sqrt(2/pi) (1 + 3 0.044715 x^2), t = tanh(inner)
+function geluGradV<T>(g: v128, x: v128): v128 {
+  const pdf = v128.mul<T>(k<T>(GELU_PDF), expT<T>(v128.mul<T>(v128.mul<T>(x, x), k<T>(-0.5))));
+  return v128.mul<T>(g, v128.add<T>(phiV<T>(x), v128.mul<T>(x, pdf)));
+}
+
 @final export class GeluGradK { @inline vec(): bool { return true; }
-  @inline v<T>(g: v128, x: v128): v128 {
-    const pdf = v128.mul<T>(k<T>(GELU_PDF), expT<T>(v128.mul<T>(v128.mul<T>(x, x), k<T>(-0.5))));
-    return v128.mul<T>(g, v128.add<T>(phiV<T>(x), v128.mul<T>(x, pdf)));
-  }
+  @inline v<T>(g: v128, x: v128): v128 { return geluGradV<T>(g, x); }
   @inline s<T>(g: T, x: T): T { return v128.extract_lane<T>(this.v<T>(v128.splat<T>(g), v128.splat<T>(x)), 0); } }
+function geluTanhGradV<T>(g: v128, x: v128): v128 {
+  const th = tanhT<T>(tanhInnerV<T>(x));
+  const left = v128.mul<T>(k<T>(0.5), x);
+  const dLeft = v128.mul<T>(k<T>(0.5), v128.add<T>(k<T>(1), th));
+  const slope = v128.add<T>(k<T>(1), v128.mul<T>(k<T>(3 * TANH_KAPPA), v128.mul<T>(x, x)));
+  const dRight = v128.mul<T>(v128.mul<T>(v128.mul<T>(left, v128.sub<T>(k<T>(1), v128.mul<T>(th, th))),
+    k<T>(TANH_BETA)), slope);
+  return v128.mul<T>(g, v128.add<T>(dLeft, dRight));
+}
+
 @final export class GeluTanhGradK { @inline vec(): bool { return true; }
-  @inline v<T>(g: v128, x: v128): v128 {
-    const th = tanhT<T>(tanhInnerV<T>(x));
-    const left = v128.mul<T>(k<T>(0.5), x);
-    const dLeft = v128.mul<T>(k<T>(0.5), v128.add<T>(k<T>(1), th));
-    const slope = v128.add<T>(k<T>(1), v128.mul<T>(k<T>(3 * TANH_KAPPA), v128.mul<T>(x, x)));
-    const dRight = v128.mul<T>(v128.mul<T>(v128.mul<T>(left, v128.sub<T>(k<T>(1), v128.mul<T>(th, th))),
-      k<T>(TANH_BETA)), slope);
-    return v128.mul<T>(g, v128.add<T>(dLeft, dRight));
-  }
+  @inline v<T>(g: v128, x: v128): v128 { return geluTanhGradV<T>(g, x); }
   @inline s<T>(g: T, x: T): T { return v128.extract_lane<T>(this.v<T>(v128.splat<T>(g), v128.splat<T>(x)), 0); } }
 
 /** gelu(x); `approximate` 1 is PyTorch's "tanh", 0 its "none". */
