@@ -11,6 +11,11 @@
 //   intermediates end up held by their handles alone.
 
 import { allocBuffer, freeBuffer, newStack, stackPush, stackPop, stackLength, stackClear } from "./memory";
+import { Op } from "./generated/table";
+
+// Tells the bindings that custom node id's graph is gone (and, when `freed` is 1, its slot),
+// so that they release what its context saved, tensors the core does not know of as the node's.
+@external("env", "customReleased") declare function customReleased(id: i32, freed: i32): void;
 
 export const MAX_DIMS = 8;
 
@@ -387,7 +392,8 @@ function freeInputs(n: i32, pairs: usize): void {
 }
 
 // Drops the node's hold on what it saved for backward; the graph links stay.
-export function freeSaved(id: i32): void {
+export function freeSaved(id: i32, slotFreed: bool = false): void {
+  if (geti(id, OP) == Op.Custom) customReleased(id, slotFreed ? 1 : 0);
   const saved = geti(id, SAVED);
   if (saved != 0) {
     const n = geti(id, NIN);
@@ -572,7 +578,7 @@ export function releaseSlot(id: i32): void {
   draining = true;
   while (stackLength(releaseQueue) > 0) {
     const t = stackPop(releaseQueue);
-    freeSaved(t);
+    freeSaved(t, true);
     const grad = geti(t, GRAD), tangent = geti(t, TANGENT);
     if (geti(t, DATA) != 0) {
       if (geti(t, BASE) != 0) releaseData(geti(t, BASE));

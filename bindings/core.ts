@@ -18,6 +18,8 @@ export interface Core {
   dimOf(t: number, d: number): number;
   retainTensor(t: number): void;
   releaseTensor(t: number): void;
+  releaseTensorSlot(t: number): void;
+  releaseTensorData(t: number): void;
   liveTensors(): number;
   liveBytes(): number;
   lastAllocation(): number;
@@ -90,11 +92,16 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
 // The engine calls back into the bindings for tensors with hooks (hooks.ts installs them).
 let hookRunner: (t: number, g: number) => number = () => 0;
 let customRunner: (t: number, g: number) => number = () => -1;
+let customReleaser: (t: number, freed: boolean) => void = () => {};
 let hookFailure: unknown = null;
 let retainingSweep = false;
 /** @internal */
 export function setCustomRunner(run: (t: number, g: number) => number): void {
   customRunner = run;
+}
+/** @internal What to do when the core drops a custom node's graph (and, when `freed`, its slot). */
+export function setCustomReleaser(release: (t: number, freed: boolean) => void): void {
+  customReleaser = release;
 }
 /** @internal Whether the running backward keeps its graph (custom Functions keep their context then). */
 export function sweepRetainsGraph(): boolean {
@@ -135,6 +142,7 @@ const instance = new WebAssembly.Instance(new WebAssembly.Module(inflateRaw(deco
   env: {
     tensorHook: (t: number, g: number) => hookRunner(t, g),
     customBackward: (t: number, g: number) => customRunner(t, g),
+    customReleased: (t: number, freed: number) => customReleaser(t, freed !== 0),
     abort(_message: number, _file: number, line: number, column: number): never {
       throw new Error(`wasmgrad: internal error in the wasm core (line ${line}:${column})`);
     },
@@ -183,6 +191,8 @@ export const core: Core = {
   dimOf: raw.dimOf,
   retainTensor: raw.retainTensor,
   releaseTensor: raw.releaseTensor,
+  releaseTensorSlot: raw.releaseTensorSlot,
+  releaseTensorData: raw.releaseTensorData,
   liveTensors: raw.liveTensors,
   liveBytes: raw.liveBytes,
   lastAllocation: raw.lastAllocation,

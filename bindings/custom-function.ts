@@ -7,7 +7,7 @@
 // the optional static jvp(ctx, ...tangents) gives.
 
 import { Tensor } from "./tensor.js";
-import { core, heapI32, keepingScratch, reportHookFailure, scratchByteOffset, setCustomRunner, sweepRetainsGraph, SCRATCH_INTS } from "./core.js";
+import { core, heapI32, keepingScratch, reportHookFailure, scratchByteOffset, setCustomRunner, setCustomReleaser, sweepRetainsGraph, SCRATCH_INTS } from "./core.js";
 import { is_grad_enabled, no_grad } from "./autograd.js";
 import { zeros } from "./create.js";
 import { handleFor } from "./lifetime.js";
@@ -19,8 +19,10 @@ import { customNames } from "./graph-nodes.js";
 export class FunctionCtx {
   /** @internal */
   _nonDifferentiable = new Set<Tensor>();
-  /** @internal the saved tensors' core ids, each holding a reference */
+  /** @internal the saved tensors' core ids, each holding a reference (to the data alone where _dataOnly) */
   _saved: number[] = [];
+  /** @internal per saved tensor: whether it is the call's output, held by its data alone */
+  _dataOnly: boolean[] = [];
   /** @internal the tensors save_for_forward kept, for jvp */
   _forSaved: Tensor[] | null = null;
   [key: string]: unknown;
@@ -63,10 +65,27 @@ export class FunctionCtx {
     for (const t of tensors) this._nonDifferentiable.add(t);
   }
 
+  /**
+   * @internal A saved output is the custom node itself: a reference to its slot would keep
+   * the node alive from the node's own context, a cycle that nothing releases. Only its data
+   * is held; the slot lives as long as the node, which is as long as backward can run
+   * (PyTorch saves outputs without owning their grad_fn for the same reason). Not for a call
+   * of several outputs, whose nodes are separate: one could be freed while another's
+   * backward still reads it.
+   */
+  _holdOutputData(output: number): void {
+    this._saved.forEach((id, i) => {
+      if (id !== output || this._dataOnly[i]) return;
+      this._dataOnly[i] = true;
+      core.releaseTensorSlot(id);
+    });
+  }
+
   /** @internal Drops the references of the saved tensors. */
   _release(): void {
-    for (const id of this._saved) core.releaseTensor(id);
+    this._saved.forEach((id, i) => (this._dataOnly[i] ? core.releaseTensorData(id) : core.releaseTensor(id)));
     this._saved = [];
+    this._dataOnly = [];
   }
 }
 
@@ -87,7 +106,7 @@ interface Input { arg: number; id: number; shape: number[]; dtype: Tensor["dtype
 type Outputs<C extends FunctionClass> = ReturnType<C["forward"]> extends readonly unknown[] ? Tensor[] : Tensor;
 interface CallOf { fn: FunctionClass; ctx: FunctionCtx; args: number; inputs: Input[]; outputs: Input[]; pending: number }
 interface Node { call: CallOf; output: number }
-// the custom nodes by core id, until their backward has run (or the id is used again)
+// the custom nodes by core id, until their backward has run or the core drops them
 const nodes = new Map<number, Node>();
 
 /** The base of custom autograd functions. */
@@ -160,6 +179,7 @@ export class Function {
       fn: this, ctx, args: args.length, inputs: inputs.map(describeTensor),
       outputs: results.map((r, i) => describeTensor([i, r])), pending: 0,
     };
+    const recorded: number[] = [];
     results.forEach((result, output) => {
       if (!differentiable[output]) return;
       const scratch = heapI32(), base = scratchByteOffset >>> 2;
@@ -167,9 +187,11 @@ export class Function {
       const id = result._live(`${name}.apply`);
       core.recordCustom(id, inputs.length);
       nodes.set(id, { call, output });
+      recorded.push(id);
       customNames.set(id, `${name}Backward`);
       call.pending++;
     });
+    if (recorded.length === 1) ctx._holdOutputData(recorded[0]);
     return returned;
   }
 }
@@ -258,4 +280,15 @@ setCustomRunner((t: number, g: number): number => {
       return -1;
     }
   });
+});
+
+// The core dropped custom node t's graph: released before (or without) a backward through
+// it, or swept by one. Once no output's node is left, nothing will read the context's saved
+// tensors; once the slot is freed, nothing will ask for the node's name.
+setCustomReleaser((t: number, freed: boolean): void => {
+  if (freed) customNames.delete(t);
+  const node = nodes.get(t);
+  if (node === undefined) return; // its backward has run
+  nodes.delete(t);
+  if (--node.call.pending === 0) node.call.ctx._release();
 });

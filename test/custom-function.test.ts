@@ -139,6 +139,36 @@ test("training steps with a custom Function inside scope leak nothing", () => {
   expect(memory().tensors).toBe(before);
 });
 
+test("a custom Function's saved tensors are freed with its graph when no backward runs", () => {
+  const x = f64([0.5, 1]);
+  // evaluation with grad mode on: the graph (and what the contexts saved) goes with the scope
+  const step = () => scope(() => { ScaledSquare.apply(Exp.apply(x), 2).sum().item(); });
+  step();
+  const before = memory().tensors;
+  for (let i = 0; i < 3; i++) step();
+  expect(memory().tensors).toBe(before);
+  // and a graph kept alive keeps them: its backward still runs after others were dropped
+  const kept = Exp.apply(x);
+  step();
+  kept.sum().backward();
+  const g = x.grad!.toTypedArray();
+  [Math.exp(0.5), Math.exp(1)].forEach((e, i) => expect(g[i]).toBeCloseTo(e, 14));
+  x.grad = null;
+});
+
+test("a saved output is read back by backward though its handle is gone, as often as the graph is kept", () => {
+  const x = f64([0.5, 1]);
+  const before = memory().tensors;
+  const z = scope(() => Exp.apply(x).mul(3)); // Exp's output survives only inside z's graph
+  scope(() => z.sum().backward(null, { retain_graph: true }));
+  scope(() => z.sum().backward());
+  const g = scope(() => x.grad!.toTypedArray());
+  [0.5, 1].forEach((v, i) => expect(g[i]).toBeCloseTo(6 * Math.exp(v), 13));
+  x.grad = null;
+  z.dispose();
+  expect(memory().tensors).toBe(before);
+});
+
 describe("forward mode through a custom Function", () => {
   const { dual_level, make_dual, unpack_dual } = autograd.forward_ad;
 
