@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import * as wg from "../bindings/index.js";
 import type { Tensor } from "../bindings/index.js";
 import * as L from "../bindings/nn/losses.js";
-import * as N from "../bindings/nn/functional-layers.js";
+import * as N from "../bindings/nn/functional.js";
 import { _forgetWarnings } from "../bindings/nn/loss-reduction.js";
 import fixture from "./fixtures/nn_functional.json" with { type: "json" };
 

@@ -11,8 +11,11 @@ import { Module, keepNames } from "./module.js";
 import { Parameter } from "../parameter.js";
 import { Linear, type FactoryOptions } from "./linear.js";
 import { constant_, xavier_uniform_ } from "../init.js";
-import { dropout, linear } from "../functional-layers.js";
+import { dropout } from "../dropout.js";
+import { linear } from "../linear.js";
 import { checkProbability, checkSize } from "./checks.js";
+import "../../index-ops.js"; // masked_fill
+import "../../join-ops.js"; // chunk
 
 export interface MultiheadAttentionOptions extends FactoryOptions {
   dropout?: number;

@@ -2,7 +2,7 @@
 
 import type { Tensor } from "../../tensor.js";
 import { Module, keepNames } from "./module.js";
-import { dropout, dropout1d, dropout2d, dropout3d } from "../functional-layers.js";
+import { dropout, dropout1d, dropout2d, dropout3d } from "../dropout.js";
 import { checkProbability } from "./checks.js";
 
 type DropoutFn = typeof dropout;

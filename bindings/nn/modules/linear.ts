@@ -8,7 +8,7 @@ import { Module, keepNames } from "./module.js";
 import { Parameter } from "../parameter.js";
 import { calculateFans, kaiming_uniform_, uniform_ } from "../init.js";
 import { checkSize } from "./checks.js";
-import { linear, bilinear } from "../functional-layers.js";
+import { linear, bilinear } from "../linear.js";
 
 /** What a layer's constructor takes besides its sizes (PyTorch's factory kwargs). */
 export interface FactoryOptions {

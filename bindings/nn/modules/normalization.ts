@@ -7,7 +7,7 @@ import { no_grad } from "../../autograd.js";
 import { describe } from "../../shape.js";
 import { Module, keepNames } from "./module.js";
 import { Parameter } from "../parameter.js";
-import { batch_norm, group_norm, layer_norm } from "../functional-layers.js";
+import { batch_norm, group_norm, layer_norm } from "../normalization.js";
 import type { FactoryOptions } from "./linear.js";
 import { checkSize, pyFloat } from "./checks.js";
 

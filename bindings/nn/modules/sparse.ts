@@ -6,7 +6,7 @@ import { no_grad } from "../../autograd.js";
 import { Module, keepNames } from "./module.js";
 import { Parameter } from "../parameter.js";
 import { normal_ } from "../init.js";
-import { embedding } from "../functional-layers.js";
+import { embedding } from "../embedding.js";
 import { newParameter, type FactoryOptions } from "./linear.js";
 import { checkSize } from "./checks.js";
 
