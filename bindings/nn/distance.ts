@@ -8,6 +8,7 @@ import { scope } from "../lifetime.js";
 import { checkOptions } from "../options.js";
 import { broadcastShapes, fail, normalizeDim } from "../shape.js";
 import { isFloating, resultType, scalarTypeName } from "../dtype.js";
+import "../shape-ops.js"; // broadcast_to
 import "../sort-ops.js"; // norm
 
 function floatingPair(op: string, x1: unknown, x2: unknown): [Tensor, Tensor] {
