@@ -7,7 +7,7 @@ import {
   FLAGS, FLAG_REQUIRES_GRAD, FLAG_SAVED_FREED, FLAG_RETAINS_GRAD, FLAG_HOOKED, GRAD, OP, VERSION, CAPTURE, F32, F64, I32,
   dtypeOf, rootOf, versionOf as tensorVersion, bumpVersion as bumpTensorVersion, isStrided, strideOf,
   offsetOf, newTensorLike, sharesData, isStale, historyOf, SAVED, SAVE_OUT, VER_OUT, NIN, inputOf,
-  BATCH, adoptCopy as adoptData, releaseSlot, releaseData,
+  BATCH, adoptCopy as adoptData, releaseSlot, releaseData, REFS,
 } from "./tensors";
 import { addInPlace as addInto, mulInPlace as mulInto } from "./ops/elementwise";
 import { copyInto } from "./ops/views";
@@ -42,6 +42,8 @@ export function releaseTensor(t: i32): void { release(t); }
 /** Drops one reference to the slot alone, or to the data alone (retainTensor takes both). */
 export function releaseTensorSlot(t: i32): void { releaseSlot(t); }
 export function releaseTensorData(t: i32): void { releaseData(t); }
+/** The references to t's slot: handles, nodes that take it as an input, views, saved holds. */
+export function refsOf(t: i32): i32 { return geti(t, REFS); }
 export function liveTensors(): i32 { return tensorCount(); }
 export function liveBytes(): usize { return tensorBytes(); }
 export function lastAllocation(): usize { return lastRequest; }

@@ -1,7 +1,7 @@
 // Grad mode and the entry points of the reverse sweep: Tensor.backward() and the
 // functional grad(). Both check everything first, then make one call into the core.
 
-import { core, ops, heapI32, scratchByteOffset, SCRATCH_INTS, takeHookFailure, setSweepRetainsGraph } from "./core.js";
+import { core, collectCycles, ops, heapI32, scratchByteOffset, SCRATCH_INTS, takeHookFailure, setSweepRetainsGraph } from "./core.js";
 import { aligned, isBatched, physicalShape } from "./batching.js";
 import { Tensor, allocate, type TensorLike } from "./tensor.js";
 import { describe, fail, formatShape, sameShape } from "./shape.js";
@@ -175,7 +175,7 @@ function sweep(op: string, roots: Tensor[], gradients: (TensorLike | null)[], op
     }
   } finally {
     for (const id of temps) core.releaseTensor(id);
-    core.collectHistoryCycles(); // a sweep may leave in-place histories held only by themselves
+    collectCycles(); // a sweep may leave in-place histories held only by themselves
   }
 }
 

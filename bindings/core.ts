@@ -20,6 +20,7 @@ export interface Core {
   releaseTensor(t: number): void;
   releaseTensorSlot(t: number): void;
   releaseTensorData(t: number): void;
+  refsOf(t: number): number;
   liveTensors(): number;
   liveBytes(): number;
   lastAllocation(): number;
@@ -98,6 +99,17 @@ let retainingSweep = false;
 /** @internal */
 export function setCustomRunner(run: (t: number, g: number) => number): void {
   customRunner = run;
+}
+// Collectors of reference cycles the core cannot see (through the bindings' own tables).
+const cycleCollectors: (() => void)[] = [];
+/** @internal Adds a collector that collectCycles runs. */
+export function addCycleCollector(collect: () => void): void {
+  cycleCollectors.push(collect);
+}
+/** @internal Frees what only reference cycles hold: the core's (in-place histories) and the bindings'. */
+export function collectCycles(): void {
+  core.collectHistoryCycles();
+  for (const collect of cycleCollectors) collect();
 }
 /** @internal What to do when the core drops a custom node's graph (and, when `freed`, its slot). */
 export function setCustomReleaser(release: (t: number, freed: boolean) => void): void {
@@ -193,6 +205,7 @@ export const core: Core = {
   releaseTensor: raw.releaseTensor,
   releaseTensorSlot: raw.releaseTensorSlot,
   releaseTensorData: raw.releaseTensorData,
+  refsOf: raw.refsOf,
   liveTensors: raw.liveTensors,
   liveBytes: raw.liveBytes,
   lastAllocation: raw.lastAllocation,

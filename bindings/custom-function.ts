@@ -7,7 +7,7 @@
 // the optional static jvp(ctx, ...tangents) gives.
 
 import { Tensor } from "./tensor.js";
-import { core, heapI32, keepingScratch, reportHookFailure, scratchByteOffset, setCustomRunner, setCustomReleaser, sweepRetainsGraph, SCRATCH_INTS } from "./core.js";
+import { core, heapI32, keepingScratch, reportHookFailure, scratchByteOffset, setCustomRunner, setCustomReleaser, addCycleCollector, sweepRetainsGraph, SCRATCH_INTS } from "./core.js";
 import { is_grad_enabled, no_grad } from "./autograd.js";
 import { zeros } from "./create.js";
 import { handleFor } from "./lifetime.js";
@@ -81,11 +81,22 @@ export class FunctionCtx {
     });
   }
 
+  /** @internal Whether it holds one of these tensors (by its slot). */
+  _holdsAny(ids: number[]): boolean {
+    return this._saved.some((id, i) => !this._dataOnly[i] && ids.includes(id));
+  }
+
+  /** @internal How many of its references to t's slot it holds. */
+  _holdsOf(t: number): number {
+    return this._saved.filter((id, i) => id === t && !this._dataOnly[i]).length;
+  }
+
   /** @internal Drops the references of the saved tensors. */
   _release(): void {
-    this._saved.forEach((id, i) => (this._dataOnly[i] ? core.releaseTensorData(id) : core.releaseTensor(id)));
-    this._saved = [];
+    const saved = this._saved, dataOnly = this._dataOnly;
+    this._saved = []; // first: freeing a saved output may release this context again
     this._dataOnly = [];
+    saved.forEach((id, i) => (dataOnly[i] ? core.releaseTensorData(id) : core.releaseTensor(id)));
   }
 }
 
@@ -108,6 +119,9 @@ interface CallOf { fn: FunctionClass; ctx: FunctionCtx; args: number; inputs: In
 interface Node { call: CallOf; output: number }
 // the custom nodes by core id, until their backward has run or the core drops them
 const nodes = new Map<number, Node>();
+// Calls of several outputs whose context holds some of them: held by their own context (a
+// cycle through `nodes`), they are released once nothing else holds any output's node.
+const holdingOutputs = new Set<CallOf>();
 
 /** The base of custom autograd functions. */
 export class Function {
@@ -192,6 +206,7 @@ export class Function {
       call.pending++;
     });
     if (recorded.length === 1) ctx._holdOutputData(recorded[0]);
+    else if (ctx._holdsAny(recorded)) holdingOutputs.add(call);
     return returned;
   }
 }
@@ -272,7 +287,7 @@ setCustomRunner((t: number, g: number): number => {
       });
       if (!sweepRetainsGraph()) {
         nodes.delete(t);
-        if (--call.pending === 0) ctx._release(); // every output's node has run
+        if (--call.pending === 0) release(call); // every output's node has run
       }
       return 0;
     } catch (error) {
@@ -290,5 +305,20 @@ setCustomReleaser((t: number, freed: boolean): void => {
   const node = nodes.get(t);
   if (node === undefined) return; // its backward has run
   nodes.delete(t);
-  if (--node.call.pending === 0) node.call.ctx._release();
+  if (--node.call.pending === 0) release(node.call);
+});
+
+function release(call: CallOf): void {
+  holdingOutputs.delete(call);
+  call.ctx._release();
+}
+
+// A call whose output nodes are referenced by its context alone can never be differentiated
+// again: its context lets them go (and their slots, then their nodes, are freed).
+addCycleCollector(() => {
+  for (const call of holdingOutputs) {
+    const { ctx } = call;
+    const live = call.outputs.filter(({ id }) => nodes.get(id)?.call === call);
+    if (live.every(({ id }) => core.refsOf(id) === ctx._holdsOf(id))) release(call);
+  }
 });

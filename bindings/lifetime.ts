@@ -12,7 +12,7 @@
 //   The budget grows with what stays live, so the passes cost O(1) per tensor made.
 
 import { isBatched, batchDims, physicalShape } from "./batching.js";
-import { core, heapOf, dataIndex, writeScratch } from "./core.js";
+import { core, collectCycles, heapOf, dataIndex, writeScratch } from "./core.js";
 import { DTYPE_CODE, type AnyTypedArray } from "./dtype.js";
 import { Tensor } from "./tensor.js";
 import { numelOf } from "./shape.js";
@@ -175,7 +175,7 @@ export function scope<T>(fn: () => T): T {
     if (!kept.has(t)) t.dispose();
     else if (outer !== undefined) outer.push(t); // escapes to the enclosing scope
   }
-  core.collectHistoryCycles(); // what in-place writes through views left holding only itself
+  collectCycles(); // what in-place writes through views or custom Functions left holding only itself
   return result;
 }
 
@@ -197,6 +197,6 @@ export function keep<T extends Tensor | Tensor[]>(tensors: T): T {
 
 /** What the core holds: live tensors, their data bytes, and the wasm memory size. */
 export function memory(): { tensors: number; bytes: number; wasmBytes: number } {
-  core.collectHistoryCycles();
+  collectCycles();
   return { tensors: core.liveTensors(), bytes: core.liveBytes(), wasmBytes: core.memory.buffer.byteLength };
 }

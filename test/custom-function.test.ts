@@ -286,6 +286,35 @@ describe("custom Functions of several outputs", () => {
     expect(memory().tensors).toBe(before);
   });
 
+  // [sin x, cos x] saving its outputs, which backward reads: each is the other's derivative
+  class SinCosSaved extends autograd.Function {
+    static override forward(ctx: FunctionCtx, x: Tensor) {
+      const s = x.sin(), c = x.cos();
+      ctx.save_for_backward(s, c);
+      return [s, c];
+    }
+    static override backward(ctx: FunctionCtx, gs: Tensor, gc: Tensor) {
+      const [s, c] = ctx.saved_tensors;
+      return gs.mul(c).sub(gc.mul(s));
+    }
+  }
+
+  test("saved outputs: read by one output's backward after the other was dropped, and freed with the graph", () => {
+    const x = f64(xs).requires_grad_();
+    const before = memory().tensors;
+    // evaluation with grad mode on: nothing of the calls is left once their outputs go
+    for (let i = 0; i < 3; i++) scope(() => { SinCosSaved.apply(x)[0].sum().item(); });
+    expect(memory().tensors).toBe(before);
+    // the sine's handle is gone, the cosine's node still reads it
+    const c = scope(() => SinCosSaved.apply(x)[1]);
+    scope(() => c.sum().backward());
+    const g = scope(() => Array.from(x.grad!.toTypedArray()));
+    g.forEach((v, i) => expect(v).toBeCloseTo(-Math.sin(xs[i]), 14));
+    x.grad = null;
+    c.dispose();
+    expect(memory().tensors).toBe(before);
+  });
+
   test("jvp gives each output its tangent", () => {
     autograd.forward_ad.dual_level(() => {
       const x = autograd.forward_ad.make_dual(f64(xs), f64([1, 2, 3]));
