@@ -31,6 +31,28 @@ export function freeBuffer(ptr: usize, bytes: usize): void {
   }
 }
 
+// Copies and fills of a few hundred bytes or less, as vector loops: memory.copy and
+// memory.fill are a call out of the compiled code each in V8, which costs more than moving
+// a short row (a slot's fields, a shape, a row of im2col or of index_select). The regions
+// must not overlap.
+const SHORT: usize = 512;
+
+export function copyBytes(dst: usize, src: usize, bytes: usize): void {
+  if (bytes > SHORT) { memory.copy(dst, src, bytes); return; }
+  let i: usize = 0;
+  for (; i + 16 <= bytes; i += 16) v128.store(dst + i, v128.load(src + i));
+  for (; i + 4 <= bytes; i += 4) store<u32>(dst + i, load<u32>(src + i));
+  for (; i < bytes; i++) store<u8>(dst + i, load<u8>(src + i));
+}
+
+export function zeroBytes(dst: usize, bytes: usize): void {
+  if (bytes > SHORT) { memory.fill(dst, 0, bytes); return; }
+  let i: usize = 0;
+  for (; i + 16 <= bytes; i += 16) v128.store(dst + i, i64x2.splat(0));
+  for (; i + 4 <= bytes; i += 4) store<u32>(dst + i, 0);
+  for (; i < bytes; i++) store<u8>(dst + i, 0);
+}
+
 // Small i32 arrays in linear memory: shapes, strides, loop counters.
 @inline export function at(p: usize, i: i32): i32 {
   return load<i32>(p + (<usize>i << 2));

@@ -10,7 +10,7 @@
 //   the links of the nodes that saved something (which can never be swept again), so
 //   intermediates end up held by their handles alone.
 
-import { allocBuffer, freeBuffer, newStack, stackPush, stackPop, stackLength, stackClear } from "./memory";
+import { allocBuffer, freeBuffer, newStack, stackPush, stackPop, stackLength, stackClear, copyBytes, zeroBytes } from "./memory";
 import { Op } from "./generated/table";
 
 // Tells the bindings that custom node id's graph is gone (and, when `freed` is 1, its slot),
@@ -204,11 +204,11 @@ function takeSlot(rank: i32, shape: usize, strides: usize): i32 {
   const id = freeHead;
   freeHead = geti(id, NUMEL);
   const s = slot(id);
-  memory.fill(s, 0, ZEROED_BYTES);
+  zeroBytes(s, ZEROED_BYTES);
   store<i32>(s + <usize>TANGENT, 0);
   store<i32>(s + <usize>BATCH, 0);
-  memory.copy(s + <usize>SHAPE, shape, <usize>rank << 2);
-  if (strides != 0) memory.copy(s + <usize>STRIDES, strides, <usize>rank << 2);
+  copyBytes(s + <usize>SHAPE, shape, <usize>rank << 2);
+  if (strides != 0) copyBytes(s + <usize>STRIDES, strides, <usize>rank << 2);
   return id;
 }
 

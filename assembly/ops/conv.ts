@@ -10,12 +10,12 @@
 //
 // One output row of Im2Col holds, for one channel and kernel offset (ki, kj), the input
 // pixels that offset meets in every block: for stride 1 each of its oh segments is a
-// contiguous run of an input row (between zero-padded ends), copied with memory.copy;
+// contiguous run of an input row (between zero-padded ends), copied with copyBytes;
 // Col2Im adds the same runs back with SIMD. Inputs are read through their strides.
 
 import { newTensor, newZeros, dataPtr, dim, dtypeOf, strideOf, release, MAX_DIMS, F64 } from "../tensors";
 import { transposed } from "./views";
-import { put } from "../memory";
+import { put, copyBytes, zeroBytes } from "../memory";
 import { record1, input, needsGrad, paramI, setParamI, setGrad, tangentAt } from "../graph";
 import { Op } from "../generated/table";
 
@@ -62,12 +62,12 @@ function im2colInto<T>(x: i32, out: i32, oh: i32, ow: i32, batchInner: bool): vo
           const a = first, e = end;
           for (let oy = 0; oy < oh; oy++, dst += <usize>ow * size) {
             const iy = oy * sh - ph + ki * dh;
-            if (iy < 0 || iy >= h) { memory.fill(dst, 0, <usize>ow * size); continue; }
-            if (a > 0) memory.fill(dst, 0, <usize>a * size);
-            if (e < ow) memory.fill(dst + <usize>e * size, 0, <usize>(ow - e) * size);
+            if (iy < 0 || iy >= h) { zeroBytes(dst, <usize>ow * size); continue; }
+            if (a > 0) zeroBytes(dst, <usize>a * size);
+            if (e < ow) zeroBytes(dst + <usize>e * size, <usize>(ow - e) * size);
             const row = plane + <usize>(iy * s2) * size;
             if (runs) {
-              memory.copy(dst + <usize>a * size, row + <usize>(start + a) * size, <usize>(e - a) * size);
+              copyBytes(dst + <usize>a * size, row + <usize>(start + a) * size, <usize>(e - a) * size);
             } else {
               for (let ox = a; ox < e; ox++) {
                 store<T>(dst + <usize>ox * size, load<T>(row + <usize>((start + ox * sw) * s3) * size));

@@ -12,7 +12,7 @@ import {
   newTensor, newZeros, dataPtr, numel, ndim, dim, shapePtr, release, retain, dtypeOf, strideOf,
   elementShift, MAX_DIMS, F64, I32, BOOL, sizeBefore, sizeAfter, zerosLike,
 } from "../tensors";
-import { at, put, allocBuffer, freeBuffer } from "../memory";
+import { at, put, allocBuffer, freeBuffer, copyBytes } from "../memory";
 import { recordN, input, needsGrad, paramI, paramF, setParamI, setParamF, setGrad, argAt, tangentAt } from "../graph";
 import { Op } from "../generated/table";
 import { gathered, copyInto } from "./views";
@@ -130,7 +130,7 @@ export function indexSelectForward(op: i32, self: i32, index: i32, d: i32): i32 
       for (let o = 0; o < outer; o++) {
         for (let j = 0; j < n; j++) {
           const i = wrapped(load<i32>(pi + (<usize>j << 2)), size);
-          memory.copy(po + <usize>(o * n + j) * row, ps + <usize>(o * size + i) * row, row);
+          copyBytes(po + <usize>(o * n + j) * row, ps + <usize>(o * size + i) * row, row);
         }
       }
     }
@@ -275,7 +275,7 @@ function putRows<T>(out: i32, index: i32, source: i32, d: i32, accumulate: bool,
     for (let j = 0; j < n; j++) {
       const i = wrapped(load<i32>(pi + (<usize>j << 2)), size);
       const to = po + <usize>((o * size + i) * inner) * width, from = ps + <usize>((o * n + j) * inner) * width;
-      if (!accumulate) { memory.copy(to, from, <usize>inner * width); continue; }
+      if (!accumulate) { copyBytes(to, from, <usize>inner * width); continue; }
       for (let k = 0; k < inner; k++) {
         const at_ = to + <usize>k * width;
         store<T>(at_, added<T>(load<T>(at_), alpha * load<T>(from + <usize>k * width)));

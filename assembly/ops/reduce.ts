@@ -8,7 +8,7 @@ import {
   newTensor, dataPtr, numel, ndim, dim, shapePtr, geti, seti, release, retain, dtypeOf,
   isLeaf, isStrided, isFloat as isFloatDtype, requiresGrad, strideOf, OP as OP_FIELD, AUX, DEPS, PENDING, CAPTURE, MAX_DIMS, F64, I32, BOOL, elementShift,
 } from "../tensors";
-import { allocBuffer, freeBuffer, at, put } from "../memory";
+import { allocBuffer, freeBuffer, at, put, copyBytes } from "../memory";
 import { record1, gradEnabled, pushTangents, input, paramI, setParamI, setGrad, tangentAt, fusedRules } from "../graph";
 import { Op } from "../generated/table";
 import { scratch } from "../scratch";
@@ -131,7 +131,7 @@ function expandRun<T>(src: usize, outer: i32, len: i32, inner: i32, dst: usize):
     }
     const from = src + <usize>(o * inner) * sizeof<T>();
     for (let r = 0; r < len; r++) {
-      memory.copy(dst + <usize>((o * len + r) * inner) * sizeof<T>(), from, <usize>inner * sizeof<T>());
+      copyBytes(dst + <usize>((o * len + r) * inner) * sizeof<T>(), from, <usize>inner * sizeof<T>());
     }
   }
 }
@@ -315,7 +315,7 @@ function maxRun<T>(src: usize, outer: i32, len: i32, inner: i32, dst: usize, mas
       continue;
     }
     const row = dst + <usize>(o * inner) * size;
-    memory.copy(row, from, <usize>inner * size);
+    copyBytes(row, from, <usize>inner * size);
     for (let r = 1; r < len; r++) maxSpanInto<T>(row, from + <usize>(r * inner) * size, inner);
   }
   if (mask == 0) return;
