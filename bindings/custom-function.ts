@@ -69,9 +69,10 @@ export class FunctionCtx {
    * @internal A saved output is the custom node itself: a reference to its slot would keep
    * the node alive from the node's own context, a cycle that nothing releases. Only its data
    * is held; the slot lives as long as the node, which is as long as backward can run
-   * (PyTorch saves outputs without owning their grad_fn for the same reason). Not for a call
-   * of several outputs, whose nodes are separate: one could be freed while another's
-   * backward still reads it.
+   * (PyTorch saves outputs without owning their grad_fn for the same reason). A call of
+   * several outputs, whose nodes are separate, holds them whole (one output's backward may
+   * read another whose node is gone); the collector below frees it once only its context
+   * holds them.
    */
   _holdOutputData(output: number): void {
     this._saved.forEach((id, i) => {

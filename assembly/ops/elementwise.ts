@@ -170,9 +170,8 @@ const walkOffsets = heap.alloc(3 << 2);
 let walkShape: usize = 0;
 let walkRank = 0;
 let walkInputs = 0;
-
-let walkRow = 0;
-const flatShape = heap.alloc(4);
+let walkRow = 0; // the rows' length
+const flatShape = heap.alloc(4); // the shape of a binary op walked as one row
 
 /** Starts the walk over `out`'s rows; returns their count (0 for an empty or 0-d out). */
 function beginWalk(out: i32, a: i32, b: i32, c: i32): i32 {
@@ -184,7 +183,7 @@ function beginWalk(out: i32, a: i32, b: i32, c: i32): i32 {
   if (inputs > 2) broadcastStrides(c, rank, walkShape, walkStrides + (MAX_DIMS << 3));
   for (let d = 0; d < rank; d++) put(walkCounter, d, 0);
   for (let i = 0; i < 3; i++) put(walkOffsets, i, 0);
-  return rank == 0 ? 0 : numel(out) / dim(out, rank - 1);
+  return rank == 0 ? 0 : numel(out) / walkRow;
 }
 
 /** beginWalk for a binary op, walking contiguous operands (of out's size or one element) as

@@ -45,16 +45,21 @@ export function dropout1d(input: Tensor, options: DropoutOptions = {}): Tensor {
   return dropNoise(x, p, training, inplace, channelMask(x, x.ndim === 3 ? 2 : 1));
 }
 
+// PyTorch's warning for an input to dropout2d or dropout3d of a rank other than an optional
+// batch dim, a channel dim and `spatial` more.
+function warnRank(op: string, ndim: number, spatial: number): void {
+  if (ndim === spatial + 1 || ndim === spatial + 2) return;
+  warn(op, `${op}: Received a ${ndim}-D input to ${op}, which is deprecated and will result in an error in a ` +
+    `future release. To retain the behavior and silence this warning, please use dropout instead. Note that ${op} ` +
+    `exists to provide channel-wise dropout on inputs with ${spatial} spatial dimensions, a channel dimension, and an optional ` +
+    `batch dimension (i.e. ${spatial + 1}D or ${spatial + 2}D inputs).`);
+}
+
 /** Zeroes whole channels (dim 1 of (N, C, H, W)) with probability p; a 3-D input is taken as (N, C, L), as PyTorch 1.13 does. */
 export function dropout2d(input: Tensor, options: DropoutOptions = {}): Tensor {
   const op = "dropout2d";
   const { x, p, training, inplace } = dropoutArgs(op, input, options);
-  if (x.ndim !== 3 && x.ndim !== 4) {
-    warn(op, `dropout2d: Received a ${x.ndim}-D input to dropout2d, which is deprecated and will result in an error in a ` +
-      "future release. To retain the behavior and silence this warning, please use dropout instead. Note that dropout2d " +
-      "exists to provide channel-wise dropout on inputs with 2 spatial dimensions, a channel dimension, and an optional " +
-      "batch dimension (i.e. 3D or 4D inputs).");
-  }
+  warnRank(op, x.ndim, 2);
   if (x.ndim === 3) {
     warn(op, "dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout behavior is desired - " +
       "input is interpreted as shape (N, C, L), where C is the channel dim. This behavior will change in a future release " +
@@ -69,12 +74,7 @@ export function dropout2d(input: Tensor, options: DropoutOptions = {}): Tensor {
 export function dropout3d(input: Tensor, options: DropoutOptions = {}): Tensor {
   const op = "dropout3d";
   const { x, p, training, inplace } = dropoutArgs(op, input, options);
-  if (x.ndim !== 4 && x.ndim !== 5) {
-    warn(op, `dropout3d: Received a ${x.ndim}-D input to dropout3d, which is deprecated and will result in an error in a ` +
-      "future release. To retain the behavior and silence this warning, please use dropout instead. Note that dropout3d " +
-      "exists to provide channel-wise dropout on inputs with 3 spatial dimensions, a channel dimension, and an optional " +
-      "batch dimension (i.e. 4D or 5D inputs).");
-  }
+  warnRank(op, x.ndim, 3);
   if (x.ndim < 1) fail(op, "Feature dropout requires at least 2 dimensions in the input, got 1");
   return dropNoise(x, p, training, inplace, channelMask(x, x.ndim === 5 ? 2 : 1));
 }
