@@ -11,6 +11,8 @@ import {
 import { tree_flatten, tree_unflatten, leafPath, type TreeSpec } from "./pytree.js";
 import { isContiguousLayout } from "./views.js";
 import { describe, fail } from "./shape.js";
+import { cat } from "./join-ops.js";
+import { default_generator } from "./random.js";
 import "./batch-rules.js";
 
 /** A dim (or null: not mapped) for each tensor of an argument, or one for all of them. */
@@ -26,6 +28,12 @@ export interface VmapOptions {
    * functorch's), "same" (one draw shared by every example) or "different" (one per example).
    */
   randomness?: Randomness;
+  /**
+   * How many examples to compute at a time (functorch's chunk_size): the batch is split into
+   * chunks, mapped one after another and joined, which bounds the memory one call takes.
+   * null (the default): the whole batch at once.
+   */
+  chunk_size?: number | null;
 }
 
 const MAX_LEVELS = 16;
@@ -36,9 +44,9 @@ const MAX_LEVELS = 16;
  */
 export function vmap<F extends (...args: never[]) => unknown>(f: F, in_dims?: Dims | VmapOptions, out_dims?: Dims): F {
   if (typeof f !== "function") throw new TypeError(`vmap(f): f must be a function, got ${describe(f)}`);
-  let inDims: Dims = 0, outDims: Dims = 0, random: Randomness = "error";
+  let inDims: Dims = 0, outDims: Dims = 0, random: Randomness = "error", chunk: number | null = null;
   if (in_dims !== null && typeof in_dims === "object" && !Array.isArray(in_dims) &&
-    ("in_dims" in in_dims || "out_dims" in in_dims || "randomness" in in_dims)) {
+    ("in_dims" in in_dims || "out_dims" in in_dims || "randomness" in in_dims || "chunk_size" in in_dims)) {
     const options = in_dims as VmapOptions;
     random = options.randomness ?? "error";
     if (!["error", "same", "different"].includes(random)) {
@@ -46,12 +54,75 @@ export function vmap<F extends (...args: never[]) => unknown>(f: F, in_dims?: Di
     }
     inDims = options.in_dims === undefined ? 0 : options.in_dims;
     outDims = options.out_dims === undefined ? 0 : options.out_dims;
+    chunk = options.chunk_size ?? null;
+    if (chunk !== null && !(Number.isInteger(chunk) && chunk > 0)) {
+      throw new TypeError(`vmap(f): chunk_size should be None or greater than 0. (got ${typeof chunk === "number" ? chunk : describe(chunk)})`);
+    }
   } else {
     inDims = in_dims === undefined ? 0 : (in_dims as Dims); // null: no input mapped
     outDims = out_dims === undefined ? 0 : out_dims;
   }
   const api = `vmap(${f.name || "f"}, in_dims=${JSON.stringify(inDims)}, ...)(<inputs>)`;
-  return ((...args: unknown[]) => mapped(api, f as unknown as (...a: unknown[]) => unknown, args, inDims, outDims, random)) as unknown as F;
+  const fn = f as unknown as (...a: unknown[]) => unknown;
+  if (chunk !== null) return ((...args: unknown[]) => chunked(api, fn, args, inDims, outDims, random, chunk)) as unknown as F;
+  return ((...args: unknown[]) => mapped(api, fn, args, inDims, outDims, random)) as unknown as F;
+}
+
+// vmap by chunks of `chunk` examples: each input narrowed to the chunk along its mapped dim,
+// each output joined along its out_dim (one not mapped is the first chunk's). Under "same"
+// randomness every chunk draws what the first did, as one call would for the whole batch.
+function chunked(api: string, f: (...a: unknown[]) => unknown, args: unknown[], inDims: Dims, outDims: Dims,
+  random: Randomness, chunk: number): unknown {
+  const [leaves, spec] = tree_flatten(args);
+  const dims = inputDims(api, args, inDims);
+  const size = mappedSize(api, leaves, dims, spec);
+  if (size <= chunk) return mapped(api, f, args, inDims, outDims, random);
+  const state = random === "same" ? default_generator.get_state() : null;
+  const parts: unknown[] = [];
+  for (let start = 0; start < size; start += chunk) {
+    const length = Math.min(chunk, size - start);
+    const part = leaves.map((leaf, i) => (dims[i] === null ? leaf : (leaf as Tensor).narrow(dims[i]!, start, length)));
+    if (state !== null) default_generator.set_state(state);
+    parts.push(mapped(api, f, tree_unflatten(part, spec) as unknown[], inDims, outDims, random));
+  }
+  const [first, outSpec] = tree_flatten(parts[0]);
+  const rest = parts.map((p) => tree_flatten(p)[0]);
+  const joinDims = dimsOfLeaves(api, outDims, parts[0], "the outputs");
+  return tree_unflatten(first.map((o, i) => {
+    const d = joinDims[i];
+    return d === null ? o : cat(rest.map((leavesOf) => leavesOf[i] as Tensor), d);
+  }), outSpec);
+}
+
+// The mapped dim of each leaf of the arguments (null: not mapped).
+function inputDims(api: string, args: unknown[], inDims: Dims): (number | null)[] {
+  if (!Array.isArray(inDims)) return dimsOfLeaves(api, inDims, args, "args");
+  if (inDims.length !== args.length) fail(api, `in_dims is a list of ${inDims.length} entries for ${args.length} arguments`);
+  return dimsOfLeaves(api, inDims, args, "args");
+}
+
+// The batch size: the mapped dims' common size, every mapped leaf checked to be a tensor with
+// that dim.
+function mappedSize(api: string, leaves: unknown[], dims: (number | null)[], spec: TreeSpec): number {
+  let size = -1;
+  leaves.forEach((leaf, i) => {
+    const d = dims[i];
+    if (d === null) return;
+    if (!(leaf instanceof Tensor)) {
+      fail(api, `Got in_dim=${d} for an input (at ${leafPath(spec, i)}) but the input is of type ${describe(leaf)}. ` +
+        "We cannot vmap over non-Tensor arguments, please use None as the respective in_dim");
+    }
+    if (d < -Math.max(leaf.ndim, 1) || d >= Math.max(leaf.ndim, 1) || leaf.ndim === 0) {
+      fail(api, `Got in_dim=${d} for some input, but that input is a Tensor of dimensionality ${leaf.ndim} so expected in_dim to satisfy -${leaf.ndim} <= in_dim < ${leaf.ndim}.`);
+    }
+    const n = leaf.shape[d < 0 ? d + leaf.ndim : d];
+    if (size !== -1 && n !== size) {
+      fail(api, `Expected all tensors to have the same size in the mapped dimension, got sizes ${size} and ${n} for the mapped dimension`);
+    }
+    size = n;
+  });
+  if (size === -1) fail(api, "At least one of the inputs must be a Tensor mapped over (all in_dims are None)");
+  return size;
 }
 
 // The dim of each leaf of tree, given dims for it (a prefix of its structure).
@@ -125,27 +196,8 @@ function mapped(api: string, f: (...a: unknown[]) => unknown, args: unknown[], i
   random: Randomness): unknown {
   if (levels.length >= MAX_LEVELS) fail(api, `at most ${MAX_LEVELS} vmaps can nest`);
   const [leaves, spec] = tree_flatten(args);
-  const dims = Array.isArray(inDims) ? dimsOfLeaves(api, inDims.length === args.length ? inDims : fail(api,
-    `in_dims is a list of ${inDims.length} entries for ${args.length} arguments`), args, "args")
-    : dimsOfLeaves(api, inDims, args, "args");
-  let size = -1;
-  leaves.forEach((leaf, i) => {
-    const d = dims[i];
-    if (d === null) return;
-    if (!(leaf instanceof Tensor)) {
-      fail(api, `Got in_dim=${d} for an input (at ${leafPath(spec, i)}) but the input is of type ${describe(leaf)}. ` +
-        "We cannot vmap over non-Tensor arguments, please use None as the respective in_dim");
-    }
-    if (d < -Math.max(leaf.ndim, 1) || d >= Math.max(leaf.ndim, 1) || leaf.ndim === 0) {
-      fail(api, `Got in_dim=${d} for some input, but that input is a Tensor of dimensionality ${leaf.ndim} so expected in_dim to satisfy -${leaf.ndim} <= in_dim < ${leaf.ndim}.`);
-    }
-    const n = leaf.shape[d < 0 ? d + leaf.ndim : d];
-    if (size !== -1 && n !== size) {
-      fail(api, `Expected all tensors to have the same size in the mapped dimension, got sizes ${size} and ${n} for the mapped dimension`);
-    }
-    size = n;
-  });
-  if (size === -1) fail(api, "At least one of the inputs must be a Tensor mapped over (all in_dims are None)");
+  const dims = inputDims(api, args, inDims);
+  const size = mappedSize(api, leaves, dims, spec);
   const level = enterLevel(size, random);
   const bit = 1 << level;
   try {

@@ -191,6 +191,36 @@ describe("random ops inside vmap follow its randomness", () => {
   });
 });
 
+describe("vmap's chunk_size", () => {
+  test("chunks of any size give the whole batch's results: outputs at their out_dims, unmapped ones once, gradients", () => {
+    const X = tensor(sample([7, 3], "any", rng(21)), { shape: [7, 3], requires_grad: true });
+    const W = tensor(sample([3, 2], "any", rng(22)), { shape: [3, 2], requires_grad: true });
+    const Z = tensor(sample([2, 7], "any", rng(23)), { shape: [2, 7] });
+    const f = (x: Tensor, w: Tensor, z: Tensor) => [x.matmul(w).tanh().mul(z.sum()), w.sum(), x.exp().sum()];
+    const options = { in_dims: [0, null, 1], out_dims: [1, null, 0] };
+    const whole = vmap(f, options)(X, W, Z) as Tensor[];
+    const [gx, gw] = grad(whole[0].sum().add(whole[2].sum()), [X, W]);
+    for (const chunk_size of [1, 3, 7, 10]) {
+      const parts = vmap(f, { ...options, chunk_size })(X, W, Z) as Tensor[];
+      parts.forEach((p, i) => expectSame(p, whole[i], `output ${i}, chunk_size ${chunk_size}`));
+      const [cx, cw] = grad(parts[0].sum().add(parts[2].sum()), [X, W]);
+      expectSame(cx!, gx!, `x's gradient, chunk_size ${chunk_size}`);
+      expectSame(cw!, gw!, `w's gradient, chunk_size ${chunk_size}`);
+    }
+    expect(() => vmap(f, { ...options, chunk_size: 0 })).toThrow("vmap(f): chunk_size should be None or greater than 0. (got 0)");
+    expect(() => vmap(f, { chunk_size: 2.5 })).toThrow(/chunk_size should be None or greater than 0/);
+  });
+
+  test("under 'same' randomness every chunk draws what the whole batch would", () => {
+    const X = tensor(sample([5, 2], "any", rng(24)), { shape: [5, 2] });
+    const noisy = (x: Tensor) => x.add(rand([2], { dtype: "float64" }));
+    manual_seed(11);
+    const whole = vmap(noisy, { randomness: "same" })(X);
+    manual_seed(11);
+    expectSame(vmap(noisy, { randomness: "same", chunk_size: 2 })(X), whole, "same draws");
+  });
+});
+
 describe("per-example gradients of a model: vmap(grad(...)) over func.functional_call", () => {
   test("equal the gradients of each example's own backward", () => {
     manual_seed(3);
