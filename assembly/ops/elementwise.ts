@@ -171,7 +171,6 @@ let walkShape: usize = 0;
 let walkRank = 0;
 let walkInputs = 0;
 let walkRow = 0; // the rows' length
-const flatShape = heap.alloc(4); // the shape of a binary op walked as one row
 
 /** Starts the walk over `out`'s rows; returns their count (0 for an empty or 0-d out). */
 function beginWalk(out: i32, a: i32, b: i32, c: i32): i32 {
@@ -186,17 +185,12 @@ function beginWalk(out: i32, a: i32, b: i32, c: i32): i32 {
   return rank == 0 ? 0 : numel(out) / walkRow;
 }
 
-/** beginWalk for a binary op, walking contiguous operands (of out's size or one element) as
- * a single row. */
-function beginBinaryWalk(a: i32, b: i32, out: i32): i32 {
+/** For a binary op whose operands are contiguous, each of out's size or one element: their
+ * steps (1 or 0) as sa | sb << 1, for one row over all of out; -1 for any other. */
+function flatSteps(a: i32, b: i32, out: i32): i32 {
   const n = numel(out), na = numel(a), nb = numel(b);
-  if (isStrided(a) || isStrided(b) || !(na == n || na == 1) || !(nb == n || nb == 1)) return beginWalk(out, a, b, -1);
-  put(flatShape, 0, n);
-  walkShape = flatShape; walkRank = 1; walkInputs = 2; walkRow = n;
-  put(walkStrides, 0, na == n ? 1 : 0);
-  put(walkStrides + (MAX_DIMS << 2), 0, nb == n ? 1 : 0);
-  put(walkOffsets, 0, 0); put(walkOffsets, 1, 0);
-  return 1;
+  if (isStrided(a) || isStrided(b) || !(na == n || na == 1) || !(nb == n || nb == 1)) return -1;
+  return (na == n ? 1 : 0) | (nb == n ? 2 : 0);
 }
 
 /** Input i's stride along the last dim (0 where it is broadcast). */
@@ -223,12 +217,13 @@ function nextRow(): void {
 
 // out = K(a) for a contiguous out and an a of any strides.
 export function unaryInto<K, T>(a: i32, out: i32): void {
-  const src = dataPtr(a), dst = dataPtr(out), n = numel(a);
-  if (!isStrided(a)) { unaryRow<K, T>(src, 1, dst, n); return; }
-  const rows = beginWalk(a, a, -1, -1), row = dim(a, ndim(a) - 1), step = walkStep(0);
+  const src = dataPtr(a), dst = dataPtr(out), strided = isStrided(a);
+  // a contiguous a is one row; unaryRow has this one call, so that it is inlined here
+  const rows = strided ? beginWalk(a, a, -1, -1) : 1, row = strided ? dim(a, ndim(a) - 1) : numel(a);
+  const step = strided ? walkStep(0) : 1;
   for (let r = 0; r < rows; r++) {
-    unaryRow<K, T>(src + <usize>walkOffset(0) * sizeof<T>(), step, dst + <usize>(r * row) * sizeof<T>(), row);
-    nextRow();
+    unaryRow<K, T>(src + <usize>(strided ? walkOffset(0) : 0) * sizeof<T>(), step, dst + <usize>(r * row) * sizeof<T>(), row);
+    if (strided) nextRow();
   }
 }
 
@@ -442,11 +437,15 @@ function binaryKernel<K, T>(a: i32, b: i32, out: i32): void {
   const n = numel(out);
   if (n == 0) return;
   const pa = dataPtr(a), pb = dataPtr(b), po = dataPtr(out);
-  const rows = beginBinaryWalk(a, b, out), row = walkRow, sa = walkStep(0), sb = walkStep(1);
+  // operands contiguous (of out's size or one element) are one row, without the walk's
+  // setup; binaryRow has this one call, so that it is inlined here
+  const flat = flatSteps(a, b, out), walk = flat < 0;
+  const rows = walk ? beginWalk(out, a, b, -1) : 1, row = walk ? walkRow : n;
+  const sa = walk ? walkStep(0) : flat & 1, sb = walk ? walkStep(1) : flat >> 1;
   for (let r = 0; r < rows; r++) {
-    binaryRow<K, T>(pa + <usize>walkOffset(0) * sizeof<T>(), sa, pb + <usize>walkOffset(1) * sizeof<T>(), sb,
+    binaryRow<K, T>(pa + <usize>(walk ? walkOffset(0) : 0) * sizeof<T>(), sa, pb + <usize>(walk ? walkOffset(1) : 0) * sizeof<T>(), sb,
       po + <usize>(r * row) * sizeof<T>(), row);
-    nextRow();
+    if (walk) nextRow();
   }
 }
 
