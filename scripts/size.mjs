@@ -18,11 +18,11 @@ console.log(x.grad.tolist());`;
 // Budgets in gzipped KiB, a little above today's sizes; the wasm core (58 KiB of each) is the
 // largest single part (see the README's "Size" section).
 const BUNDLES = [
-  { name: "wasmgrad", entry: "index.js", budget: 150 },
-  { name: "wasmgrad/nn", entry: "nn/index.js", budget: 118 },
-  { name: "wasmgrad/optim", entry: "optim.js", budget: 85 },
-  { name: "wasmgrad/data", entry: "data.js", budget: 89 },
-  { name: "a gradient by named imports", source: SMALLEST_APP, budget: 99 },
+  { name: "wasmgrad", entry: "index.js", budget: 152 },
+  { name: "wasmgrad/nn", entry: "nn/index.js", budget: 119 },
+  { name: "wasmgrad/optim", entry: "optim.js", budget: 86 },
+  { name: "wasmgrad/data", entry: "data.js", budget: 90 },
+  { name: "a gradient by named imports", source: SMALLEST_APP, budget: 100 },
 ];
 
 let over = false;
