@@ -1,9 +1,10 @@
 // The demo page (demo/) built with Vite and opened in Chromium: both panels train in their
 // workers while the page stays responsive, a digit drawn on the pad gets a prediction, and
-// a screenshot of the page goes to test/screenshots/demo.png.
+// a screenshot of the page goes to test/screenshots/latest/demo.png (not tracked: every run
+// differs), and with UPDATE_SCREENSHOTS=1 to the committed test/screenshots/demo.png.
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { createServer, type Server } from "node:http";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { extname, join, normalize, resolve } from "node:path";
 import { build } from "vite";
@@ -112,8 +113,10 @@ test.skipIf(!hasBrowser)("the demo trains both models live and stays responsive"
     expect(await tab.locator("#mnist svg.graph .graph-node").count()).toBeGreaterThan(5);
 
     await tab.waitForTimeout(300); // the plots redraw on the next animation frame
-    mkdirSync(join(root, "test", "screenshots"), { recursive: true });
-    await tab.screenshot({ path: join(root, "test", "screenshots", "demo.png"), fullPage: true });
+    const shots = join(root, "test", "screenshots");
+    mkdirSync(join(shots, "latest"), { recursive: true });
+    await tab.screenshot({ path: join(shots, "latest", "demo.png"), fullPage: true });
+    if (process.env.UPDATE_SCREENSHOTS === "1") copyFileSync(join(shots, "latest", "demo.png"), join(shots, "demo.png"));
     console.log(`demo: spiral ${trained.spiral.step} steps, loss ${trained.spiral.firstLoss.toFixed(3)} → ${trained.spiral.loss.toFixed(3)}, ` +
       `accuracy ${trained.spiral.accuracy}; mnist ${trained.mnist.step} steps, loss ${trained.mnist.firstLoss.toFixed(3)} → ${trained.mnist.loss.toFixed(3)}, ` +
       `test accuracy ${trained.mnist.testAccuracy}; drawn 7 read as ${prediction!.digit}; max lag ${trained.maxLagMs.toFixed(0)} ms, click ${clickMs} ms`);
