@@ -82,11 +82,6 @@ export class FunctionCtx {
     });
   }
 
-  /** @internal Whether it holds one of these tensors (by its slot). */
-  _holdsAny(ids: number[]): boolean {
-    return this._saved.some((id, i) => !this._dataOnly[i] && ids.includes(id));
-  }
-
   /** @internal How many of its references to t's slot it holds. */
   _holdsOf(t: number): number {
     return this._saved.filter((id, i) => id === t && !this._dataOnly[i]).length;
@@ -207,7 +202,7 @@ export class Function {
       call.pending++;
     });
     if (recorded.length === 1) ctx._holdOutputData(recorded[0]);
-    else if (ctx._holdsAny(recorded)) holdingOutputs.add(call);
+    else if (recorded.some((id) => ctx._holdsOf(id) > 0)) holdingOutputs.add(call);
     return returned;
   }
 }

@@ -219,7 +219,7 @@ function nextRow(): void {
 export function unaryInto<K, T>(a: i32, out: i32): void {
   const src = dataPtr(a), dst = dataPtr(out), strided = isStrided(a);
   // a contiguous a is one row; unaryRow has this one call, so that it is inlined here
-  const rows = strided ? beginWalk(a, a, -1, -1) : 1, row = strided ? dim(a, ndim(a) - 1) : numel(a);
+  const rows = strided ? beginWalk(a, a, -1, -1) : 1, row = strided ? walkRow : numel(a);
   const step = strided ? walkStep(0) : 1;
   for (let r = 0; r < rows; r++) {
     unaryRow<K, T>(src + <usize>(strided ? walkOffset(0) : 0) * sizeof<T>(), step, dst + <usize>(r * row) * sizeof<T>(), row);
@@ -409,7 +409,7 @@ export function ternaryInto<K, T>(a: i32, b: i32, c: i32, out: i32): void {
     store<T>(po, kernel.s<T>(load<T>(pa), load<T>(pb), load<T>(pc)));
     return;
   }
-  const rows = beginWalk(out, a, b, c), row = dim(out, ndim(out) - 1);
+  const rows = beginWalk(out, a, b, c), row = walkRow;
   const sa = walkStep(0), sb = walkStep(1), sc = walkStep(2);
   const lanes = width<T>();
   const vector = sa == 1 && sb == 1 && (sc == 1 || sc == 0);

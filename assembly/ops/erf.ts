@@ -138,6 +138,16 @@ const SB1 = 3.03380607434824582924e+01, SB2 = 3.25792512996573918826e+02, SB3 = 
   return v128.div<T>(r, q);
 }
 
+/**
+ * a with the low bits of its significand cleared (masks 0xffffffff00000000 and 0xffffe000),
+ * so that z * z, and z * z plus a small constant, are exact: the high part of an exp(-a^2)
+ * argument split as hi + lo. (musl's float mask, 0xfffff000, leaves z * z one bit too many
+ * when the sum crosses a power of two, as just below x = 8, which cost erfcf 57 ulps there.)
+ */
+@inline export function squareExact<T>(a: v128): v128 {
+  return v128.and(a, sizeof<T>() == 8 ? i64x2.splat(-4294967296) : i32x4.splat(-8192));
+}
+
 // erfc(a) for a = |x| >= 1.25; 0 from 28 on (and for a = inf).
 @inline function tail<T>(a: v128): v128 {
   const inverse = v128.div<T>(k<T>(1), a);
@@ -147,11 +157,7 @@ const SB1 = 3.03380607434824582924e+01, SB2 = 3.25792512996573918826e+02, SB3 = 
   let ratio = k<T>(0);
   if (!i32x4.all_true(inD)) ratio = ratioC<T>(s);
   if (v128.any_true(inD)) ratio = v128.bitselect(ratioD<T>(s), ratio, inD);
-  // z: a with the low bits of its significand cleared (masks 0xffffffff00000000 and
-  // 0xffffe000), so that z * z and z * z + 0.5625 are exact. (musl's float mask,
-  // 0xfffff000, leaves z * z one bit too many when the sum crosses a power of two, as
-  // just below x = 8, which cost erfcf 57 ulps there.)
-  const z = v128.and(a, sizeof<T>() == 8 ? i64x2.splat(-4294967296) : i32x4.splat(-8192));
+  const z = squareExact<T>(a);
   const hi = v128.sub<T>(v128.neg<T>(v128.mul<T>(z, z)), k<T>(0.5625));
   const lo = v128.add<T>(v128.mul<T>(v128.sub<T>(z, a), v128.add<T>(z, a)), ratio);
   const e = v128.div<T>(expSumT<T>(hi, lo), a);

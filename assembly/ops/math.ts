@@ -18,7 +18,7 @@ import {
 } from "./elementwise";
 import { expV, expSumV, tanhV } from "./simd";
 import { expV64, tanhV64 } from "./simd64";
-import { erfV, erfS } from "./erf";
+import { erfV, erfS, squareExact } from "./erf";
 
 const TWO_OVER_SQRT_PI: f64 = 1.1283791670955126; // 2 / sqrt(pi)
 const SQRT1_2: f64 = 0.7071067811865476;          // 1 / sqrt(2)
@@ -64,7 +64,8 @@ function scaledGaussian(x: i32, scale: f64): i32 {
 
 // The fused rules: g (+-2 / sqrt(pi)) exp(-x^2) in one pass. This and the tanh gelu's bodies
 // below are functions, not inlined, so that each is held once per lane type rather than in
-// every loop of every kernel that uses it; the exact gelu's are inlined for speed (see erfV).
+// every loop of every kernel that uses it; the exact gelu's are inlined, being short
+// (float32's phiFloat32) or a call already (float64's erfV).
 function gaussianGradV<T>(g: v128, x: v128, scale: f64): v128 {
   return v128.mul<T>(g, v128.mul<T>(expT<T>(v128.neg<T>(v128.mul<T>(x, x))), k<T>(scale)));
 }
@@ -111,8 +112,8 @@ const C0 = -1.26551223, C1 = 1.00002368, C2 = 0.37409196, C3 = 0.09678418, C4 = 
 // of Phi's left tail): Phi(-a) = erfc(a / sqrt 2) / 2 by erfcc and Phi(a) = 1 - Phi(-a),
 // which puts gelu within 4.5e-7 (relative) of float64's down to where it turns subnormal,
 // and makes it 1.45 times faster than through erfV. The exponent -a^2 / 2 is split as
-// hi + lo with hi exact (a cut to 11 significant bits), so that its rounding does not reach
-// the tail; from a = 28 on, Phi(-a) is 0 in float32.
+// hi + lo with hi exact (squareExact), so that its rounding does not reach the tail; from
+// a = 28 on, Phi(-a) is 0 in float32.
 @inline function phiFloat32(x: v128): v128 {
   const a = f32x4.abs(x);
   const t = f32x4.div(k<f32>(1), f32x4.add(k<f32>(1), f32x4.mul(a, k<f32>(0.5 * SQRT1_2))));
@@ -126,7 +127,7 @@ const C0 = -1.26551223, C1 = 1.00002368, C2 = 0.37409196, C3 = 0.09678418, C4 = 
   c = f32x4.add(f32x4.mul(c, t), k<f32>(C2));
   c = f32x4.add(f32x4.mul(c, t), k<f32>(C1));
   c = f32x4.add(f32x4.mul(c, t), k<f32>(C0));
-  const z = v128.and(a, i32x4.splat(-8192));
+  const z = squareExact<f32>(a);
   const hi = f32x4.mul(f32x4.mul(z, z), k<f32>(-0.5));
   const lo = f32x4.add(f32x4.mul(f32x4.mul(f32x4.sub(z, a), f32x4.add(z, a)), k<f32>(0.5)), c);
   const left = v128.andnot(f32x4.mul(f32x4.mul(t, expSumV(hi, lo)), k<f32>(0.5)), f32x4.ge(a, k<f32>(28)));
